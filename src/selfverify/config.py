@@ -1,0 +1,220 @@
+"""Typed settings with one documented precedence: flag > environment > config file > default.
+
+Environment variables are ``SELFVERIFY_<NAME>`` (upper case). The config file is TOML at
+``<config dir>/config.toml`` (or ``--config`` / ``SELFVERIFY_CONFIG``); keys may sit at the top
+level or inside any table (``[matching] tolerance = 0.55``) — tables are only for readability.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from selfverify.errors import ConfigError
+from selfverify.paths import Paths
+
+ENV_PREFIX = "SELFVERIFY_"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "user"
+
+
+def _doc(text: str, section: str) -> dict[str, str]:
+    return {"doc": text, "section": section}
+
+
+@dataclass(frozen=True)
+class Settings:
+    # general
+    user: str = field(default_factory=_default_user, metadata=_doc("Handle of the person being verified", "general"))
+    home: str | None = field(default=None, metadata=_doc("Moves config, data, database and vault together", "general"))
+    database_url: str | None = field(default=None, metadata=_doc("SQLAlchemy URL; default is SQLite in the data dir", "general"))
+    keyring_service: str = field(default="selfverify", metadata=_doc("Service name used for keyring entries", "general"))
+    accessible: bool = field(default=False, metadata=_doc("Start the plain, line-by-line accessible mode", "general"))
+    theme: str = field(default="textual-dark", metadata=_doc("Textual theme (selfverify-high-contrast for 7:1 contrast)", "general"))
+    animations: bool = field(default=False, metadata=_doc("Allow UI animations (off for accessibility)", "general"))
+    # camera and matching
+    camera: str = field(default="0", metadata=_doc("Camera spec: index, /dev/videoN, video file, image folder or still", "camera"))
+    tolerance: float = field(default=0.5, metadata=_doc("Maximum face distance for a match (lower is stricter)", "matching"))
+    decision_frames: int = field(default=5, metadata=_doc("Good frames needed before deciding", "matching"))
+    analysis_width: int = field(default=640, metadata=_doc("Frames are downscaled to this width for analysis", "matching"))
+    verify_timeout: float = field(default=60.0, metadata=_doc("Seconds before a selfie run gives up (0 = never)", "matching"))
+    # quality guidance
+    min_face_fraction: float = field(default=0.12, metadata=_doc("Face width / frame width below which we say move closer", "quality"))
+    max_face_fraction: float = field(default=0.65, metadata=_doc("Face width / frame width above which we say move back", "quality"))
+    centre_tolerance: float = field(default=0.25, metadata=_doc("Allowed offset of the face centre, as a fraction of the frame", "quality"))
+    min_brightness: float = field(default=60.0, metadata=_doc("Mean face brightness (0-255) below which it is too dark", "quality"))
+    max_brightness: float = field(default=220.0, metadata=_doc("Mean face brightness above which it is too bright", "quality"))
+    min_sharpness: float = field(default=40.0, metadata=_doc("Variance of Laplacian below which the face is too blurry", "quality"))
+    # liveness
+    liveness: bool = field(default=True, metadata=_doc("Run the liveness challenge (off only for replaying recordings)", "liveness"))
+    seed: int | None = field(default=None, metadata=_doc("Seed for the challenge order (support replay)", "liveness"))
+    challenge_steps: int = field(default=2, metadata=_doc("Number of challenge steps (2 or 3)", "liveness"))
+    challenge_timeout: float = field(default=10.0, metadata=_doc("Seconds per challenge step (0 = no deadline)", "liveness"))
+    # attempts (NIST SP 800-63B-4 3.2.3)
+    max_consecutive_failures: int = field(default=5, metadata=_doc("Failures before each attempt must wait", "attempts"))
+    failure_wait_seconds: float = field(default=30.0, metadata=_doc("Wait between attempts after too many failures", "attempts"))
+    max_total_failures: int = field(default=50, metadata=_doc("Failures after which the selfie path is locked", "attempts"))
+    # credential and retention
+    credential_days: int = field(default=365, metadata=_doc("Lifetime of an issued credential, in days", "credential"))
+    retention_days: int = field(default=30, metadata=_doc("Days an opted-in photo is kept for an appeal", "retention"))
+
+    @property
+    def paths(self) -> Paths:
+        return Paths.resolve(self.home)
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings as plain data, safe for a support bundle (database passwords masked)."""
+        data = dataclasses.asdict(self)
+        if data.get("database_url"):
+            data["database_url"] = mask_url(data["database_url"])
+        return data
+
+
+def mask_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+def _field_types() -> dict[str, str]:
+    return {f.name: str(f.type) for f in fields(Settings)}
+
+
+def coerce(name: str, raw: Any) -> Any:
+    """Convert a raw value (env string or TOML value) to the field's type, or raise ConfigError."""
+    types = _field_types()
+    if name not in types:
+        raise ConfigError(f"Unknown setting {name!r}.", hint="Run 'selfverify config' to list the settings.")
+    kind = types[name]
+    try:
+        if raw is None:
+            if "None" in kind:
+                return None
+            raise ValueError("a value is required")
+        if kind.startswith("bool"):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError("expected true or false")
+        if kind.startswith("int"):
+            if isinstance(raw, str) and raw.strip() == "" and "None" in kind:
+                return None
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError("expected a whole number")
+            return int(raw)
+        if kind.startswith("float"):
+            value = float(raw)
+            if value != value:  # NaN
+                raise ValueError("expected a number")
+            return value
+        text = str(raw)
+        if "None" in kind and text == "":
+            return None
+        return text
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"Setting {name!r} has an invalid value {raw!r}: {exc}.") from None
+
+
+def _flatten_toml(data: Mapping[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(_flatten_toml(value))
+        else:
+            flat[key.replace("-", "_")] = value
+    return flat
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from None
+    except OSError as exc:
+        raise ConfigError(f"The config file {path} cannot be read: {exc.strerror}.") from None
+    return _flatten_toml(raw)
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    names = _field_types()
+    for name in names:
+        key = ENV_PREFIX + name.upper()
+        if key in environ:
+            out[name] = environ[key]
+    # the common cross-tool convention for screen-reader users
+    if "accessible" not in out and environ.get("ACCESSIBLE", "").strip().lower() in _TRUE:
+        out["accessible"] = "1"
+    return out
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+) -> Settings:
+    """Build settings: ``flags`` (non-None values) > environment > config file > defaults."""
+    environ = os.environ if environ is None else environ
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    env = env_overrides(environ)
+    home = flags.get("home") or env.get("home") or None
+    paths = Paths.resolve(home) if home else _paths_from_env(environ)
+    cfg_path = Path(config_file) if config_file else Path(environ.get("SELFVERIFY_CONFIG") or paths.config_file)
+    merged: dict[str, Any] = {}
+    for source in (read_config_file(cfg_path), env, flags):
+        for name, raw in source.items():
+            merged[name] = coerce(name, raw)
+    settings = Settings(**merged)
+    validate(settings)
+    return settings
+
+
+def _paths_from_env(environ: Mapping[str, str]) -> Paths:
+    return Paths.resolve(environ.get("SELFVERIFY_HOME") or None)
+
+
+def validate(s: Settings) -> None:
+    if not 0.0 < s.tolerance <= 1.0:
+        raise ConfigError(f"tolerance must be between 0 and 1, not {s.tolerance}.")
+    if s.challenge_steps not in (1, 2, 3):
+        raise ConfigError(f"challenge_steps must be 1, 2 or 3, not {s.challenge_steps}.")
+    if s.decision_frames < 1:
+        raise ConfigError("decision_frames must be at least 1.")
+    for name in ("verify_timeout", "challenge_timeout", "failure_wait_seconds"):
+        if getattr(s, name) < 0:
+            raise ConfigError(f"{name} cannot be negative.")
+    for name in ("max_consecutive_failures", "max_total_failures", "credential_days", "retention_days"):
+        if getattr(s, name) < 1:
+            raise ConfigError(f"{name} must be at least 1.")
+    if s.analysis_width < 160:
+        raise ConfigError("analysis_width must be at least 160 pixels.")
+
+
+def describe_settings() -> list[tuple[str, str, str, str]]:
+    """(name, section, env var, doc) for every setting: used by ``selfverify config`` and the README."""
+    return [(f.name, f.metadata["section"], ENV_PREFIX + f.name.upper(), f.metadata["doc"]) for f in fields(Settings)]

@@ -1,0 +1,41 @@
+"""What every front end and command works with: settings, database, keyring and clock.
+
+Services (consent, attempts, credentials, vault, interview, audit) take an ``AppContext`` so the
+Textual app, the accessible mode and the CLI share the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from selfverify.config import Settings
+from selfverify.core.clock import SystemClock
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    clock: Any = field(default_factory=SystemClock)
+    front_end: str = "cli"  # tui | plain | cli
+
+    @cached_property
+    def db(self):  # -> selfverify.store.db.Database (imported lazily: sqlmodel is heavy)
+        from selfverify.store.db import Database
+
+        return Database(self.settings)
+
+    @cached_property
+    def secrets(self):  # -> selfverify.store.secrets.SecretStore
+        from selfverify.store.secrets import SecretStore
+
+        return SecretStore(self.settings.keyring_service)
+
+    @property
+    def user(self) -> str:
+        return self.settings.user
+
+    @property
+    def paths(self):
+        return self.settings.paths

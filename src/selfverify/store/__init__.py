@@ -1,0 +1,1 @@
+"""Persistence and services: database, keyring, credentials, vault, consent, attempts, audit."""

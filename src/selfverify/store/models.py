@@ -1,0 +1,157 @@
+"""All tables. Nothing here may hold biometric data (no image, encoding or landmark column).
+
+Datetimes are stored as naive UTC and returned as aware UTC (``UTCDateTime``), the same on
+SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+
+
+class UTCDateTime(TypeDecorator):
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _dt(**kw):
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+class SchemaInfo(SQLModel, table=True):
+    __tablename__ = "schema_info"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class VerificationSession(SQLModel, table=True):
+    """One run of a flow (selfie or interview); its timeline is the audit events with its id."""
+
+    __tablename__ = "verification_session"
+    id: str = Field(primary_key=True)
+    subject: str = Field(index=True)
+    method: str  # selfie | interview
+    front_end: str = "cli"  # tui | plain | cli
+    started_at: datetime = _dt()
+    ended_at: datetime | None = _dt(default=None)
+    outcome: str | None = None  # verified | rejected | error | cancelled | booked ...
+    reason: str | None = None
+    seed: int | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only. ``data`` is JSON text with no biometric content."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _dt(index=True)
+    subject: str = Field(index=True)
+    session_id: str | None = Field(default=None, index=True)
+    kind: str = Field(index=True)
+    data: str = "{}"
+
+
+class ConsentRecord(SQLModel, table=True):
+    __tablename__ = "consent_record"
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(index=True)
+    notice_version: str
+    choice: str  # accepted | declined | withdrawn
+    at: datetime = _dt()
+
+
+class AttemptCounter(SQLModel, table=True):
+    __tablename__ = "attempt_counter"
+    subject: str = Field(primary_key=True)
+    consecutive_failures: int = 0
+    total_failures: int = 0
+    last_failure_at: datetime | None = _dt(default=None)
+
+
+class CredentialRecord(SQLModel, table=True):
+    """The token itself lives only in the OS keyring."""
+
+    __tablename__ = "credential_record"
+    id: str = Field(primary_key=True)
+    subject: str = Field(index=True)
+    method: str  # selfie | interview
+    issued_at: datetime = _dt()
+    expires_at: datetime = _dt()
+    status: str = Field(default="pending", index=True)  # pending | issued | revoked | rolled_back
+    revoked_at: datetime | None = _dt(default=None)
+    # an interview appointment earns at most one credential: enforced by the database
+    appointment_id: int | None = Field(default=None, unique=True)
+
+
+class RetainedPhoto(SQLModel, table=True):
+    """Metadata of an opted-in, encrypted photo; the key is in the keyring, the ciphertext in the vault."""
+
+    __tablename__ = "retained_photo"
+    id: str = Field(primary_key=True)
+    subject: str = Field(index=True)
+    kind: str  # reference | selfie
+    created_at: datetime = _dt()
+    expires_at: datetime = _dt(index=True)
+    size: int = 0
+    status: str = Field(default="pending", index=True)  # pending | stored | deleting | deleted
+    deleted_at: datetime | None = _dt(default=None)
+
+
+class DeletionReceipt(SQLModel, table=True):
+    __tablename__ = "deletion_receipt"
+    id: str = Field(primary_key=True)
+    photo_id: str = Field(unique=True)
+    subject: str = Field(index=True)
+    kind: str
+    deleted_at: datetime = _dt()
+    reason: str  # user | expiry | consent_withdrawn | delete_all
+
+
+class InterviewSlot(SQLModel, table=True):
+    __tablename__ = "interview_slot"
+    __table_args__ = (UniqueConstraint("starts_at", "agent", name="uq_slot_start_agent"),)
+    id: int | None = Field(default=None, primary_key=True)
+    starts_at: datetime = _dt(index=True)
+    duration_minutes: int = 20
+    agent: str = ""
+    timezone: str = "UTC"  # the zone the agent defined it in, for display
+    status: str = "open"  # open | removed
+    created_at: datetime = _dt()
+
+
+class Appointment(SQLModel, table=True):
+    __tablename__ = "appointment"
+    __table_args__ = (Index("ix_appointment_subject_status", "subject", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    slot_id: int = Field(foreign_key="interview_slot.id", index=True)
+    # equals slot_id while the booking is active, NULL once cancelled: UNIQUE forbids double booking
+    active_slot_id: int | None = Field(default=None, unique=True)
+    subject: str = Field(index=True)
+    contact: str = ""
+    code: str = Field(unique=True)
+    status: str = "booked"  # booked | cancelled | approved | declined | expired
+    booked_at: datetime = _dt()
+    decided_at: datetime | None = _dt(default=None)
+    decided_by: str | None = None
+    decision_reason: str | None = None
+    checklist: str = "[]"  # JSON list of document types seen (never images)
+    credential_id: str | None = None
+    session_id: str | None = None

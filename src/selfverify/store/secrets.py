@@ -1,0 +1,125 @@
+"""All keyring access goes through ``SecretStore``.
+
+Secrets (the issuer's signing key, credentials, photo keys) are only ever stored in a real OS
+keyring: Secret Service (GNOME Keyring, KWallet), macOS Keychain or Windows Credential Locker.
+The ``fail`` and ``null`` backends and every plaintext/file backend (keyrings.alt) are refused.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from selfverify.errors import KeyringUnavailable
+
+_REFUSED_MODULE_PREFIXES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
+
+
+def _fix_hint() -> str:
+    if sys.platform.startswith("linux"):
+        return (
+            "Start a Secret Service: install gnome-keyring (or KWallet) and unlock it in your desktop "
+            "session; on a headless machine run inside 'dbus-run-session' and start "
+            "'gnome-keyring-daemon --unlock --components=secrets'. Or choose the interview path."
+        )
+    return "Unlock your system keychain (macOS Keychain or Windows Credential Locker) and try again."
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    name: str
+    usable: bool
+    reason: str
+    fix: str
+
+
+def _leaf_backends(backend) -> list:  # noqa: ANN001
+    inner = getattr(backend, "backends", None)
+    if inner is not None and type(backend).__name__ == "ChainerBackend":
+        return list(inner)
+    return [backend]
+
+
+def _describe(backend) -> str:  # noqa: ANN001
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__name__}"
+
+
+def _refused(backend) -> bool:  # noqa: ANN001
+    module = type(backend).__module__
+    name = type(backend).__name__
+    return module.startswith(_REFUSED_MODULE_PREFIXES) or "plaintext" in name.lower()
+
+
+def backend_status(probe: bool = True) -> BackendStatus:
+    """Which keyring backend is active, and whether secrets may be stored in it."""
+    try:
+        import keyring
+        backend = keyring.get_keyring()
+    except Exception as exc:  # a broken keyring configuration
+        return BackendStatus("unknown", False, f"the keyring could not be loaded ({exc})", _fix_hint())
+    leaves = _leaf_backends(backend)
+    usable = [b for b in leaves if not _refused(b)]
+    name = ", ".join(_describe(b) for b in leaves) or _describe(backend)
+    if not usable:
+        return BackendStatus(name, False, "no secure keyring is available (only a failing, null or plaintext backend)", _fix_hint())
+    if probe:
+        try:
+            keyring.get_password("selfverify-probe", "probe")
+        except Exception as exc:
+            return BackendStatus(name, False, _explain(exc), _fix_hint())
+    return BackendStatus(name, True, "ok", "")
+
+
+def _explain(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".lower()
+    if "locked" in text or "prompt" in text or "dismissed" in text:
+        return "the keyring is locked"
+    if "dbus" in text or "secret service" in text or "org.freedesktop" in text:
+        return "the Secret Service is not running or not reachable on D-Bus"
+    return f"the keyring failed ({type(exc).__name__}: {exc})"
+
+
+class SecretStore:
+    """get / set / delete secrets under one keyring service name, refusing insecure backends."""
+
+    def __init__(self, service: str = "selfverify"):
+        self.service = service
+        self._checked = False
+
+    def require_secure(self) -> None:
+        if self._checked:
+            return
+        status = backend_status(probe=True)
+        if not status.usable:
+            raise KeyringUnavailable(f"Cannot use the keyring: {status.reason}. Nothing was stored.", hint=status.fix)
+        self._checked = True
+
+    def set(self, key: str, value: str) -> None:
+        self.require_secure()
+        import keyring
+        try:
+            keyring.set_password(self.service, key, value)
+        except Exception as exc:
+            raise KeyringUnavailable(f"Could not write to the keyring: {_explain(exc)}. Nothing was stored.", hint=_fix_hint()) from None
+
+    def get(self, key: str) -> str | None:
+        self.require_secure()
+        import keyring
+        try:
+            return keyring.get_password(self.service, key)
+        except Exception as exc:
+            raise KeyringUnavailable(f"Could not read the keyring: {_explain(exc)}.", hint=_fix_hint()) from None
+
+    def delete(self, key: str) -> bool:
+        """Delete ``key``; True if it existed. Idempotent: a missing key is not an error."""
+        self.require_secure()
+        import keyring
+        from keyring.errors import PasswordDeleteError
+        try:
+            keyring.delete_password(self.service, key)
+            return True
+        except PasswordDeleteError:
+            return False
+        except Exception as exc:
+            raise KeyringUnavailable(f"Could not delete from the keyring: {_explain(exc)}.", hint=_fix_hint()) from None

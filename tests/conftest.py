@@ -1,0 +1,102 @@
+"""Shared fixtures: a private SELFVERIFY_HOME per test, real keyring access, real face fixtures."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FACES = Path(os.environ.get("SELFVERIFY_FACES_DIR", ROOT.parent / "shared" / "faces"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path, monkeypatch):
+    """Every test gets its own home; no developer config or data leaks in."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("SELFVERIFY_HOME", str(home))
+    for name in list(os.environ):
+        if name.startswith("SELFVERIFY_") and name not in ("SELFVERIFY_HOME", "SELFVERIFY_FACES_DIR", "SELFVERIFY_TEST_POSTGRES_URL", "SELFVERIFY_IN_SECRET_SERVICE"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("ACCESSIBLE", raising=False)
+    yield
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def faces_dir() -> Path:
+    if not (FACES / "obama.jpg").is_file():
+        pytest.skip(f"real face fixtures not found at {FACES} (set SELFVERIFY_FACES_DIR or provide ../shared/faces)")
+    return FACES
+
+
+@pytest.fixture
+def keyring_service() -> str:
+    """A unique keyring service name for this test; every item under it is removed afterwards."""
+    from selfverify.store.secrets import backend_status
+
+    status = backend_status(probe=True)
+    if not status.usable:
+        msg = f"no usable Secret Service ({status.reason}); run tests via 'bash .ci/with-secret-service uv run pytest'"
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide a real keyring: " + msg)
+        pytest.skip(msg)
+    name = f"selfverify-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    purge_keyring_service(name)
+
+
+def purge_keyring_service(service: str) -> None:
+    try:
+        import secretstorage
+
+        conn = secretstorage.dbus_init()
+        coll = secretstorage.get_default_collection(conn)
+        for item in coll.search_items({"service": service}):
+            item.delete()
+    except Exception:
+        pass
+
+
+def keyring_items(service: str) -> dict[str, str]:
+    """Every (username -> secret) stored under ``service`` in the real Secret Service."""
+    import secretstorage
+
+    conn = secretstorage.dbus_init()
+    coll = secretstorage.get_default_collection(conn)
+    return {item.get_attributes().get("username", ""): item.get_secret().decode() for item in coll.search_items({"service": service})}
+
+
+@pytest.fixture
+def settings(home, keyring_service):
+    from selfverify.config import load_settings
+
+    return load_settings({"keyring_service": keyring_service, "user": "alice"})
+
+
+@pytest.fixture
+def plain_settings(home):
+    """Settings without the keyring (for tests that must not need a Secret Service)."""
+    from selfverify.config import load_settings
+
+    return load_settings({"user": "alice", "keyring_service": f"selfverify-test-{uuid.uuid4().hex[:12]}"})
+
+
+@pytest.fixture
+def ctx(settings):
+    from selfverify.context import AppContext
+
+    return AppContext(settings=settings)
+
+
+@pytest.fixture
+def fake_clock():
+    from selfverify.core.clock import FakeClock
+
+    return FakeClock()
