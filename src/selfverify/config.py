@@ -69,6 +69,9 @@ class Settings:
     # credential and retention
     credential_days: int = field(default=365, metadata=_doc("Lifetime of an issued credential, in days", "credential"))
     retention_days: int = field(default=30, metadata=_doc("Days an opted-in photo is kept for an appeal", "retention"))
+    # interview
+    timezone: str | None = field(default=None, metadata=_doc("Time zone for showing and entering interview times, e.g. Europe/Paris (default: this computer's)", "interview"))
+    interview_grace_hours: float = field(default=24.0, metadata=_doc("Hours after a slot ends during which staff can still record the outcome", "interview"))
 
     @property
     def paths(self) -> Paths:
@@ -213,6 +216,15 @@ def validate(s: Settings) -> None:
             raise ConfigError(f"{name} must be at least 1.")
     if s.analysis_width < 160:
         raise ConfigError("analysis_width must be at least 160 pixels.")
+    if s.interview_grace_hours < 0:
+        raise ConfigError("interview_grace_hours cannot be negative.")
+    if s.timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(s.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"Unknown time zone {s.timezone!r}.", hint="Use a name like Europe/Paris, America/New_York or UTC.") from None
 
 
 def describe_settings() -> list[tuple[str, str, str, str]]:
