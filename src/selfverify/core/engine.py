@@ -29,9 +29,16 @@ _module: ModuleType | None = None
 load_seconds: float | None = None
 
 
+def _find(name: str):
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+
+
 def models_dir() -> Path:
     """Where face_recognition_models keeps its .dat files, without importing it."""
-    spec = importlib.util.find_spec("face_recognition_models")
+    spec = _find("face_recognition_models")
     if spec is None or not spec.submodule_search_locations:
         raise FaceModelsMissing("The face models package (face_recognition_models) is not installed.", hint=_FIX)
     root = Path(next(iter(spec.submodule_search_locations))) / "models"
@@ -43,12 +50,12 @@ def models_dir() -> Path:
 
 def check_prerequisites() -> Path:
     root = models_dir()
-    if importlib.util.find_spec("pkg_resources") is None:
+    if _find("pkg_resources") is None:
         raise FaceModelsMissing(
             "pkg_resources is missing (setuptools 82 removed it), so the face models cannot load.", hint=_FIX
         )
     for name in ("dlib", "face_recognition"):
-        if importlib.util.find_spec(name) is None:
+        if _find(name) is None:
             raise FaceModelsMissing(f"The {name} package is not installed.", hint=_FIX)
     return root
 

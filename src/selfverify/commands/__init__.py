@@ -1,0 +1,1 @@
+"""CLI subcommands, one module per area; cli.COMMANDS maps names to them lazily."""

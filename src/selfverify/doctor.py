@@ -1,0 +1,207 @@
+"""``selfverify doctor``: one line per check (OK / WARN / FAIL) with the fix. Also used in support bundles."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import shutil
+import stat
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+OK, WARN, FAIL = "OK", "WARN", "FAIL"
+
+REQUIRED_PACKAGES = (
+    "textual",
+    "opencv-python-headless",
+    "face_recognition",
+    "face_recognition_models",
+    "dlib-bin",
+    "numpy",
+    "pillow",
+    "keyring",
+    "sqlmodel",
+    "cryptography",
+    "click",
+    "platformdirs",
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    detail: str
+    fix: str = ""
+    seconds: float | None = None
+
+
+def check_python() -> Check:
+    version = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info < (3, 11):
+        return Check("python", FAIL, f"Python {version}", "Use Python 3.11 or newer.")
+    return Check("python", OK, f"Python {version} ({sys.executable})")
+
+
+def check_packages() -> Check:
+    missing, found = [], []
+    for name in REQUIRED_PACKAGES:
+        try:
+            found.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(name)
+    try:
+        setuptools_version = importlib.metadata.version("setuptools")
+        if int(setuptools_version.split(".")[0]) >= 82:
+            missing.append(f"setuptools<82 (found {setuptools_version})")
+    except importlib.metadata.PackageNotFoundError:
+        missing.append("setuptools<82")
+    if missing:
+        return Check("packages", FAIL, "missing: " + ", ".join(missing), "Run: uv sync")
+    return Check("packages", OK, f"{len(found)} required packages installed")
+
+
+def check_face_models() -> Check:
+    from selfverify.core import engine
+    from selfverify.errors import FaceModelsMissing
+
+    started = time.perf_counter()
+    try:
+        engine.load_face_recognition()
+    except FaceModelsMissing as exc:
+        return Check("face models", FAIL, exc.user_message, exc.hint or "Run: uv sync")
+    seconds = engine.load_seconds if engine.load_seconds is not None else time.perf_counter() - started
+    return Check("face models", OK, f"loaded in {seconds:.1f} s", seconds=round(seconds, 2))
+
+
+def check_cameras() -> Check:
+    try:
+        from selfverify.core.camera import list_cameras
+
+        cameras = list_cameras()
+    except Exception as exc:  # a probing failure is itself worth reporting, not a crash
+        return Check("cameras", WARN, f"could not probe cameras ({type(exc).__name__})", "Use --camera FILE or the interview path.")
+    if not cameras:
+        return Check(
+            "cameras",
+            WARN,
+            "no camera found",
+            "Connect a webcam, use --camera with a video file or image folder, or choose the interview path.",
+        )
+    return Check("cameras", OK, "found: " + ", ".join(cameras))
+
+
+def check_keyring() -> Check:
+    from selfverify.store.secrets import backend_status
+
+    status = backend_status(probe=True)
+    if not status.usable:
+        return Check("keyring", FAIL, f"{status.name}: {status.reason}", status.fix)
+    return Check("keyring", OK, status.name)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def check_database(ctx) -> Check:  # noqa: ANN001
+    from selfverify.errors import SelfverifyError
+
+    db = ctx.db
+    try:
+        db.init()
+        version = db.schema_version()
+    except SelfverifyError as exc:
+        return Check("database", FAIL, exc.user_message, exc.hint or "")
+    if db.path is None:
+        return Check("database", OK, f"{db.display_url} (schema {version})")
+    problems = []
+    for p in (db.path, Path(f"{db.path}-wal"), Path(f"{db.path}-shm")):
+        if p.exists() and _mode(p) & 0o077:
+            problems.append(f"{p.name} is {oct(_mode(p))}")
+    if _mode(db.path.parent) & 0o077:
+        problems.append(f"{db.path.parent} is {oct(_mode(db.path.parent))}")
+    if problems:
+        return Check("database", WARN, f"{db.path}: " + "; ".join(problems), f"chmod 600 {db.path}* and chmod 700 {db.path.parent}")
+    return Check("database", OK, f"{db.path} (0600, schema {version})")
+
+
+def check_data_dir(ctx) -> Check:  # noqa: ANN001
+    from selfverify.paths import ensure_private_dir
+
+    data_dir = ctx.paths.data_dir
+    try:
+        ensure_private_dir(data_dir)
+        probe = data_dir / f".doctor-{os.getpid()}"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        return Check("data dir", FAIL, f"{data_dir} is not writable ({exc.strerror})", "Fix its permissions or set SELFVERIFY_HOME.")
+    free = shutil.disk_usage(data_dir).free
+    if free < 50 * 1024 * 1024:
+        return Check("data dir", WARN, f"{data_dir}: only {free // (1024 * 1024)} MB free", "Free some disk space.")
+    return Check("data dir", OK, f"{data_dir} (0700, {free // (1024 ** 3)} GB free)")
+
+
+def check_terminal() -> Check:
+    size = shutil.get_terminal_size(fallback=(0, 0))
+    tty = sys.stdout.isatty()
+    colour = "no colour (NO_COLOR)" if os.environ.get("NO_COLOR") else (
+        "truecolor" if os.environ.get("COLORTERM", "").lower() in ("truecolor", "24bit") else
+        "256 colours" if "256" in os.environ.get("TERM", "") else "basic colours"
+    )
+    detail = f"{size.columns}x{size.lines}, {colour}, TERM={os.environ.get('TERM', '') or 'unset'}"
+    if not tty:
+        return Check("terminal", WARN, f"not a terminal ({detail})", "The app needs a terminal; 'selfverify --accessible' works anywhere.")
+    if os.environ.get("TERM") == "dumb":
+        return Check("terminal", WARN, detail, "TERM=dumb: selfverify starts the accessible mode.")
+    if size.columns < 80 or size.lines < 24:
+        return Check("terminal", WARN, detail, "Make the terminal at least 80x24 for the app.")
+    return Check("terminal", OK, detail)
+
+
+def run_checks(ctx, *, face_models: bool = True) -> list[Check]:  # noqa: ANN001
+    checks: list[Callable[[], Check]] = [
+        check_python,
+        check_packages,
+        *([check_face_models] if face_models else []),
+        check_cameras,
+        check_keyring,
+        lambda: check_database(ctx),
+        lambda: check_data_dir(ctx),
+        check_terminal,
+    ]
+    results = []
+    for fn in checks:
+        try:
+            results.append(fn())
+        except Exception as exc:  # a doctor must report, never crash
+            name = getattr(fn, "__name__", "check").removeprefix("check_").replace("_", " ")
+            results.append(Check(name, FAIL, f"the check itself failed: {type(exc).__name__}: {exc}"))
+    return results
+
+
+def report_dict(checks: list[Check]) -> dict:
+    from selfverify import __version__
+
+    return {
+        "version": __version__,
+        "ok": all(c.status != FAIL for c in checks),
+        "checks": [asdict(c) for c in checks],
+    }
+
+
+def format_report(checks: list[Check]) -> str:
+    width = max(len(c.name) for c in checks)
+    lines = []
+    for c in checks:
+        lines.append(f"{c.status:<4}  {c.name:<{width}}  {c.detail}")
+        if c.fix and c.status != OK:
+            lines.append(f"{'':<4}  {'':<{width}}  fix: {c.fix}")
+    fails = sum(c.status == FAIL for c in checks)
+    warns = sum(c.status == WARN for c in checks)
+    lines.append(f"{len(checks)} checks: {fails} failed, {warns} warnings.")
+    return "\n".join(lines)

@@ -1,0 +1,47 @@
+"""Test helpers: run the real CLI in a subprocess (the way users and scripts do)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "selfverify", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=input,
+        timeout=timeout,
+        stdin=None if input is not None else subprocess.DEVNULL,
+    )
+
+
+def assert_no_traceback(proc: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stdout, proc.stdout
+
+
+def blocker_dir(tmp_path: Path, *modules: str) -> Path:
+    """A sitecustomize that makes ``modules`` unimportable, to simulate a missing package."""
+    d = tmp_path / "blocker"
+    d.mkdir(exist_ok=True)
+    names = ", ".join(repr(m) for m in modules)
+    (d / "sitecustomize.py").write_text(
+        "import importlib.abc, sys\n"
+        f"_BLOCKED = {{{names}}}\n"
+        "class _Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in _BLOCKED:\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, _Block())\n"
+    )
+    return d

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import os
+import stat
+from datetime import datetime, timezone
+
+from sqlmodel import select
+
+from selfverify.store.db import Database
+from selfverify.store.models import SCHEMA_VERSION, AuditEvent, SchemaInfo
+
+
+def mode(p):
+    return stat.S_IMODE(os.stat(p).st_mode)
+
+
+def test_sqlite_files_are_private_even_under_umask_022(plain_settings):
+    old = os.umask(0o022)
+    try:
+        db = Database(plain_settings)
+        with db.session() as s:
+            s.add(AuditEvent(at=datetime.now(timezone.utc), subject="alice", kind="test"))
+            s.commit()
+            # while a connection is open the WAL and shared-memory files exist: check them too
+            path = db.path
+            assert os.path.exists(f"{path}-wal") and os.path.exists(f"{path}-shm")
+            for suffix in ("", "-wal", "-shm"):
+                assert mode(f"{path}{suffix}") == 0o600, suffix
+        assert mode(path.parent) == 0o700
+        assert mode(path.parent.parent) == 0o700  # SELFVERIFY_HOME itself, created by us
+    finally:
+        os.umask(old)
+        Database(plain_settings).dispose()
+
+
+def test_wal_and_synchronous_full(plain_settings):
+    db = Database(plain_settings).init()
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    db.dispose()
+
+
+def test_schema_version_recorded_and_reopen_is_idempotent(plain_settings):
+    db = Database(plain_settings).init()
+    assert db.schema_version() == SCHEMA_VERSION
+    db.dispose()
+    db2 = Database(plain_settings).init()
+    with db2.session() as s:
+        assert len(s.exec(select(SchemaInfo)).all()) == 1
+    db2.dispose()
+
+
+def test_datetimes_round_trip_as_aware_utc(plain_settings):
+    db = Database(plain_settings)
+    when = datetime(2026, 3, 1, 8, 30, tzinfo=timezone.utc)
+    with db.session() as s:
+        s.add(AuditEvent(at=when, subject="alice", kind="t"))
+        s.commit()
+    with db.session() as s:
+        got = s.exec(select(AuditEvent)).one().at
+    assert got == when and got.tzinfo is not None
+    db.dispose()
+
+
+def test_no_engine_at_import_time():
+    import selfverify.store.db as dbmod
+
+    assert not any(isinstance(v, __import__("sqlalchemy").engine.Engine) for v in vars(dbmod).values())
+
+
+def test_newer_schema_is_refused(plain_settings):
+    import pytest
+
+    from selfverify.errors import DatabaseError
+
+    db = Database(plain_settings).init()
+    with db.session() as s:
+        row = s.get(SchemaInfo, "version")
+        row.value = str(SCHEMA_VERSION + 1)
+        s.add(row)
+        s.commit()
+    db.dispose()
+    with pytest.raises(DatabaseError, match="newer selfverify"):
+        Database(plain_settings).init()
+
+
+def test_locked_database_is_a_clear_error(plain_settings):
+    import sqlite3
+
+    import pytest
+
+    from selfverify.errors import DatabaseError
+
+    db = Database(plain_settings).init()
+    blocker = sqlite3.connect(db.path, timeout=0)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        fast = Database(plain_settings)
+        fast._engine = None
+        with pytest.raises(DatabaseError) as err:
+            with fast.session() as s:
+                s.exec(select(AuditEvent)).all()
+                s.connection().exec_driver_sql("PRAGMA busy_timeout=100")
+                s.add(AuditEvent(at=datetime.now(timezone.utc), subject="a", kind="t"))
+                s.commit()
+        assert err.value.code == "database_locked"
+        assert "busy" in err.value.user_message
+    finally:
+        blocker.rollback()
+        blocker.close()
+        db.dispose()
