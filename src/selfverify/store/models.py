@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -127,7 +127,11 @@ class DeletionReceipt(SQLModel, table=True):
 
 class InterviewSlot(SQLModel, table=True):
     __tablename__ = "interview_slot"
-    __table_args__ = (UniqueConstraint("starts_at", "agent", name="uq_slot_start_agent"),)
+    __table_args__ = (
+        UniqueConstraint("starts_at", "agent", name="uq_slot_start_agent"),
+        CheckConstraint("status IN ('open', 'removed')", name="ck_slot_status"),
+        CheckConstraint("duration_minutes > 0", name="ck_slot_duration"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     starts_at: datetime = _dt(index=True)
     duration_minutes: int = 20
@@ -138,12 +142,30 @@ class InterviewSlot(SQLModel, table=True):
 
 
 class Appointment(SQLModel, table=True):
+    """A booking: a handle and a contact line, never a photo or document image."""
+
     __tablename__ = "appointment"
-    __table_args__ = (Index("ix_appointment_subject_status", "subject", "status"),)
+    __table_args__ = (
+        Index("ix_appointment_subject_status", "subject", "status"),
+        CheckConstraint(
+            "status IN ('booked', 'cancelled', 'approved', 'declined', 'expired')", name="ck_appointment_status"
+        ),
+        # the "active" columns are the database's guard against double booking; keep them consistent
+        CheckConstraint("active_slot_id IS NULL OR active_slot_id = slot_id", name="ck_appointment_active_slot"),
+        CheckConstraint(
+            "(status = 'booked') = (active_subject IS NOT NULL AND active_slot_id IS NOT NULL)",
+            name="ck_appointment_active_when_booked",
+        ),
+        CheckConstraint(
+            "status IN ('booked', 'cancelled', 'expired') OR decided_by IS NOT NULL", name="ck_appointment_decider"
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     slot_id: int = Field(foreign_key="interview_slot.id", index=True)
-    # equals slot_id while the booking is active, NULL once cancelled: UNIQUE forbids double booking
+    # equals slot_id while the booking is active, NULL once it ends: UNIQUE forbids double booking
     active_slot_id: int | None = Field(default=None, unique=True)
+    # equals subject while the booking is active: UNIQUE allows one open booking per person
+    active_subject: str | None = Field(default=None, unique=True)
     subject: str = Field(index=True)
     contact: str = ""
     code: str = Field(unique=True)
