@@ -48,6 +48,16 @@ class Paths:
         return self.data_dir / "support-bundles"
 
 
+def assets_dir() -> Path:
+    """Shipped non-code files (notice texts, themes): in the wheel at ``selfverify/assets``
+    (hatch force-include), in a source checkout at the project's top-level ``assets/``."""
+    package_dir = Path(__file__).resolve().parent
+    installed = package_dir / "assets"
+    if installed.is_dir():
+        return installed
+    return package_dir.parent.parent / "assets"
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Create ``path`` (and parents we create) with mode 0700, and tighten it if it exists."""
     path = Path(path)

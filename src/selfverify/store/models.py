@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import CheckConstraint, DateTime, Index, UniqueConstraint
+from sqlalchemy import DDL, CheckConstraint, DateTime, Index, UniqueConstraint, event
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -58,7 +58,7 @@ class VerificationSession(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only. ``data`` is JSON text with no biometric content."""
+    """Append-only (the database refuses UPDATE and DELETE). ``data`` is JSON with no biometric content."""
 
     __tablename__ = "audit_event"
     id: int | None = Field(default=None, primary_key=True)
@@ -67,6 +67,24 @@ class AuditEvent(SQLModel, table=True):
     session_id: str | None = Field(default=None, index=True)
     kind: str = Field(index=True)
     data: str = "{}"
+
+
+_AUDIT_APPEND_ONLY_SQLITE = (
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_event "
+    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event "
+    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+)
+_AUDIT_APPEND_ONLY_POSTGRES = (
+    "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
+    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+)
+for _statement in _AUDIT_APPEND_ONLY_SQLITE:
+    event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in _AUDIT_APPEND_ONLY_POSTGRES:
+    event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 
 
 class ConsentRecord(SQLModel, table=True):
@@ -95,7 +113,8 @@ class CredentialRecord(SQLModel, table=True):
     method: str  # selfie | interview
     issued_at: datetime = _dt()
     expires_at: datetime = _dt()
-    status: str = Field(default="pending", index=True)  # pending | issued | revoked | rolled_back
+    # pending -> issued -> revoked | superseded; pending -> rolled_back; issued -> missing (token lost from the keyring)
+    status: str = Field(default="pending", index=True)
     revoked_at: datetime | None = _dt(default=None)
     # an interview appointment earns at most one credential: enforced by the database
     appointment_id: int | None = Field(default=None, unique=True)
@@ -110,19 +129,25 @@ class RetainedPhoto(SQLModel, table=True):
     kind: str  # reference | selfie
     created_at: datetime = _dt()
     expires_at: datetime = _dt(index=True)
-    size: int = 0
+    size: int = 0  # bytes of the original photo
+    content_type: str = "image/jpeg"
     status: str = Field(default="pending", index=True)  # pending | stored | deleting | deleted
+    # set when deletion starts, so a deletion interrupted by a crash resumes with its reason
+    delete_reason: str | None = None
     deleted_at: datetime | None = _dt(default=None)
 
 
 class DeletionReceipt(SQLModel, table=True):
+    """Proof that something was deleted: what, when and why; never the thing itself."""
+
     __tablename__ = "deletion_receipt"
     id: str = Field(primary_key=True)
-    photo_id: str = Field(unique=True)
+    # the photo id or credential id; for record sets (consent, attempts) a fresh id
+    item_id: str = Field(unique=True)
     subject: str = Field(index=True)
-    kind: str
-    deleted_at: datetime = _dt()
-    reason: str  # user | expiry | consent_withdrawn | delete_all
+    kind: str  # reference | selfie | credential | consent_records | attempt_counter
+    deleted_at: datetime = _dt(index=True)
+    reason: str  # user | expiry | consent_withdrawn | delete_all | interrupted
 
 
 class InterviewSlot(SQLModel, table=True):

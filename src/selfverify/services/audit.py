@@ -1,0 +1,201 @@
+"""The append-only audit log and session timelines. Nothing biometric ever goes in.
+
+``AuditLog.record`` refuses (``BiometricDataRefused``) any value that could carry an image, a
+face encoding or landmarks: bytes, numpy arrays, long runs of numbers, or keys named like them.
+Support staff build session timelines (``selfverify sessions``) on ``timeline`` and ``list_sessions``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+# keys whose values are biometric by name, whatever their type
+_BIOMETRIC_KEYS = frozenset({
+    "image", "images", "frame", "frames", "photo", "pixels", "encoding", "encodings", "face_encoding",
+    "embedding", "embeddings", "landmarks", "face_landmarks", "template", "jpeg", "png",
+})
+# a 128-d face encoding or 68 landmark points is a long list of numbers; no audit value needs one
+_MAX_NUMBERS_IN_A_LIST = 16
+_MAX_TEXT = 2000
+
+
+class BiometricDataRefused(ValueError):
+    """A caller tried to put image, encoding or landmark data into the audit log (a bug)."""
+
+
+def sanitize(data: dict[str, Any] | None) -> dict[str, Any]:
+    """A JSON-safe copy of ``data``; raise BiometricDataRefused on anything biometric-looking."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise TypeError(f"audit data must be a dict, not {type(data).__name__}")
+    return _clean_dict(data, "data")
+
+
+def _clean_dict(data: dict, where: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = str(key)
+        if name.lower() in _BIOMETRIC_KEYS:
+            raise BiometricDataRefused(f"{where}.{name}: biometric data is never written to the audit log")
+        out[name] = _clean_value(value, f"{where}.{name}")
+    return out
+
+
+def _clean_value(value: Any, where: str) -> Any:
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + "…"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raise BiometricDataRefused(f"{where}: raw bytes are never written to the audit log")
+    if type(value).__module__.split(".")[0] == "numpy" or hasattr(value, "__array_interface__"):
+        if getattr(value, "ndim", 1) == 0 and hasattr(value, "item"):
+            return _clean_value(value.item(), where)  # a numpy scalar (e.g. a rounded distance)
+        raise BiometricDataRefused(f"{where}: arrays are never written to the audit log")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return _clean_dict(value, where)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_clean_value(v, f"{where}[]") for v in value]
+        if sum(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items) > _MAX_NUMBERS_IN_A_LIST:
+            raise BiometricDataRefused(f"{where}: long number lists (encodings, landmarks) are never written to the audit log")
+        return items
+    return str(value)
+
+
+class AuditLog:
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def record(self, kind: str, data: dict | None = None, session_id: str | None = None, *, subject: str | None = None) -> None:
+        from selfverify.store.models import AuditEvent
+
+        row = AuditEvent(
+            at=self.ctx.clock.now(),
+            subject=subject or self.ctx.user,
+            session_id=session_id,
+            kind=kind,
+            data=json.dumps(sanitize(data), separators=(",", ":"), sort_keys=True),
+        )
+        with self.ctx.db.session() as s:
+            s.add(row)
+            s.commit()
+
+
+class SessionRecorder:
+    """One verification run: a ``verification_session`` row plus its timeline of audit events."""
+
+    def __init__(self, ctx, method: str, seed: int | None = None):
+        from selfverify.store.models import VerificationSession
+
+        self.ctx = ctx
+        self.id = uuid.uuid4().hex
+        self.method = method
+        self._log = AuditLog(ctx)
+        with ctx.db.session() as s:
+            s.add(VerificationSession(
+                id=self.id, subject=ctx.user, method=method, front_end=ctx.front_end,
+                started_at=ctx.clock.now(), seed=seed,
+            ))
+            s.commit()
+        self._log.record("session_started", {"method": method, "front_end": ctx.front_end, "seed": seed}, self.id)
+
+    def event(self, ev) -> None:
+        """Store a flow event's timeline form; preview frames are never stored."""
+        if not getattr(ev, "in_timeline", True):
+            return
+        data = ev.to_timeline()
+        kind = data.pop("kind", getattr(ev, "kind", "event"))
+        self._log.record(kind, data, self.id)
+
+    def note(self, kind: str, **data: Any) -> None:
+        self._log.record(kind, data, self.id)
+
+    def finish(self, outcome: str, reason: str | None = None) -> None:
+        from selfverify.store.models import VerificationSession
+
+        now = self.ctx.clock.now()
+        with self.ctx.db.session() as s:
+            row = s.get(VerificationSession, self.id)
+            if row is not None:
+                row.ended_at = now
+                row.outcome = outcome
+                row.reason = reason
+                s.add(row)
+                s.commit()
+        self._log.record("session_finished", {"outcome": outcome, "reason": reason}, self.id)
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    id: str
+    subject: str
+    method: str
+    front_end: str
+    started_at: datetime
+    ended_at: datetime | None
+    outcome: str | None
+    reason: str | None
+    seed: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "subject": self.subject, "method": self.method, "front_end": self.front_end,
+            "started_at": self.started_at.isoformat(),
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "outcome": self.outcome, "reason": self.reason, "seed": self.seed,
+        }
+
+
+def timeline(ctx, session_id: str) -> list[dict[str, Any]]:
+    """The session's events in order: ``{"at": iso time, "kind": ..., "data": {...}}``."""
+    from sqlmodel import select
+
+    from selfverify.store.models import AuditEvent
+
+    with ctx.db.session() as s:
+        rows = s.exec(select(AuditEvent).where(AuditEvent.session_id == session_id).order_by(AuditEvent.id)).all()
+    return [{"at": r.at.isoformat(), "kind": r.kind, "data": json.loads(r.data)} for r in rows]
+
+
+def list_sessions(ctx, limit: int = 50, subject: str | None = None) -> list[SessionSummary]:
+    """Newest sessions first (all subjects unless ``subject`` is given)."""
+    from sqlmodel import select
+
+    from selfverify.store.models import VerificationSession
+
+    query = select(VerificationSession)
+    if subject is not None:
+        query = query.where(VerificationSession.subject == subject)
+    query = query.order_by(VerificationSession.started_at.desc(), VerificationSession.id).limit(limit)
+    with ctx.db.session() as s:
+        rows = s.exec(query).all()
+    return [
+        SessionSummary(r.id, r.subject, r.method, r.front_end, r.started_at, r.ended_at, r.outcome, r.reason, r.seed)
+        for r in rows
+    ]
+
+
+def events(ctx, subject: str | None = None, kind: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """Audit events, oldest first, optionally for one subject and/or kind."""
+    from sqlmodel import select
+
+    from selfverify.store.models import AuditEvent
+
+    query = select(AuditEvent)
+    if subject is not None:
+        query = query.where(AuditEvent.subject == subject)
+    if kind is not None:
+        query = query.where(AuditEvent.kind == kind)
+    with ctx.db.session() as s:
+        rows = s.exec(query.order_by(AuditEvent.id).limit(limit)).all()
+    return [
+        {"at": r.at.isoformat(), "subject": r.subject, "session_id": r.session_id, "kind": r.kind, "data": json.loads(r.data)}
+        for r in rows
+    ]

@@ -1,0 +1,135 @@
+"""Consent to the selfie check: the versioned plain-language notice and the user's choice.
+
+The notice texts are ``assets/notice/v<N>.md``; the highest N is current, and accepting an older
+version does not count (a changed notice must be read again). A consent record holds the notice
+version, the choice and the time: nothing biometric. Withdrawing crypto-shreds every retained photo.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from selfverify.errors import ConsentRequired, StorageError
+from selfverify.paths import assets_dir
+
+_NOTICE_FILE = re.compile(r"^v(\d+)\.md$")
+
+
+@dataclass(frozen=True)
+class Notice:
+    version: str  # "v1", "v2", ...
+    title: str
+    text: str  # Markdown, settings already filled in
+
+
+@dataclass(frozen=True)
+class ConsentStatus:
+    accepted: bool
+    version: str | None  # the notice version of the latest choice (None: never asked)
+    at: datetime | None
+    choice: str | None = None  # accepted | declined | withdrawn
+    current_version: str | None = None
+
+
+def notice_dir() -> Path:
+    return assets_dir() / "notice"
+
+
+def notice_files() -> dict[int, Path]:
+    folder = notice_dir()
+    found = {}
+    if folder.is_dir():
+        for path in folder.iterdir():
+            match = _NOTICE_FILE.match(path.name)
+            if match:
+                found[int(match.group(1))] = path
+    return found
+
+
+def load_notice(settings, version: str | None = None) -> Notice:
+    files = notice_files()
+    if not files:
+        raise StorageError(f"The consent notice is missing from {notice_dir()}.", code="notice_missing",
+                           hint="Reinstall selfverify.")
+    number = max(files) if version is None else int(version.lstrip("v"))
+    if number not in files:
+        raise StorageError(f"Notice version {version} does not exist.", code="notice_missing")
+    raw = files[number].read_text(encoding="utf-8")
+    text = raw.replace("{retention_days}", str(settings.retention_days)).replace(
+        "{credential_days}", str(settings.credential_days))
+    first = text.lstrip().splitlines()[0] if text.strip() else ""
+    return Notice(version=f"v{number}", title=first.lstrip("# ").strip(), text=text)
+
+
+class ConsentService:
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def notice(self) -> Notice:
+        return load_notice(self.ctx.settings)
+
+    def status(self) -> ConsentStatus:
+        from sqlmodel import select
+
+        from selfverify.store.models import ConsentRecord
+
+        current = self.notice().version
+        with self.ctx.db.session() as s:
+            latest = s.exec(
+                select(ConsentRecord).where(ConsentRecord.subject == self.ctx.user)
+                .order_by(ConsentRecord.at.desc(), ConsentRecord.id.desc())
+            ).first()
+        if latest is None:
+            return ConsentStatus(False, None, None, None, current)
+        accepted = latest.choice == "accepted" and latest.notice_version == current
+        return ConsentStatus(accepted, latest.notice_version, latest.at, latest.choice, current)
+
+    def accept(self) -> ConsentStatus:
+        return self._record("accepted")
+
+    def decline(self) -> ConsentStatus:
+        return self._record("declined")
+
+    def withdraw(self) -> ConsentStatus:
+        """Crypto-shred every retained photo of this user, then record the withdrawal."""
+        from selfverify.services.vault import PhotoVault
+
+        deleted = PhotoVault(self.ctx).delete_all(reason="consent_withdrawn")
+        return self._record("withdrawn", photos_deleted=len(deleted))
+
+    def require(self) -> None:
+        status = self.status()
+        if status.accepted:
+            return
+        if status.choice == "accepted":
+            message = f"The notice changed ({status.version} -> {status.current_version}): please read it and accept it again."
+        else:
+            message = "You have not accepted the notice for the selfie check, so the camera stays off."
+        raise ConsentRequired(message, hint="Read it with 'selfverify consent show', accept with 'selfverify consent accept', "
+                                            "or choose an interview with a person (no biometrics).")
+
+    def forget(self) -> int:
+        """Delete this user's consent records (``data delete-all``); returns how many."""
+        from sqlmodel import delete
+
+        from selfverify.store.models import ConsentRecord
+
+        with self.ctx.db.session() as s:
+            result = s.exec(delete(ConsentRecord).where(ConsentRecord.subject == self.ctx.user))
+            s.commit()
+        return result.rowcount or 0
+
+    def _record(self, choice: str, **extra) -> ConsentStatus:
+        from selfverify.services.audit import AuditLog
+        from selfverify.store.models import ConsentRecord
+
+        version = self.notice().version
+        now = self.ctx.clock.now()
+        with self.ctx.db.session() as s:
+            s.add(ConsentRecord(subject=self.ctx.user, notice_version=version, choice=choice, at=now))
+            s.commit()
+        AuditLog(self.ctx).record("consent", {"choice": choice, "notice_version": version, **extra})
+        return self.status()

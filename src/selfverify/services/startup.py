@@ -1,0 +1,43 @@
+"""What every front end runs at start: finish or roll back interrupted work, purge expired photos.
+
+Cheap when there is nothing to do (a few queries; the keyring is touched only when a row is
+mid-change or a photo has expired). Never loads face models. A missing keyring does not stop
+the start (the interview path needs none): the work waits for the next start and is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from selfverify.errors import KeyringUnavailable
+
+
+@dataclass
+class StartupReport:
+    credentials: dict[str, int] = field(default_factory=dict)
+    vault: dict[str, int] = field(default_factory=dict)
+    photos_purged: int = 0
+    postponed: list[str] = field(default_factory=list)  # why some work waits for a later start
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.photos_purged or any(self.credentials.values()) or any(self.vault.values()))
+
+
+def on_startup(ctx) -> StartupReport:
+    from selfverify.services.credentials import CredentialService
+    from selfverify.services.vault import PhotoVault
+
+    report = StartupReport()
+    ctx.db.init()
+    try:
+        report.credentials = CredentialService(ctx).reconcile(full=False)
+    except KeyringUnavailable as exc:
+        report.postponed.append(f"credential recovery: {exc.user_message}")
+    vault = PhotoVault(ctx)
+    try:
+        report.vault = vault.reconcile()
+        report.photos_purged = vault.purge()
+    except KeyringUnavailable as exc:
+        report.postponed.append(f"photo clean-up: {exc.user_message}")
+    return report

@@ -1,0 +1,420 @@
+"""Opt-in retained photos, encrypted at rest and deleted by crypto-shredding.
+
+Each photo gets its own random AES-256-GCM key, stored in the keyring as
+``photo-key:<subject>:<photo id>``; the ciphertext is ``<vault dir>/<photo id>.svv`` (dir 0700,
+file 0600). Plaintext exists only in memory. The database row holds id, kind, dates, size and
+status, never the photo.
+
+Retaining: ``pending`` row, key in the keyring, ciphertext written, row ``stored``. Deleting:
+row ``deleting`` (with its reason), key removed (the photo is now unreadable), ciphertext removed,
+then row ``deleted`` and a deletion receipt in one transaction, then a WAL checkpoint.
+``reconcile`` (every start-up) finishes interrupted deletions and rolls back interrupted retains.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Iterable
+
+from selfverify.errors import InputError, NotFound, SelfverifyError, StorageError
+from selfverify.paths import ensure_private_dir, write_private_file
+from selfverify.services.crashsafe import fault_point, interprocess_lock
+
+KINDS = ("reference", "selfie")
+REASONS = ("user", "expiry", "consent_withdrawn", "delete_all", "interrupted")
+_MAGIC = b"SVV1"
+_NONCE_BYTES = 12
+_FILE_SUFFIX = ".svv"
+_LIVE = ("pending", "stored", "deleting")
+
+
+@dataclass(frozen=True)
+class RetainedPhotoInfo:
+    id: str
+    kind: str
+    created_at: datetime
+    expires_at: datetime
+    size: int
+    status: str
+    content_type: str = "image/jpeg"
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "created_at": self.created_at.isoformat(),
+                "expires_at": self.expires_at.isoformat(), "size": self.size, "status": self.status,
+                "content_type": self.content_type}
+
+
+@dataclass(frozen=True)
+class DeletionReceiptInfo:
+    id: str
+    item_id: str
+    kind: str
+    deleted_at: datetime
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "item_id": self.item_id, "kind": self.kind,
+                "deleted_at": self.deleted_at.isoformat(), "reason": self.reason}
+
+
+def photo_key_name(subject: str, photo_id: str) -> str:
+    return f"photo-key:{subject}:{photo_id}"
+
+
+def _aad(subject: str, photo_id: str, kind: str) -> bytes:
+    # binds the ciphertext to its row: a file swapped between photos or users does not decrypt
+    return f"selfverify-photo|{subject}|{photo_id}|{kind}".encode("utf-8")
+
+
+def encrypt_photo(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(_NONCE_BYTES)
+    return _MAGIC + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def decrypt_photo(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    """Raises ValueError when the blob is not ours, damaged, or the key/aad is wrong."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if not blob.startswith(_MAGIC) or len(blob) < len(_MAGIC) + _NONCE_BYTES + 16:
+        raise ValueError("not a selfverify vault file")
+    nonce = blob[len(_MAGIC):len(_MAGIC) + _NONCE_BYTES]
+    try:
+        return AESGCM(key).decrypt(nonce, blob[len(_MAGIC) + _NONCE_BYTES:], aad)
+    except InvalidTag:
+        raise ValueError("the photo cannot be decrypted (wrong key or damaged file)") from None
+
+
+def _encode_key(key: bytes) -> str:
+    return "aes256gcm:" + base64.urlsafe_b64encode(key).decode("ascii")
+
+
+def _decode_key(text: str) -> bytes:
+    key = base64.urlsafe_b64decode(text.removeprefix("aes256gcm:").encode("ascii"))
+    if len(key) != 32:
+        raise ValueError("wrong key length")
+    return key
+
+
+class PhotoVault:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.subject = ctx.user
+        self.dir = ctx.paths.vault_dir
+
+    @property
+    def _lock_path(self) -> Path:
+        return self.ctx.paths.data_dir / "locks" / "vault.lock"
+
+    def path_for(self, photo_id: str) -> Path:
+        return self.dir / f"{photo_id}{_FILE_SUFFIX}"
+
+    # retaining
+
+    def retain(self, kind: str, image_bytes: bytes, *, content_type: str = "image/jpeg") -> RetainedPhotoInfo:
+        """Encrypt ``image_bytes`` in memory and keep it for ``retention_days`` (needs consent and a keyring)."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        from selfverify.services.audit import AuditLog
+        from selfverify.services.consent import ConsentService
+        from selfverify.store.models import RetainedPhoto
+
+        if kind not in KINDS:
+            raise InputError(f"Unknown photo kind {kind!r} (expected one of: {', '.join(KINDS)}).")
+        if not image_bytes:
+            raise InputError("There is no photo to keep (it is empty).")
+        ConsentService(self.ctx).require()
+        self.ctx.secrets.require_secure()
+        photo_id = uuid.uuid4().hex
+        key = AESGCM.generate_key(bit_length=256)
+        blob = encrypt_photo(key, bytes(image_bytes), _aad(self.subject, photo_id, kind))
+        now = self.ctx.clock.now()
+        row = RetainedPhoto(id=photo_id, subject=self.subject, kind=kind, created_at=now,
+                            expires_at=now + timedelta(days=self.ctx.settings.retention_days),
+                            size=len(image_bytes), content_type=content_type, status="pending")
+        info = _info(row)
+        with interprocess_lock(self._lock_path):
+            with self.ctx.db.session() as s:
+                s.add(row)
+                s.commit()
+            fault_point("vault.retain.after_pending")
+            try:
+                self.ctx.secrets.set(photo_key_name(self.subject, photo_id), _encode_key(key))
+                fault_point("vault.retain.after_key")
+                self._write_ciphertext(photo_id, blob)
+                fault_point("vault.retain.after_file")
+            except SelfverifyError:
+                self._start_deletion(photo_id, "interrupted")
+                self._shred(photo_id)
+                raise
+            self._set(photo_id, status="stored")
+        AuditLog(self.ctx).record("retain", {"photo_id": photo_id, "kind": kind, "size": len(image_bytes),
+                                             "expires_at": info.expires_at})
+        return RetainedPhotoInfo(**{**info.__dict__, "status": "stored"})
+
+    def _write_ciphertext(self, photo_id: str, blob: bytes) -> None:
+        try:
+            ensure_private_dir(self.dir)
+            write_private_file(self.path_for(photo_id), blob)
+        except OSError as exc:
+            from selfverify.store.db import _is_disk_full
+
+            if _is_disk_full(exc):
+                raise StorageError("The disk is full: the photo was not kept.", code="disk_full") from None
+            raise StorageError(f"The photo could not be written to the vault: {exc.strerror}. It was not kept.",
+                               code="vault_write") from None
+
+    # reading
+
+    def list(self, include_deleted: bool = False) -> list[RetainedPhotoInfo]:
+        from sqlmodel import select
+
+        from selfverify.store.models import RetainedPhoto
+
+        query = select(RetainedPhoto).where(RetainedPhoto.subject == self.subject)
+        if not include_deleted:
+            query = query.where(RetainedPhoto.status.in_(_LIVE))
+        with self.ctx.db.session() as s:
+            rows = s.exec(query.order_by(RetainedPhoto.created_at, RetainedPhoto.id)).all()
+        return [_info(r) for r in rows]
+
+    def open(self, photo_id: str) -> bytes:
+        """Decrypt a stored photo into memory (for an appeal); never written anywhere."""
+        row = self._row(photo_id)
+        if row is None or row.status != "stored":
+            raise NotFound(f"There is no kept photo {photo_id}.", hint="List them with: selfverify photos list")
+        text = self.ctx.secrets.get(photo_key_name(self.subject, photo_id))
+        if text is None:
+            raise StorageError(f"The key of photo {photo_id} is missing from the keyring: it cannot be opened.",
+                               code="vault_key_missing")
+        try:
+            blob = self.path_for(photo_id).read_bytes()
+            return decrypt_photo(_decode_key(text), blob, _aad(self.subject, photo_id, row.kind))
+        except FileNotFoundError:
+            raise StorageError(f"The encrypted file of photo {photo_id} is missing from the vault.",
+                               code="vault_damaged") from None
+        except ValueError as exc:
+            raise StorageError(f"Photo {photo_id} cannot be opened: {exc}.", code="vault_damaged") from None
+
+    def receipts(self) -> list[DeletionReceiptInfo]:
+        return receipts_for(self.ctx, self.subject)
+
+    # deleting
+
+    def delete(self, ids: Iterable[str], reason: str = "user") -> list[DeletionReceiptInfo]:
+        """Crypto-shred the given photos. Already deleted ones are skipped; unknown ids are refused first."""
+        ids = list(dict.fromkeys(ids))
+        rows = {}
+        for photo_id in ids:
+            row = self._row(photo_id)
+            if row is None:
+                raise NotFound(f"There is no photo {photo_id}: nothing was deleted.",
+                               hint="List them with: selfverify photos list")
+            rows[photo_id] = row
+        live = [pid for pid, row in rows.items() if row.status in _LIVE]
+        return self._delete_ids(live, reason)
+
+    def delete_all(self, reason: str = "user") -> list[DeletionReceiptInfo]:
+        return self._delete_ids([p.id for p in self.list()], reason)
+
+    def purge(self) -> int:
+        """Delete every expired photo kept on this computer; returns how many."""
+        from sqlmodel import select
+
+        from selfverify.store.models import RetainedPhoto
+
+        with self.ctx.db.session() as s:
+            rows = s.exec(select(RetainedPhoto).where(RetainedPhoto.status == "stored",
+                                                      RetainedPhoto.expires_at <= self.ctx.clock.now())).all()
+        expired = [r for r in rows if self._is_local(r)]
+        if not expired:
+            return 0
+        self.ctx.secrets.require_secure()
+        with interprocess_lock(self._lock_path):
+            for row in expired:
+                self._start_deletion(row.id, "expiry")
+                self._shred(row.id, subject=row.subject)
+        self.ctx.db.checkpoint()
+        from selfverify.services.audit import AuditLog
+
+        AuditLog(self.ctx).record("purge", {"photos_deleted": len(expired), "photo_ids": [r.id for r in expired]})
+        return len(expired)
+
+    def _delete_ids(self, ids: list[str], reason: str) -> list[DeletionReceiptInfo]:
+        from selfverify.services.audit import AuditLog
+
+        if reason not in REASONS:
+            raise ValueError(f"unknown deletion reason {reason!r}")
+        if not ids:
+            return []
+        self.ctx.secrets.require_secure()
+        receipts = []
+        with interprocess_lock(self._lock_path):
+            for photo_id in ids:
+                self._start_deletion(photo_id, reason)
+                receipt = self._shred(photo_id)
+                if receipt is not None:
+                    receipts.append(receipt)
+        self.ctx.db.checkpoint()
+        AuditLog(self.ctx).record("delete", {"photo_ids": ids, "reason": reason})
+        return receipts
+
+    def _start_deletion(self, photo_id: str, reason: str) -> None:
+        row = self._row(photo_id, any_subject=True)
+        if row is not None and row.status in ("pending", "stored"):
+            self._set(photo_id, status="deleting", delete_reason=reason)
+        fault_point("vault.delete.after_mark")
+
+    def _shred(self, photo_id: str, subject: str | None = None) -> DeletionReceiptInfo | None:
+        """Finish the deletion of a ``deleting`` row (idempotent: every step tolerates being done already)."""
+        from sqlmodel import select
+
+        from selfverify.store.models import DeletionReceipt, RetainedPhoto
+
+        subject = subject or self.subject
+        self.ctx.secrets.delete(photo_key_name(subject, photo_id))
+        fault_point("vault.delete.after_key")
+        path = self.path_for(photo_id)
+        try:
+            path.unlink()
+            _fsync_dir(path.parent)
+        except FileNotFoundError:
+            pass
+        fault_point("vault.delete.after_file")
+        now = self.ctx.clock.now()
+        with self.ctx.db.session() as s:
+            row = s.get(RetainedPhoto, photo_id)
+            if row is None or row.status != "deleting":
+                return None
+            existing = s.exec(select(DeletionReceipt).where(DeletionReceipt.item_id == photo_id)).first()
+            receipt = existing or DeletionReceipt(id=uuid.uuid4().hex, item_id=photo_id, subject=row.subject,
+                                                  kind=row.kind, deleted_at=now, reason=row.delete_reason or "user")
+            row.status, row.deleted_at = "deleted", now
+            s.add(row)
+            s.add(receipt)
+            s.commit()
+        fault_point("vault.delete.after_row")
+        return _receipt_info(receipt)
+
+    # crash recovery
+
+    def reconcile(self) -> dict[str, int]:
+        """Roll back interrupted retains, finish interrupted deletions, remove stray vault files."""
+        from sqlmodel import select
+
+        from selfverify.store.models import RetainedPhoto
+
+        done = {"rolled_back": 0, "deletions_finished": 0, "stray_files_removed": 0}
+        with self.ctx.db.session() as s:
+            rows = [r for r in s.exec(select(RetainedPhoto).where(RetainedPhoto.status.in_(("pending", "deleting")))).all()
+                    if self._is_local(r)]
+        stray = self._stray_files()
+        if not rows and not stray:
+            return done
+        if rows:
+            self.ctx.secrets.require_secure()
+        with interprocess_lock(self._lock_path):
+            for row in rows:
+                if row.status == "pending":
+                    self._start_deletion(row.id, "interrupted")
+                    done["rolled_back"] += 1
+                else:
+                    done["deletions_finished"] += 1
+                self._shred(row.id, subject=row.subject)
+            for path in self._stray_files():
+                path.unlink(missing_ok=True)
+                done["stray_files_removed"] += 1
+        self.ctx.db.checkpoint()
+        from selfverify.services.audit import AuditLog
+
+        AuditLog(self.ctx).record("reconcile", {"area": "vault", **done})
+        return done
+
+    def _stray_files(self) -> list[Path]:
+        """Vault files no live row owns (e.g. the temp file of a write killed half-way: ciphertext only)."""
+        from sqlmodel import select
+
+        from selfverify.store.models import RetainedPhoto
+
+        if not self.dir.is_dir():
+            return []
+        files = [p for p in self.dir.iterdir() if p.is_file()]
+        if not files:
+            return []
+        with self.ctx.db.session() as s:
+            live = set(s.exec(select(RetainedPhoto.id).where(RetainedPhoto.status.in_(_LIVE))).all())
+        return [p for p in files if not (p.suffix == _FILE_SUFFIX and p.stem in live)]
+
+    # helpers
+
+    def _is_local(self, row) -> bool:
+        # a shared database may list photos kept on other computers: their keys are in other keyrings
+        return row.subject == self.subject or self.path_for(row.id).exists()
+
+    def _row(self, photo_id: str, any_subject: bool = False):
+        from selfverify.store.models import RetainedPhoto
+
+        with self.ctx.db.session() as s:
+            row = s.get(RetainedPhoto, photo_id)
+        return row if row is not None and (any_subject or row.subject == self.subject) else None
+
+    def _set(self, photo_id: str, **changes) -> None:
+        from selfverify.store.models import RetainedPhoto
+
+        with self.ctx.db.session() as s:
+            row = s.get(RetainedPhoto, photo_id)
+            for name, value in changes.items():
+                setattr(row, name, value)
+            s.add(row)
+            s.commit()
+
+
+def receipts_for(ctx, subject: str) -> list[DeletionReceiptInfo]:
+    from sqlmodel import select
+
+    from selfverify.store.models import DeletionReceipt
+
+    with ctx.db.session() as s:
+        rows = s.exec(select(DeletionReceipt).where(DeletionReceipt.subject == subject)
+                      .order_by(DeletionReceipt.deleted_at, DeletionReceipt.id)).all()
+    return [_receipt_info(r) for r in rows]
+
+
+def add_receipt(ctx, item_id: str, kind: str, reason: str) -> DeletionReceiptInfo:
+    """A receipt for something that is not a photo (credential, consent records, attempt counter)."""
+    from selfverify.store.models import DeletionReceipt
+
+    row = DeletionReceipt(id=uuid.uuid4().hex, item_id=item_id, subject=ctx.user, kind=kind,
+                          deleted_at=ctx.clock.now(), reason=reason)
+    with ctx.db.session() as s:
+        s.add(row)
+        s.commit()
+    return _receipt_info(row)
+
+
+def _info(row) -> RetainedPhotoInfo:
+    return RetainedPhotoInfo(row.id, row.kind, row.created_at, row.expires_at, row.size, row.status, row.content_type)
+
+
+def _receipt_info(row) -> DeletionReceiptInfo:
+    return DeletionReceiptInfo(row.id, row.item_id, row.kind, row.deleted_at, row.reason)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
