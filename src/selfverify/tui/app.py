@@ -1,0 +1,170 @@
+"""The selfverify Textual app: consent first, then a selfie check or an interview, with equal weight."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.geometry import Offset
+from textual.widget import Widget
+
+from selfverify.tui.theme import THEMES
+from selfverify.tui.widgets.status_log import StatusHistory, StatusLine
+
+
+@dataclass
+class JourneyState:
+    """What the user has done so far in this run of the app (in memory only)."""
+
+    reference_path: str | None = None
+    reference_summary: str | None = None
+    camera: str | None = None
+    outcome: Any = None  # services.selfie.SelfieOutcome of the last run
+    extra: dict = field(default_factory=dict)
+
+
+class SelfverifyCommands(Provider):
+    """Every action of the app in the command palette."""
+
+    def _commands(self) -> list[tuple[str, str, str]]:
+        return [
+            ("Start: consent and choice", "start", "Read the notice, then choose a selfie check or an interview"),
+            ("Selfie check", "selfie", "Compare your face with a reference photo on this computer"),
+            ("Interview with a person", "interview", "Book a time; no photos, no face data"),
+            ("My data", "my_data", "Retained photos, deletion receipts, credential and consent"),
+            ("Status log", "status_log", "Every status message of this session"),
+            ("High-contrast theme", "high_contrast", "Switch to the 7:1 contrast theme"),
+            ("Quit", "quit", "Leave selfverify"),
+        ]
+
+    async def discover(self) -> Hits:
+        for title, action, help_ in self._commands():
+            yield DiscoveryHit(title, partial(self.app.run_action, action), help=help_)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, action, help_ in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(self.app.run_action, action), help=help_)
+
+
+class SelfverifyApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "selfverify"
+    SUB_TITLE = "identity check: selfie on this computer, or an interview"
+    COMMANDS = App.COMMANDS | {SelfverifyCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("f2", "my_data", "My data"),
+        Binding("f3", "status_log", "Log"),
+    ]
+
+    def __init__(self, ctx, *, reference: str | None = None, camera: str | None = None, startup: bool = True):  # noqa: ANN001
+        super().__init__()
+        self.ctx = ctx
+        self.history = StatusHistory()
+        self.journey = JourneyState(reference_path=reference, camera=camera or ctx.settings.camera)
+        self._run_startup = startup
+        if not ctx.settings.animations:
+            self.animation_level = "none"
+
+    def on_mount(self) -> None:
+        for theme in THEMES:
+            self.register_theme(theme)
+        if self.ctx.settings.theme in self.available_themes:
+            self.theme = self.ctx.settings.theme
+        else:
+            self.set_status(f"Unknown theme {self.ctx.settings.theme!r}; using the default.")
+        from selfverify.tui.screens.welcome import WelcomeScreen
+
+        self.push_screen(WelcomeScreen())
+        if self._run_startup:
+            self.startup_tasks()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="startup")
+    def startup_tasks(self) -> None:
+        """Finish or roll back interrupted work and purge expired photos, off the event loop."""
+        from selfverify.errors import SelfverifyError
+        from selfverify.services.startup import on_startup
+
+        try:
+            report = on_startup(self.ctx)
+        except SelfverifyError as exc:
+            self.call_from_thread(self.set_status, exc.user_message)
+            return
+        notes = []
+        if report.photos_purged:
+            notes.append(f"{report.photos_purged} expired photo(s) deleted")
+        if report.changed_anything and not report.photos_purged:
+            notes.append("interrupted work from last time was completed")
+        notes.extend(report.postponed)
+        if notes:
+            self.call_from_thread(self.set_status, "; ".join(notes) + ".")
+
+    def preload_face_models(self) -> None:
+        from selfverify.core.engine import preload_in_background
+
+        preload_in_background()
+
+    # status: one place that shows and remembers every message
+    def set_status(self, text: str) -> None:
+        self.history.add(text)
+        try:
+            self.screen.query_one(StatusLine).show(text)
+        except Exception:  # a modal dialog has no status line; the history keeps the text
+            pass
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None, markup: bool = True) -> None:  # type: ignore[override]
+        self.set_status(f"{title}: {message}" if title else message)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    # braille displays follow the terminal cursor: put it on the focused widget
+    def on_descendant_focus(self, event) -> None:  # noqa: ANN001
+        widget: Widget = event.widget
+        region = widget.region
+        self.cursor_position = Offset(region.x, region.y)
+
+    # actions reachable from anywhere (bindings and the command palette)
+    def action_start(self) -> None:
+        from selfverify.tui.screens.consent import ConsentScreen
+
+        self.push_screen(ConsentScreen())
+
+    def action_selfie(self) -> None:
+        from selfverify.tui.screens.consent import ConsentScreen
+
+        self.push_screen(ConsentScreen(focus_selfie=True))
+
+    def action_interview(self) -> None:
+        from selfverify.tui.screens.interview import InterviewScreen
+
+        self.push_screen(InterviewScreen())
+
+    def action_my_data(self) -> None:
+        from selfverify.tui.screens.mydata import MyDataScreen
+
+        if not isinstance(self.screen, MyDataScreen):
+            self.push_screen(MyDataScreen())
+
+    def action_status_log(self) -> None:
+        from selfverify.tui.screens.log import StatusLogScreen
+
+        if not isinstance(self.screen, StatusLogScreen):
+            self.push_screen(StatusLogScreen())
+
+    def action_high_contrast(self) -> None:
+        self.theme = "selfverify-high-contrast"
+        self.set_status("High-contrast theme on.")
+
+
+def run_tui(ctx, reference: str | None = None) -> int:  # noqa: ANN001
+    app = SelfverifyApp(ctx, reference=reference)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,113 @@
+"""The notice, then the two paths side by side with equal weight. Selfie needs consent first."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Checkbox, Markdown, Static
+
+from selfverify.tui.screens.base import AppScreen
+from selfverify.tui.widgets.steps import StepIndicator
+
+SELFIE_TEXT = "Selfie check\nYour face is compared on this computer with your ID photo."
+INTERVIEW_TEXT = "Interview with a person\nNo photos, no face data: book a short video or phone call."
+
+
+class ConsentScreen(AppScreen):
+    BINDINGS = [
+        Binding("a", "toggle_accept", "Accept notice"),
+        Binding("1", "selfie", "Selfie check"),
+        Binding("2", "interview", "Interview"),
+    ]
+
+    def __init__(self, focus_selfie: bool = False):
+        super().__init__()
+        self.focus_selfie = focus_selfie
+        self.notice_version: str | None = None
+
+    def body(self) -> ComposeResult:
+        yield StepIndicator("Consent", id="steps")
+        with VerticalScroll(id="notice-box"):
+            yield Markdown("Loading the notice…", id="notice")
+        yield Checkbox("I have read the notice and agree to the selfie check (a)", id="accept")
+        with Horizontal(id="choices"):
+            with Vertical(classes="choice", id="choice-selfie"):
+                yield Static(SELFIE_TEXT, classes="choice-text")
+                yield Button("Selfie check (1)", id="choose-selfie", variant="primary", disabled=True)
+                yield Static("Tick the box above to enable.", id="selfie-why", classes="choice-note")
+            with Vertical(classes="choice", id="choice-interview"):
+                yield Static(INTERVIEW_TEXT, classes="choice-text")
+                yield Button("Interview (2)", id="choose-interview", variant="primary")
+                yield Static("No consent to biometrics needed.", classes="choice-note")
+
+    def on_mount(self) -> None:
+        self.load_notice()
+        self.app.preload_face_models()  # models load while the user reads
+        self.query_one("#notice-box").focus()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="consent")
+    def load_notice(self) -> None:
+        from selfverify.errors import SelfverifyError
+        from selfverify.services.consent import ConsentService
+
+        try:
+            service = ConsentService(self.app.ctx)
+            notice = service.notice()
+            status = service.status()
+        except SelfverifyError as exc:
+            self.app.call_from_thread(self.set_status, exc.user_message)
+            return
+        self.app.call_from_thread(self._show_notice, notice, status)
+
+    def _show_notice(self, notice, status) -> None:  # noqa: ANN001
+        self.notice_version = notice.version
+        self.query_one("#notice", Markdown).update(notice.text)
+        if status.accepted:
+            self.query_one("#accept", Checkbox).value = True
+            self.set_status(f"You accepted notice {notice.version} earlier.")
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        selfie = self.query_one("#choose-selfie", Button)
+        selfie.disabled = not event.value
+        self.query_one("#selfie-why", Static).update(
+            "Consent given: you can start." if event.value else "Tick the box above to enable."
+        )
+
+    def action_toggle_accept(self) -> None:
+        box = self.query_one("#accept", Checkbox)
+        box.value = not box.value
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "choose-selfie":
+            self.action_selfie()
+        elif event.button.id == "choose-interview":
+            self.action_interview()
+
+    def action_selfie(self) -> None:
+        if not self.query_one("#accept", Checkbox).value:
+            self.set_status("Please read the notice and tick the box to choose the selfie check.")
+            return
+        self.record_consent()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="consent")
+    def record_consent(self) -> None:
+        from selfverify.errors import SelfverifyError
+        from selfverify.services.consent import ConsentService
+
+        try:
+            ConsentService(self.app.ctx).accept()
+        except SelfverifyError as exc:
+            self.app.call_from_thread(self.set_status, exc.user_message)
+            return
+        self.app.call_from_thread(self._go_reference)
+
+    def _go_reference(self) -> None:
+        from selfverify.tui.screens.reference import ReferenceScreen
+
+        self.set_status("Consent recorded. Next: your reference photo.")
+        self.app.push_screen(ReferenceScreen())
+
+    def action_interview(self) -> None:
+        self.app.action_interview()

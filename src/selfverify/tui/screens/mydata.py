@@ -1,0 +1,216 @@
+"""My data: retained photos (delete selected / all), deletion receipts, the credential
+(show, revoke, export), consent (withdraw), and delete everything."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, DataTable, Static
+
+from selfverify.tui.screens.base import AppScreen
+from selfverify.tui.widgets.confirm import ConfirmDialog
+
+
+def _day(dt) -> str:  # noqa: ANN001
+    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else "-"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / (1024 * 1024):.1f} MB"
+
+
+class MyDataScreen(AppScreen):
+    BINDINGS = [
+        Binding("x", "delete_selected", "Delete photo"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="mydata"):
+            yield Static("Retained photos (kept only if you chose to, encrypted)", classes="section-title")
+            yield DataTable(id="photos-table", cursor_type="row", zebra_stripes=True)
+            with Horizontal(classes="row-buttons"):
+                yield Button("Delete selected (x)", id="delete-selected", variant="error")
+                yield Button("Delete all photos", id="delete-all-photos", variant="error")
+            yield Static("Deletion receipts", classes="section-title")
+            yield DataTable(id="receipts-table", cursor_type="row", zebra_stripes=True)
+            yield Static("Credential", classes="section-title")
+            yield Static("Loading…", id="credential-info")
+            with Horizontal(classes="row-buttons"):
+                yield Button("Show", id="credential-show")
+                yield Button("Export token", id="credential-export")
+                yield Button("Revoke", id="credential-revoke", variant="error")
+            yield Static("Consent to the selfie check", classes="section-title")
+            yield Static("Loading…", id="consent-info")
+            with Horizontal(classes="row-buttons"):
+                yield Button("Withdraw consent", id="consent-withdraw", variant="warning")
+                yield Button("Delete everything", id="delete-everything", variant="error")
+
+    def on_mount(self) -> None:
+        photos = self.query_one("#photos-table", DataTable)
+        photos.add_columns("Kind", "Created", "Expires", "Size", "ID")
+        receipts = self.query_one("#receipts-table", DataTable)
+        receipts.add_columns("Deleted", "Kind", "Why", "Receipt")
+        self.action_refresh()
+        photos.focus()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="mydata-load")
+    def load(self) -> None:
+        from selfverify.errors import SelfverifyError
+        from selfverify.services.consent import ConsentService
+        from selfverify.services.credentials import CredentialService
+        from selfverify.services.vault import PhotoVault
+
+        ctx = self.app.ctx
+        data: dict = {}
+        for key, fn in (
+            ("photos", lambda: PhotoVault(ctx).list()),
+            ("receipts", lambda: PhotoVault(ctx).receipts()),
+            ("credential", lambda: CredentialService(ctx).current()),
+            ("consent", lambda: ConsentService(ctx).status()),
+        ):
+            try:
+                data[key] = fn()
+            except SelfverifyError as exc:
+                data[key] = exc
+        self.app.call_from_thread(self._show, data)
+
+    def _show(self, data: dict) -> None:
+        photos = self.query_one("#photos-table", DataTable)
+        photos.clear()
+        if isinstance(data["photos"], Exception):
+            self.set_status(f"Photos: {data['photos'].user_message}")
+        else:
+            for p in data["photos"]:
+                photos.add_row(p.kind, _day(p.created_at), _day(p.expires_at), _size(p.size), p.id, key=p.id)
+        receipts = self.query_one("#receipts-table", DataTable)
+        receipts.clear()
+        if not isinstance(data["receipts"], Exception):
+            for r in data["receipts"]:
+                receipts.add_row(_day(r.deleted_at), r.kind, r.reason, r.id, key=r.id)
+        n_photos = 0 if isinstance(data["photos"], Exception) else len(data["photos"])
+        self.query_one("#delete-selected", Button).disabled = n_photos == 0
+        self.query_one("#delete-all-photos", Button).disabled = n_photos == 0
+        cred = data["credential"]
+        info = self.query_one("#credential-info", Static)
+        has_cred = cred is not None and not isinstance(cred, Exception)
+        if isinstance(cred, Exception):
+            info.update(f"Cannot read the credential: {cred.user_message}")
+        elif cred is None:
+            info.update("No credential. Complete a selfie check or an interview to get one.")
+        else:
+            info.update(f"Credential {cred.id} ({cred.method}), issued {_day(cred.issued_at)}, valid until {_day(cred.expires_at)}.")
+        for bid in ("credential-show", "credential-export", "credential-revoke"):
+            self.query_one(f"#{bid}", Button).disabled = not has_cred
+        consent = data["consent"]
+        cinfo = self.query_one("#consent-info", Static)
+        if isinstance(consent, Exception):
+            cinfo.update(f"Cannot read consent: {consent.user_message}")
+        elif consent.accepted:
+            cinfo.update(f"Given for notice {consent.version} on {_day(consent.at)}.")
+        else:
+            cinfo.update(f"Not given ({consent.choice or 'never asked'}).")
+        self.query_one("#consent-withdraw", Button).disabled = isinstance(consent, Exception) or not consent.accepted
+        self.set_status(f"My data: {n_photos} retained photo(s); {'a credential' if has_cred else 'no credential'}.")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        handlers = {
+            "delete-selected": self.action_delete_selected,
+            "delete-all-photos": self._confirm_delete_all_photos,
+            "credential-show": lambda: self.run_service("show"),
+            "credential-export": lambda: self.run_service("export"),
+            "credential-revoke": self._confirm_revoke,
+            "consent-withdraw": self._confirm_withdraw,
+            "delete-everything": self._confirm_delete_everything,
+        }
+        handler = handlers.get(event.button.id or "")
+        if handler:
+            handler()
+
+    def _selected_photo(self) -> str | None:
+        table = self.query_one("#photos-table", DataTable)
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def action_delete_selected(self) -> None:
+        photo_id = self._selected_photo()
+        if photo_id is None:
+            self.set_status("No photo selected: there are no retained photos.")
+            return
+        self._ask(f"Delete photo {photo_id}? Its key is destroyed first, so it can never be decrypted again.", "delete", [photo_id])
+
+    def _confirm_delete_all_photos(self) -> None:
+        self._ask("Delete ALL retained photos? This cannot be undone.", "delete_all_photos")
+
+    def _confirm_revoke(self) -> None:
+        self._ask("Revoke your credential? You will need to verify again to get a new one.", "revoke", label="Revoke")
+
+    def _confirm_withdraw(self) -> None:
+        self._ask("Withdraw consent? All retained photos are deleted too.", "withdraw", label="Withdraw")
+
+    def _confirm_delete_everything(self) -> None:
+        self._ask(
+            "Delete everything selfverify keeps about you: photos, credential, consent and attempts? "
+            "Only deletion receipts remain (they hold no photo or face data).",
+            "delete_everything",
+            label="Delete everything",
+        )
+
+    def _ask(self, question: str, op: str, ids: list[str] | None = None, label: str = "Delete") -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_service(op, ids or [])
+            else:
+                self.set_status("Nothing was changed.")
+
+        self.app.push_screen(ConfirmDialog(question, label), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="mydata-action")
+    def run_service(self, op: str, ids: list[str] | None = None) -> None:
+        from selfverify.errors import SelfverifyError
+        from selfverify.services.consent import ConsentService
+        from selfverify.services.credentials import CredentialService
+        from selfverify.services.vault import PhotoVault
+
+        ctx = self.app.ctx
+        try:
+            if op == "delete":
+                receipts = PhotoVault(ctx).delete(ids or [], reason="user")
+                message = f"Deleted {len(receipts)} photo(s); receipt {', '.join(r.id for r in receipts)}."
+            elif op == "delete_all_photos":
+                receipts = PhotoVault(ctx).delete_all(reason="user")
+                message = f"Deleted {len(receipts)} photo(s)."
+            elif op == "show":
+                cred = CredentialService(ctx).current()
+                check = CredentialService(ctx).verify_token(cred.token) if cred else None
+                message = f"Credential {cred.id}: signature and expiry {check.message}." if cred and check else "No credential."
+            elif op == "export":
+                cred = CredentialService(ctx).current()
+                if cred is None:
+                    message = "No credential to export."
+                else:
+                    self.app.call_from_thread(self.app.copy_to_clipboard, cred.token)
+                    message = "Token copied to the clipboard (or run: selfverify credential export)."
+            elif op == "revoke":
+                cred = CredentialService(ctx).revoke()
+                message = f"Credential {cred.id} revoked and removed from the keyring."
+            elif op == "withdraw":
+                ConsentService(ctx).withdraw()
+                message = "Consent withdrawn; retained photos deleted."
+            elif op == "delete_everything":
+                from selfverify.services.erasure import delete_everything
+
+                summary = delete_everything(ctx)
+                message = getattr(summary, "message", None) or "Everything deleted; only deletion receipts remain."
+            else:  # pragma: no cover
+                message = f"Unknown action {op}."
+        except SelfverifyError as exc:
+            message = exc.user_message
+        self.app.call_from_thread(self.set_status, message)
+        self.app.call_from_thread(self.load)

@@ -1,0 +1,112 @@
+"""The result: verified (credential id and expiry) or not (why, what next, tries left), then the
+retention choice, which defaults to keeping nothing."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Static
+
+from selfverify.tui.screens.base import AppScreen
+from selfverify.tui.widgets.steps import StepIndicator
+
+REASONS = {
+    "no_match": ("The face did not match the reference photo.", "Use a clearer, more recent reference photo, face the camera in good light, or choose the interview."),
+    "not_live": ("The liveness challenge was not completed.", "Follow each step (blink, turn your head) while looking at the camera. A photo held up to the camera cannot pass."),
+    "no_face": ("No face was seen clearly enough.", "Sit in front of the camera, face a light, and keep your whole face in the oval."),
+    "timed_out": ("The check took too long.", "Try again, or choose the interview if the camera keeps struggling."),
+    "camera_lost": ("The camera stopped during the check.", "Reconnect the camera and try again, or choose the interview."),
+}
+
+
+def describe(outcome) -> tuple[bool, str, str]:  # noqa: ANN001
+    d = outcome.decision
+    if d.verified and outcome.credential is not None:
+        c = outcome.credential
+        return True, "Verified.", f"Credential {c.id} is stored in your keyring, valid until {c.expires_at.astimezone():%Y-%m-%d}."
+    if d.verified:
+        return True, "Faces match, but liveness was skipped (replay).", "A replay never earns a credential: no credential was issued."
+    why, what = REASONS.get(d.reason or "", (f"Not verified ({d.reason}).", "Try again or choose the interview."))
+    if d.distance is not None:
+        why += f" (distance {d.distance:.2f}, needed at most {d.tolerance:.2f})"
+    return False, "Not verified. " + why, what
+
+
+class ResultScreen(AppScreen):
+    BINDINGS = [Binding("t", "try_again", "Try again"), Binding("i", "app.interview", "Interview"), Binding("escape", "done", "Done")]
+
+    def __init__(self, outcome):  # noqa: ANN001
+        super().__init__()
+        self.outcome = outcome
+
+    def body(self) -> ComposeResult:
+        ok, title, details = describe(self.outcome)
+        attempts = self.outcome.attempts
+        with Vertical(id="result"):
+            yield StepIndicator("Result", id="steps")
+            yield Static(("OK: " if ok else "") + title, id="result-title", classes="ok" if ok else "problem")
+            yield Static(details, id="result-details")
+            if not ok and attempts is not None:
+                yield Static(attempts.message, id="result-tries")
+            with Vertical(id="retention"):
+                yield Static("Keep photos for an appeal? Default: keep nothing. Kept photos are encrypted, "
+                             "deleted automatically after the retention period, and deletable in My data.")
+                yield Checkbox("Keep my reference photo", id="keep-reference")
+                yield Checkbox("Keep the best selfie frame", id="keep-selfie", disabled=not self.outcome.best_frame_available)
+                yield Button("Save my choice", id="save-retention")
+            with Horizontal(id="result-nav"):
+                if not ok:
+                    yield Button("Try again (t)", id="try-again", variant="primary")
+                yield Button("Interview instead (i)", id="interview")
+                yield Button("Done (esc)", id="done")
+
+    def on_mount(self) -> None:
+        ok, title, details = describe(self.outcome)
+        self.set_status(f"{title} {details}")
+        self.query_one("#save-retention", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        bid = event.button.id
+        if bid == "save-retention":
+            keep_ref = self.query_one("#keep-reference", Checkbox).value
+            keep_selfie = self.query_one("#keep-selfie", Checkbox).value
+            if not keep_ref and not keep_selfie:
+                self.set_status("Nothing kept: no photo was stored.")
+                event.button.disabled = True
+                return
+            self.retain(keep_ref, keep_selfie)
+        elif bid == "try-again":
+            self.action_try_again()
+        elif bid == "interview":
+            self.app.action_interview()
+        elif bid == "done":
+            self.action_done()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="retention")
+    def retain(self, keep_reference: bool, keep_selfie: bool) -> None:
+        from selfverify.errors import SelfverifyError
+        from selfverify.services.selfie import SelfieService
+
+        try:
+            kept = SelfieService(self.app.ctx).retain(self.outcome, keep_reference=keep_reference, keep_selfie=keep_selfie)
+        except SelfverifyError as exc:
+            self.app.call_from_thread(self.set_status, f"Nothing was kept: {exc.user_message}")
+            return
+        n = len(kept) if isinstance(kept, (list, tuple)) else int(bool(kept))
+        self.app.call_from_thread(self.set_status, f"Kept {n} photo(s), encrypted, until the retention period ends. Delete them any time in My data.")
+        self.app.call_from_thread(self._disable_save)
+
+    def _disable_save(self) -> None:
+        self.query_one("#save-retention", Button).disabled = True
+
+    def action_try_again(self) -> None:
+        from selfverify.tui.screens.selfie import SelfieScreen
+
+        self.app.switch_screen(SelfieScreen())
+
+    def action_done(self) -> None:
+        # back to the welcome screen
+        while len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

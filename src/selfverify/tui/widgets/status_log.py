@@ -1,0 +1,32 @@
+"""A persistent status line (toasts vanish; this stays) with its full history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.widgets import Static
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { height: auto; max-height: 2; padding: 0 1; background: $panel; color: $text; }
+    """
+
+    def show(self, text: str) -> None:
+        self.update(f"Status: {text}")
+
+
+class StatusHistory:
+    """Every status message of this run, newest last (shown on the log screen)."""
+
+    def __init__(self, limit: int = 500):
+        self.limit = limit
+        self.entries: list[tuple[datetime, str]] = []
+
+    def add(self, text: str) -> None:
+        self.entries.append((datetime.now(), text))
+        del self.entries[: -self.limit]
+
+    @property
+    def last(self) -> str:
+        return self.entries[-1][1] if self.entries else ""
