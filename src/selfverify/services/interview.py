@@ -504,8 +504,9 @@ class InterviewService:
                     code=new_code(), status=BOOKED, booked_at=self._now, session_id=recorder.id,
                 )
                 s.add(row)
-                self._session_outcome(s, recorder.id, BOOKED, None, final=False)
                 try:
+                    s.flush()  # the UNIQUE columns decide here, before anything else is written
+                    self._session_outcome(s, recorder.id, BOOKED, None, final=False)
                     s.commit()
                 except IntegrityError as exc:
                     s.rollback()
@@ -624,13 +625,13 @@ class InterviewService:
                 raise PolicyRefusal(f"Interview {format_code(row.code)} is already at that slot.", code="same_slot")
             new_slot = self._bookable_slot(s, new_slot_id)
         with self.ctx.db.session() as s:
-            # moving the active marker in one statement frees the old slot and takes the new one atomically
-            result = s.execute(
-                update(Appointment)
-                .where(Appointment.id == row.id, Appointment.status == BOOKED)
-                .values(slot_id=new_slot.id, active_slot_id=new_slot.id)
-            )
             try:
+                # moving the active marker in one statement frees the old slot and takes the new one atomically
+                result = s.execute(
+                    update(Appointment)
+                    .where(Appointment.id == row.id, Appointment.status == BOOKED)
+                    .values(slot_id=new_slot.id, active_slot_id=new_slot.id)
+                )
                 s.commit()
             except IntegrityError as exc:
                 s.rollback()
