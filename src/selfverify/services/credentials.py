@@ -200,6 +200,7 @@ class CredentialService:
     def __init__(self, ctx):
         self.ctx = ctx
         self.subject = ctx.user
+        self._public_key = None  # the issuer key never changes while a service object lives
 
     @property
     def _lock_path(self):
@@ -250,6 +251,9 @@ class CredentialService:
                 if assurance.get("liveness") != "passed":
                     raise PolicyRefusal("A check without a passed liveness challenge can never produce a credential.",
                                         code="liveness_required")
+                distance, tolerance = assurance.get("distance"), assurance.get("tolerance")
+                if not isinstance(distance, (int, float)) or not isinstance(tolerance, (int, float)) or distance > tolerance:
+                    raise PolicyRefusal("Only a verified selfie check can produce a credential.", code="not_verified")
                 return _check_assurance(assurance)
             return selfie_assurance(assurance)
         if method == "interview":
@@ -357,6 +361,8 @@ class CredentialService:
         """Signature, expiry and (when this database knows the credential) revocation."""
         from selfverify.store.models import CredentialRecord
 
+        if decode_claims(token) is None:
+            return TokenCheck(False, "malformed", None)
         key = public_key if public_key is not None else self._issuer_public_key_object()
         check = check_token(token, key, self.ctx.clock.now())
         if check.reason in ("malformed", "bad_signature"):
@@ -407,10 +413,12 @@ class CredentialService:
                 rows = s.exec(select(CredentialRecord).where(CredentialRecord.subject == self.subject)).all()
             if not rows:
                 return []
-            for row in rows:
+            live = [row for row in rows if row.status not in ("revoked", "superseded", "rolled_back")]
+            for row in live:
                 if row.status in ("issued", "missing", "pending"):
                     self._set_status(row.id, "revoking", revoked_at=self.ctx.clock.now())
-            self.ctx.secrets.delete(credential_key(self.subject))
+            if live:  # dead rows have no token left in the keyring (reconcile saw to it)
+                self.ctx.secrets.delete(credential_key(self.subject))
             ids = [row.id for row in rows]
             with self.ctx.db.session() as s:
                 s.exec(delete(CredentialRecord).where(CredentialRecord.subject == self.subject))
@@ -457,6 +465,8 @@ class CredentialService:
                 if row.status == "issued" and row.id != token_id:
                     self._set_status(row.id, "missing")
                     done["missing"] += 1
+                elif row.status == "missing" and row.id == token_id:
+                    self._set_status(row.id, "issued")  # the token came back (e.g. a keyring restored from backup)
             if token is not None and (token_id not in known or known[token_id] in _DEAD):
                 self.ctx.secrets.delete(credential_key(self.subject))
                 done["orphans_removed"] += 1
@@ -479,11 +489,14 @@ class CredentialService:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
 
     def _issuer_public_key_object(self):
+        if self._public_key is not None:
+            return self._public_key
         private_key = self._issuer_private_key(create=False)
         if private_key is None:
             raise NotFound("This computer has no issuer key, so it cannot check credentials by itself.",
                            code="no_issuer_key", hint="Pass the issuer's public key: credential verify --public-key FILE")
-        return private_key.public_key()
+        self._public_key = private_key.public_key()
+        return self._public_key
 
     def _issuer_private_key(self, create: bool):
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

@@ -1,0 +1,421 @@
+"""``consent``, ``credential``, ``photos`` and ``data``: thin front ends over the privacy services.
+
+Human text by default, ``--json`` where support staff script them; errors are one line plus a
+hint and an exit code (see selfverify.errors), never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from typing import Any, Callable
+
+import click
+
+from selfverify.cli import app_context, print_error
+from selfverify.errors import EXIT_NEGATIVE, EXIT_OK, InputError, SelfverifyError
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print as JSON (for scripts).")
+yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+
+
+def privacy_command(func: Callable) -> Callable:
+    """Build the context, run start-up recovery, and turn errors into JSON when --json is given."""
+
+    @functools.wraps(func)
+    @click.pass_context
+    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> int:
+        as_json = kwargs.get("as_json", False)
+        try:
+            from selfverify.services.startup import on_startup
+
+            app = app_context(ctx)
+            on_startup(app)
+            rv = func(app, *args, **kwargs)
+        except SelfverifyError as err:
+            if not as_json:
+                raise
+            print_error(err, as_json=True)
+            return err.exit_code
+        return EXIT_OK if rv is None else rv
+
+    return wrapper
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+def confirm_or_refuse(question: str, yes: bool) -> bool:
+    """True to go ahead. Never prompts without a terminal: scripts must say --yes."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise InputError("Not asking for confirmation: standard input is not a terminal. Nothing was deleted.",
+                         code="confirmation_required", hint="Pass --yes to confirm.")
+    return click.confirm(question, default=False)
+
+
+def _date(dt) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else "-"
+
+
+# consent
+
+@click.group()
+def consent() -> None:
+    """Show, give or withdraw consent to the selfie check (the interview path needs none)."""
+
+
+def _consent_dict(status) -> dict:
+    return {"accepted": status.accepted, "version": status.version, "current_version": status.current_version,
+            "choice": status.choice, "at": status.at.isoformat() if status.at else None}
+
+
+def _echo_consent(status) -> None:
+    if status.choice is None:
+        click.echo(f"Consent: not given yet (notice {status.current_version}).")
+    elif status.accepted:
+        click.echo(f"Consent: accepted notice {status.version} on {_date(status.at)}.")
+    elif status.choice == "accepted":
+        click.echo(f"Consent: you accepted notice {status.version}, but it has changed to {status.current_version}: "
+                   "please read it and accept again.")
+    else:
+        click.echo(f"Consent: {status.choice} on {_date(status.at)} (notice {status.version}).")
+
+
+@consent.command("show")
+@json_option
+@privacy_command
+def consent_show(app, as_json: bool) -> int:
+    """Print the notice and your current choice."""
+    from selfverify.services.consent import ConsentService
+
+    service = ConsentService(app)
+    notice, status = service.notice(), service.status()
+    if as_json:
+        emit_json({"notice": {"version": notice.version, "title": notice.title, "text": notice.text},
+                   "status": _consent_dict(status)})
+        return EXIT_OK
+    click.echo(notice.text.rstrip())
+    click.echo("")
+    _echo_consent(status)
+    return EXIT_OK
+
+
+@consent.command("status")
+@json_option
+@privacy_command
+def consent_status(app, as_json: bool) -> int:
+    """Your current choice (exit 0 if accepted, 1 if not)."""
+    from selfverify.services.consent import ConsentService
+
+    status = ConsentService(app).status()
+    emit_json(_consent_dict(status)) if as_json else _echo_consent(status)
+    return EXIT_OK if status.accepted else EXIT_NEGATIVE
+
+
+@consent.command("accept")
+@yes_option
+@json_option
+@privacy_command
+def consent_accept(app, yes: bool, as_json: bool) -> int:
+    """Read the notice and accept it (--yes accepts without asking, after printing it)."""
+    from selfverify.services.consent import ConsentService
+
+    service = ConsentService(app)
+    notice = service.notice()
+    if not as_json:
+        click.echo(notice.text.rstrip())
+        click.echo("")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InputError("Not asking for consent: standard input is not a terminal. Nothing was recorded.",
+                             code="confirmation_required", hint="Pass --yes to accept the notice.")
+        if not click.confirm(f"Do you accept notice {notice.version}?", default=False):
+            service.decline()
+            click.echo("You declined: the camera stays off. You can book an interview with a person instead.")
+            return EXIT_NEGATIVE
+    status = service.accept()
+    emit_json(_consent_dict(status)) if as_json else _echo_consent(status)
+    return EXIT_OK
+
+
+@consent.command("decline")
+@json_option
+@privacy_command
+def consent_decline(app, as_json: bool) -> int:
+    """Record that you do not agree (the selfie check stays off)."""
+    from selfverify.services.consent import ConsentService
+
+    status = ConsentService(app).decline()
+    emit_json(_consent_dict(status)) if as_json else _echo_consent(status)
+    return EXIT_OK
+
+
+@consent.command("withdraw")
+@json_option
+@privacy_command
+def consent_withdraw(app, as_json: bool) -> int:
+    """Take your consent back: every kept photo is deleted (crypto-shredded) and this is recorded."""
+    from selfverify.services.consent import ConsentService
+    from selfverify.services.vault import PhotoVault
+
+    before = len(PhotoVault(app).list())
+    status = ConsentService(app).withdraw()
+    if as_json:
+        emit_json({**_consent_dict(status), "photos_deleted": before})
+        return EXIT_OK
+    _echo_consent(status)
+    click.echo(f"Deleted {before} kept photo(s). Deletion receipts: selfverify photos show-receipts")
+    return EXIT_OK
+
+
+# credential
+
+@click.group()
+def credential() -> None:
+    """Show, verify, revoke or export your signed credential (kept in the OS keyring)."""
+
+
+def _check_dict(check) -> dict:
+    return {"valid": check.valid, "reason": check.reason, "message": check.message, "claims": check.claims}
+
+
+def _echo_claims(claims: dict) -> None:
+    from selfverify.services.credentials import _from_epoch
+
+    click.echo(f"Credential:  {claims.get('jti')}")
+    click.echo(f"Subject:     {claims.get('sub')}")
+    click.echo(f"Method:      {claims.get('mth')}")
+    click.echo(f"Issued:      {_date(_from_epoch(int(claims['iat'])))}")
+    click.echo(f"Expires:     {_date(_from_epoch(int(claims['exp'])))}")
+    for key, value in sorted((claims.get("asr") or {}).items()):
+        click.echo(f"  {key}: {value}")
+
+
+@credential.command("show")
+@json_option
+@privacy_command
+def credential_show(app, as_json: bool) -> int:
+    """Decode your credential and check its signature and expiry (exit 0 valid, 1 not)."""
+    from selfverify.errors import NotFound
+    from selfverify.services.credentials import CredentialService
+
+    service = CredentialService(app)
+    service.reconcile(full=True)
+    current = service.current()
+    if current is None:
+        raise NotFound("You have no credential.", hint="Pass a selfie check or an interview to get one.")
+    check = service.verify_token(current.token)
+    if as_json:
+        emit_json({**current.as_dict(), "check": _check_dict(check)})
+    else:
+        _echo_claims(check.claims or {"jti": current.id, "sub": current.subject, "mth": current.method,
+                                      "iat": int(current.issued_at.timestamp()), "exp": int(current.expires_at.timestamp())})
+        click.echo(f"Status:      {check.message}")
+    return EXIT_OK if check.valid else EXIT_NEGATIVE
+
+
+@credential.command("verify")
+@click.argument("source", default="-", metavar="[FILE]")
+@click.option("--public-key", "public_key_file", type=click.Path(dir_okay=False),
+              help="Issuer public key (PEM) when checking on another computer.")
+@json_option
+@privacy_command
+def credential_verify(app, source: str, public_key_file: str | None, as_json: bool) -> int:
+    """Check a token from FILE or standard input: exit 0 valid, 1 invalid (bad signature, expired, revoked)."""
+    from selfverify.services.credentials import CredentialService, load_public_key
+
+    token = _read_text(source, "token").strip()
+    if not token:
+        raise InputError("The token is empty.", code="empty_token")
+    public_key = load_public_key(_read_text(public_key_file, "public key")) if public_key_file else None
+    check = CredentialService(app).verify_token(token, public_key=public_key)
+    if as_json:
+        emit_json(_check_dict(check))
+    elif check.valid:
+        claims = check.claims or {}
+        click.echo(f"valid: credential {claims.get('jti')} for {claims.get('sub')} ({claims.get('mth')}), "
+                   f"expires {_date(_from_epoch_safe(claims.get('exp')))}")
+    else:
+        click.echo(check.message)
+    return EXIT_OK if check.valid else EXIT_NEGATIVE
+
+
+def _from_epoch_safe(value):
+    from selfverify.services.credentials import _from_epoch
+
+    return _from_epoch(int(value)) if value is not None else None
+
+
+def _read_text(source: str, what: str) -> str:
+    if source == "-":
+        if sys.stdin.isatty():
+            raise InputError(f"Give the {what} on standard input or as a file.", code="no_input",
+                             hint="For example: selfverify credential export | selfverify credential verify")
+        return sys.stdin.read()
+    try:
+        with open(source, encoding="utf-8") as fh:
+            return fh.read(1_000_000)
+    except FileNotFoundError:
+        raise InputError(f"The {what} file {source} does not exist.", code="file_not_found") from None
+    except UnicodeDecodeError:
+        raise InputError(f"The {what} file {source} is not text.", code="bad_file") from None
+    except OSError as exc:
+        raise InputError(f"The {what} file {source} cannot be read: {exc.strerror}.", code="bad_file") from None
+
+
+@credential.command("revoke")
+@json_option
+@privacy_command
+def credential_revoke(app, as_json: bool) -> int:
+    """Remove your credential from the keyring and mark it revoked."""
+    from selfverify.services.credentials import CredentialService
+
+    revoked = CredentialService(app).revoke()
+    if as_json:
+        emit_json({"revoked": revoked.id})
+    else:
+        click.echo(f"Revoked credential {revoked.id}: it is gone from your keyring and no longer verifies here.")
+    return EXIT_OK
+
+
+@credential.command("export")
+@privacy_command
+def credential_export(app) -> int:
+    """Print your token for another program (it is a secret: handle it like a password)."""
+    from selfverify.services.credentials import CredentialService
+
+    click.echo(CredentialService(app).export())
+    return EXIT_OK
+
+
+@credential.command("public-key")
+@privacy_command
+def credential_public_key(app) -> int:
+    """Print the issuer's public key (PEM) so another computer can verify credentials."""
+    from selfverify.services.credentials import CredentialService
+
+    click.echo(CredentialService(app).issuer_public_key().rstrip())
+    return EXIT_OK
+
+
+# photos
+
+@click.group()
+def photos() -> None:
+    """Kept (encrypted) photos: by default nothing is kept; you may opt in after a selfie check."""
+
+
+@photos.command("list")
+@json_option
+@privacy_command
+def photos_list(app, as_json: bool) -> int:
+    """Photos kept for an appeal, with their expiry."""
+    from selfverify.services.vault import PhotoVault
+
+    items = PhotoVault(app).list()
+    if as_json:
+        emit_json([p.as_dict() for p in items])
+        return EXIT_OK
+    if not items:
+        click.echo("No photos are kept.")
+        return EXIT_OK
+    for p in items:
+        click.echo(f"{p.id}  {p.kind:<9}  {p.size:>9} bytes  kept since {_date(p.created_at)}  "
+                   f"deleted on {_date(p.expires_at)}  ({p.status})")
+    return EXIT_OK
+
+
+@photos.command("show-receipts")
+@json_option
+@privacy_command
+def photos_show_receipts(app, as_json: bool) -> int:
+    """Deletion receipts: what was deleted, when and why (nothing biometric)."""
+    from selfverify.services.vault import receipts_for
+
+    items = receipts_for(app, app.user)
+    if as_json:
+        emit_json([r.as_dict() for r in items])
+        return EXIT_OK
+    if not items:
+        click.echo("No deletion receipts.")
+    for r in items:
+        click.echo(f"{r.id}  deleted {r.kind} {r.item_id} on {_date(r.deleted_at)}  reason: {r.reason}")
+    return EXIT_OK
+
+
+@photos.command("delete")
+@click.argument("ids", nargs=-1)
+@click.option("--all", "delete_all", is_flag=True, help="Delete every kept photo.")
+@yes_option
+@json_option
+@privacy_command
+def photos_delete(app, ids: tuple[str, ...], delete_all: bool, yes: bool, as_json: bool) -> int:
+    """Crypto-shred photos: the key leaves the keyring, then the encrypted file, and a receipt is written."""
+    from selfverify.services.vault import PhotoVault
+
+    vault = PhotoVault(app)
+    if delete_all == bool(ids):
+        raise InputError("Give photo ids, or --all (not both).", code="bad_option",
+                         hint="List them with: selfverify photos list")
+    if delete_all:
+        count = len(vault.list())
+        if count and not confirm_or_refuse(f"Delete all {count} kept photo(s)? This cannot be undone.", yes):
+            click.echo("Nothing was deleted.")
+            return EXIT_NEGATIVE
+        receipts = vault.delete_all(reason="user")
+    else:
+        receipts = vault.delete(ids, reason="user")
+    if as_json:
+        emit_json({"deleted": [r.as_dict() for r in receipts]})
+        return EXIT_OK
+    if not receipts:
+        click.echo("Nothing to delete: those photos were already deleted." if ids else "No photos are kept.")
+    for r in receipts:
+        click.echo(f"Deleted {r.kind} photo {r.item_id} (receipt {r.id}).")
+    return EXIT_OK
+
+
+@photos.command("purge")
+@json_option
+@privacy_command
+def photos_purge(app, as_json: bool) -> int:
+    """Delete expired photos now (this also runs at every start)."""
+    from selfverify.services.vault import PhotoVault
+
+    count = PhotoVault(app).purge()
+    emit_json({"purged": count}) if as_json else click.echo(f"Purged {count} expired photo(s).")
+    return EXIT_OK
+
+
+# data
+
+@click.group()
+def data() -> None:
+    """Everything selfverify keeps about you."""
+
+
+@data.command("delete-all")
+@yes_option
+@json_option
+@privacy_command
+def data_delete_all(app, yes: bool, as_json: bool) -> int:
+    """Delete your photos, credential, consent records and attempt counts; only receipts remain."""
+    from selfverify.services.erasure import delete_all_user_data
+
+    if not confirm_or_refuse(f"Delete everything selfverify keeps about {app.user!r}? This cannot be undone.", yes):
+        click.echo("Nothing was deleted.")
+        return EXIT_NEGATIVE
+    report = delete_all_user_data(app)
+    if as_json:
+        emit_json(report.as_dict())
+        return EXIT_OK
+    click.echo(f"Deleted for {app.user}: {report.photos_deleted} photo(s), {report.credentials_deleted} credential(s), "
+               f"{report.consent_records_deleted} consent record(s), "
+               f"{'the' if report.attempt_counter_deleted else 'no'} attempt counter.")
+    click.echo(f"Kept: {len(report.receipts)} deletion receipt(s) saying what was deleted and when, and the "
+               "append-only audit log of events; neither holds a photo or face data.")
+    return EXIT_OK
