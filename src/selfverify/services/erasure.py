@@ -50,6 +50,6 @@ def delete_all_user_data(ctx) -> ErasureReport:
     report.attempt_counter_deleted = AttemptPolicy(ctx).reset()
     if report.attempt_counter_deleted:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "attempt_counter", "delete_all"))
-    ctx.db.checkpoint()
     AuditLog(ctx).record("delete_all", {k: v for k, v in report.as_dict().items() if k not in ("receipts", "kept")})
+    ctx.db.checkpoint()
     return report

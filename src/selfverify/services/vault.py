@@ -241,10 +241,10 @@ class PhotoVault:
             for row in expired:
                 self._start_deletion(row.id, "expiry")
                 self._shred(row.id, subject=row.subject)
-        self.ctx.db.checkpoint()
         from selfverify.services.audit import AuditLog
 
         AuditLog(self.ctx).record("purge", {"photos_deleted": len(expired), "photo_ids": [r.id for r in expired]})
+        self.ctx.db.checkpoint()
         return len(expired)
 
     def _delete_ids(self, ids: list[str], reason: str) -> list[DeletionReceiptInfo]:
@@ -262,8 +262,8 @@ class PhotoVault:
                 receipt = self._shred(photo_id)
                 if receipt is not None:
                     receipts.append(receipt)
-        self.ctx.db.checkpoint()
         AuditLog(self.ctx).record("delete", {"photo_ids": ids, "reason": reason})
+        self.ctx.db.checkpoint()  # last, so freed pages leave the WAL too
         return receipts
 
     def _start_deletion(self, photo_id: str, reason: str) -> None:
@@ -331,10 +331,10 @@ class PhotoVault:
             for path in self._stray_files():
                 path.unlink(missing_ok=True)
                 done["stray_files_removed"] += 1
-        self.ctx.db.checkpoint()
         from selfverify.services.audit import AuditLog
 
         AuditLog(self.ctx).record("reconcile", {"area": "vault", **done})
+        self.ctx.db.checkpoint()
         return done
 
     def _stray_files(self) -> list[Path]:
