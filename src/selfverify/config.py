@@ -62,6 +62,8 @@ class Settings:
     seed: int | None = field(default=None, metadata=_doc("Seed for the challenge order (support replay)", "liveness"))
     challenge_steps: int = field(default=2, metadata=_doc("Number of challenge steps (2 or 3)", "liveness"))
     challenge_timeout: float = field(default=10.0, metadata=_doc("Seconds per challenge step (0 = no deadline)", "liveness"))
+    turn_degrees: float = field(default=15.0, metadata=_doc("Head turn a turn step needs, in approximate degrees from the face's own neutral pose", "liveness"))
+    blink_drop: float = field(default=0.25, metadata=_doc("Drop of eye openness, as a fraction of the open-eye level, that counts as a blink", "liveness"))
     # attempts (NIST SP 800-63B-4 3.2.3)
     max_consecutive_failures: int = field(default=5, metadata=_doc("Failures before each attempt must wait", "attempts"))
     failure_wait_seconds: float = field(default=30.0, metadata=_doc("Wait between attempts after too many failures", "attempts"))
@@ -208,6 +210,10 @@ def validate(s: Settings) -> None:
         raise ConfigError(f"challenge_steps must be 1, 2 or 3, not {s.challenge_steps}.")
     if s.decision_frames < 1:
         raise ConfigError("decision_frames must be at least 1.")
+    if not 5.0 <= s.turn_degrees <= 45.0:
+        raise ConfigError(f"turn_degrees must be between 5 and 45, not {s.turn_degrees}.")
+    if not 0.1 <= s.blink_drop <= 0.8:
+        raise ConfigError(f"blink_drop must be between 0.1 and 0.8, not {s.blink_drop}.")
     for name in ("verify_timeout", "challenge_timeout", "failure_wait_seconds"):
         if getattr(s, name) < 0:
             raise ConfigError(f"{name} cannot be negative.")
