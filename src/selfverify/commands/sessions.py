@@ -1,0 +1,83 @@
+"""``selfverify sessions``: support staff list, show and export session timelines."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from selfverify.cli import app_context
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def sessions() -> None:
+    """Support staff: every selfie or interview run has a session id and a timeline
+    (steps, guidance, challenge and seed, decisions, thresholds, errors, timings; never an image)."""
+
+
+@sessions.command("list")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000), help="How many, newest first.")
+@click.option("--subject", help="Only this user's sessions.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def sessions_list(ctx: click.Context, limit: int, subject: str | None, as_json: bool) -> int:
+    """List recent sessions, newest first."""
+    from selfverify.services.audit import list_sessions
+
+    items = list_sessions(app_context(ctx), limit=limit, subject=subject)
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in items], indent=2))
+        return 0
+    if not items:
+        click.echo("No sessions yet.")
+        return 0
+    click.echo(f"{'SESSION':<12}  {'STARTED (UTC)':<19}  {'METHOD':<9}  {'VIA':<5}  {'OUTCOME':<10}  {'SUBJECT':<12}  REASON")
+    for s in items:
+        click.echo(
+            f"{s.id[:12]:<12}  {s.started_at:%Y-%m-%d %H:%M:%S}  {s.method:<9}  {s.front_end:<5}  "
+            f"{s.outcome or 'running':<10}  {s.subject:<12}  {s.reason or ''}".rstrip()
+        )
+    return 0
+
+
+@sessions.command("show")
+@click.argument("session_id")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def sessions_show(ctx: click.Context, session_id: str, as_json: bool) -> int:
+    """Show one session's timeline (SESSION_ID or its first 6+ characters)."""
+    from datetime import datetime
+
+    from selfverify.services.support import describe_event, session_details
+
+    details = session_details(app_context(ctx), session_id)
+    if as_json:
+        click.echo(json.dumps(details, indent=2))
+        return 0
+    s = details["session"]
+    click.echo(f"Session {s['id']}  {s['method']} via {s['front_end']}  subject {s['subject']}")
+    click.echo(f"Outcome: {s['outcome'] or 'running'}" + (f" ({s['reason']})" if s["reason"] else "")
+               + (f"  seed {s['seed']}" if s["seed"] is not None else ""))
+    started = datetime.fromisoformat(s["started_at"])
+    for event in details["timeline"]:
+        offset = event["data"].get("t")
+        if offset is None:
+            offset = (datetime.fromisoformat(event["at"]) - started).total_seconds()
+        click.echo(f"  {offset:>8.2f}s  {describe_event(event)}")
+    return 0
+
+
+@sessions.command("export")
+@click.argument("session_id")
+@click.option("--output", "-o", type=click.Path(), help="Write here (default: the support-bundles folder).")
+@click.option("--skip-models", is_flag=True, help="Do not load the face models for the doctor report.")
+@click.pass_context
+def sessions_export(ctx: click.Context, session_id: str, output: str | None, skip_models: bool) -> int:
+    """Write a support bundle: the timeline, settings in force, app version and doctor report.
+    It holds no image, face encoding, token or key."""
+    from selfverify.services.support import write_bundle
+
+    path = write_bundle(app_context(ctx), session_id, output, face_models=not skip_models)
+    click.echo(f"Support bundle written to {path}")
+    click.echo("It contains no photo, face data, token or key; send it to support staff if they ask.")
+    return 0

@@ -1,0 +1,123 @@
+"""Support bundles: one session's timeline with the settings in force, the app version and the
+doctor report, as JSON a user can send to support staff.
+
+No biometric data and no secrets, by construction: the timeline is the audit log (which refuses
+images, encodings and landmarks when written), settings come from ``public_dict`` (database
+password masked), tokens and keys never leave the keyring. As a last guard every
+``scheme://user:password@`` in the text is masked before the file is written.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from selfverify.errors import InputError, NotFound
+
+BUNDLE_FORMAT = 1
+MIN_PREFIX = 6
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s\"]+):(?P<password>[^@\s\"]+)@")
+
+
+def resolve_session(ctx, session_id: str):  # -> services.audit.SessionSummary
+    """The session with this id, or the only one whose id starts with it (at least 6 characters)."""
+    from sqlmodel import select
+
+    from selfverify.services.audit import SessionSummary
+    from selfverify.store.models import VerificationSession
+
+    wanted = str(session_id or "").strip().lower()
+    if not re.fullmatch(r"[0-9a-f]+", wanted or "-"):
+        raise InputError(f"{session_id!r} is not a session id (hexadecimal, from 'selfverify sessions list').", code="bad_session_id")
+    with ctx.db.session() as s:
+        row = s.get(VerificationSession, wanted)
+        if row is None:
+            if len(wanted) < MIN_PREFIX:
+                raise InputError(f"Give at least {MIN_PREFIX} characters of the session id.", code="bad_session_id")
+            rows = s.exec(select(VerificationSession).where(VerificationSession.id.startswith(wanted)).limit(2)).all()
+            if len(rows) > 1:
+                raise InputError(f"More than one session id starts with {wanted}: give more characters.", code="ambiguous_session_id")
+            row = rows[0] if rows else None
+    if row is None:
+        raise NotFound(f"There is no session {wanted}.", code="session_not_found", hint="List them: selfverify sessions list")
+    return SessionSummary(row.id, row.subject, row.method, row.front_end, row.started_at, row.ended_at, row.outcome, row.reason, row.seed)
+
+
+def session_details(ctx, session_id: str) -> dict[str, Any]:
+    """The session summary and its timeline (what ``sessions show --json`` prints)."""
+    from selfverify.services.audit import timeline
+
+    summary = resolve_session(ctx, session_id)
+    return {"session": summary.as_dict(), "timeline": timeline(ctx, summary.id)}
+
+
+def build_bundle(ctx, session_id: str, *, face_models: bool = True) -> dict[str, Any]:
+    from selfverify import __version__
+    from selfverify.doctor import report_dict, run_checks
+
+    details = session_details(ctx, session_id)
+    failed = details["session"]["outcome"] not in (None, "verified", "approved", "booked")
+    return {
+        "bundle_format": BUNDLE_FORMAT,
+        "created_at": ctx.clock.now().isoformat(),
+        "app": {
+            "name": "selfverify",
+            "version": __version__,
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "front_end": ctx.front_end,
+        },
+        "session": details["session"],
+        "reason": details["session"]["reason"] if failed else None,
+        "timeline": details["timeline"],
+        "settings": ctx.settings.public_dict(),
+        "doctor": report_dict(run_checks(ctx, face_models=face_models)),
+        "privacy": "No image, face encoding, landmark, credential token or key is included.",
+    }
+
+
+def bundle_text(bundle: dict[str, Any]) -> str:
+    text = json.dumps(bundle, indent=2, sort_keys=False, default=str, ensure_ascii=False)
+    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}:***@", text)
+
+
+def write_bundle(ctx, session_id: str, output: str | Path | None = None, *, face_models: bool = True) -> Path:
+    """Write the bundle (mode 0600) to ``output`` or the bundles dir; returns the path."""
+    from selfverify.paths import ensure_private_dir, write_private_file
+
+    bundle = build_bundle(ctx, session_id, face_models=face_models)
+    if output is None:
+        stamp = datetime.fromisoformat(bundle["created_at"]).strftime("%Y%m%dT%H%M%SZ")
+        path = ensure_private_dir(ctx.paths.bundles_dir) / f"selfverify-session-{bundle['session']['id'][:12]}-{stamp}.json"
+    else:
+        path = Path(output).expanduser()
+        if path.is_dir():
+            raise InputError(f"{path} is a folder: give a file name for the bundle.", code="bad_output")
+        if not path.parent.is_dir():
+            raise InputError(f"The folder {path.parent} does not exist.", code="bad_output")
+    try:
+        write_private_file(path, bundle_text(bundle).encode("utf-8"))
+    except OSError as exc:
+        from selfverify.errors import StorageError
+
+        raise StorageError(f"Could not write the bundle to {path}: {exc.strerror}.") from None
+    return path
+
+
+def _describe_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return ",".join(_describe_value(v) for v in value) or "-"
+    return str(value)
+
+
+def describe_event(event: dict[str, Any]) -> str:
+    """One timeline event as a line: ``kind key=value ...`` (``t`` is shown separately)."""
+    data = {k: v for k, v in event.get("data", {}).items() if k != "t" and v is not None}
+    details = " ".join(f"{k}={_describe_value(v)}" for k, v in data.items())
+    return f"{event['kind']} {details}".rstrip()

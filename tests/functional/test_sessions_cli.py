@@ -1,0 +1,88 @@
+"""``selfverify sessions list | show | export``: timelines and support bundles, no biometrics, no secrets."""
+
+from __future__ import annotations
+
+import json
+import stat
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from selfverify import __version__
+from tests.inprocess_cli import run_main
+from tests.postgres_db import database_url  # noqa: F401 - fixture
+
+
+def _ok(proc):  # noqa: ANN001
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    return proc
+
+
+@pytest.fixture
+def interview_session(database_url):  # noqa: F811 - the imported fixture
+    """A booked, declined interview on this database; returns (session id, global args)."""
+    args = ["--database-url", database_url] if database_url else []
+    start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    slot = json.loads(_ok(run_main(*args, "--user", "bob", "agent", "slots", "add", start.isoformat(), "--json")).stdout)
+    booked = json.loads(_ok(run_main(
+        *args, "--user", "alice", "interview", "book", str(slot["added"][0]["id"]), "--contact", "alice@example.org", "--json",
+    )).stdout)
+    _ok(run_main(*args, "--user", "bob", "agent", "decline", booked["code"], "--reason", "document unreadable", "--seen", "passport"))
+    return booked["session_id"], args
+
+
+def test_list_show_and_json_agree(interview_session):
+    session_id, args = interview_session
+    listed = _ok(run_main(*args, "sessions", "list"))
+    assert session_id[:12] in listed.stdout and "interview" in listed.stdout and "declined" in listed.stdout
+    as_json = json.loads(_ok(run_main(*args, "sessions", "list", "--json", "--subject", "alice")).stdout)
+    assert [s["id"] for s in as_json] == [session_id]
+    assert json.loads(_ok(run_main(*args, "sessions", "list", "--json", "--subject", "nobody")).stdout) == []
+
+    shown = _ok(run_main(*args, "sessions", "show", session_id[:8]))
+    assert f"Session {session_id}" in shown.stdout and "Outcome: declined (document unreadable)" in shown.stdout
+    assert "interview_decision" in shown.stdout and "documents_seen=passport" in shown.stdout
+    details = json.loads(_ok(run_main(*args, "sessions", "show", session_id, "--json")).stdout)
+    assert [e["kind"] for e in details["timeline"]] == ["session_started", "interview_booked", "interview_decision"]
+    assert "alice@example.org" not in json.dumps(details)
+
+
+def test_export_writes_a_private_bundle_without_secrets(interview_session, tmp_path):
+    session_id, args = interview_session
+    out = tmp_path / "bundle.json"
+    _ok(run_main(*args, "sessions", "export", session_id[:10], "--output", str(out), "--skip-models"))
+    text = out.read_text()
+    bundle = json.loads(text)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert bundle["session"]["id"] == session_id and bundle["reason"] == "document unreadable"
+    assert bundle["app"]["version"] == __version__ and bundle["settings"]["tolerance"] == 0.5
+    assert {c["name"] for c in bundle["doctor"]["checks"]} >= {"python", "keyring", "database"}
+    assert [e["kind"] for e in bundle["timeline"]][-1] == "interview_decision"
+    assert "alice@example.org" not in text
+    if args:  # PostgreSQL: the server password must not leak through settings or the doctor report
+        password = args[1].split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+        assert password not in text and ":***@" in text
+
+    default = _ok(run_main(*args, "sessions", "export", session_id, "--skip-models"))
+    written = default.stdout.split("written to ", 1)[1].splitlines()[0].strip()
+    assert "support-bundles" in written and json.loads(open(written).read())["session"]["id"] == session_id
+
+
+@pytest.mark.parametrize("argv, exit_code, fragment", [
+    (("sessions", "show", "not-hex"), 2, "is not a session id"),
+    (("sessions", "show", "abc"), 2, "at least 6 characters"),
+    (("sessions", "show", "abcdef0123"), 5, "There is no session abcdef0123"),
+    (("sessions", "export", "abcdef0123", "--skip-models"), 5, "There is no session"),
+    (("sessions", "list", "--limit", "0"), 2, "0 is not in the range"),
+])
+def test_bad_session_arguments(home, argv, exit_code, fragment):
+    proc = run_main(*argv)
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == exit_code and fragment in proc.stderr
+
+
+def test_export_to_a_missing_folder_is_refused(interview_session, tmp_path):
+    session_id, args = interview_session
+    proc = run_main(*args, "sessions", "export", session_id, "--output", str(tmp_path / "nope" / "b.json"), "--skip-models")
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
