@@ -417,6 +417,7 @@ class CredentialService:
             for row in live:
                 if row.status in ("issued", "missing", "pending"):
                     self._set_status(row.id, "revoking", revoked_at=self.ctx.clock.now())
+            fault_point("credential.forget.after_mark")
             if live:  # dead rows have no token left in the keyring (reconcile saw to it)
                 self.ctx.secrets.delete(credential_key(self.subject))
             ids = [row.id for row in rows]

@@ -204,7 +204,8 @@ class PhotoVault:
             raise StorageError(f"Photo {photo_id} cannot be opened: {exc}.", code="vault_damaged") from None
 
     def receipts(self) -> list[DeletionReceiptInfo]:
-        return receipts_for(self.ctx, self.subject)
+        """Receipts of deleted photos (``receipts_for`` also lists credentials, consent and attempts)."""
+        return [r for r in receipts_for(self.ctx, self.subject) if r.kind in KINDS]
 
     # deleting
 

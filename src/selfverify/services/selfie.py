@@ -1,0 +1,181 @@
+"""The selfie path's rules, shared by the Textual app, the accessible mode and the headless CLI.
+
+Order of a run: consent is checked before the camera opens; attempt limits are checked (liveness
+runs only); the core SelfieRun analyses frames and emits events, which go to the session timeline
+(never preview frames) and to the front end; the result is counted (success resets the consecutive
+failures; no match / not live / timed out count as failures); a credential is issued only when
+``decision.can_issue_credential`` (verified AND liveness passed). A ``liveness=False`` run (a
+replay) counts nothing and issues nothing. The best frame stays in memory, in the outcome, until
+the user opts in to keep it (``retain``) or the outcome is dropped.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from selfverify.errors import InputError, NotFound, SelfverifyError
+
+# decisions that count as a failed attempt; cancelled, camera lost or no face seen do not
+FAILURE_REASONS = frozenset({"no_match", "not_live", "timed_out"})
+
+
+@dataclass(frozen=True)
+class Preflight:
+    consent_ok: bool
+    attempts: Any  # AttemptStatus
+    keyring_ok: bool
+    reason: str | None  # None when a run may start; else consent_required | locked_out | attempt_wait
+    message: str  # a sentence for the user ("" when there is nothing to say)
+
+    @property
+    def ready(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(eq=False)
+class SelfieOutcome:
+    decision: Any  # core.events.Decision
+    session_id: str
+    credential: Any  # IssuedCredential | None
+    attempts: Any  # AttemptStatus after this run
+    best_frame_available: bool
+    credential_error: str | None = None  # why a verified live run got no credential (e.g. no keyring)
+    reference_path: str | None = field(default=None, repr=False)
+    best_frame: Any = field(default=None, repr=False)  # BGR array, memory only, for an opted-in retain
+
+    def discard_best_frame(self) -> None:
+        self.best_frame = None
+        self.best_frame_available = False
+
+
+class SelfieService:
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def preflight(self) -> Preflight:
+        """Can a selfie run start now, and what should the user be told first."""
+        from selfverify.services.attempts import AttemptPolicy
+        from selfverify.services.consent import ConsentService
+        from selfverify.store.secrets import backend_status
+
+        consent = ConsentService(self.ctx).status()
+        attempts = AttemptPolicy(self.ctx).status()
+        keyring = backend_status(probe=True)
+        reason, message = None, attempts.message
+        if not consent.accepted:
+            reason, message = "consent_required", "Please read and accept the notice before the camera turns on."
+        elif attempts.locked:
+            reason = "locked_out"
+        elif not attempts.allowed:
+            reason = "attempt_wait"
+        elif not keyring.usable:
+            message = (f"Your keyring cannot be used ({keyring.reason}): the check can run, but no credential "
+                       f"can be stored. {keyring.fix}").strip()
+        return Preflight(consent.accepted, attempts, keyring.usable, reason, message)
+
+    def run(self, reference_path, camera_spec: str, *, on_event: Callable | None = None, cancel=None,
+            liveness: bool = True) -> SelfieOutcome:
+        from selfverify.services.attempts import AttemptPolicy
+        from selfverify.services.audit import SessionRecorder
+        from selfverify.services.consent import ConsentService
+
+        ConsentService(self.ctx).require()  # before any camera frame is read
+        policy = AttemptPolicy(self.ctx)
+        attempts = policy.require() if liveness else policy.status()
+
+        from selfverify.core.camera import open_source
+        from selfverify.core.faces import load_reference
+        from selfverify.core.flow import SelfieRun
+
+        reference = load_reference(reference_path)
+        recorder = SessionRecorder(self.ctx, "selfie", seed=self.ctx.settings.seed)
+        recorder.note("preflight", liveness=liveness, consent="accepted",
+                      tries_left_before_wait=attempts.tries_left_before_wait, total_failures=attempts.total_failures)
+
+        def forward(ev) -> None:
+            if getattr(ev, "in_timeline", True):
+                recorder.event(ev)
+            if on_event is not None:
+                on_event(ev)
+
+        try:
+            with open_source(str(camera_spec)) as source:
+                result = SelfieRun(self.ctx.settings, reference, source, clock=self.ctx.clock, on_event=forward,
+                                   cancel=cancel, liveness=liveness).run()
+        except SelfverifyError as exc:
+            recorder.finish("error", exc.code)
+            raise
+        except BaseException:
+            recorder.finish("error", "internal")
+            raise
+        decision = result.decision
+        if not any(getattr(ev, "kind", None) == "decision" for ev in (result.events or ())):
+            recorder.event(decision)  # a flow that did not emit its decision still leaves it in the timeline
+        if liveness and decision.verified:
+            attempts = policy.record_success()
+        elif liveness and decision.reason in FAILURE_REASONS:
+            attempts = policy.record_failure()
+        credential, credential_error = None, None
+        if liveness and decision.can_issue_credential:
+            credential, credential_error = self._issue(decision, recorder)
+        outcome = "verified" if decision.verified else ("cancelled" if decision.reason == "cancelled" else "rejected")
+        recorder.finish(outcome, decision.reason)
+        best = getattr(result, "best_frame", None)
+        return SelfieOutcome(decision, recorder.id, credential, attempts, best is not None, credential_error,
+                             str(reference_path), best)
+
+    def _issue(self, decision, recorder):
+        from selfverify.services.credentials import CredentialService
+
+        try:
+            credential = CredentialService(self.ctx).issue("selfie", decision)
+        except SelfverifyError as exc:
+            recorder.note("credential_refused", code=exc.code, message=exc.user_message)
+            return None, exc.user_message
+        recorder.note("credential_issued", credential_id=credential.id, expires_at=credential.expires_at)
+        return credential, None
+
+    def retain(self, outcome: SelfieOutcome, keep_reference: bool, keep_selfie: bool) -> list:
+        """Opt-in after the result: keep the reference file and/or the best frame (JPEG made in memory), encrypted."""
+        from selfverify.services.audit import AuditLog
+        from selfverify.services.vault import PhotoVault
+
+        photos: list[tuple[str, bytes, str]] = []
+        if keep_reference:
+            photos.append(("reference", *self._reference_bytes(outcome)))
+        if keep_selfie:
+            if outcome.best_frame is None:
+                raise NotFound("No selfie frame is available to keep (it was not captured or was already discarded).")
+            photos.append(("selfie", encode_jpeg(outcome.best_frame), "image/jpeg"))
+        vault = PhotoVault(self.ctx)
+        kept = [vault.retain(kind, data, content_type=content_type) for kind, data, content_type in photos]
+        if kept:
+            AuditLog(self.ctx).record("retention_opt_in", {"photo_ids": [p.id for p in kept],
+                                                           "kinds": [p.kind for p in kept]}, outcome.session_id)
+        if keep_selfie:
+            outcome.discard_best_frame()
+        return kept
+
+    @staticmethod
+    def _reference_bytes(outcome: SelfieOutcome) -> tuple[bytes, str]:
+        if not outcome.reference_path:
+            raise NotFound("The reference photo of this check is not known, so it cannot be kept.")
+        path = Path(outcome.reference_path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"The reference photo {path} cannot be read any more: {exc.strerror}.") from None
+        return data, mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def encode_jpeg(frame) -> bytes:
+    """A BGR frame as JPEG bytes, in memory (no temp file)."""
+    import cv2
+
+    ok, buffer = cv2.imencode(".jpg", frame, [int(cv2.IMWRITE_JPEG_QUALITY), 92])
+    if not ok:
+        raise InputError("The selfie frame could not be encoded as JPEG.")
+    return buffer.tobytes()
