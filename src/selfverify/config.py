@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
 from selfverify.errors import ConfigError
-from selfverify.paths import Paths
+from selfverify.paths import Paths, ensure_private_dir, write_private_file
 
 ENV_PREFIX = "SELFVERIFY_"
 _TRUE = {"1", "true", "yes", "on"}
@@ -74,6 +76,10 @@ class Settings:
     # interview
     timezone: str | None = field(default=None, metadata=_doc("Time zone for showing and entering interview times, e.g. Europe/Paris (default: this computer's)", "interview"))
     interview_grace_hours: float = field(default=24.0, metadata=_doc("Hours after a slot ends during which staff can still record the outcome", "interview"))
+    # accessible mode (selfverify --accessible)
+    plain_color: bool = field(default=False, metadata=_doc("Colour the labels of the accessible mode (never when NO_COLOR is set)", "accessible"))
+    plain_step_timeout: float = field(default=0.0, metadata=_doc("Seconds per liveness step in the accessible mode (0 = each step waits for you)", "accessible"))
+    plain_run_timeout: float = field(default=0.0, metadata=_doc("Seconds before a selfie run gives up in the accessible mode (0 = never; type back to stop)", "accessible"))
 
     @property
     def paths(self) -> Paths:
@@ -214,7 +220,7 @@ def validate(s: Settings) -> None:
         raise ConfigError(f"turn_degrees must be between 5 and 45, not {s.turn_degrees}.")
     if not 0.1 <= s.blink_drop <= 0.8:
         raise ConfigError(f"blink_drop must be between 0.1 and 0.8, not {s.blink_drop}.")
-    for name in ("verify_timeout", "challenge_timeout", "failure_wait_seconds"):
+    for name in ("verify_timeout", "challenge_timeout", "failure_wait_seconds", "plain_step_timeout", "plain_run_timeout"):
         if getattr(s, name) < 0:
             raise ConfigError(f"{name} cannot be negative.")
     for name in ("max_consecutive_failures", "max_total_failures", "credential_days", "retention_days"):
@@ -236,3 +242,44 @@ def validate(s: Settings) -> None:
 def describe_settings() -> list[tuple[str, str, str, str]]:
     """(name, section, env var, doc) for every setting: used by ``selfverify config`` and the README."""
     return [(f.name, f.metadata["section"], ENV_PREFIX + f.name.upper(), f.metadata["doc"]) for f in fields(Settings)]
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(str(value))  # a JSON string is a valid TOML basic string
+
+
+def remember_setting(config_path: str | os.PathLike[str], name: str, value: Any) -> Path:
+    """Set ``name = value`` in the TOML config file, keeping every other line (comments too).
+
+    An existing ``name`` line is rewritten where it is (in any table); otherwise the key goes on
+    top, before the first table. The file is written atomically with mode 0600, and a file that is
+    not valid TOML is left alone (ConfigError)."""
+    value = coerce(name, value)
+    path = Path(config_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"The config file {path} cannot be read: {exc}.") from None
+    read_config_file(path)  # refuses to touch a broken file
+    line = f"{name} = {_toml_value(value)}"
+    spellings = "|".join(re.escape(n) for n in {name, name.replace("_", "-")})
+    existing = re.compile(rf"^([ \t]*)(?:{spellings})[ \t]*=.*$", re.MULTILINE)
+    if existing.search(text):
+        updated = existing.sub(lambda m: m.group(1) + line, text)
+    else:
+        updated = f"{line}\n{text}"
+    try:
+        written = _flatten_toml(tomllib.loads(updated))
+    except tomllib.TOMLDecodeError:
+        written = {}
+    if written.get(name) != value:
+        raise ConfigError(f"Could not set {name} in {path} without disturbing it: add '{line}' by hand.")
+    ensure_private_dir(path.parent)
+    write_private_file(path, updated.encode("utf-8"))
+    return path

@@ -1,0 +1,1 @@
+"""The plain, line-by-line accessible front end (see selfverify.plain.app)."""

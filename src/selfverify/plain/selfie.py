@@ -1,0 +1,179 @@
+"""The selfie path in the accessible mode: consent, reference photo, the run, the result and the
+retention choice (keep nothing by default). Rules are SelfieService's, ConsentService's and
+AttemptPolicy's; this module asks and says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from selfverify.errors import SelfverifyError
+from selfverify.plain.selfie_run import RunNarrator, run_with_keyboard
+from selfverify.plain.flow import Flow
+from selfverify.plain.terminal import QuitRequested
+from selfverify.plain.wording import markdown_lines, outcome_lines
+
+CONSENT_CHOICES = [
+    ("accept", "I agree: go on to the selfie check"),
+    ("decline", "I do not agree: the camera stays off"),
+    ("interview", "Interview with a person instead (no photos, no face data)"),
+]
+REFERENCE_QUESTION = "Type the path of your reference photo (a photo of your ID document, or a clear photo of you):"
+REFERENCE_HELP = ("The reference photo is compared with your face on this computer. It must show exactly one face. "
+                  "You can type a full path, or one starting with ~ for your home folder.")
+MODELS_LOADING = "Loading the face models, this takes a few seconds."
+
+
+def ensure_face_models(out) -> None:  # noqa: ANN001
+    """Say that the (slow) model load is happening before it happens."""
+    from selfverify.core import engine
+
+    if engine.load_seconds is None:
+        out.line(MODELS_LOADING)
+        engine.load_face_recognition()
+        out.status(f"face models loaded in {engine.load_seconds:.1f} seconds.")
+
+
+class SelfieFlow(Flow):
+    def run(self) -> None:
+        from selfverify.core.engine import preload_in_background
+
+        preload_in_background()  # the models load while the user reads and answers
+        if not self.consent():
+            return
+        if not self.preflight():
+            return
+        reference = self.reference()
+        while True:
+            self.out.line(f"Starting the selfie check with camera {self.ctx.settings.camera}. "
+                          "Type back and Enter to stop; Enter alone repeats the last instruction.")
+            try:
+                run = run_with_keyboard(self.dialogue, lambda on_event, cancel: self._service().run(
+                    reference, self.ctx.settings.camera, on_event=on_event, cancel=cancel,
+                    liveness=self.ctx.settings.liveness,
+                ), RunNarrator(self.out))
+            except SelfverifyError as exc:
+                self.out.problem(exc.user_message, exc.hint)
+            else:
+                if run.stopped_by == "quit":
+                    raise QuitRequested
+                if run.stopped_by is not None:
+                    self.out.status("selfie check stopped; the camera is released.")
+                    if run.stopped_by == "interview":
+                        self.app.interview()
+                    return
+                done = self.result(run.outcome)
+                self.retention(run.outcome)
+                if done:
+                    return
+            following = self.dialogue.choose("What next?", [
+                ("again", "Try again"),
+                ("interview", "Interview with a person instead"),
+                ("menu", "Main menu"),
+            ], default="again")
+            if following == "interview":
+                self.app.interview()
+                return
+            if following == "menu" or not self.preflight():
+                return
+
+    def _service(self):  # noqa: ANN202
+        from selfverify.services.selfie import SelfieService
+
+        return SelfieService(self.ctx)
+
+    def consent(self) -> bool:
+        from selfverify.services.consent import ConsentService
+
+        service = ConsentService(self.ctx)
+        status = service.status()
+        if status.accepted:
+            self.out.status(f"you accepted the notice ({status.version}) on an earlier visit.")
+            return True
+        if status.choice == "accepted":
+            self.out.status(f"the notice changed since you accepted it ({status.version} is now {status.current_version}): "
+                            "please read it again.")
+        notice = service.notice()
+        self.out.line("Please read this notice before the camera is turned on.")
+        self.out.line("")
+        for line in markdown_lines(notice.text):
+            self.out.line(line)
+        self.out.line("")
+        choice = self.dialogue.choose("Do you agree to the selfie check?", CONSENT_CHOICES,
+                                      "Agreeing lets the camera be used for this check; you can withdraw it later in My data.")
+        if choice == "accept":
+            service.accept()
+            self.out.status(f"consent recorded (notice {notice.version}).")
+            return True
+        if choice == "decline":
+            service.decline()
+            self.out.status("you did not agree: the camera stays off. You can book an interview with a person instead.")
+            return False
+        self.app.interview()
+        return False
+
+    def preflight(self) -> bool:
+        """Whether SelfieService lets a run start now; says why not (a wait, the lock) otherwise."""
+        ready = self._service().preflight()
+        if ready.reason == "locked_out":
+            self.out.problem(ready.message or ready.attempts.message)
+            if self.dialogue.choose("Would you like an interview with a person?", [
+                ("interview", "Yes, book an interview"), ("menu", "No, back to the main menu")]) == "interview":
+                self.app.interview()
+            return False
+        if ready.reason is not None:
+            self.out.problem(ready.message)
+            return False
+        if ready.message:
+            self.out.status(ready.message)
+        return True
+
+    def reference(self) -> str:
+        from selfverify.core.faces import load_reference
+
+        path = self.app.reference_path
+        while True:
+            if not path:
+                path = self.dialogue.ask(REFERENCE_QUESTION, REFERENCE_HELP).strip().strip("'\"")
+                if not path:
+                    continue
+            path = str(Path(path).expanduser())
+            ensure_face_models(self.out)
+            try:
+                found = load_reference(path)
+            except SelfverifyError as exc:
+                self.out.problem(exc.user_message, exc.hint)
+                path = None
+                self.app.reference_path = None
+                continue
+            width, height = found.image_size
+            top, right, bottom, left = found.face_box
+            self.out.status(f"reference photo checked: 1 face found ({right - left} by {bottom - top} pixels "
+                            f"in a {width} by {height} photo).")
+            self.app.reference_path = path
+            return path
+
+    def result(self, outcome) -> bool:  # noqa: ANN001
+        """Say the result; True when it ended the journey (verified, with a credential)."""
+        done, sentence, details = outcome_lines(outcome)
+        self.out.result(sentence)
+        for line in details:
+            self.out.line(line)
+        if getattr(outcome, "session_id", None):
+            self.out.line(f"Session {outcome.session_id}: give this to support if you need help.")
+        return done
+
+    def retention(self, outcome) -> None:  # noqa: ANN001
+        days = self.ctx.settings.retention_days
+        choices = [("none", "Keep nothing"), ("reference", "Keep my reference photo")]
+        if outcome.best_frame_available:
+            choices += [("selfie", "Keep my best camera picture"), ("both", "Keep both")]
+        self.out.line(f"Photos can be kept for {days} days in case you appeal. By default nothing is kept. "
+                      "Kept photos are encrypted, and you can delete them at any time in My data.")
+        keep = self.dialogue.choose("Keep photos for an appeal?", choices, default="none")
+        if keep == "none":
+            self.out.status("nothing kept: no photo was stored.")
+            return
+        kept = self._service().retain(outcome, keep_reference=keep in ("reference", "both"),
+                                      keep_selfie=keep in ("selfie", "both"))
+        count = len(kept) if isinstance(kept, (list, tuple)) else int(bool(kept))
+        self.out.result(f"kept {count} photo{'' if count == 1 else 's'}, encrypted, for {days} days.")

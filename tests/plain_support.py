@@ -1,0 +1,38 @@
+"""Helpers for the accessible-mode tests: typed input through a real pipe, output captured as text,
+and the checks every transcript must pass (no escape sequences, no box drawing)."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+
+from selfverify.plain.terminal import Dialogue, LineReader, LineWriter
+
+BOX_DRAWING = re.compile("[\u2500-\u257f\u2580-\u259f]")
+
+
+def piped_dialogue(lines: list[str], colour: bool = False) -> tuple[Dialogue, io.StringIO]:
+    """A Dialogue whose input is ``lines`` written to a real pipe (then closed: end of input)."""
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, "".join(line + "\n" for line in lines).encode("utf-8"))
+    os.close(write_fd)
+    output = io.StringIO()
+    return Dialogue(LineReader(read_fd), LineWriter(output, colour=colour), echo=True), output
+
+
+def assert_plain_transcript(text: str) -> None:
+    assert "\x1b" not in text, "an escape sequence in the accessible mode's output"
+    assert not BOX_DRAWING.search(text), "box drawing in the accessible mode's output"
+    assert "\r" not in text.replace("\r\n", "\n"), "a carriage return (cursor movement) in the output"
+    assert "Traceback" not in text
+
+
+def labelled_lines(text: str) -> list[str]:
+    """Lines that report a state change, without the prompts that may share a line with them."""
+    found = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        match = re.search(r"(Status|Result|Problem|Step \d+ of \d+): .*", line)
+        if match:
+            found.append(match.group(0).strip())
+    return found

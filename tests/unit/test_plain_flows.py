@@ -1,0 +1,223 @@
+"""The accessible mode's flows in process: typed answers through a real pipe, a real SQLite file
+and (for My data) the real Secret Service. The selfie run itself is in tests/functional."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from selfverify.context import AppContext
+from selfverify.errors import EXIT_OK
+from selfverify.plain.app import PlainApp, plain_settings
+from tests.plain_support import assert_plain_transcript, labelled_lines, piped_dialogue
+from tests.privacy_support import live_decision
+
+MAIN_QUIT = "4"
+
+
+def drive(ctx, lines: list[str], **options) -> tuple[int, str]:  # noqa: ANN001
+    dialogue, output = piped_dialogue(lines)
+    code = PlainApp(ctx, dialogue, **options).run()
+    text = output.getvalue()
+    assert_plain_transcript(text)
+    return code, text
+
+
+@pytest.fixture
+def pctx(plain_settings):
+    return AppContext(settings=plain_settings, front_end="plain")
+
+
+def _add_slots(ctx, count: int) -> list:  # noqa: ANN001
+    from selfverify.services.interview import InterviewService
+
+    start = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(days=2)
+    agent = InterviewService(AppContext(settings=ctx.settings.replace(user="agent-ann")))
+    agent.ctx.db.init()
+    return [agent.add_slot(start + timedelta(minutes=30 * i)) for i in range(count)]
+
+
+def test_quit_and_end_of_input_end_cleanly(pctx):
+    code, text = drive(pctx, [MAIN_QUIT])
+    assert code == EXIT_OK and text.rstrip().endswith("Goodbye.")
+    assert "1. Selfie check (your face is compared on this computer)\n2. Interview with a person (no photos, no face data)\n" in text
+    code, text = drive(pctx, [])
+    assert code == EXIT_OK and text.rstrip().endswith("Input ended: goodbye.")
+
+
+def test_interview_book_reschedule_cancel(pctx):
+    from selfverify.services.interview import InterviewService
+
+    slots = _add_slots(pctx, 3)
+    code, text = drive(pctx, [
+        "2",                      # interview
+        "1", "1", "", "alice@example.org",  # book the first time; an empty contact is refused
+        "1", "2",                 # reschedule to the second free time (slot 3)
+        "2", "no",                # cancel, but say no
+        "2", "yes",               # cancel
+        "3", MAIN_QUIT,
+    ])
+    assert code == EXIT_OK
+    service = InterviewService(pctx)
+    [appointment] = service.my_appointments()
+    assert appointment.status == "cancelled" and appointment.slot.id == slots[2].id
+    assert appointment.contact == "alice@example.org"
+    labelled = labelled_lines(text)
+    code_shown = appointment.display_code
+    assert labelled == [
+        "Status: you have no interview booked.",
+        "Problem: Please type a phone number or an e-mail address, or back.",
+        f"Result: booked for {service.when(slots[0].starts_at)}. Your confirmation code is {code_shown} "
+        f"(spelled {' '.join(code_shown[:4])}, {' '.join(code_shown[5:])}).",
+        f"Result: interview {code_shown} moved to {service.when(slots[2].starts_at)}.",
+        "Status: nothing was changed.",
+        f"Result: interview {code_shown} cancelled; its time is free again.",
+    ]
+    assert f"Times are shown in your time zone, {service.zone_label}." in text
+
+
+def test_interview_refusals_are_one_line_problems(pctx):
+    from selfverify.services.interview import InterviewService
+
+    slots = _add_slots(pctx, 1)
+    # someone else takes the only slot after the list was read: the service refuses, the menu stays
+    other = InterviewService(AppContext(settings=pctx.settings.replace(user="bob")))
+    dialogue, output = piped_dialogue(["2", "1", "1", "bob takes it first", "3", MAIN_QUIT])
+    original = InterviewService.available_slots
+
+    def list_then_lose_it(self):  # noqa: ANN001
+        found = original(self)
+        if self.ctx.user != "bob":
+            other.book(slots[0].id, "bob@example.org")
+        return found
+
+    InterviewService.available_slots = list_then_lose_it
+    try:
+        PlainApp(pctx, dialogue).run()
+    finally:
+        InterviewService.available_slots = original
+    text = output.getvalue()
+    assert "Problem: The slot" in text and "is already booked: nothing was booked." in text
+    assert "Run 'selfverify interview slots' and pick another one." in text
+
+
+def test_choosing_the_selfie_check_reads_the_notice_and_a_no_keeps_the_camera_off(pctx):
+    from selfverify.services.consent import ConsentService
+
+    code, text = drive(pctx, ["1", "2", MAIN_QUIT])
+    assert code == EXIT_OK
+    assert "Before your selfie check: what happens to your face\n" in text and "## " not in text
+    assert "Do you agree to the selfie check?\n1. I agree: go on to the selfie check\n" in text
+    assert "Status: you did not agree: the camera stays off." in text
+    assert ConsentService(pctx).status().choice == "declined"
+
+
+def test_back_from_a_question_returns_to_the_main_menu(pctx):
+    code, text = drive(pctx, ["1", "back", "back", MAIN_QUIT])
+    assert "Status: back at the main menu." in text
+    assert "This is the main menu. Type quit to leave." in text
+
+
+@pytest.fixture
+def kctx(settings):
+    return AppContext(settings=settings, front_end="plain")
+
+
+def _seed_my_data(ctx) -> tuple[list, object]:  # noqa: ANN001
+    from selfverify.services.consent import ConsentService
+    from selfverify.services.credentials import CredentialService
+    from selfverify.services.vault import PhotoVault
+
+    ctx.db.init()
+    ConsentService(ctx).accept()
+    vault = PhotoVault(ctx)
+    photos = [vault.retain("reference", b"reference image bytes"), vault.retain("selfie", b"selfie image bytes")]
+    return photos, CredentialService(ctx).issue("selfie", live_decision())
+
+
+def test_my_data_lists_deletes_shows_and_erases(kctx):
+    from selfverify.services.consent import ConsentService
+    from selfverify.services.credentials import CredentialService
+    from selfverify.services.vault import PhotoVault, receipts_for
+    from tests.conftest import keyring_items
+
+    photos, credential = _seed_my_data(kctx)
+    code, text = drive(kctx, [
+        "3",
+        "1",                 # list
+        "2", "2", "yes",     # delete the second photo (the selfie)
+        "5",                 # show the credential
+        "6", "no",           # export: refuse to print the secret
+        "9", "yes",          # delete everything
+        "10", MAIN_QUIT,
+    ])
+    assert code == EXIT_OK
+    assert "Status: 2 kept photos." in text
+    assert "1. reference photo, kept since" in text and f"id {photos[0].id}" in text
+    assert f"Result: deleted camera picture {photos[1].id} (receipt " in text
+    assert f"Credential {credential.id}, for alice, from the selfie path." in text
+    assert "Result: the credential's signature and expiry are valid." in text
+    assert credential.token not in text
+    assert "Status: the token was not shown." in text
+    assert "Result: deleted 1 photo(s), 1 credential(s), 1 consent record(s)" in text
+    assert PhotoVault(kctx).list() == [] and CredentialService(kctx).current() is None
+    assert ConsentService(kctx).status().choice is None
+    assert keyring_items(kctx.settings.keyring_service).keys() <= {"issuer-key"}
+    receipts = receipts_for(kctx, "alice")
+    assert sorted(r.kind for r in receipts) == ["consent_records", "credential", "reference", "selfie"]
+    _, listing = drive(kctx, ["3", "4", "10", MAIN_QUIT])
+    for receipt in receipts:
+        assert f"receipt {receipt.id}." in listing
+    assert "consent records" in listing and "reason delete all" in listing
+
+
+def test_my_data_revoke_and_withdraw(kctx):
+    from selfverify.services.consent import ConsentService
+    from selfverify.services.credentials import CredentialService
+    from selfverify.services.vault import PhotoVault
+
+    _, credential = _seed_my_data(kctx)
+    code, text = drive(kctx, ["3", "7", "yes", "8", "yes", "8", "10", MAIN_QUIT])
+    assert f"Result: credential {credential.id} revoked and removed from your keyring." in text
+    assert "Result: consent withdrawn; 2 kept photo(s) deleted." in text
+    assert "Status: you have not given consent, so there is nothing to withdraw." in text
+    assert CredentialService(kctx).current() is None and PhotoVault(kctx).list() == []
+    assert ConsentService(kctx).status().choice == "withdrawn"
+
+
+def test_mode_is_remembered_once_in_the_config_file(home, plain_settings):
+    from selfverify.config import load_settings
+
+    config_file = plain_settings.paths.config_file
+    config_file.parent.mkdir(parents=True)
+    config_file.write_text("# my settings\n[matching]\ntolerance = 0.45\n")
+    ctx = AppContext(settings=plain_settings.replace(accessible=True))
+    _, first = drive(ctx, [MAIN_QUIT], config_file=config_file)
+    assert f"Status: accessible mode remembered in {config_file}" in first
+    assert config_file.read_text() == "accessible = true\n# my settings\n[matching]\ntolerance = 0.45\n"
+    assert config_file.stat().st_mode & 0o777 == 0o600
+    again = load_settings({"keyring_service": plain_settings.keyring_service})
+    assert again.accessible is True and again.tolerance == 0.45
+    _, second = drive(ctx, [MAIN_QUIT], config_file=config_file)
+    assert "remembered" not in second
+
+
+def test_a_broken_config_file_is_left_alone(plain_settings):
+    config_file = plain_settings.paths.config_file
+    config_file.parent.mkdir(parents=True)
+    config_file.write_text("tolerance = = 1\n")
+    ctx = AppContext(settings=plain_settings.replace(accessible=True))
+    code, text = drive(ctx, [MAIN_QUIT], config_file=config_file)
+    assert code == EXIT_OK and "Problem: the accessible mode could not be remembered: The config file" in text
+    assert config_file.read_text() == "tolerance = = 1\n"
+
+
+def test_plain_settings_remove_deadlines_unless_set(plain_settings):
+    relaxed = plain_settings_for(plain_settings)
+    assert relaxed.challenge_timeout == 0 and relaxed.verify_timeout == 0
+    longer = plain_settings_for(plain_settings.replace(plain_step_timeout=45.0, plain_run_timeout=300.0))
+    assert longer.challenge_timeout == 45.0 and longer.verify_timeout == 300.0
+
+
+plain_settings_for = plain_settings
