@@ -89,9 +89,12 @@ class SelfieService:
         from selfverify.core.camera import open_source
         from selfverify.core.faces import load_reference
         from selfverify.core.flow import SelfieRun
+        from selfverify.core.liveness import new_seed
 
         reference = load_reference(reference_path)
-        recorder = SessionRecorder(self.ctx, "selfie", seed=self.ctx.settings.seed)
+        # drawn here so the session row holds the seed a support replay needs
+        settings = self.ctx.settings if self.ctx.settings.seed is not None else self.ctx.settings.replace(seed=new_seed())
+        recorder = SessionRecorder(self.ctx, "selfie", seed=settings.seed)
         recorder.note("preflight", liveness=liveness, consent="accepted",
                       tries_left_before_wait=attempts.tries_left_before_wait, total_failures=attempts.total_failures)
 
@@ -103,7 +106,7 @@ class SelfieService:
 
         try:
             with open_source(str(camera_spec)) as source:
-                result = SelfieRun(self.ctx.settings, reference, source, clock=self.ctx.clock, on_event=forward,
+                result = SelfieRun(settings, reference, source, clock=self.ctx.clock, on_event=forward,
                                    cancel=cancel, liveness=liveness).run()
         except SelfverifyError as exc:
             recorder.finish("error", exc.code)
