@@ -1,0 +1,163 @@
+"""``consent``, ``credential``, ``photos`` and ``data`` as users and scripts run them: exit codes,
+one-line errors, --json, confirmation rules, and verification across "computers" (homes)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from selfverify.context import AppContext
+from selfverify.services.credentials import CredentialService, _sign, decode_claims
+from selfverify.services.vault import PhotoVault
+from tests.conftest import keyring_items
+from tests.helpers import assert_no_traceback, run_cli
+from tests.inprocess_cli import run_main
+from tests.privacy_support import accept_consent, find_bytes, live_decision
+
+pytestmark = pytest.mark.keyring
+
+
+@pytest.fixture
+def cli_env(settings, monkeypatch):
+    """The CLI (in-process or a subprocess) sees the same user and keyring service as the test."""
+    monkeypatch.setenv("SELFVERIFY_USER", settings.user)
+    monkeypatch.setenv("SELFVERIFY_KEYRING_SERVICE", settings.keyring_service)
+    return dict(os.environ)
+
+
+def sv(*args: str):
+    proc = run_main(*args)
+    assert_no_traceback(proc)
+    return proc
+
+
+def test_consent_commands(cli_env):
+    assert sv("consent", "status").returncode == 1
+    refused = sv("consent", "accept")  # no terminal to ask on
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    accepted = sv("consent", "accept", "--yes", "--json")
+    assert accepted.returncode == 0 and json.loads(accepted.stdout)["accepted"] is True
+    shown = sv("consent", "show")
+    assert "interview" in shown.stdout and "Consent: accepted notice v1" in shown.stdout
+    assert json.loads(sv("consent", "status", "--json").stdout)["version"] == "v1"
+    withdrawn = sv("consent", "withdraw")
+    assert withdrawn.returncode == 0 and "Deleted 0 kept photo" in withdrawn.stdout
+    assert sv("consent", "status").returncode == 1
+
+
+def test_credential_show_export_verify_revoke(ctx, cli_env, tmp_path):
+    assert sv("credential", "show").returncode == 5
+    issued = CredentialService(ctx).issue("selfie", live_decision())
+
+    shown = sv("credential", "show")
+    assert shown.returncode == 0 and "Subject:     alice" in shown.stdout and "Status:      valid" in shown.stdout
+    exported = sv("credential", "export")
+    assert exported.stdout.strip() == issued.token
+
+    # a real pipe between two processes, as another program would use it
+    piped = run_cli("credential", "verify", env=cli_env, input=exported.stdout)
+    assert_no_traceback(piped)
+    assert piped.returncode == 0 and piped.stdout.startswith("valid: credential " + issued.id)
+
+    token_file = tmp_path / "token.txt"
+    at = len(issued.token) - 10  # inside the signature
+    flipped = issued.token[:at] + ("A" if issued.token[at] != "A" else "B") + issued.token[at + 1:]
+    token_file.write_text(flipped)
+    bad = sv("credential", "verify", str(token_file))
+    assert bad.returncode == 1 and bad.stdout.strip().startswith("invalid: bad signature")
+    as_json = json.loads(sv("credential", "verify", str(token_file), "--json").stdout)
+    assert (as_json["valid"], as_json["reason"]) == (False, "bad_signature")
+
+    service = CredentialService(ctx)
+    claims = decode_claims(issued.token)
+    token_file.write_text(_sign(service._issuer_private_key(create=False),
+                                {**claims, "exp": claims["iat"] - 1, "jti": "a" * 32}))
+    expired = sv("credential", "verify", str(token_file))
+    assert expired.returncode == 1 and expired.stdout.strip() == "invalid: expired"
+
+    assert sv("credential", "revoke").returncode == 0
+    token_file.write_text(issued.token)
+    revoked = sv("credential", "verify", str(token_file))
+    assert revoked.returncode == 1 and revoked.stdout.strip() == "invalid: revoked"
+    assert sv("credential", "export").returncode == 5
+    missing = sv("credential", "verify", str(tmp_path / "nope.txt"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_verify_on_another_computer_with_the_public_key(ctx, cli_env, tmp_path, settings):
+    issued = CredentialService(ctx).issue("selfie", live_decision())
+    key_file = tmp_path / "issuer.pem"
+    key_file.write_text(sv("credential", "public-key").stdout)
+    token_file = tmp_path / "token.txt"
+    token_file.write_text(issued.token)
+    elsewhere = ["--home", str(tmp_path / "other-computer"), "--keyring-service", settings.keyring_service + "-other"]
+    no_key = sv(*elsewhere, "credential", "verify", str(token_file))
+    assert no_key.returncode == 5 and "--public-key" in no_key.stderr
+    ok = sv(*elsewhere, "credential", "verify", str(token_file), "--public-key", str(key_file))
+    assert ok.returncode == 0, ok.stderr
+    key_file.write_text("not a key")
+    assert sv(*elsewhere, "credential", "verify", str(token_file), "--public-key", str(key_file)).returncode == 2
+
+
+def test_photos_list_delete_receipts(ctx, cli_env, settings):
+    accept_consent(ctx)
+    vault = PhotoVault(ctx)
+    photo = b"\xff\xd8\xff\xe0cli photo" + os.urandom(8192)
+    first, second = vault.retain("reference", photo), vault.retain("selfie", b"second photo")
+
+    listed = json.loads(sv("photos", "list", "--json").stdout)
+    assert {p["id"] for p in listed} == {first.id, second.id}
+    refused = sv("photos", "delete", "--all")
+    assert refused.returncode == 2 and "--yes" in refused.stderr and "Nothing was deleted" in refused.stderr
+    assert sv("photos", "delete").returncode == 2
+    assert sv("photos", "delete", "not-an-id").returncode == 5
+    assert len(vault.list()) == 2
+
+    deleted = sv("photos", "delete", first.id)
+    assert deleted.returncode == 0 and f"Deleted reference photo {first.id}" in deleted.stdout
+    db = ctx.paths.database_file
+    for needle in (photo, photo[:64], photo[4000:4064]):
+        assert find_bytes(needle, ctx.paths.data_dir, db, db.with_name(db.name + "-wal")) == []
+    assert not any(k.endswith(first.id) for k in keyring_items(settings.keyring_service))
+    assert "already deleted" in sv("photos", "delete", first.id).stdout
+
+    assert sv("photos", "delete", "--all", "--yes").returncode == 0
+    receipts = json.loads(sv("photos", "show-receipts", "--json").stdout)
+    assert {(r["item_id"], r["reason"]) for r in receipts} == {(first.id, "user"), (second.id, "user")}
+    assert "No photos are kept." in sv("photos", "list").stdout
+    assert sv("photos", "purge").stdout.strip() == "Purged 0 expired photo(s)."
+
+
+def test_data_delete_all_leaves_only_receipts_and_says_so(ctx, cli_env, settings):
+    from selfverify.services.attempts import AttemptPolicy
+
+    accept_consent(ctx)
+    PhotoVault(ctx).retain("selfie", b"a kept selfie")
+    CredentialService(ctx).issue("selfie", live_decision())
+    AttemptPolicy(ctx).record_failure()
+
+    refused = sv("data", "delete-all")
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    done = sv("data", "delete-all", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "1 photo(s), 1 credential(s), 1 consent record(s), the attempt counter" in done.stdout
+    assert "Kept: 4 deletion receipt(s)" in done.stdout
+
+    after = AppContext(settings=settings)
+    assert PhotoVault(after).list(include_deleted=True)[0].status == "deleted"
+    assert CredentialService(after).records() == []
+    assert AttemptPolicy(after).status().total_failures == 0
+    assert set(keyring_items(settings.keyring_service)) == {"issuer-key"}
+    kinds = {r["kind"] for r in json.loads(sv("photos", "show-receipts", "--json").stdout)}
+    assert kinds == {"selfie", "credential", "consent_records", "attempt_counter"}
+
+
+def test_without_a_keyring_secrets_are_refused_clearly_and_the_rest_works(cli_env):
+    env = {**cli_env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    refused = run_cli("credential", "public-key", env=env)
+    assert_no_traceback(refused)
+    assert refused.returncode == 3 and refused.stderr.startswith("Error: Cannot use the keyring")
+    listed = run_cli("photos", "list", env=env)
+    assert listed.returncode == 0 and "No photos are kept." in listed.stdout
