@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import secrets
 import tomllib
@@ -34,6 +35,7 @@ from selfverify.errors import ConfigError, InputError, NotFound, PolicyRefusal, 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 _CODE_ATTEMPTS = 5
+_SYSTEM_RANDOM = secrets.SystemRandom()
 
 DOCUMENT_TYPES: dict[str, str] = {
     "passport": "Passport",
@@ -54,8 +56,10 @@ BOOKED, CANCELLED, APPROVED, DECLINED, EXPIRED = "booked", "cancelled", "approve
 # ---------------------------------------------------------------- codes
 
 
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+def new_code(rng: random.Random | None = None) -> str:
+    """An unguessable code (the OS's CSPRNG unless a test injects a seeded ``rng``)."""
+    pick = (rng or _SYSTEM_RANDOM).choice
+    return "".join(pick(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def format_code(code: str) -> str:
@@ -317,10 +321,11 @@ def _violated(exc: BaseException, column: str) -> bool:
 class InterviewService:
     """Every interview rule, for the Textual app, the accessible mode, the agent console and the CLI."""
 
-    def __init__(self, ctx, agent: str | None = None):
+    def __init__(self, ctx, agent: str | None = None, rng: random.Random | None = None):
         self.ctx = ctx
         self.agent = agent or ctx.user
         self.zone = resolve_zone(ctx.settings.timezone)
+        self.rng = rng  # None: codes come from the OS's CSPRNG; tests inject a seeded one
 
     # -------------------------------------------------- helpers
 
@@ -501,7 +506,7 @@ class InterviewService:
             with self.ctx.db.session() as s:
                 row = Appointment(
                     slot_id=slot.id, active_slot_id=slot.id, subject=subject, active_subject=subject, contact=contact,
-                    code=new_code(), status=BOOKED, booked_at=self._now, session_id=recorder.id,
+                    code=new_code(self.rng), status=BOOKED, booked_at=self._now, session_id=recorder.id,
                 )
                 s.add(row)
                 try:

@@ -1,0 +1,1 @@
+"""The support staff's console (``selfverify agent``), separate from the user's app."""

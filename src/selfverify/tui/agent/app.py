@@ -1,0 +1,228 @@
+"""The agent console: today's appointments, open one by code, tick the document types seen,
+approve or decline with a reason. Every rule is in ``services.interview``; this only renders.
+
+Database calls run in thread workers and report back with ``call_from_thread``; nothing here
+touches a widget from a thread.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, RichLog, Static
+
+from selfverify.services.interview import APPROVED, BOOKED, DECLINED, DOCUMENT_TYPES, AppointmentView, InterviewService
+
+
+class AgentApp(App):
+    CSS_PATH = "agent.tcss"
+    TITLE = "selfverify agent console"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("ctrl+o", "focus_code", "Open code", priority=True),
+        Binding("f5", "refresh", "Refresh", priority=True),
+        Binding("f6", "previous_day", "Prev day", priority=True),
+        Binding("f7", "next_day", "Next day", priority=True),
+        Binding("f9", "approve", "Approve", priority=True),
+        Binding("f10", "decline", "Decline", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, service: InterviewService):
+        super().__init__()
+        self.service = service
+        self.day: date = service.ctx.clock.now().astimezone(service.zone).date()
+        self.current: AppointmentView | None = None
+        self.messages: list[str] = []  # everything said in the status log, oldest first
+        self.sub_title = f"{service.agent} · times in {service.zone_label}"
+        if not service.ctx.settings.animations:
+            self.animation_level = "none"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="body"):
+            with Vertical(id="list-pane"):
+                yield Static("", id="day-title")
+                yield DataTable(id="appointments", cursor_type="row", zebra_stripes=True)
+                with Horizontal(id="open-row"):
+                    yield Input(placeholder="Confirmation code, e.g. K7QX-M4PD", id="code", max_length=12)
+                    yield Button("Open", id="open")
+            with VerticalScroll(id="detail-pane"):
+                yield Static("Open an appointment: pick a row or type its code.", id="details")
+                yield Static("Documents seen (types only, never images):", id="checklist-title")
+                for key, label in DOCUMENT_TYPES.items():
+                    yield Checkbox(label, id=f"doc-{key}", disabled=True)
+                yield Input(placeholder="Reason (needed to decline, optional note to approve)", id="reason", max_length=500, disabled=True)
+                with Horizontal(id="decision-row"):
+                    yield Button("Approve (F9)", id="approve", variant="success", disabled=True)
+                    yield Button("Decline (F10)", id="decline", variant="error", disabled=True)
+        yield RichLog(id="status-log", max_lines=200, wrap=True, markup=False, highlight=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from selfverify.tui.theme import THEMES
+
+        for theme in THEMES:
+            self.register_theme(theme)
+        if self.service.ctx.settings.theme in self.available_themes:
+            self.theme = self.service.ctx.settings.theme
+        self.query_one("#appointments", DataTable).add_columns("Time", "Code", "Handle", "Status", "Contact")
+        self.say(f"Agent {self.service.agent}. Times are shown in {self.service.zone_label}.")
+        self.load_day()
+
+    # -------------------------------------------------- messages
+
+    def say(self, message: str) -> None:
+        """A persistent status line (toasts vanish; this log stays)."""
+        self.messages.append(message)
+        self.query_one("#status-log", RichLog).write(message)
+
+    # -------------------------------------------------- the day's list
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="agent-load")
+    def load_day(self) -> None:
+        from selfverify.errors import SelfverifyError
+
+        try:
+            items = self.service.appointments_for_day(self.day)
+        except SelfverifyError as exc:
+            self.call_from_thread(self.say, f"Could not load the appointments: {exc.user_message}")
+            return
+        self.call_from_thread(self._show_day, items)
+
+    def _show_day(self, items: list[AppointmentView]) -> None:
+        is_today = self.day == self.service.ctx.clock.now().astimezone(self.service.zone).date()
+        self.query_one("#day-title", Static).update(
+            f"Appointments {'today, ' if is_today else 'on '}{self.day:%a %Y-%m-%d} ({len(items)})"
+        )
+        table = self.query_one("#appointments", DataTable)
+        table.clear()
+        for a in items:
+            local = a.slot.starts_at.astimezone(self.service.zone)
+            table.add_row(f"{local:%H:%M}", a.display_code, a.subject, a.status, a.contact, key=a.code)
+        if not items:
+            self.say(f"No appointments on {self.day:%a %Y-%m-%d}.")
+
+    def action_refresh(self) -> None:
+        self.load_day()
+        if self.current is not None:
+            self.open_code(self.current.code, announce=False)
+
+    def action_previous_day(self) -> None:
+        self.day -= timedelta(days=1)
+        self.load_day()
+
+    def action_next_day(self) -> None:
+        self.day += timedelta(days=1)
+        self.load_day()
+
+    # -------------------------------------------------- opening an appointment
+
+    def action_focus_code(self) -> None:
+        self.query_one("#code", Input).focus()
+
+    @on(Input.Submitted, "#code")
+    @on(Button.Pressed, "#open")
+    def _open_typed(self) -> None:
+        self.open_code(self.query_one("#code", Input).value)
+
+    @on(DataTable.RowSelected, "#appointments")
+    def _open_row(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.open_code(str(event.row_key.value))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="agent-open")
+    def open_code(self, code: str, announce: bool = True) -> None:
+        from selfverify.errors import SelfverifyError
+
+        try:
+            view = self.service.open(code) if announce else self.service.find(code)
+        except SelfverifyError as exc:
+            self.call_from_thread(self.say, exc.user_message)
+            return
+        self.call_from_thread(self._show_appointment, view, announce)
+
+    def _show_appointment(self, a: AppointmentView, announce: bool = True) -> None:
+        changed = self.current is None or self.current.id != a.id or self.current.status != a.status
+        self.current = a
+        when = self.service.when(a.slot.starts_at)
+        lines = [
+            f"Code      {a.display_code}",
+            f"When      {when}",
+            f"Handle    {a.subject}",
+            f"Contact   {a.contact}",
+            f"Status    {a.status}",
+        ]
+        if a.decided_by:
+            lines.append(f"Decided   {a.status} by {a.decided_by} at {self.service.when(a.decided_at)}")
+        if a.decision_reason:
+            lines.append(f"Reason    {a.decision_reason}")
+        if a.status == APPROVED:
+            lines.append("Credential " + ("issued to the user's keyring" if a.credential_id else "waiting for the user's app"))
+        self.query_one("#details", Static).update("\n".join(lines))
+        open_for_decision = a.status == BOOKED
+        for key in DOCUMENT_TYPES:
+            box = self.query_one(f"#doc-{key}", Checkbox)
+            box.disabled = not open_for_decision
+            if changed:
+                box.value = key in a.checklist
+        reason = self.query_one("#reason", Input)
+        reason.disabled = not open_for_decision
+        if changed:
+            reason.value = a.decision_reason or ""
+        self.query_one("#approve", Button).disabled = not open_for_decision
+        self.query_one("#decline", Button).disabled = not open_for_decision
+        if announce:
+            self.say(f"Opened {a.display_code}: {a.subject}, {when}, {a.status}.")
+
+    # -------------------------------------------------- deciding
+
+    def _documents_ticked(self) -> list[str]:
+        return [key for key in DOCUMENT_TYPES if self.query_one(f"#doc-{key}", Checkbox).value]
+
+    @on(Button.Pressed, "#approve")
+    def action_approve(self) -> None:
+        self._decide(APPROVED)
+
+    @on(Button.Pressed, "#decline")
+    def action_decline(self) -> None:
+        self._decide(DECLINED)
+
+    def _decide(self, outcome: str) -> None:
+        if self.current is None:
+            self.say("Open an appointment first (pick a row or type its code).")
+            return
+        reason = self.query_one("#reason", Input).value
+        self.record_decision(self.current.code, outcome, self._documents_ticked(), reason)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="agent-decide")
+    def record_decision(self, code: str, outcome: str, seen: list[str], reason: str) -> None:
+        from selfverify.errors import SelfverifyError
+
+        try:
+            if outcome == APPROVED:
+                view = self.service.approve(code, seen, reason or None)
+            else:
+                view = self.service.decline(code, reason, seen)
+        except SelfverifyError as exc:
+            self.call_from_thread(self.say, exc.user_message)
+            self.call_from_thread(self.open_code, code, False)  # show what the appointment looks like now
+            return
+        self.call_from_thread(self._decided, view)
+
+    def _decided(self, a: AppointmentView) -> None:
+        self._show_appointment(a, announce=False)
+        if a.status == APPROVED:
+            self.say(f"Approved {a.display_code} ({a.subject}). The user's app stores the credential in their keyring.")
+        else:
+            self.say(f"Declined {a.display_code} ({a.subject}): {a.decision_reason}")
+        self.load_day()
+
+
+def run_agent_console(service: InterviewService) -> int:
+    AgentApp(service).run()
+    return 0
