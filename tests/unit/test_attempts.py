@@ -10,6 +10,7 @@ from selfverify.context import AppContext
 from selfverify.errors import LockedOut, PolicyRefusal
 from selfverify.services.attempts import AttemptPolicy
 from selfverify.services.audit import events
+from tests.postgres_db import database_url, make_ctx  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -108,19 +109,19 @@ def test_counts_are_per_user_and_reset_forgets_them(plain_settings, fake_clock):
     assert AttemptPolicy(alice).reset() is False
 
 
-def test_concurrent_failures_are_all_counted(plain_settings, fake_clock):
-    def worker():
-        policy = AttemptPolicy(AppContext(settings=plain_settings, clock=fake_clock))
+def test_concurrent_failures_are_all_counted(make_ctx, fake_clock):
+    def worker(ctx):
+        policy = AttemptPolicy(ctx)
         for _ in range(10):
             policy.record_failure()
 
-    AppContext(settings=plain_settings).db.init()  # the schema exists before the processes race
-    threads = [threading.Thread(target=worker) for _ in range(3)]
+    make_ctx("alice").db.init()  # the schema exists before the processes race
+    threads = [threading.Thread(target=worker, args=(make_ctx("alice", fake_clock),)) for _ in range(3)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert AttemptPolicy(AppContext(settings=plain_settings, clock=fake_clock)).status().total_failures == 30
+    assert AttemptPolicy(make_ctx("alice", fake_clock)).status().total_failures == 30
 
 
 def test_attempts_are_audited_without_biometrics(pctx):

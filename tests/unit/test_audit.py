@@ -11,6 +11,7 @@ from sqlalchemy import text
 from selfverify.context import AppContext
 from selfverify.core.events import Decision, GuidanceChanged, PreviewFrame, RunStarted
 from selfverify.services.audit import AuditLog, BiometricDataRefused, SessionRecorder, events, list_sessions, timeline
+from tests.postgres_db import database_url, make_ctx  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -42,15 +43,16 @@ def test_plain_values_are_stored_as_json(pctx):
     assert row["data"] == {"distance": 0.3141, "steps": ["blink", "turn_left"], "ok": True}
 
 
-def test_the_database_refuses_to_change_or_delete_audit_events(pctx):
-    AuditLog(pctx).record("consent", {"choice": "accepted"})
-    with pctx.db.engine.begin() as conn:
+def test_the_database_refuses_to_change_or_delete_audit_events(make_ctx):
+    ctx = make_ctx("alice")
+    AuditLog(ctx).record("consent", {"choice": "accepted"})
+    with ctx.db.engine.begin() as conn:
         with pytest.raises(Exception, match="append-only"):
             conn.execute(text("UPDATE audit_event SET kind = 'forged'"))
-    with pctx.db.engine.begin() as conn:
+    with ctx.db.engine.begin() as conn:
         with pytest.raises(Exception, match="append-only"):
             conn.execute(text("DELETE FROM audit_event"))
-    assert [e["kind"] for e in events(pctx)] == ["consent"]
+    assert [e["kind"] for e in events(ctx)] == ["consent"]
 
 
 def test_session_timeline_records_events_but_never_preview_frames(pctx, fake_clock):
