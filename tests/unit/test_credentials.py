@@ -176,7 +176,7 @@ def test_fail_backend_refuses_to_issue_and_stores_nothing(pctx, fail_keyring):
 
 
 def test_reconcile_finishes_a_pending_row_whose_token_landed(kctx, issued, settings):
-    from selfverify.services.credentials import _from_epoch
+    from selfverify.services.credentials import from_epoch
 
     service = CredentialService(kctx)
     service._set_status(issued.id, "pending")
@@ -189,7 +189,7 @@ def test_reconcile_finishes_a_pending_row_whose_token_landed(kctx, issued, setti
     assert service.reconcile()["rolled_back"] == 1
     assert {r.id: r.status for r in service.records()}["f" * 32] == "rolled_back"
     assert keyring_items(settings.keyring_service)[credential_key("alice")] == issued.token
-    assert _from_epoch(claims["exp"]) == issued.expires_at
+    assert from_epoch(claims["exp"]) == issued.expires_at
 
 
 def test_reconcile_removes_tokens_no_row_knows_and_flags_lost_ones(kctx, issued, settings):

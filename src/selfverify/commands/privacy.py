@@ -85,6 +85,13 @@ def _echo_consent(status) -> None:
         click.echo(f"Consent: {status.choice} on {_date(status.at)} (notice {status.version}).")
 
 
+def _print_consent(status, as_json: bool) -> None:
+    if as_json:
+        emit_json(_consent_dict(status))
+    else:
+        _echo_consent(status)
+
+
 @consent.command("show")
 @json_option
 @privacy_command
@@ -112,7 +119,7 @@ def consent_status(app, as_json: bool) -> int:
     from selfverify.services.consent import ConsentService
 
     status = ConsentService(app).status()
-    emit_json(_consent_dict(status)) if as_json else _echo_consent(status)
+    _print_consent(status, as_json)
     return EXIT_OK if status.accepted else EXIT_NEGATIVE
 
 
@@ -137,8 +144,7 @@ def consent_accept(app, yes: bool, as_json: bool) -> int:
             service.decline()
             click.echo("You declined: the camera stays off. You can book an interview with a person instead.")
             return EXIT_NEGATIVE
-    status = service.accept()
-    emit_json(_consent_dict(status)) if as_json else _echo_consent(status)
+    _print_consent(service.accept(), as_json)
     return EXIT_OK
 
 
@@ -149,8 +155,7 @@ def consent_decline(app, as_json: bool) -> int:
     """Record that you do not agree (the selfie check stays off)."""
     from selfverify.services.consent import ConsentService
 
-    status = ConsentService(app).decline()
-    emit_json(_consent_dict(status)) if as_json else _echo_consent(status)
+    _print_consent(ConsentService(app).decline(), as_json)
     return EXIT_OK
 
 
@@ -184,13 +189,13 @@ def _check_dict(check) -> dict:
 
 
 def _echo_claims(claims: dict) -> None:
-    from selfverify.services.credentials import _from_epoch
+    from selfverify.services.credentials import from_epoch
 
     click.echo(f"Credential:  {claims.get('jti')}")
     click.echo(f"Subject:     {claims.get('sub')}")
     click.echo(f"Method:      {claims.get('mth')}")
-    click.echo(f"Issued:      {_date(_from_epoch(int(claims['iat'])))}")
-    click.echo(f"Expires:     {_date(_from_epoch(int(claims['exp'])))}")
+    click.echo(f"Issued:      {_date(from_epoch(int(claims['iat'])))}")
+    click.echo(f"Expires:     {_date(from_epoch(int(claims['exp'])))}")
     for key, value in sorted((claims.get("asr") or {}).items()):
         click.echo(f"  {key}: {value}")
 
@@ -245,9 +250,9 @@ def credential_verify(app, source: str, public_key_file: str | None, as_json: bo
 
 
 def _from_epoch_safe(value):
-    from selfverify.services.credentials import _from_epoch
+    from selfverify.services.credentials import from_epoch
 
-    return _from_epoch(int(value)) if value is not None else None
+    return from_epoch(int(value)) if value is not None else None
 
 
 def _read_text(source: str, what: str) -> str:
@@ -387,7 +392,10 @@ def photos_purge(app, as_json: bool) -> int:
     from selfverify.services.vault import PhotoVault
 
     count = PhotoVault(app).purge()
-    emit_json({"purged": count}) if as_json else click.echo(f"Purged {count} expired photo(s).")
+    if as_json:
+        emit_json({"purged": count})
+    else:
+        click.echo(f"Purged {count} expired photo(s).")
     return EXIT_OK
 
 

@@ -103,7 +103,7 @@ def _epoch(dt: datetime) -> int:
     return int(dt.timestamp())
 
 
-def _from_epoch(value: int) -> datetime:
+def from_epoch(value: int) -> datetime:
     return datetime.fromtimestamp(value, tz=timezone.utc)
 
 
@@ -239,8 +239,8 @@ class CredentialService:
         from selfverify.services.audit import AuditLog
 
         AuditLog(self.ctx).record("issue", {"credential_id": credential_id, "method": method,
-                                            "expires_at": _from_epoch(expires), "appointment_id": appointment_id})
-        return IssuedCredential(credential_id, self.subject, method, _from_epoch(issued), _from_epoch(expires),
+                                            "expires_at": from_epoch(expires), "appointment_id": appointment_id})
+        return IssuedCredential(credential_id, self.subject, method, from_epoch(issued), from_epoch(expires),
                                 token, claims_assurance)
 
     def _assurance_for(self, method: str, assurance, appointment_id: int | None) -> dict[str, Any]:
@@ -268,8 +268,8 @@ class CredentialService:
 
         from selfverify.store.models import CredentialRecord
 
-        row = CredentialRecord(id=credential_id, subject=self.subject, method=method, issued_at=_from_epoch(issued),
-                               expires_at=_from_epoch(expires), status="pending", appointment_id=appointment_id)
+        row = CredentialRecord(id=credential_id, subject=self.subject, method=method, issued_at=from_epoch(issued),
+                               expires_at=from_epoch(expires), status="pending", appointment_id=appointment_id)
         with self.ctx.db.session() as s:
             s.add(row)
             try:
