@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import sys
 
 from selfverify.plain.terminal import Dialogue, LineReader, LineWriter
 
@@ -36,3 +37,25 @@ def labelled_lines(text: str) -> list[str]:
         if match:
             found.append(match.group(0).strip())
     return found
+
+
+def spawn_plain(env: dict[str, str], *args: str, timeout: float = 60):
+    """``python -m selfverify ARGS`` on a real pseudo-terminal; the returned log holds all it printed."""
+    import pexpect
+
+    full_env = {**os.environ, "TERM": "xterm-256color", **env}
+    full_env.pop("NO_COLOR", None)  # the mode must be plain by itself, not because NO_COLOR hides colour
+    child = pexpect.spawn(sys.executable, ["-m", "selfverify", *args], env=full_env, encoding="utf-8",
+                          timeout=timeout, dimensions=(50, 200))
+    log = io.StringIO()
+    child.logfile_read = log
+    return child, log
+
+
+def finish(child, timeout: float = 60) -> int:  # noqa: ANN001
+    """Wait for the child to end; its exit status (or 128 + signal)."""
+    import pexpect
+
+    child.expect(pexpect.EOF, timeout=timeout)
+    child.close()
+    return child.exitstatus if child.exitstatus is not None else 128 + (child.signalstatus or 0)

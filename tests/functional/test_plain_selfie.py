@@ -1,0 +1,157 @@
+"""The accessible mode's selfie check end to end on a pseudo-terminal, with real faces: the stage
+clip replayed as the camera (liveness off: such a run can never issue a credential), and a still
+photo held up to the "camera" with liveness on (no deadline in this mode: the step waits)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.plain_support import assert_plain_transcript, finish, labelled_lines, spawn_plain
+
+pytestmark = [pytest.mark.faces, pytest.mark.keyring]
+
+
+@pytest.fixture
+def clip_reference(faces_dir, tmp_path):
+    """A frame of person S taken from the clip with OpenCV (frames ~85-210 show S)."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(faces_dir / "stage_clip.mp4"))
+    capture.set(cv2.CAP_PROP_POS_FRAMES, 100)
+    ok, frame = capture.read()
+    capture.release()
+    assert ok, "frame 100 of the clip could not be decoded"
+    path = tmp_path / "reference-S.png"
+    assert cv2.imwrite(str(path), frame)
+    return path
+
+
+def _env(keyring_service: str, camera, **extra: str) -> dict[str, str]:
+    return {"SELFVERIFY_KEYRING_SERVICE": keyring_service, "SELFVERIFY_USER": "alice", "SELFVERIFY_CAMERA": str(camera), **extra}
+
+
+def _start_selfie(child, reference) -> None:  # noqa: ANN001
+    child.expect_exact("Choose 1 to 4:")
+    child.sendline("1")
+    child.expect_exact("Do you agree to the selfie check?")
+    child.expect_exact("Choose 1 to 3:")
+    child.sendline("1")
+    child.expect_exact("Type the path of your reference photo")
+    child.sendline(str(reference))
+
+
+def _expected_run_lines(entries: list[dict]) -> list[str]:
+    """What the transcript must say for a session timeline: one labelled line per state change."""
+    lines: list[str] = []
+    for entry in entries:
+        kind, data = entry["kind"], entry["data"]
+        if kind == "run_started":
+            line = ("Status: selfie check started, with the liveness steps." if data["liveness"] else
+                    "Status: selfie check started without the liveness steps (a replay: no credential can be issued).")
+        elif kind == "guidance":
+            line = f"Status: {data['message']}"
+        elif kind == "match_progress":
+            line = f"Status: comparing, {data['good_frames']} of {data['needed']} good frames."
+        elif kind in ("camera_lost", "error"):
+            line = f"Problem: {data['message']}"
+        elif kind == "challenge_step":
+            line = f"Step {data['index']} of {data['total']}: " + {"passed": "done.", "timed_out": "time is up."}.get(
+                data["status"], data["instruction"].split(": ", 1)[-1])
+        elif kind == "challenge_issued":
+            continue  # checked separately: it names the steps
+        else:
+            continue
+        if not lines or lines[-1] != line:  # an unchanged state is not a new state change
+            lines.append(line)
+    return lines
+
+
+def test_clip_replay_end_to_end(faces_dir, clip_reference, keyring_service, settings, tmp_path):
+    from selfverify.context import AppContext
+    from selfverify.services.audit import timeline
+    from selfverify.services.credentials import CredentialService
+    from selfverify.services.vault import PhotoVault
+    from tests.conftest import keyring_items
+    from tests.privacy_support import find_bytes
+
+    env = _env(keyring_service, faces_dir / "stage_clip.mp4", SELFVERIFY_LIVENESS="0")
+    child, log = spawn_plain(env, "--accessible")
+    started = time.perf_counter()
+    _start_selfie(child, clip_reference)
+    child.expect_exact("Keep photos for an appeal?", timeout=240)
+    run_seconds = time.perf_counter() - started
+    child.expect_exact("Choose 1 to 4 (Enter: 1):")
+    child.sendline("4")  # keep both, encrypted
+    child.expect_exact("What next?")
+    child.expect_exact("Choose 1 to 3 (Enter: 1):")
+    child.sendline("3")
+    child.expect_exact("Choose 1 to 4:")
+    child.sendline("quit")
+    assert finish(child) == 0
+    transcript = log.getvalue().replace("\r\n", "\n")
+    assert_plain_transcript(transcript)
+    print(f"\nclip replay in the accessible mode: {run_seconds:.1f} s from choosing the reference to the result")
+
+    # the slow part is announced before it starts
+    assert transcript.index("Loading the face models, this takes a few seconds.") < transcript.index("Status: reference photo checked")
+    said = labelled_lines(transcript)
+    assert all(a != b for a, b in zip(said, said[1:])), "a line was repeated"
+    result = [line for line in said if line.startswith("Result: ")]
+    assert result[0] == ("Result: your face matches the reference photo, but the liveness check was off (a replay), "
+                         "so no credential was issued.")
+    assert result[1] == "Result: kept 2 photos, encrypted, for 30 days."
+
+    # every state change of the session timeline is one labelled line, in order, and nothing else is
+    session_id = re.search(r"Session ([0-9a-f]{32}): give this to support", transcript).group(1)
+    ctx = AppContext(settings=settings)
+    entries = timeline(ctx, session_id)
+    run_part = said[said.index("Status: selfie check started without the liveness steps (a replay: no credential can be issued).")
+                    :said.index(result[0])]
+    assert run_part == _expected_run_lines(entries)
+    assert any(line.startswith("Status: comparing, ") for line in run_part)
+
+    # no credential for a replay; the kept photos are encrypted
+    assert CredentialService(ctx).current() is None
+    assert not [name for name in keyring_items(keyring_service) if name.startswith("credential:")]
+    assert sorted(p.kind for p in PhotoVault(ctx).list()) == ["reference", "selfie"]
+    reference_bytes = clip_reference.read_bytes()
+    middle = reference_bytes[len(reference_bytes) // 2:len(reference_bytes) // 2 + 64]
+    assert find_bytes(middle, settings.paths.data_dir, settings.paths.config_dir) == []
+
+
+@pytest.mark.parametrize("stop", ["back", "ctrl-c"])
+def test_a_held_up_photo_waits_at_the_step_until_the_user_stops(clip_reference, keyring_service, settings, stop):
+    from selfverify.context import AppContext
+    from selfverify.services.audit import list_sessions
+    from selfverify.services.attempts import AttemptPolicy
+
+    # a 1 s step deadline elsewhere; the accessible mode has none unless plain_step_timeout is set
+    env = _env(keyring_service, clip_reference, SELFVERIFY_CHALLENGE_TIMEOUT="1", SELFVERIFY_SEED="7", TERM="dumb")
+    child, log = spawn_plain(env, "--accessible")
+    _start_selfie(child, clip_reference)
+    child.expect(r"Step 1 of \d: ", timeout=240)
+    child.expect_exact("\n")
+    waiting_since = len(log.getvalue())
+    time.sleep(4)
+    assert log.getvalue()[waiting_since:] == "", "the waiting step said something more"
+    if stop == "back":
+        child.sendline("back")
+        child.expect_exact("Status: selfie check stopped; the camera is released.", timeout=30)
+        child.expect_exact("Choose 1 to 4:")
+        child.sendline("4")
+        assert finish(child) == 0
+    else:
+        child.sendintr()
+        child.expect_exact("Interrupted: nothing more was done.", timeout=30)
+        assert finish(child) == 130
+    transcript = log.getvalue().replace("\r\n", "\n")
+    assert_plain_transcript(transcript)
+    assert "Status: liveness check: " in transcript
+    assert "time is up" not in transcript
+    ctx = AppContext(settings=settings)
+    [session] = list_sessions(ctx, subject="alice")
+    assert session.front_end == "plain" and session.outcome == "cancelled" and session.ended_at is not None
+    assert AttemptPolicy(ctx).status().total_failures == 0  # stopping is not a failed try
