@@ -69,7 +69,7 @@ def test_booking_then_agent_approval_puts_the_credential_in_the_users_keyring(de
     assert [(a["code"], a["subject"], a["status"]) for a in today["appointments"]] == [(code, "alice", "booked")]
 
     opened = _ok(desk.agent("open", code.lower().replace("-", "")))
-    assert f"Code:     {code}" in opened.stdout and "contact: +1 555 0100" in opened.stdout
+    assert f"Code:     {code}" in opened.stdout and "Contact:  +1 555 0100" in opened.stdout
     approved = _ok(desk.agent("approve", code, "--seen", "passport", "--seen", "driving_licence", separate=True))
     assert f"Approved {code} (alice) as bob." in approved.stdout
     assert "credential:alice" not in keyring_items(keyring_service)  # the agent never issues it

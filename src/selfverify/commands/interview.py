@@ -67,23 +67,7 @@ def _run(as_json: bool, action: Callable[[], tuple[Any, list[str]]]) -> int:
 
 
 def _appointment_lines(svc, a) -> list[str]:  # noqa: ANN001
-    lines = [
-        f"Code:     {a.display_code}",
-        f"When:     {svc.when(a.slot.starts_at)} ({a.slot.duration_minutes} min, with {a.slot.agent or 'support'})",
-        f"Who:      {a.subject}  contact: {a.contact}",
-        f"Status:   {a.status}",
-    ]
-    if a.decided_by:
-        lines.append(f"Decided:  {a.status} by {a.decided_by} at {svc.when(a.decided_at)}")
-    if a.checklist:
-        lines.append("Seen:     " + ", ".join(DOCUMENT_TYPES.get(d, d) for d in a.checklist))
-    if a.decision_reason:
-        lines.append(f"Reason:   {a.decision_reason}")
-    if a.waiting_for_pickup:
-        lines.append("Credential: waiting for the user's app to pick it up ('selfverify status').")
-    elif a.credential_id:
-        lines.append(f"Credential: issued ({a.credential_id}).")
-    return lines
+    return [f"{label + ':':<10}{text}" for label, text in svc.describe(a)]
 
 
 def _slot_lines(svc, slots, empty: str) -> list[str]:  # noqa: ANN001

@@ -349,6 +349,25 @@ class InterviewService:
     def _slot_view(row, booked: bool = False) -> SlotView:  # noqa: ANN001
         return SlotView(row.id, row.starts_at, row.duration_minutes, row.agent, row.timezone, row.status, booked)
 
+    def describe(self, a: AppointmentView) -> list[tuple[str, str]]:
+        """(label, text) rows for showing one appointment, the same in every front end."""
+        rows = [
+            ("Code", a.display_code),
+            ("When", f"{self.when(a.slot.starts_at)}, {a.slot.duration_minutes} min"),
+            ("Handle", a.subject),
+            ("Contact", a.contact),
+            ("Status", a.status),
+        ]
+        if a.decided_by:
+            rows.append(("Decided", f"{a.status} by {a.decided_by} at {self.when(a.decided_at)}"))
+        if a.checklist:
+            rows.append(("Seen", ", ".join(DOCUMENT_TYPES.get(d, d) for d in a.checklist)))
+        if a.decision_reason:
+            rows.append(("Reason", a.decision_reason))
+        if a.status == APPROVED:
+            rows.append(("Credential", f"issued ({a.credential_id})" if a.credential_id else "waiting for the user's app"))
+        return rows
+
     def _appointment_view(self, row, slot) -> AppointmentView:  # noqa: ANN001
         return AppointmentView(
             id=row.id, code=row.code, subject=row.subject, contact=row.contact, status=row.status,

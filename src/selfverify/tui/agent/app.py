@@ -149,20 +149,7 @@ class AgentApp(App):
     def _show_appointment(self, a: AppointmentView, announce: bool = True) -> None:
         changed = self.current is None or self.current.id != a.id or self.current.status != a.status
         self.current = a
-        when = self.service.when(a.slot.starts_at)
-        lines = [
-            f"Code      {a.display_code}",
-            f"When      {when}",
-            f"Handle    {a.subject}",
-            f"Contact   {a.contact}",
-            f"Status    {a.status}",
-        ]
-        if a.decided_by:
-            lines.append(f"Decided   {a.status} by {a.decided_by} at {self.service.when(a.decided_at)}")
-        if a.decision_reason:
-            lines.append(f"Reason    {a.decision_reason}")
-        if a.status == APPROVED:
-            lines.append("Credential " + ("issued to the user's keyring" if a.credential_id else "waiting for the user's app"))
+        lines = [f"{label:<10} {text}" for label, text in self.service.describe(a)]
         self.query_one("#details", Static).update("\n".join(lines))
         open_for_decision = a.status == BOOKED
         for key in DOCUMENT_TYPES:
@@ -177,7 +164,7 @@ class AgentApp(App):
         self.query_one("#approve", Button).disabled = not open_for_decision
         self.query_one("#decline", Button).disabled = not open_for_decision
         if announce:
-            self.say(f"Opened {a.display_code}: {a.subject}, {when}, {a.status}.")
+            self.say(f"Opened {a.display_code}: {a.subject}, {self.service.when(a.slot.starts_at)}, {a.status}.")
 
     # -------------------------------------------------- deciding
 
