@@ -86,3 +86,35 @@ def test_export_to_a_missing_folder_is_refused(interview_session, tmp_path):
     session_id, args = interview_session
     proc = run_main(*args, "sessions", "export", session_id, "--output", str(tmp_path / "nope" / "b.json"), "--skip-models")
     assert proc.returncode == 2 and "does not exist" in proc.stderr
+
+
+@pytest.mark.faces
+def test_bundle_of_a_failed_selfie_run_has_the_reason_and_timeline_but_no_photo_bytes(plain_settings, faces_dir, tmp_path):
+    """An impostor run (person O's photo against person S in the clip), then its support bundle."""
+    import base64
+
+    from selfverify.context import AppContext
+    from selfverify.services.selfie import SelfieService
+    from tests.privacy_support import accept_consent
+
+    ctx = AppContext(settings=plain_settings)
+    accept_consent(ctx)
+    reference = faces_dir / "obama.jpg"
+    outcome = SelfieService(ctx).run(reference, str(faces_dir / "stage_clip.mp4"), liveness=False)
+    assert not outcome.decision.verified
+
+    out = tmp_path / "bundle.json"
+    _ok(run_main("sessions", "export", outcome.session_id, "--output", str(out), "--skip-models"))
+    raw = out.read_bytes()
+    bundle = json.loads(raw)
+    assert bundle["reason"] == outcome.decision.reason and bundle["session"]["outcome"] == "rejected"
+    kinds = [e["kind"] for e in bundle["timeline"]]
+    assert kinds[0] == "session_started" and "run_started" in kinds and kinds[-2:] == ["decision", "session_finished"]
+    decision = next(e for e in bundle["timeline"] if e["kind"] == "decision")["data"]
+    assert decision["verified"] is False and decision["tolerance"] == plain_settings.tolerance
+
+    photo = reference.read_bytes()
+    encoded = base64.b64encode(photo)
+    for offset in range(0, len(photo) - 48, 3 * (len(photo) // 48)):  # multiples of 3 align with base64
+        assert photo[offset:offset + 48] not in raw
+        assert encoded[offset // 3 * 4:offset // 3 * 4 + 64] not in raw
