@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from selfverify import __version__
+from selfverify.config import Settings
 from tests.inprocess_cli import run_main
 from tests.postgres_db import database_url  # noqa: F401 - fixture
 
@@ -56,7 +57,7 @@ def test_export_writes_a_private_bundle_without_secrets(interview_session, tmp_p
     bundle = json.loads(text)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert bundle["session"]["id"] == session_id and bundle["reason"] == "document unreadable"
-    assert bundle["app"]["version"] == __version__ and bundle["settings"]["tolerance"] == 0.5
+    assert bundle["app"]["version"] == __version__ and bundle["settings"]["tolerance"] == Settings().tolerance
     assert {c["name"] for c in bundle["doctor"]["checks"]} >= {"python", "keyring", "database"}
     assert [e["kind"] for e in bundle["timeline"]][-1] == "interview_decision"
     assert "alice@example.org" not in text
