@@ -119,3 +119,43 @@ def test_bundle_of_a_failed_selfie_run_has_the_reason_and_timeline_but_no_photo_
     for offset in range(0, len(photo) - 48, 3 * (len(photo) // 48)):  # multiples of 3 align with base64
         assert photo[offset:offset + 48] not in raw
         assert encoded[offset // 3 * 4:offset // 3 * 4 + 64] not in raw
+
+
+@pytest.fixture(scope="module")
+def clip_reference(tmp_path_factory):
+    """A frame of person S from the clip (frame 100), as the reference photo of a genuine replay."""
+    import cv2
+
+    from tests.conftest import FACES
+
+    clip = FACES / "stage_clip.mp4"
+    if not clip.is_file():
+        pytest.skip(f"real face fixtures not found at {FACES}")
+    capture = cv2.VideoCapture(str(clip))
+    capture.set(cv2.CAP_PROP_POS_FRAMES, 100)
+    ok, frame = capture.read()
+    capture.release()
+    assert ok
+    path = tmp_path_factory.mktemp("replay") / "reference.jpg"
+    cv2.imwrite(str(path), frame)
+    return clip, path
+
+
+@pytest.mark.faces
+def test_replay_with_a_seed_gives_the_same_timeline_every_time(clip_reference):
+    """verify --camera CLIP --seed S --liveness off, three times: identical except the times."""
+    clip, reference = clip_reference
+    runs = []
+    for _ in range(3):
+        proc = run_main("verify", "--reference", str(reference), "--camera", str(clip), "--seed", "4242",
+                        "--liveness", "off", "--json")
+        assert "Traceback" not in proc.stderr and proc.returncode == 0, proc.stderr
+        lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+        runs.append([{k: v for k, v in line.items() if k != "t"} for line in lines])
+    first = runs[0]
+    kinds = [e.get("kind") for e in first]
+    assert kinds[0] == "run_started" and "guidance" in kinds and "decision" in kinds
+    assert first[0]["seed"] == 4242 and first[0]["liveness"] is False
+    result = first[-1]["result"]
+    assert result["verified"] is True and result["liveness"] == "skipped" and result["can_issue_credential"] is False
+    assert runs[1] == first and runs[2] == first
