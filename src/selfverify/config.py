@@ -48,8 +48,8 @@ class Settings:
     animations: bool = field(default=False, metadata=_doc("Allow UI animations (off for accessibility)", "general"))
     # camera and matching
     camera: str = field(default="0", metadata=_doc("Camera spec: index, /dev/videoN, video file, image folder or still", "camera"))
-    tolerance: float = field(default=0.5, metadata=_doc("Maximum face distance for a match (lower is stricter)", "matching"))
-    decision_frames: int = field(default=5, metadata=_doc("Good frames needed before deciding", "matching"))
+    tolerance: float = field(default=0.6, metadata=_doc("Maximum face distance for a match (lower is stricter; README: how 0.6 was chosen)", "matching"))
+    decision_frames: int = field(default=3, metadata=_doc("Good, near-frontal frames whose median distance decides a selfie run", "matching"))
     analysis_width: int = field(default=640, metadata=_doc("Frames are downscaled to this width for analysis", "matching"))
     verify_timeout: float = field(default=60.0, metadata=_doc("Seconds before a selfie run gives up (0 = never)", "matching"))
     # quality guidance

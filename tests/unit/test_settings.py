@@ -15,7 +15,7 @@ def write_config(path, text):
 
 def test_defaults_when_nothing_is_set(tmp_path):
     s = load_settings({}, environ={}, config_file=tmp_path / "absent.toml")
-    assert s.tolerance == 0.5 and s.liveness is True and s.seed is None and s.accessible is False
+    assert s.tolerance == 0.6 and s.liveness is True and s.seed is None and s.accessible is False
 
 
 def test_precedence_flag_over_env_over_file_over_default(tmp_path):

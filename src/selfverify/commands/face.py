@@ -1,0 +1,164 @@
+"""``selfverify match`` (two photos) and ``selfverify verify`` (the selfie check, headless).
+
+Both are thin front ends: the rules live in selfverify.core. Exit codes: 0 same person / verified,
+1 different person / rejected, 2 input problem (3 face models missing, 130 interrupted).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from selfverify.cli import app_context, print_error
+from selfverify.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NEGATIVE, EXIT_OK, InputError, SelfverifyError
+
+REASONS = {
+    "no_match": "the face does not match the reference photo",
+    "not_live": "the liveness challenge was not completed",
+    "no_face": "no usable face was seen",
+    "timed_out": "time ran out before a decision",
+    "camera_lost": "the camera was lost",
+    "cancelled": "the check was cancelled",
+}
+
+
+def decision_exit_code(reason: str | None) -> int:
+    if reason is None:
+        return EXIT_OK
+    if reason == "camera_lost":
+        return EXIT_INPUT
+    if reason == "cancelled":
+        return EXIT_INTERRUPTED
+    return EXIT_NEGATIVE
+
+
+@click.command()
+@click.argument("reference")
+@click.argument("probe")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
+@click.option("--tolerance", type=float, help="Maximum face distance for a match (default from settings).")
+@click.pass_context
+def match(ctx: click.Context, reference: str, probe: str, as_json: bool, tolerance: float | None) -> int:
+    """Compare two photos: exit 0 same person, 1 different person, 2 input problem
+    (unreadable file, no face, or more than one face)."""
+    try:
+        settings = app_context(ctx, tolerance=tolerance).settings
+        from selfverify.core.faces import compare_photos
+
+        result = compare_photos(reference, probe, settings.tolerance)
+    except SelfverifyError as err:
+        if not as_json:
+            raise
+        print_error(err, as_json=True)
+        return err.exit_code
+    if as_json:
+        click.echo(json.dumps(result.as_dict()))
+    else:
+        verdict = "Same person" if result.same_person else "Different people"
+        click.echo(f"{verdict} (distance {result.distance:.3f}, tolerance {result.tolerance:g}).")
+    return EXIT_OK if result.same_person else EXIT_NEGATIVE
+
+
+@click.command()
+@click.option("--reference", "reference_path", help="Reference photo (an ID document scan or a photo).")
+@click.option("--camera", help="Camera: index, /dev/videoN, video file, image folder or still image.")
+@click.option("--seed", type=int, help="Seed for the challenge order (support replay).")
+@click.option("--liveness", type=click.Choice(["on", "off"]), help="off only replays recordings: never earns a credential.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per timeline event, then the result.")
+@click.option("--timeout", type=float, help="Seconds before giving up (0 = never).")
+@click.pass_context
+def verify(
+    ctx: click.Context,
+    reference_path: str | None,
+    camera: str | None,
+    seed: int | None,
+    liveness: str | None,
+    as_json: bool,
+    timeout: float | None,
+) -> int:
+    """Run the selfie check headless: exit 0 verified, 1 rejected (no_match, not_live, no_face,
+    timed_out), 2 input problem."""
+    printer = TimelinePrinter(as_json)
+    try:
+        app = app_context(
+            ctx,
+            camera=camera,
+            seed=seed,
+            verify_timeout=timeout,
+            liveness=None if liveness is None else liveness == "on",
+        )
+        reference_path = reference_path or ctx.find_root().obj.get("reference")
+        if not reference_path:
+            raise InputError("No reference photo given.", hint="Use --reference PHOTO (an ID document scan or a photo).")
+        from selfverify.core.camera import open_source
+        from selfverify.core.faces import load_reference
+        from selfverify.core.flow import SelfieRun
+
+        reference = load_reference(reference_path)
+        source = open_source(app.settings.camera)
+        result = SelfieRun(app.settings, reference, source, clock=app.clock, on_event=printer).run()
+    except SelfverifyError as err:
+        if not as_json:
+            raise
+        print_error(err, as_json=True)
+        return err.exit_code
+    printer.result(result)
+    return decision_exit_code(result.decision.reason)
+
+
+class TimelinePrinter:
+    """Prints each timeline event as it happens: a JSON line, or a short sentence."""
+
+    def __init__(self, as_json: bool):
+        self.as_json = as_json
+
+    def __call__(self, event: Any) -> None:
+        if not event.in_timeline:
+            return
+        if self.as_json:
+            click.echo(json.dumps(event.to_timeline()))
+            return
+        line = self._sentence(event)
+        if line:
+            click.echo(line)
+
+    @staticmethod
+    def _sentence(event: Any) -> str | None:
+        kind = event.kind
+        if kind == "run_started":
+            live = f"on (seed {event.seed})" if event.liveness else "off (replay)"
+            return f"Source: {event.source}. Liveness: {live}. Tolerance: {event.tolerance:g}."
+        if kind == "guidance":
+            return f"Guidance: {event.message}"
+        if kind == "challenge_issued":
+            return "Challenge: " + ", then ".join(step.replace("_", " ") for step in event.steps)
+        if kind == "challenge_step":
+            if event.status == "started":
+                deadline = f" ({event.deadline_s:g} s)" if event.deadline_s else ""
+                return f"{event.instruction}{deadline}"
+            return f"Step {event.index} of {event.total}: {event.status.replace('_', ' ')}"
+        if kind == "match_progress":
+            return f"Matching: {event.good_frames} of {event.needed} good frames"
+        if kind == "camera_lost":
+            return f"Camera lost: {event.message}"
+        if kind == "error":
+            return None  # the error itself is printed once, by the command
+        return None  # the decision is printed by result()
+
+    def result(self, result: Any) -> None:
+        decision = result.decision
+        data = {k: v for k, v in decision.to_timeline().items() if k not in ("kind", "t")}
+        data.update(can_issue_credential=decision.can_issue_credential, seed=result.seed, steps=list(result.steps))
+        if self.as_json:
+            click.echo(json.dumps({"result": data}))
+            return
+        distance = f"distance {decision.distance:.3f}, " if decision.distance is not None else ""
+        detail = f"({distance}tolerance {decision.tolerance:g}, {decision.frames_used} frames, liveness {decision.liveness})"
+        if decision.verified:
+            click.echo(f"Verified: same person as the reference photo {detail}.")
+        else:
+            click.echo(f"Not verified: {REASONS.get(decision.reason or '', decision.reason)} {detail}.")
+        if decision.liveness == "skipped":
+            click.echo("Liveness was skipped (replay mode): this result can never earn a credential.")

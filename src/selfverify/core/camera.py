@@ -1,0 +1,456 @@
+"""Frame sources behind one interface: a camera device, a video file, a folder or glob of images,
+or a single still image repeated (what a photo held up to a camera looks like).
+
+``open_source(spec)`` picks the source from one ``--camera`` string. File sources replay every
+frame in order by default (deterministic, timestamps from the frame rate); ``realtime=True``
+starts a reader thread that keeps only the newest frame, paced at the file's frame rate. Devices
+are realtime by default. A camera that stops sending frames raises ``CameraLostError``.
+"""
+
+from __future__ import annotations
+
+import glob as globbing
+import os
+import re
+import stat
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from selfverify.core.images import IMAGE_SUFFIXES, MAX_PIXELS, decode_image_file, looks_like_image, open_image_header
+from selfverify.errors import CameraError, SelfverifyError
+
+STILL_FPS = 15.0  # nominal frame rate of a repeated still or an image folder
+DEFAULT_VIDEO_FPS = 30.0
+MAX_STILL_WIDTH = 1280  # stills and folder images are brought to camera-like sizes once, not every frame
+LOST_AFTER_SECONDS = 3.0
+_NO_CAMERA_HINT = "Use --camera with a video file, an image folder or a photo, or choose the interview path."
+
+
+class CameraLostError(CameraError):
+    """The source worked, then stopped delivering frames (unplugged, taken by another program)."""
+
+    code = "camera_lost"
+
+
+class FrameSource:
+    """A context manager yielding BGR frames. ``read()`` returns None when there are no more."""
+
+    kind = "source"
+
+    def __init__(self, *, realtime: bool, fps: float):
+        self.realtime = realtime
+        self.fps = fps
+        self.frames_read = 0
+        self.timestamp = 0.0  # seconds of the last frame: frame time on replay, wall time when realtime
+        self.frame_size: tuple[int, int] | None = None  # width, height of the first frame
+        self.cancel: threading.Event | None = None  # set by a run so a blocked realtime read returns promptly
+        self._reader: _NewestFrameReader | None = None
+        self._started_at: float | None = None
+        self._released = False
+        self._lock = threading.Lock()
+
+    # subclasses implement these two
+    def _grab(self) -> Any:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def is_replay(self) -> bool:
+        """True when frames come in file order with timestamps from the frame rate."""
+        return not self.realtime
+
+    def _pace_fps(self) -> float | None:
+        return self.fps  # files and stills are paced; devices pace themselves
+
+    def read(self):
+        if self._released:
+            return None
+        if self.realtime:
+            if self._reader is None:
+                self._reader = _NewestFrameReader(self._grab, pace_fps=self._pace_fps(), on_exit=self._close, name=self.kind)
+            frame = self._reader.next_frame(self.cancel)
+            if frame is None:
+                return None
+            now = time.monotonic()
+            if self._started_at is None:
+                self._started_at = now
+            self.timestamp = now - self._started_at
+        else:
+            frame = self._grab()
+            if frame is None:
+                return None
+            self.timestamp = self.frames_read / self.fps
+        self.frames_read += 1
+        return frame
+
+    def release(self) -> None:
+        with self._lock:
+            if self._released:
+                return
+            self._released = True
+        if self._reader is not None:
+            self._reader.stop()  # the reader thread closes the capture itself when it exits
+        else:
+            self._close()
+
+    def __enter__(self) -> "FrameSource":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __del__(self) -> None:  # last resort: never keep a device open after the object is gone
+        try:
+            self.release()
+        except Exception:
+            pass
+
+
+class _NewestFrameReader:
+    """Reads in a thread and keeps only the newest frame, so a slow consumer never sees stale ones."""
+
+    def __init__(self, grab: Callable[[], Any], *, pace_fps: float | None, on_exit: Callable[[], None], name: str):
+        self._grab = grab
+        self._pace = pace_fps
+        self._on_exit = on_exit
+        self._cond = threading.Condition()
+        self._halt = threading.Event()
+        self._frame: Any = None
+        self._seq = 0
+        self._taken = 0
+        self._ended = False
+        self._error: SelfverifyError | None = None
+        self._thread = threading.Thread(target=self._run, name=f"selfverify-{name}-reader", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            due = time.monotonic()
+            while not self._halt.is_set():
+                frame = self._grab()
+                with self._cond:
+                    if frame is None:
+                        self._ended = True
+                        self._cond.notify_all()
+                        return
+                    self._frame = frame
+                    self._seq += 1
+                    self._cond.notify_all()
+                if self._pace:
+                    due += 1.0 / self._pace
+                    delay = due - time.monotonic()
+                    if delay > 0:
+                        self._halt.wait(delay)
+                    else:
+                        due = time.monotonic()  # fell behind: do not try to catch up with a burst
+        except SelfverifyError as exc:
+            with self._cond:
+                self._error = exc
+                self._cond.notify_all()
+        except Exception as exc:  # a backend failure mid-run is a lost camera, not a crash
+            with self._cond:
+                self._error = CameraLostError(f"The camera stopped working ({type(exc).__name__}: {exc}).")
+                self._cond.notify_all()
+        finally:
+            self._on_exit()
+
+    def next_frame(self, cancel: threading.Event | None):
+        deadline = time.monotonic() + LOST_AFTER_SECONDS
+        with self._cond:
+            while True:
+                if self._seq > self._taken:
+                    self._taken = self._seq
+                    return self._frame
+                if self._error is not None:
+                    raise self._error
+                if self._ended or self._halt.is_set() or (cancel is not None and cancel.is_set()):
+                    return None
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise CameraLostError(
+                        f"No picture from the camera for {LOST_AFTER_SECONDS:.0f} seconds: "
+                        "it may have been unplugged or taken by another program."
+                    )
+                self._cond.wait(min(remaining, 0.05))
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._halt.set()
+        with self._cond:
+            self._cond.notify_all()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+
+def _check_frame(frame: Any, what: str) -> None:
+    height, width = frame.shape[:2]
+    if width * height > MAX_PIXELS:
+        raise CameraError(f"The {what} has frames of {width}x{height} pixels; the limit is {MAX_PIXELS // 1_000_000} MP.")
+
+
+class _CaptureSource(FrameSource):
+    """An OpenCV capture whose first frame is read at open, so "opens but sends nothing" fails early."""
+
+    def __init__(self, capture: Any, *, realtime: bool, what: str, unopened: str, no_frames: str, hint: str | None = None):
+        import cv2
+
+        self._capture = capture
+        self._closed = False
+        if not capture.isOpened():
+            capture.release()
+            raise CameraError(unopened, hint=hint)
+        ok, first = capture.read()
+        try:
+            if not ok or first is None:
+                raise CameraError(no_frames, hint=hint)
+            _check_frame(first, what)
+        except CameraError:
+            capture.release()
+            raise
+        fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+        super().__init__(realtime=realtime, fps=fps if 0 < fps < 1000 else DEFAULT_VIDEO_FPS)
+        self.frame_size = (first.shape[1], first.shape[0])
+        self._pending = first
+
+    def _take_pending(self):
+        frame, self._pending = self._pending, None
+        return frame
+
+    def _close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._capture.release()
+
+
+class CameraDeviceSource(_CaptureSource):
+    kind = "camera"
+
+    def __init__(self, target: int | str, *, realtime: bool = True, capture_factory: Callable[[Any], Any] | None = None):
+        import cv2
+
+        self.label = f"/dev/video{target}" if isinstance(target, int) and sys.platform.startswith("linux") else str(target)
+        if sys.platform.startswith("linux") and not os.path.exists(self.label) and capture_factory is None:
+            found = list_cameras()
+            detail = f"cameras found: {', '.join(found)}" if found else "no camera was found on this computer"
+            raise CameraError(f"There is no camera {self.label} ({detail}).", hint=_NO_CAMERA_HINT)
+        super().__init__(
+            (capture_factory or cv2.VideoCapture)(target),
+            realtime=realtime,
+            what=f"camera {self.label}",
+            unopened=f"The camera {self.label} cannot be opened: another program may be using it, "
+            "or you may lack permission (on Linux, the 'video' group).",
+            no_frames=f"The camera {self.label} opened but sends no picture.",
+            hint=_NO_CAMERA_HINT,
+        )
+
+    def _pace_fps(self) -> float | None:
+        return None
+
+    def _grab(self):
+        if self._pending is not None:
+            return self._take_pending()
+        failing_since = None
+        while True:
+            ok, frame = self._capture.read()
+            if ok and frame is not None:
+                return frame
+            now = time.monotonic()
+            failing_since = failing_since or now
+            if now - failing_since >= LOST_AFTER_SECONDS or self._released:
+                raise CameraLostError(f"The camera {self.label} stopped sending pictures: it may have been unplugged.")
+            time.sleep(0.02)  # a device that just hiccupped often recovers within a few frames
+
+    def describe(self) -> str:
+        width, height = self.frame_size or (0, 0)
+        return f"camera {self.label} ({width}x{height})"
+
+
+class VideoFileSource(_CaptureSource):
+    kind = "video"
+
+    def __init__(self, path: Path, *, realtime: bool = False):
+        import cv2
+
+        self.path = Path(path)
+        super().__init__(
+            cv2.VideoCapture(str(self.path)),
+            realtime=realtime,
+            what=f"video {self.path.name}",
+            unopened=f"{self.path.name} is neither an image nor a video that can be decoded.",
+            no_frames=f"The video {self.path.name} has no frames (empty or damaged).",
+        )
+        self.frame_count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+
+    def _grab(self):
+        if self._pending is not None:
+            return self._take_pending()
+        if self._closed:
+            return None
+        ok, frame = self._capture.read()
+        return frame if ok else None
+
+    def describe(self) -> str:
+        width, height = self.frame_size or (0, 0)
+        frames = f", {self.frame_count} frames" if self.frame_count > 0 else ""
+        return f"video file {self.path.name} ({width}x{height}, {self.fps:.2f} fps{frames})"
+
+
+def _camera_sized_bgr(path: Path, what: str):
+    import cv2
+
+    rgb = decode_image_file(path, what)
+    height, width = rgb.shape[:2]
+    if width > MAX_STILL_WIDTH:
+        size = (MAX_STILL_WIDTH, max(1, round(height * MAX_STILL_WIDTH / width)))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+
+
+class ImageSequenceSource(FrameSource):
+    """Images in name order (natural sort: frame2 before frame10), one frame each."""
+
+    kind = "images"
+
+    def __init__(self, paths: list[Path], label: str, *, realtime: bool = False, fps: float = STILL_FPS):
+        if not paths:
+            raise CameraError(f"No images found in {label} (looked for {', '.join(IMAGE_SUFFIXES)}).")
+        super().__init__(realtime=realtime, fps=fps)
+        self.paths = list(paths)
+        self.label = label
+        first = _camera_sized_bgr(self.paths[0], "camera image")
+        self.frame_size = (first.shape[1], first.shape[0])
+        self._pending = first
+        self._next = 1
+
+    @classmethod
+    def from_folder(cls, folder: Path, *, realtime: bool = False) -> "ImageSequenceSource":
+        try:
+            entries = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+        except PermissionError:
+            raise CameraError(f"The folder {folder} cannot be read: permission denied.") from None
+        return cls(sorted(entries, key=_natural_key), f"folder {folder.name}/", realtime=realtime)
+
+    @classmethod
+    def from_glob(cls, pattern: str, *, realtime: bool = False) -> "ImageSequenceSource":
+        matches = [Path(p) for p in globbing.glob(os.path.expanduser(pattern)) if Path(p).is_file()]
+        images = [p for p in matches if p.suffix.lower() in IMAGE_SUFFIXES]
+        if matches and not images:
+            raise CameraError(f"The pattern {pattern!r} matches files, but none is an image.")
+        return cls(sorted(images, key=_natural_key), f"pattern {pattern!r}", realtime=realtime)
+
+    def _grab(self):
+        if self._pending is not None:
+            frame, self._pending = self._pending, None
+            return frame
+        if self._next >= len(self.paths):
+            return None
+        path = self.paths[self._next]
+        self._next += 1
+        return _camera_sized_bgr(path, "camera image")
+
+    def _close(self) -> None:
+        self._pending = None
+
+    def describe(self) -> str:
+        return f"images from {self.label} ({len(self.paths)} images at {self.fps:g} fps)"
+
+
+class StillImageSource(FrameSource):
+    """One photo repeated for as long as it is read: a photo held up to a camera."""
+
+    kind = "still"
+
+    def __init__(self, path: Path, *, realtime: bool = False, fps: float = STILL_FPS):
+        super().__init__(realtime=realtime, fps=fps)
+        self.path = Path(path)
+        self._image = _camera_sized_bgr(self.path, "camera photo")
+        self.frame_size = (self._image.shape[1], self._image.shape[0])
+
+    def _grab(self):
+        image = self._image
+        return None if image is None else image.copy()  # consumers may draw on their frame
+
+    def _close(self) -> None:
+        self._image = None
+
+    def describe(self) -> str:
+        width, height = self.frame_size or (0, 0)
+        return f"still photo {self.path.name} ({width}x{height}, repeated at {self.fps:g} fps)"
+
+
+def _natural_key(path: Path) -> list[Any]:
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
+
+
+def open_source(spec: str, *, realtime: bool | None = None) -> FrameSource:
+    """Open the source named by ``spec``: ``0``, ``/dev/video2``, ``clip.mp4``, ``frames/``, ``'shots/*.png'``, ``photo.jpg``."""
+    text = str(spec).strip()
+    if not text:
+        raise CameraError("No camera given: use 0, /dev/video0, a video file, an image folder or a photo.")
+    if text.isdigit():
+        return CameraDeviceSource(int(text), realtime=True if realtime is None else realtime)
+    if text.startswith("/dev/"):
+        return CameraDeviceSource(text, realtime=True if realtime is None else realtime)
+    replay_realtime = False if realtime is None else realtime
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return ImageSequenceSource.from_folder(path, realtime=replay_realtime)
+    if path.is_file():
+        if not os.access(path, os.R_OK):
+            raise CameraError(f"{path.name} cannot be read: permission denied.")
+        if path.stat().st_size == 0:
+            raise CameraError(f"{path.name} is empty.")
+        if path.suffix.lower() in IMAGE_SUFFIXES or looks_like_image(path):
+            open_image_header(path, "camera photo").close()
+            return StillImageSource(path, realtime=replay_realtime)
+        return VideoFileSource(path, realtime=replay_realtime)
+    if any(ch in text for ch in "*?["):
+        return ImageSequenceSource.from_glob(text, realtime=replay_realtime)
+    raise CameraError(f"Camera source {text!r} not found: no such device, file or folder.")
+
+
+def list_cameras() -> list[str]:
+    """Camera devices on this computer, found without opening them on Linux (never blocks there)."""
+    if sys.platform.startswith("linux"):
+        found = []
+        for node in sorted(globbing.glob("/dev/video*"), key=lambda p: _natural_key(Path(p))):
+            try:
+                if not stat.S_ISCHR(os.stat(node).st_mode):
+                    continue
+            except OSError:
+                continue
+            index_file = Path("/sys/class/video4linux") / Path(node).name / "index"
+            try:
+                if index_file.read_text().strip() not in ("", "0"):
+                    continue  # metadata nodes of a camera that has another capture node
+            except OSError:
+                pass
+            found.append(node)
+        return found
+    return [str(i) for i in range(3) if _probe_index(i)]
+
+
+def _probe_index(index: int, timeout: float = 2.0) -> bool:
+    """Open device ``index`` in a thread and give up after ``timeout`` (some drivers block)."""
+    result: list[bool] = []
+
+    def probe() -> None:
+        import cv2
+
+        capture = cv2.VideoCapture(index)
+        try:
+            result.append(bool(capture.isOpened()))
+        finally:
+            capture.release()
+
+    thread = threading.Thread(target=probe, name="selfverify-camera-probe", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return bool(result and result[0])

@@ -1,0 +1,270 @@
+"""The selfie check as a state machine over a frame source, emitting typed events.
+
+Per frame: analyse (track the face, landmarks) -> quality guidance -> encode the face when the
+frame is good and more evidence is needed -> liveness step progress -> decide.
+
+Replays are deterministic: a file source gives every frame in order, and every deadline is
+measured in frame time (the video's timestamps), so a replay's events differ only in ``t``.
+Live sources measure deadlines with the injected clock.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+from selfverify.core.camera import CameraLostError, FrameSource
+from selfverify.core.clock import SystemClock
+from selfverify.core.events import (
+    CameraLost,
+    ChallengeIssued,
+    Decision,
+    Event,
+    GuidanceChanged,
+    MatchProgress,
+    PreviewFrame,
+    RunError,
+    RunStarted,
+)
+from selfverify.core.faces import FrameAnalyser, FrameAnalysis, Reference
+from selfverify.core.liveness import ChallengeSequence, LivenessSample, draw_challenge, new_seed
+from selfverify.core.quality import Guidance, guidance_for, measure
+from selfverify.errors import SelfverifyError
+
+MIN_ENCODE_GAP_S = 1.0 / 15.0  # frames closer than this add little independent evidence
+
+
+@dataclass
+class _TrackEvidence:
+    """Distances of one tracked face's good frames to the reference (floats, not biometrics)."""
+
+    distances: list[float] = field(default_factory=list)
+    last_encoded_at: float | None = None
+    best_distance: float | None = None
+    best_frame: Any = None  # memory only
+
+
+@dataclass
+class RunResult:
+    decision: Decision
+    events: list[Event]
+    best_frame: Any = field(default=None, repr=False)  # BGR, memory only: for opt-in retention
+    seed: int | None = None
+    steps: tuple[str, ...] = ()
+    frames_analysed: int = 0
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2.0
+
+
+class SelfieRun:
+    """One selfie check. ``run()`` blocks until a decision and releases the source on every path."""
+
+    def __init__(
+        self,
+        settings: Any,
+        reference: Reference,
+        source: FrameSource,
+        *,
+        clock: Any = None,
+        on_event: Callable[[Event], None] | None = None,
+        cancel: threading.Event | None = None,
+        liveness: bool | None = None,
+    ):
+        self.settings = settings
+        self.reference = reference
+        self.source = source
+        self.clock = clock or SystemClock()
+        self.on_event = on_event
+        self.cancel = cancel or threading.Event()
+        self.liveness = settings.liveness if liveness is None else liveness
+        self.seed = settings.seed if settings.seed is not None else new_seed()
+        self.steps = draw_challenge(self.seed, settings.challenge_steps) if self.liveness else ()
+        self.needed = settings.decision_frames
+        self.tolerance = settings.tolerance
+        self._events: list[Event] = []
+        self._t0 = 0.0
+        self._guidance: Guidance | None = None
+        self._tracks: dict[int, _TrackEvidence] = {}
+        self._face_seen = False
+        self._frames = 0
+        self._progress_shown = -1
+        self._challenge: ChallengeSequence | None = None
+        self._decided_tracks: list[int] = []
+
+    # events -------------------------------------------------------------------------------
+    def _emit(self, event_type: type[Event], **fields: Any) -> Event:
+        return self._publish(event_type(**fields))
+
+    def _publish(self, event: Event) -> Event:
+        event = replace(event, t=round(self.clock.monotonic() - self._t0, 3))
+        if event.in_timeline:
+            self._events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
+        return event
+
+    # the run ------------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        self.source.cancel = self.cancel
+        try:
+            decision = self._run()
+        except SelfverifyError as exc:
+            self._emit(RunError, code=exc.code, message=exc.user_message)
+            raise
+        finally:
+            self.source.release()
+        return RunResult(
+            decision=decision,
+            events=list(self._events),
+            best_frame=self._best_frame(decision),
+            seed=self.seed,
+            steps=self.steps,
+            frames_analysed=self._frames,
+        )
+
+    def _run(self) -> Decision:
+        self._t0 = self.clock.monotonic()
+        analyser = FrameAnalyser(self.settings.analysis_width)
+        self._emit(RunStarted, source=self.source.describe(), liveness=self.liveness, seed=self.seed, tolerance=self.tolerance)
+        if self.liveness:
+            self._challenge = ChallengeSequence(
+                self.steps,
+                step_timeout=self.settings.challenge_timeout,
+                turn_degrees=self.settings.turn_degrees,
+                blink_drop=self.settings.blink_drop,
+            )
+            self._emit(ChallengeIssued, steps=self.steps, seed=self.seed)
+        timeout = self.settings.verify_timeout
+        while True:
+            if self.cancel.is_set():
+                return self._decide("cancelled")
+            try:
+                frame = self.source.read()
+            except CameraLostError as exc:
+                self._emit(CameraLost, message=exc.user_message)
+                return self._decide("camera_lost")
+            if frame is None:
+                if self.cancel.is_set():
+                    return self._decide("cancelled")
+                return self._at_end_of_source()
+            now = self.source.timestamp if self.source.is_replay else self.clock.monotonic() - self._t0
+            self._frames += 1
+            decision = self._step(frame, analyser.analyse(frame), now)
+            if decision is not None:
+                return decision
+            if timeout and now >= timeout:
+                return self._decide("no_face" if not self._face_seen else "timed_out")
+
+    def _step(self, frame: Any, analysis: FrameAnalysis, now: float) -> Decision | None:
+        self._emit(PreviewFrame, frame=frame, face_box=analysis.frame_box)
+        face = analysis.face
+        quality = measure(analysis.gray, face.box if face else None, analysis.face_count, face.landmarks if face else None)
+        turning = self._challenge is not None and (self._challenge.current_step or "").startswith("turn_")
+        guidance = guidance_for(quality, self.settings, ask_frontal=not turning)
+        if guidance != self._guidance:
+            self._guidance = guidance
+            self._emit(GuidanceChanged, code=guidance.code, message=guidance.message)
+        if face is not None and face.confirmed and guidance.ok and quality.frontal:
+            self._collect(frame, analysis, now)
+        if self._challenge is not None:
+            anchored = face is not None and face.confirmed and analysis.face_count == 1 and face.track_id in self._tracks
+            sample = LivenessSample.from_landmarks(now, face.track_id, face.landmarks) if anchored else None
+            for event in self._challenge.observe(now, sample):
+                self._publish(event)
+            if self._challenge.status == "failed":
+                return self._decide("not_live")
+            if self._challenge.status != "passed":
+                return None
+        return self._decide_if_ready()
+
+    def _collect(self, frame: Any, analysis: FrameAnalysis, now: float) -> None:
+        """Encode this good frame if its face still needs evidence."""
+        assert analysis.face is not None
+        evidence = self._tracks.setdefault(analysis.face.track_id, _TrackEvidence())
+        if len(evidence.distances) >= self.needed:
+            return
+        if evidence.last_encoded_at is not None and now - evidence.last_encoded_at < MIN_ENCODE_GAP_S:
+            return
+        distance = self.reference.distance(FrameAnalyser.encode(frame, analysis))
+        self._face_seen = True
+        evidence.distances.append(distance)
+        evidence.last_encoded_at = now
+        if evidence.best_distance is None or distance < evidence.best_distance:
+            evidence.best_distance = distance
+            evidence.best_frame = frame.copy()
+        good = len(self._decision_distances(analysis.face.track_id))
+        if good != self._progress_shown:
+            self._progress_shown = good
+            self._emit(MatchProgress, good_frames=good, needed=self.needed)
+
+    def _eligible_tracks(self, current: int | None = None) -> list[int]:
+        """The faces whose frames count: with liveness, those that passed steps; else the current one."""
+        if self._challenge is not None and self._challenge.passed_tracks:
+            return sorted(set(self._challenge.passed_tracks))
+        if current is not None:
+            return [current]
+        return [max(self._tracks, key=lambda k: len(self._tracks[k].distances))] if self._tracks else []
+
+    def _decision_distances(self, current: int | None = None) -> list[float]:
+        return [d for track in self._eligible_tracks(current) for d in self._tracks.get(track, _TrackEvidence()).distances]
+
+    def _decide_if_ready(self) -> Decision | None:
+        ready = [t for t in self._tracks if len(self._tracks[t].distances) >= self.needed]
+        if self._challenge is not None:
+            if len(self._decision_distances()) < self.needed:
+                return None
+            return self._decide_match(self._eligible_tracks())
+        if not ready:
+            return None
+        return self._decide_match([ready[0]])
+
+    def _decide_match(self, tracks: list[int]) -> Decision:
+        """Verified when the median of the best ``needed`` distances is within tolerance, and so is
+        every contributing face's own median (no impostor can hide behind a genuine face)."""
+        distances = sorted(d for t in tracks for d in self._tracks[t].distances)
+        used = distances[: self.needed]
+        overall = median(used)
+        every_face = all(median(self._tracks[t].distances) <= self.tolerance for t in tracks)
+        verified = overall <= self.tolerance and every_face
+        self._decided_tracks = tracks
+        return self._decide(None if verified else "no_match", distance=overall, frames_used=len(used))
+
+    def _at_end_of_source(self) -> Decision:
+        if not self._face_seen:
+            return self._decide("no_face")
+        if self._challenge is not None and self._challenge.status != "passed":
+            return self._decide("not_live")
+        tracks = self._eligible_tracks()
+        if not any(self._tracks.get(t) and self._tracks[t].distances for t in tracks):
+            return self._decide("timed_out")
+        return self._decide_match([t for t in tracks if self._tracks.get(t) and self._tracks[t].distances])
+
+    def _decide(self, reason: str | None, *, distance: float | None = None, frames_used: int = 0) -> Decision:
+        if distance is None and reason in ("not_live", "timed_out") and self._decision_distances():
+            used = sorted(self._decision_distances())[: self.needed]
+            distance, frames_used = median(used), len(used)
+        if not self.liveness:
+            liveness = "skipped"
+        else:
+            liveness = "passed" if self._challenge is not None and self._challenge.status == "passed" else "failed"
+        return self._emit(  # type: ignore[return-value]
+            Decision,
+            verified=reason is None,
+            reason=reason,
+            distance=None if distance is None else round(distance, 3),
+            tolerance=self.tolerance,
+            frames_used=frames_used,
+            liveness=liveness,
+        )
+
+    def _best_frame(self, decision: Decision) -> Any:
+        tracks = self._decided_tracks or self._eligible_tracks()
+        best = [self._tracks[t] for t in tracks if t in self._tracks and self._tracks[t].best_frame is not None]
+        if not best:
+            return None
+        return min(best, key=lambda e: e.best_distance).best_frame

@@ -1,0 +1,135 @@
+"""Safe decoding of user-supplied image files (reference photos, probe photos, image-folder frames).
+
+The pixel count is checked from the header before any pixel is decoded, EXIF orientation is
+applied, every Pillow mode is brought to 8-bit RGB, and truncated or corrupt files are refused
+with a message naming the file.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from selfverify.errors import ImageError
+
+MAX_PIXELS = 40_000_000
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".pgm", ".ppm", ".pnm")
+_SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N"}
+
+
+def _checked_path(path: str | Path, what: str) -> Path:
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise ImageError(f"The {what} {p} does not exist.")
+    if p.is_dir():
+        raise ImageError(f"The {what} {p} is a folder, not an image file.")
+    try:
+        size = p.stat().st_size
+        with open(p, "rb"):
+            pass
+    except PermissionError:
+        raise ImageError(f"The {what} {p} cannot be read: permission denied.") from None
+    except OSError as exc:
+        raise ImageError(f"The {what} {p} cannot be read: {exc.strerror or exc}.") from None
+    if size == 0:
+        raise ImageError(f"The {what} {p} is empty.")
+    return p
+
+
+def open_image_header(path: str | Path, what: str = "image"):
+    """Open ``path`` with Pillow without decoding pixels; refuse non-images and huge images."""
+    from PIL import Image, UnidentifiedImageError
+
+    p = _checked_path(path, what)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we apply our own, lower limit
+            image = Image.open(p)
+    except Image.DecompressionBombError:
+        raise ImageError(f"The {what} {p.name} is far too large to decode safely (limit {MAX_PIXELS // 1_000_000} MP).") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"The {what} {p.name} is not an image file selfverify can read (JPEG, PNG, WebP, TIFF, BMP...).") from None
+    except OSError as exc:
+        raise ImageError(f"The {what} {p.name} cannot be read: {exc}.") from None
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        image.close()
+        raise ImageError(
+            f"The {what} {p.name} is too large: {width}x{height} pixels ({width * height / 1e6:.0f} MP); "
+            f"the limit is {MAX_PIXELS // 1_000_000} MP. Use a smaller copy."
+        )
+    if width < 1 or height < 1:
+        image.close()
+        raise ImageError(f"The {what} {p.name} has no pixels.")
+    return image
+
+
+def decode_image_file(path: str | Path, what: str = "image"):
+    """Decode ``path`` into an 8-bit RGB numpy array (height, width, 3), upright per EXIF.
+
+    Raises ImageError with a one-line message for anything that is not a whole, readable image.
+    """
+    from PIL import ImageFile
+
+    image = open_image_header(path, what)
+    name = Path(path).name
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # face_recognition flips this on globally; we refuse partial files
+    try:
+        with image:
+            try:
+                image.load()
+            except (OSError, SyntaxError, ValueError) as exc:
+                raise ImageError(f"The {what} {name} is truncated or corrupt ({exc}).") from None
+            upright = _apply_exif_orientation(image)
+            return _to_rgb_array(upright)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
+def _apply_exif_orientation(image):
+    from PIL import ImageOps
+
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # a damaged EXIF block must not make a good photo unusable
+        return image
+
+
+def _to_rgb_array(image):
+    import numpy as np
+
+    mode = image.mode
+    if mode in _SIXTEEN_BIT_MODES or mode in ("I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        top = float(values.max()) if values.size else 0.0
+        if mode in _SIXTEEN_BIT_MODES or 255.0 < top <= 65535.0:
+            values = values / 257.0
+        elif top > 65535.0:
+            values = values * (255.0 / top)
+        gray = np.clip(values, 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
+    has_alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode == "P" and "transparency" in image.info)
+    if has_alpha:
+        from PIL import Image
+
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))  # transparent areas become white, not noise
+        image = Image.alpha_composite(background, rgba)
+    rgb = image.convert("RGB")
+    return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
+
+
+def looks_like_image(path: str | Path) -> bool:
+    """True when Pillow recognises the file's header (used to tell stills from videos)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path):
+                return True
+    except Image.DecompressionBombError:
+        return True  # an image, refused later with a clear message
+    except (UnidentifiedImageError, OSError):
+        return False

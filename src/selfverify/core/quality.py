@@ -1,0 +1,134 @@
+"""Per-frame quality guidance: face count, size, position, light and sharpness -> one guidance
+code and a short sentence. Measured on the downscaled gray frame; thresholds are settings.
+
+Directions are the person's own ("move to your left"), for an unmirrored camera picture in
+which the person's left side appears on the image's right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SHARPNESS_SIDE = 100  # the face is resampled to this size so sharpness does not depend on face size
+MAX_FRONTAL_YAW = 12.0  # degrees; reference photos are frontal, so only near-frontal frames are matched
+BACKLIGHT_MARGIN = 60.0  # the surroundings this much brighter than a too-dark face: backlit
+MAX_OUTSIDE = 0.15  # share of the face box that may lie outside the frame
+HIGH_FACE_ALLOWANCE = 1.6  # a face sits naturally above the centre of a head-and-shoulders picture
+
+MESSAGES = {
+    "no_face": "No face found: look at the camera",
+    "too_many_faces": "Only one face, please",
+    "move_closer": "Move closer",
+    "move_back": "Move back a little",
+    "too_dark": "Too dark: face a light",
+    "backlit": "Too much light behind you: face the light",
+    "too_bright": "Too bright: move out of direct light",
+    "blurry": "Hold still: the picture is blurry",
+    "look_straight": "Look straight at the camera",
+    "ok": "Good: hold still",
+}
+
+
+@dataclass(frozen=True)
+class FrameQuality:
+    face_count: int
+    face_fraction: float = 0.0  # face width / frame width
+    offset_x: float = 0.0  # face centre minus frame centre, in frame widths (positive: image right)
+    offset_y: float = 0.0  # in frame heights (positive: lower in the image)
+    outside: float = 0.0  # share of the face box outside the frame
+    brightness: float = 0.0  # mean gray level (0-255) of the central face region
+    surround_brightness: float = 0.0  # mean gray level of the whole frame
+    sharpness: float = 0.0  # variance of the Laplacian of the face at SHARPNESS_SIDE pixels
+    yaw: float = 0.0  # approximate head yaw in degrees (liveness.head_yaw)
+
+    @property
+    def frontal(self) -> bool:
+        return abs(self.yaw) <= MAX_FRONTAL_YAW
+
+
+@dataclass(frozen=True)
+class Guidance:
+    code: str
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.code == "ok"
+
+
+def measure(gray, box: tuple[int, int, int, int] | None, face_count: int, landmarks: Any = None) -> FrameQuality:
+    """Measure the face in ``box`` (top, right, bottom, left) of the gray frame."""
+    import cv2
+
+    from selfverify.core.liveness import head_yaw
+
+    if box is None or face_count == 0:
+        return FrameQuality(face_count=face_count)
+    height, width = gray.shape[:2]
+    top, right, bottom, left = box
+    face_w, face_h = max(1, right - left), max(1, bottom - top)
+    x0, x1 = max(0, left), min(width, right)
+    y0, y1 = max(0, top), min(height, bottom)
+    inside = max(0, x1 - x0) * max(0, y1 - y0)
+    outside = 1.0 - inside / float(face_w * face_h)
+    if inside == 0:
+        return FrameQuality(face_count=face_count, face_fraction=face_w / width, outside=1.0)
+    face = gray[y0:y1, x0:x1]
+    inner = face[face.shape[0] // 5 : face.shape[0] * 4 // 5 or 1, face.shape[1] // 5 : face.shape[1] * 4 // 5 or 1]
+    resized = cv2.resize(face, (SHARPNESS_SIDE, SHARPNESS_SIDE), interpolation=cv2.INTER_AREA)
+    return FrameQuality(
+        face_count=face_count,
+        face_fraction=face_w / width,
+        offset_x=((left + right) / 2.0 - width / 2.0) / width,
+        offset_y=((top + bottom) / 2.0 - height / 2.0) / height,
+        outside=outside,
+        brightness=float(inner.mean()),
+        surround_brightness=float(gray.mean()),
+        sharpness=float(cv2.Laplacian(resized, cv2.CV_64F).var()),
+        yaw=head_yaw(landmarks) if landmarks is not None else 0.0,
+    )
+
+
+def guidance_for(quality: FrameQuality, settings: Any, *, ask_frontal: bool = True) -> Guidance:
+    """The single most useful instruction for this frame, in a fixed order of priority.
+    ``ask_frontal`` False while a turn is being asked for, so the two never contradict."""
+    if quality.face_count == 0:
+        return _say("no_face")
+    if quality.face_count > 1:
+        return _say("too_many_faces")
+    if quality.face_fraction < settings.min_face_fraction:
+        return _say("move_closer")
+    if quality.face_fraction > settings.max_face_fraction:
+        return _say("move_back")
+    centring = _centring(quality, settings.centre_tolerance)
+    if centring is not None:
+        return centring
+    if quality.brightness < settings.min_brightness:
+        if quality.surround_brightness - quality.brightness >= BACKLIGHT_MARGIN:
+            return _say("backlit")
+        return _say("too_dark")
+    if quality.brightness > settings.max_brightness:
+        return _say("too_bright")
+    if quality.sharpness < settings.min_sharpness:
+        return _say("blurry")
+    if ask_frontal and not quality.frontal:
+        return _say("look_straight")
+    return _say("ok")
+
+
+def _centring(quality: FrameQuality, tolerance: float) -> Guidance | None:
+    dx, dy = quality.offset_x, quality.offset_y
+    high_ok = -HIGH_FACE_ALLOWANCE * tolerance <= dy
+    if abs(dx) <= tolerance and high_ok and dy <= tolerance and quality.outside <= MAX_OUTSIDE:
+        return None
+    if abs(dx) >= abs(dy):
+        # the face on the image's right means the person stands too far to their own left
+        where = "to your right" if dx > 0 else "to your left"
+    else:
+        where = "up" if dy > 0 else "down"
+    return Guidance("centre", f"Centre your face: move a little {where}")
+
+
+def _say(code: str) -> Guidance:
+    return Guidance(code, MESSAGES[code])
