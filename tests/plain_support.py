@@ -43,8 +43,9 @@ def spawn_plain(env: dict[str, str], *args: str, timeout: float = 60):
     """``python -m selfverify ARGS`` on a real pseudo-terminal; the returned log holds all it printed."""
     import pexpect
 
-    full_env = {**os.environ, "TERM": "xterm-256color", **env}
-    full_env.pop("NO_COLOR", None)  # the mode must be plain by itself, not because NO_COLOR hides colour
+    # the mode must be plain by itself, not because the developer's NO_COLOR hides colour
+    inherited = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    full_env = {**inherited, "TERM": "xterm-256color", **env}
     child = pexpect.spawn(sys.executable, ["-m", "selfverify", *args], env=full_env, encoding="utf-8",
                           timeout=timeout, dimensions=(50, 200))
     log = io.StringIO()
