@@ -115,3 +115,22 @@ def test_declined_interview_is_shown_and_no_credential_is_issued(desk, keyring_s
     assert "Credential: none." in status.stdout
     assert f"Interview {code} was declined: The passport had expired" in status.stdout
     assert "credential:alice" not in keyring_items(keyring_service)
+
+
+def test_without_a_keyring_the_approval_waits_and_is_picked_up_later(desk, keyring_service):
+    import keyring
+    from keyring.backends import fail
+
+    code, _day = _book_tomorrow(desk)
+    _ok(desk.agent("approve", code, "--seen", "residence_permit"))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        waiting = desk.user("status")
+    finally:
+        keyring.set_keyring(previous)
+    assert waiting.returncode == 3 and "Cannot use the keyring" in waiting.stderr
+    assert f"Interview {code} was approved: the credential is stored once your keyring can be used." in waiting.stdout
+
+    later = json.loads(_ok(desk.user("status", "--json")).stdout)
+    assert len(later["picked_up"]) == 1 and "credential:alice" in keyring_items(keyring_service)

@@ -49,21 +49,28 @@ def _group_options(ctx: click.Context) -> dict[str, Any]:
     return merged
 
 
-def _run(as_json: bool, action: Callable[[], tuple[Any, list[str]]]) -> int:
-    """Run ``action`` -> (json data, text lines); in --json mode errors are JSON on stdout too."""
+def _run(as_json: bool, action: Callable[[], tuple]) -> int:
+    """Run ``action`` -> (json data, text lines[, problem]); in --json mode errors are JSON on stdout too.
+
+    A ``problem`` (a SelfverifyError) is reported after the output, which still appears, and sets the exit code."""
     try:
-        data, lines = action()
+        data, lines, *rest = action()
     except SelfverifyError as err:
         if not as_json:
             raise
         print_error(err, as_json=True)
         sys.exit(err.exit_code)
+    problem = rest[0] if rest else None
     if as_json:
+        if problem is not None:
+            data = {**data, "problem": problem.as_dict()}
         click.echo(json.dumps(data, indent=2, default=str))
     else:
         for line in lines:
             click.echo(line)
-    return 0
+        if problem is not None:
+            print_error(problem)
+    return problem.exit_code if problem is not None else 0
 
 
 def _appointment_lines(svc, a) -> list[str]:  # noqa: ANN001
@@ -194,13 +201,18 @@ def status(ctx: click.Context, tz: str | None, as_json: bool) -> int:
     """Your verification status. An approved interview's credential is stored in your keyring now."""
 
     def action():
+        from selfverify.errors import KeyringUnavailable
         from selfverify.services.credentials import CredentialService
 
         svc = _service(ctx)
-        picked = svc.pick_up_credentials()
-        current = CredentialService(svc.ctx).current()
+        problem = None
+        try:
+            picked = svc.pick_up_credentials()
+            current = CredentialService(svc.ctx).current()
+        except KeyringUnavailable as exc:
+            # the interview state is still worth showing; the credential waits for a usable keyring
+            picked, current, problem = [], None, exc
         interviews = svc.my_appointments()
-        open_ones = [a for a in interviews if a.status == "booked"]
         lines = [f"Verification status for {svc.ctx.user}"]
         for cred in picked:
             lines.append(f"New: your interview was approved; credential {cred.id} is now in your keyring.")
@@ -209,10 +221,15 @@ def status(ctx: click.Context, tz: str | None, as_json: bool) -> int:
                 f"Credential: valid, method {current.method}, issued {svc.when(current.issued_at)}, "
                 f"expires {svc.when(current.expires_at)}."
             )
+        elif problem is not None:
+            lines.append("Credential: cannot be read or stored until your keyring works (see below).")
         else:
             lines.append("Credential: none. Verify with a selfie ('selfverify') or book an interview ('selfverify interview slots').")
-        for a in open_ones:
-            lines.append(f"Interview: {a.display_code} booked for {svc.when(a.slot.starts_at)}.")
+        for a in interviews:
+            if a.status == "booked":
+                lines.append(f"Interview: {a.display_code} booked for {svc.when(a.slot.starts_at)}.")
+            elif a.waiting_for_pickup:
+                lines.append(f"Interview {a.display_code} was approved: the credential is stored once your keyring can be used.")
         latest = interviews[0] if interviews else None
         if latest is not None and latest.status == "declined":
             lines.append(f"Interview {latest.display_code} was declined: {latest.decision_reason}")
@@ -222,7 +239,7 @@ def status(ctx: click.Context, tz: str | None, as_json: bool) -> int:
             "picked_up": [_credential_dict(c) for c in picked],
             "interviews": [a.as_dict(svc.zone) for a in interviews],
         }
-        return data, lines
+        return data, lines, problem
 
     return _run(as_json, action)
 
