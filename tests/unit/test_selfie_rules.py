@@ -8,7 +8,7 @@ from selfverify.services.attempts import AttemptPolicy
 from selfverify.services.audit import SessionRecorder, timeline
 from selfverify.services.selfie import SelfieOutcome, SelfieService
 from selfverify.store.models import CredentialRecord
-from tests.privacy_support import accept_consent, fail_keyring, live_decision, pctx, row_counts  # noqa: F401
+from tests.privacy_support import accept_consent, fail_keyring, kctx, live_decision, pctx, row_counts  # noqa: F401
 
 
 def test_preflight_names_what_blocks_a_run(pctx, fake_clock):
@@ -44,3 +44,12 @@ def test_retaining_a_frame_that_was_never_captured_is_refused(pctx):
     with pytest.raises(NotFound):
         SelfieService(pctx).retain(outcome, keep_reference=False, keep_selfie=True)
     assert SelfieService(pctx).retain(outcome, keep_reference=False, keep_selfie=False) == []
+
+
+@pytest.mark.keyring
+def test_a_live_verified_decision_gets_its_credential_noted_in_the_timeline(kctx):
+    recorder = SessionRecorder(kctx, "selfie")
+    credential, error = SelfieService(kctx)._issue(live_decision(), recorder)
+    assert error is None and credential.method == "selfie"
+    last = timeline(kctx, recorder.id)[-1]
+    assert last["kind"] == "credential_issued" and last["data"]["credential_id"] == credential.id
