@@ -92,19 +92,40 @@ def verify(
         reference_path = reference_path or ctx.find_root().obj.get("reference")
         if not reference_path:
             raise InputError("No reference photo given.", hint="Use --reference PHOTO (an ID document scan or a photo).")
-        from selfverify.core.camera import open_source
-        from selfverify.core.faces import load_reference
-        from selfverify.core.flow import SelfieRun
+        outcome = None
+        if app.settings.liveness:
+            # a live check is the selfie path: consent, attempt limits, session timeline, credential
+            from selfverify.services.selfie import SelfieService
+            from selfverify.services.startup import on_startup
 
-        reference = load_reference(reference_path)
-        source = open_source(app.settings.camera)
-        result = SelfieRun(app.settings, reference, source, clock=app.clock, on_event=printer).run()
+            on_startup(app)
+            result = outcome = SelfieService(app).run(reference_path, app.settings.camera, on_event=printer, liveness=True)
+        else:  # a replay stays record-free: nothing counted, stored or issued
+            from selfverify.core.camera import open_source
+            from selfverify.core.faces import load_reference
+            from selfverify.core.flow import SelfieRun
+
+            reference = load_reference(reference_path)
+            source = open_source(app.settings.camera)
+            result = SelfieRun(app.settings, reference, source, clock=app.clock, on_event=printer).run()
     except SelfverifyError as err:
         if not as_json:
             raise
         print_error(err, as_json=True)
         return err.exit_code
+    credential = outcome.credential.as_dict() if outcome is not None and outcome.credential else None
+    if outcome is not None and as_json:  # before the result, which stays the last line
+        click.echo(json.dumps({"selfie": {"session_id": outcome.session_id, "credential": credential,
+                                          "credential_error": outcome.credential_error,
+                                          "attempts": outcome.attempts.as_dict()}}))
     printer.result(result)
+    if outcome is not None and not as_json:
+        if credential:
+            click.echo(f"Credential {credential['id']} stored in your keyring, valid until {credential['expires_at']}.")
+        elif outcome.credential_error:
+            click.echo(f"No credential was stored: {outcome.credential_error}")
+        if outcome.attempts.message:
+            click.echo(outcome.attempts.message)
     return decision_exit_code(result.decision.reason)
 
 

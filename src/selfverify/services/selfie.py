@@ -45,6 +45,8 @@ class SelfieOutcome:
     credential_error: str | None = None  # why a verified live run got no credential (e.g. no keyring)
     reference_path: str | None = field(default=None, repr=False)
     best_frame: Any = field(default=None, repr=False)  # BGR array, memory only, for an opted-in retain
+    seed: int | None = None  # the challenge seed (support replay)
+    steps: tuple[str, ...] = ()  # the challenge drawn from it
 
     def discard_best_frame(self) -> None:
         self.best_frame = None
@@ -128,7 +130,7 @@ class SelfieService:
         recorder.finish(outcome, decision.reason)
         best = getattr(result, "best_frame", None)
         return SelfieOutcome(decision, recorder.id, credential, attempts, best is not None, credential_error,
-                             str(reference_path), best)
+                             str(reference_path), best, seed=settings.seed, steps=tuple(getattr(result, "steps", ())))
 
     def _issue(self, decision, recorder):
         from selfverify.services.credentials import CredentialService
