@@ -134,10 +134,18 @@ def test_slots_are_published_once_and_never_in_the_past(make_ctx, clock):
         agent.add_slot(slot.starts_at)
     with pytest.raises(PolicyRefusal, match="has already passed"):
         agent.add_slot(START - timedelta(minutes=1))
+    with pytest.raises(PolicyRefusal, match="which Tue 2026-01-06 09:10 CET .* would overlap"):
+        agent.add_slot(slot.starts_at + timedelta(minutes=10))
+    with pytest.raises(PolicyRefusal, match="would overlap"):  # back-to-back slots in one batch must not overlap either
+        agent.add_slots([slot.ends_at, slot.ends_at + timedelta(minutes=10)])
     # another agent may offer the same time
     other = InterviewService(make_ctx("dora", clock=clock, timezone=PARIS))
     other.add_slot(slot.starts_at)
     assert len(agent.list_slots()) == 2
+    # a removed slot can be published again
+    agent.remove_slot(slot.id)
+    assert agent.add_slot(slot.starts_at).id == slot.id
+    assert [s.agent for s in agent.list_slots()] == ["bob", "dora"]
 
 
 def test_loading_hours_twice_adds_nothing_the_second_time(make_ctx, clock, tmp_path):

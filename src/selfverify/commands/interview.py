@@ -112,7 +112,7 @@ def interview_slots(ctx: click.Context, as_json: bool, **_options: Any) -> int:
         hint = "No free slots at the moment: try again later or ask support to add some."
         return (
             {"timezone": svc.zone_label, "slots": [s.as_dict(svc.zone) for s in slots]},
-            _slot_lines(svc, slots, hint) + ([f"Book one: selfverify interview book SLOT --contact \"phone or e-mail\""] if slots else []),
+            _slot_lines(svc, slots, hint) + (['Book one: selfverify interview book SLOT --contact "phone or e-mail"'] if slots else []),
         )
 
     return _run(as_json, action)

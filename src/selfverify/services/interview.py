@@ -312,6 +312,10 @@ def _clock_time(value: Any, number: int, key: str, bad) -> time:  # noqa: ANN001
 # ---------------------------------------------------------------- the service
 
 
+def _slot_end(row) -> datetime:  # noqa: ANN001
+    return row.starts_at + timedelta(minutes=row.duration_minutes)
+
+
 def _violated(exc: BaseException, column: str) -> bool:
     """Whether a unique violation names ``column`` (SQLite names the column, PostgreSQL the key)."""
     text = str(getattr(exc, "orig", exc))
@@ -416,30 +420,42 @@ class InterviewService:
         starts = [s for s in starts if s > self._now]
         if not starts:
             return [], 0
+        length = timedelta(minutes=duration_minutes)
+        longest = timedelta(minutes=240)
         with self.ctx.db.session() as s:
-            existing = set(
-                s.exec(
-                    select(InterviewSlot.starts_at).where(
-                        InterviewSlot.agent == self.agent,
-                        InterviewSlot.starts_at >= starts[0],
-                        InterviewSlot.starts_at <= starts[-1],
+            nearby = s.exec(
+                select(InterviewSlot).where(
+                    InterviewSlot.agent == self.agent,
+                    InterviewSlot.starts_at >= starts[0] - longest,
+                    InterviewSlot.starts_at <= starts[-1] + longest,
+                )
+            ).all()
+            by_start = {r.starts_at: r for r in nearby}
+            busy = [r for r in nearby if r.status == "open"]
+            added, clashes = [], []
+            for t in starts:
+                overlap = next((r for r in busy if r.starts_at < t + length and t < _slot_end(r)), None)
+                if overlap is not None:
+                    clashes.append((t, overlap))
+                    continue
+                row = by_start.get(t)
+                if row is not None:  # a removed slot at that time comes back
+                    row.status, row.duration_minutes = "open", duration_minutes
+                else:
+                    row = InterviewSlot(
+                        starts_at=t, duration_minutes=duration_minutes, agent=self.agent,
+                        timezone=zone_name(self.zone), created_at=self._now,
                     )
-                ).all()
-            )
-            clashes = [t for t in starts if t in existing]
+                s.add(row)
+                added.append(row)
+                busy.append(row)
             if clashes and not skip_existing:
+                t, overlap = clashes[0]
                 raise PolicyRefusal(
-                    f"{self.agent} already has a slot at {self.when(clashes[0])}: nothing was added.", code="slot_exists"
+                    f"{self.agent} already has a slot at {self.when(overlap.starts_at)} ({overlap.duration_minutes} min), "
+                    f"which {self.when(t)} would overlap: nothing was added.",
+                    code="slot_exists",
                 )
-            rows = [
-                InterviewSlot(
-                    starts_at=t, duration_minutes=duration_minutes, agent=self.agent,
-                    timezone=zone_name(self.zone), created_at=self._now,
-                )
-                for t in starts
-                if t not in existing
-            ]
-            s.add_all(rows)
             try:
                 s.commit()
             except IntegrityError:
@@ -448,7 +464,7 @@ class InterviewService:
                     "Another agent added the same slots at the same moment: nothing was added.",
                     code="slot_exists", hint="Run the command again.",
                 ) from None
-            views = [self._slot_view(r) for r in rows]
+            views = [self._slot_view(r) for r in added]
         self._audit("slots_added", {"agent": self.agent, "count": len(views), "skipped": len(clashes)}, None, self.agent)
         return views, len(clashes)
 
@@ -513,7 +529,7 @@ class InterviewService:
         from sqlalchemy.exc import IntegrityError
 
         from selfverify.services.audit import SessionRecorder
-        from selfverify.store.models import Appointment, InterviewSlot
+        from selfverify.store.models import Appointment
 
         subject = self.ctx.user
         contact = self._clean_contact(contact)
