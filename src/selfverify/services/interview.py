@@ -515,7 +515,8 @@ class InterviewService:
             query = query.where(InterviewSlot.agent == agent)
         with self.ctx.db.session() as s:
             slots = s.exec(query).all()
-            taken = set(s.exec(select(Appointment.active_slot_id).where(Appointment.active_slot_id.is_not(None))).all())
+            ids = [r.id for r in slots]
+            taken = set(s.exec(select(Appointment.active_slot_id).where(Appointment.active_slot_id.in_(ids))).all()) if ids else set()
         views = [self._slot_view(r, booked=r.id in taken) for r in slots]
         return [v for v in views if not v.booked] if only_free else views
 
