@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from selfverify.errors import ConsentRequired
@@ -27,8 +29,8 @@ def test_the_shipped_notice_covers_what_the_issue_requires(pctx):
 def test_retention_days_in_the_notice_follow_the_setting(plain_settings):
     from selfverify.context import AppContext
 
-    text = ConsentService(AppContext(settings=plain_settings.replace(retention_days=7))).notice().text
-    assert "for 7 days" in text
+    text = ConsentService(AppContext(settings=plain_settings.replace(retention_days=7, failure_wait_seconds=45.0))).notice().text
+    assert "for 7 days" in text and re.search(r"wait\s+45 seconds", text)
 
 
 def test_choices_are_recorded_with_version_and_time_only(pctx, fake_clock):

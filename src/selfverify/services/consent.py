@@ -7,6 +7,7 @@ version, the choice and the time: nothing biometric. Withdrawing crypto-shreds e
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,9 +58,12 @@ def load_notice(settings, version: str | None = None) -> Notice:
     number = max(files) if version is None else int(version.lstrip("v"))
     if number not in files:
         raise StorageError(f"Notice version {version} does not exist.", code="notice_missing")
-    raw = files[number].read_text(encoding="utf-8")
-    text = raw.replace("{retention_days}", str(settings.retention_days)).replace(
-        "{credential_days}", str(settings.credential_days))
+    text = files[number].read_text(encoding="utf-8")
+    for item in dataclasses.fields(settings):  # "{retention_days}" etc. show this installation's values
+        value = getattr(settings, item.name)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = text.replace("{" + item.name + "}", str(value))
     first = text.lstrip().splitlines()[0] if text.strip() else ""
     return Notice(version=f"v{number}", title=first.lstrip("# ").strip(), text=text)
 
