@@ -48,3 +48,22 @@ def jittered_still_video(photo: Path, out: Path, *, seconds: float = 4.0, fps: f
     finally:
         writer.release()
     return out
+
+
+def analysed_samples(video: Path) -> list[tuple[int, object]]:
+    """(frame index, LivenessSample) for every frame of ``video`` with a confirmed face, through the
+    real analyser (tracking + 68-point landmarks). Timestamps are frame times."""
+    from selfverify.core.camera import open_source
+    from selfverify.core.faces import FrameAnalyser
+    from selfverify.core.liveness import LivenessSample
+
+    analyser = FrameAnalyser(640)
+    samples = []
+    with open_source(str(video)) as source:
+        index = 0
+        while (frame := source.read()) is not None:
+            face = analyser.analyse(frame).face
+            if face is not None and face.confirmed:
+                samples.append((index, LivenessSample.from_landmarks(source.timestamp, face.track_id, face.landmarks)))
+            index += 1
+    return samples

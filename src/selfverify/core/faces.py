@@ -187,8 +187,10 @@ class Reference:
 
 def load_reference(path: str | Path, *, what: str = "reference photo") -> Reference:
     """Decode ``path`` safely, require exactly one face, and encode it once."""
-    rgb = decode_image_file(path, what)
-    name = Path(path).name
+    return reference_from_image(decode_image_file(path, what), Path(path).name, what=what)
+
+
+def reference_from_image(rgb, name: str, *, what: str = "reference photo") -> Reference:
     box = single_face(rgb, what=what, name=name)
     height, width = rgb.shape[:2]
     return Reference(name=name, image_size=(width, height), face_box=box, encoding=encode_face(rgb, box))
@@ -209,8 +211,15 @@ class PhotoMatch:
 
 
 def compare_photos(reference_path: str | Path, probe_path: str | Path, tolerance: float) -> PhotoMatch:
-    reference = load_reference(reference_path)
-    probe = load_reference(probe_path, what="probe photo")
+    # both files are decoded before the face models load, so a bad file is reported at once
+    reference_rgb = decode_image_file(reference_path, "reference photo")
+    probe_rgb = decode_image_file(probe_path, "probe photo")
+    reference = reference_from_image(reference_rgb, Path(reference_path).name)
+    probe = reference_from_image(probe_rgb, Path(probe_path).name, what="probe photo")
+    return decide_match(reference, probe, tolerance)
+
+
+def decide_match(reference: Reference, probe: Reference, tolerance: float) -> PhotoMatch:
     distance = reference.distance(probe.encoding)
     return PhotoMatch("match" if distance <= tolerance else "no_match", distance, tolerance)
 

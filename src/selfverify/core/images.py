@@ -49,8 +49,8 @@ def open_image_header(path: str | Path, what: str = "image"):
         raise ImageError(f"The {what} {p.name} is far too large to decode safely (limit {MAX_PIXELS // 1_000_000} MP).") from None
     except UnidentifiedImageError:
         raise ImageError(f"The {what} {p.name} is not an image file selfverify can read (JPEG, PNG, WebP, TIFF, BMP...).") from None
-    except OSError as exc:
-        raise ImageError(f"The {what} {p.name} cannot be read: {exc}.") from None
+    except (OSError, SyntaxError, ValueError) as exc:  # the file itself was readable: its content is damaged
+        raise ImageError(f"The {what} {p.name} is truncated or corrupt ({exc}).") from None
     width, height = image.size
     if width * height > MAX_PIXELS:
         image.close()

@@ -1,0 +1,148 @@
+"""The selfie run as a state machine: timelines, determinism, deadlines in frame time, cancel,
+a lost camera, and liveness passing or failing for the right reason on real video."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from selfverify.core.clock import FakeClock
+from selfverify.core.camera import CameraDeviceSource, open_source
+from selfverify.core.flow import SelfieRun
+from selfverify.core.liveness import draw_challenge
+from tests.face_media import STAGE_REFERENCE_FRAME, extract_frame, jittered_still_video
+from tests.unit.test_camera import FakeWebcam
+
+TURN_RIGHT_SEED = 5  # one-step challenge: turn_right
+
+
+def blank_reference():
+    import numpy as np
+
+    from selfverify.core.faces import Reference
+
+    return Reference(name="blank", image_size=(1, 1), face_box=(0, 1, 1, 0), encoding=np.zeros(128))
+
+
+def kinds(events):
+    return [e.kind for e in events]
+
+
+@pytest.fixture(scope="module")
+def stage_reference(tmp_path_factory):
+    from selfverify.core.faces import load_reference
+    from tests.conftest import FACES
+
+    if not (FACES / "stage_clip.mp4").is_file():
+        pytest.skip(f"real face fixtures not found at {FACES}")
+    return load_reference(extract_frame(FACES / "stage_clip.mp4", STAGE_REFERENCE_FRAME, tmp_path_factory.mktemp("s") / "s.png"))
+
+
+@pytest.fixture(scope="module")
+def still_replay(tmp_path_factory):
+    from tests.conftest import FACES
+
+    if not (FACES / "obama.jpg").is_file():
+        pytest.skip(f"real face fixtures not found at {FACES}")
+    return jittered_still_video(FACES / "obama.jpg", tmp_path_factory.mktemp("v") / "still.mp4", seconds=3.0, seed=5)
+
+
+def test_no_face_ends_at_the_overall_deadline_in_frame_time(plain_settings, tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (320, 240), (120, 120, 120)).save(tmp_path / "wall.png")
+    settings = plain_settings.replace(verify_timeout=1.0, liveness=True, seed=1)
+    clock = FakeClock()  # never advances: the deadline must come from the frames' timestamps
+    result = SelfieRun(settings, blank_reference(), open_source(str(tmp_path / "wall.png")), clock=clock).run()
+    decision = result.decision
+    assert (decision.verified, decision.reason, decision.liveness, decision.distance) == (False, "no_face", "failed", None)
+    assert result.frames_analysed == 16 and result.best_frame is None  # frames at 0, 1/15, ... 1.0 s
+    assert kinds(result.events) == ["run_started", "challenge_issued", "guidance", "decision"]
+    assert result.events[2].code == "no_face" and result.steps == draw_challenge(1, settings.challenge_steps)
+
+
+def test_a_camera_lost_mid_run_becomes_an_event_and_the_device_is_released(plain_settings, monkeypatch):
+    from selfverify.core import camera
+
+    monkeypatch.setattr(camera, "LOST_AFTER_SECONDS", 0.2)
+    webcam = FakeWebcam(good=4)
+    source = CameraDeviceSource(0, capture_factory=lambda target: webcam)
+    result = SelfieRun(plain_settings.replace(liveness=False), blank_reference(), source).run()
+    assert kinds(result.events)[-2:] == ["camera_lost", "decision"]
+    assert result.decision.reason == "camera_lost" and "unplugged" in result.events[-2].message
+    source._reader._thread.join(2.0)
+    assert webcam.released
+
+
+def test_cancel_ends_the_run_promptly_and_releases_the_source(plain_settings, tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (320, 240), (120, 120, 120)).save(tmp_path / "wall.png")
+    cancel = threading.Event()
+    previews = []
+
+    def on_event(event):
+        if event.kind == "preview":
+            previews.append(event)
+            if len(previews) == 5:
+                cancel.set()
+
+    source = open_source(str(tmp_path / "wall.png"))
+    settings = plain_settings.replace(verify_timeout=0, challenge_timeout=0)
+    result = SelfieRun(settings, blank_reference(), source, on_event=on_event, cancel=cancel).run()
+    assert result.decision.reason == "cancelled" and result.frames_analysed == 5
+    assert source.read() is None  # released
+    assert "preview" not in kinds(result.events)  # previews go to the front end, never into the timeline
+
+
+def test_a_replay_gives_the_same_timeline_every_time(plain_settings, still_replay, faces_dir):
+    from selfverify.core.faces import load_reference
+
+    reference = load_reference(faces_dir / "obama2.jpg")
+    settings = plain_settings.replace(seed=3, challenge_timeout=1.0)
+    timelines = []
+    for _ in range(2):
+        result = SelfieRun(settings, reference, open_source(str(still_replay))).run()
+        timelines.append([{k: v for k, v in e.to_timeline().items() if k != "t"} for e in result.events])
+    assert timelines[0] == timelines[1]
+    guidance = [e for e in timelines[0] if e["kind"] == "guidance"]
+    assert all(a != b for a, b in zip(guidance, guidance[1:]))  # emitted only on change
+
+
+def test_a_photo_replay_fails_liveness_because_nothing_moved(plain_settings, still_replay, faces_dir):
+    """The face is found, matches (same person) and the step starts; it then times out."""
+    from selfverify.core.faces import load_reference
+
+    settings = plain_settings.replace(seed=1, challenge_timeout=2.0)  # seed 1 starts with a blink
+    previews = []
+    result = SelfieRun(settings, load_reference(faces_dir / "obama2.jpg"), open_source(str(still_replay)),
+                       on_event=lambda e: e.kind == "preview" and previews.append(e.face_box)).run()
+    steps = [(e.step, e.status) for e in result.events if e.kind == "challenge_step"]
+    assert steps == [("blink", "started"), ("blink", "timed_out")]
+    progress = [e for e in result.events if e.kind == "match_progress"]
+    assert progress[-1].good_frames == settings.decision_frames
+    decision = result.decision
+    assert (decision.reason, decision.liveness, decision.can_issue_credential) == ("not_live", "failed", False)
+    assert decision.distance < settings.tolerance  # it *is* the same person: only liveness failed
+    assert sum(box is not None for box in previews) > 0.9 * len(previews)
+
+
+def test_replay_of_person_s_matches_with_liveness_skipped(plain_settings, stage_reference, faces_dir):
+    settings = plain_settings.replace(liveness=False)
+    result = SelfieRun(settings, stage_reference, open_source(str(faces_dir / "stage_clip.mp4"))).run()
+    decision = result.decision
+    assert decision.verified and decision.liveness == "skipped" and not decision.can_issue_credential
+    assert decision.frames_used == settings.decision_frames and decision.distance <= settings.tolerance
+    assert result.best_frame is not None and result.best_frame.shape == (360, 640, 3)
+
+
+def test_a_real_head_turn_passes_a_one_step_challenge(plain_settings, stage_reference, faces_dir):
+    """Person S turns to his right in the clip: a live face doing the step passes, and the run
+    may then earn a credential."""
+    assert draw_challenge(TURN_RIGHT_SEED, 1) == ("turn_right",)
+    settings = plain_settings.replace(seed=TURN_RIGHT_SEED, challenge_steps=1, challenge_timeout=5.0)
+    result = SelfieRun(settings, stage_reference, open_source(str(faces_dir / "stage_clip.mp4"))).run()
+    steps = [(e.step, e.status) for e in result.events if e.kind == "challenge_step"]
+    assert steps == [("turn_right", "started"), ("turn_right", "passed")]
+    assert result.decision.verified and result.decision.liveness == "passed" and result.decision.can_issue_credential
