@@ -107,3 +107,17 @@ def test_no_color_wins_over_the_colour_option():
     child.sendline("quit")
     assert finish(child) == 0
     assert_plain_transcript(log.getvalue())
+
+
+def test_started_without_a_terminal_it_is_plain_and_not_remembered(plain_settings):
+    from tests.helpers import assert_no_traceback, run_cli
+
+    proc = run_cli(input="2\n3\n4\n", env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    assert_no_traceback(proc)
+    assert_plain_transcript(proc.stdout)
+    lines = proc.stdout.splitlines()
+    assert lines[2] == "Input or output is not a terminal, so selfverify uses its plain mode."
+    assert "Choose 1 to 4: 2\n" in proc.stdout  # answers are shown, as a terminal would have echoed them
+    assert lines[-1] == "Goodbye."
+    assert not plain_settings.paths.config_file.exists()

@@ -100,16 +100,20 @@ def test_clip_replay_end_to_end(faces_dir, clip_reference, keyring_service, sett
     said = labelled_lines(transcript)
     assert all(a != b for a, b in zip(said, said[1:])), "a line was repeated"
     result = [line for line in said if line.startswith("Result: ")]
+    assert len(result) == 2, transcript
     assert result[0] == ("Result: your face matches the reference photo, but the liveness check was off (a replay), "
                          "so no credential was issued.")
     assert result[1] == "Result: kept 2 photos, encrypted, for 30 days."
 
     # every state change of the session timeline is one labelled line, in order, and nothing else is
-    session_id = re.search(r"Session ([0-9a-f]{32}): give this to support", transcript).group(1)
+    session = re.search(r"Session ([0-9a-f]{32}): give this to support", transcript)
+    assert session, transcript
+    session_id = session.group(1)
     ctx = AppContext(settings=settings)
     entries = timeline(ctx, session_id)
-    run_part = said[said.index("Status: selfie check started without the liveness steps (a replay: no credential can be issued).")
-                    :said.index(result[0])]
+    start_line = "Status: selfie check started without the liveness steps (a replay: no credential can be issued)."
+    assert start_line in said, transcript
+    run_part = said[said.index(start_line):said.index(result[0])]
     assert run_part == _expected_run_lines(entries)
     assert any(line.startswith("Status: comparing, ") for line in run_part)
 

@@ -77,29 +77,25 @@ def test_interview_book_reschedule_cancel(pctx):
     assert f"Times are shown in your time zone, {service.zone_label}." in text
 
 
-def test_interview_refusals_are_one_line_problems(pctx):
+def test_interview_refusals_are_one_line_problems(pctx, monkeypatch):
     from selfverify.services.interview import InterviewService
 
     slots = _add_slots(pctx, 1)
-    # someone else takes the only slot after the list was read: the service refuses, the menu stays
-    other = InterviewService(AppContext(settings=pctx.settings.replace(user="bob")))
-    dialogue, output = piped_dialogue(["2", "1", "1", "bob takes it first", "3", MAIN_QUIT])
-    original = InterviewService.available_slots
+    # someone else books the only slot between the list being read and the answer: the service refuses
+    bob = InterviewService(AppContext(settings=pctx.settings.replace(user="bob")))
+    listed = InterviewService.available_slots
 
     def list_then_lose_it(self):  # noqa: ANN001
-        found = original(self)
-        if self.ctx.user != "bob":
-            other.book(slots[0].id, "bob@example.org")
+        found = listed(self)
+        bob.book(slots[0].id, "bob@example.org")
         return found
 
-    InterviewService.available_slots = list_then_lose_it
-    try:
-        PlainApp(pctx, dialogue).run()
-    finally:
-        InterviewService.available_slots = original
-    text = output.getvalue()
+    monkeypatch.setattr(InterviewService, "available_slots", list_then_lose_it)
+    code, text = drive(pctx, ["2", "1", "1", "alice@example.org", "3", MAIN_QUIT])
+    assert code == EXIT_OK
     assert "Problem: The slot" in text and "is already booked: nothing was booked." in text
     assert "Run 'selfverify interview slots' and pick another one." in text
+    assert InterviewService(pctx).my_appointments() == []
 
 
 def test_choosing_the_selfie_check_reads_the_notice_and_a_no_keeps_the_camera_off(pctx):

@@ -32,6 +32,10 @@ MAIN_CHOICES = [
 ]
 MAIN_HELP = ("selfverify confirms who you are in one of two ways you choose: a selfie check compared with your ID "
              "photo on this computer, or a short interview with a person. Nothing is kept unless you ask.")
+AUTOMATIC_REASONS = {
+    "TERM=dumb": "This terminal (TERM=dumb) cannot show the full-screen app, so selfverify uses its plain mode.",
+    "not a terminal": "Input or output is not a terminal, so selfverify uses its plain mode.",
+}
 WELCOME = (
     "selfverify, accessible mode: one message per line, numbered choices.",
     "At any question type help, back or quit.",
@@ -59,11 +63,14 @@ class PlainApp:
         self.out = dialogue.out
         self.reference_path = reference
         self.config_file = config_file
+        self.started_because: str | None = None  # why the plain mode was chosen when nobody asked for it
 
     def run(self) -> int:
         try:
             for line in WELCOME:
                 self.out.line(line)
+            if self.started_because:
+                self.out.line(AUTOMATIC_REASONS.get(self.started_because, f"Plain mode: {self.started_because}."))
             self.remember_mode()
             self.startup()
             self.main_menu()
@@ -149,4 +156,10 @@ def run_plain(ctx, reference: str | None = None) -> int:  # noqa: ANN001
     out = LineWriter(sys.stdout, colour=wants_colour(settings))
     fd = _input_fd(sys.stdin)
     dialogue = Dialogue(LineReader(fd), out, echo=not os.isatty(fd))
-    return PlainApp(ctx, dialogue, reference, config_file=config_file_in_use(ctx)).run()
+    app = PlainApp(ctx, dialogue, reference, config_file=config_file_in_use(ctx))
+    if not settings.accessible:
+        from selfverify.launch import wants_plain_mode
+
+        _, why = wants_plain_mode(settings)
+        app.started_because = why
+    return app.run()

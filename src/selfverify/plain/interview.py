@@ -57,7 +57,12 @@ class InterviewFlow(Flow):
 
     def show_status(self):  # -> AppointmentView of the open booking, or None
         """Pick up an approved interview's credential, then say where the user stands."""
-        for credential in self.service.pick_up_credentials():
+        try:
+            picked = self.service.pick_up_credentials()
+        except SelfverifyError as exc:  # e.g. no keyring: the booking can still be seen and changed
+            self.out.problem(f"an approved interview's credential could not be stored: {exc.user_message}", exc.hint)
+            picked = []
+        for credential in picked:
             self.out.result(f"your interview was approved. Credential {credential.id} is now in your keyring, "
                             f"valid until {local_time(credential.expires_at)}.")
         mine = self.service.my_appointments()

@@ -66,7 +66,7 @@ class SelfieFlow(Flow):
                 if done:
                     return
             following = self.dialogue.choose("What next?", [
-                ("again", "Try again"),
+                ("again", "Try again (press Enter)"),
                 ("interview", "Interview with a person instead"),
                 ("menu", "Main menu"),
             ], default="again")
