@@ -217,3 +217,31 @@ def test_plain_settings_remove_deadlines_unless_set(plain_settings):
 
 
 plain_settings_for = plain_settings
+
+
+def test_retention_keeps_nothing_by_default_and_says_why_when_it_cannot_keep(kctx, tmp_path):
+    from selfverify.plain.selfie import SelfieFlow
+    from selfverify.services.consent import ConsentService
+    from selfverify.services.selfie import SelfieOutcome
+    from selfverify.services.vault import PhotoVault
+
+    kctx.db.init()
+    ConsentService(kctx).accept()
+    reference = tmp_path / "reference.jpg"
+    reference.write_bytes(b"reference photo bytes")
+    outcome = SelfieOutcome(decision=live_decision(), session_id="s1", credential=None, attempts=None,
+                            best_frame_available=False, reference_path=str(reference))
+    dialogue, output = piped_dialogue(["", "2", "2"])
+    flow = SelfieFlow(PlainApp(kctx, dialogue))
+    flow.retention(outcome)  # Enter: the default, keep nothing
+    assert PhotoVault(kctx).list() == []
+    flow.retention(outcome)
+    assert [p.kind for p in PhotoVault(kctx).list()] == ["reference"]
+    ConsentService(kctx).withdraw()  # without consent the vault refuses to keep anything
+    flow.retention(outcome)
+    text = output.getvalue()
+    assert_plain_transcript(text)
+    assert "Keep photos for an appeal?\n1. Keep nothing\n2. Keep my reference photo\nChoose 1 to 2 (Enter: 1): \n" in text
+    assert labelled_lines(text)[:2] == ["Status: nothing kept: no photo was stored.", "Result: kept 1 photo, encrypted, for 30 days."]
+    assert labelled_lines(text)[2].startswith("Problem: nothing was kept: You have not accepted the notice")
+    assert PhotoVault(kctx).list() == []

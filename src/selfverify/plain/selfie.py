@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from selfverify.errors import SelfverifyError
-from selfverify.plain.selfie_run import RunNarrator, run_with_keyboard
 from selfverify.plain.flow import Flow
+from selfverify.plain.selfie_run import RunNarrator, run_with_keyboard
 from selfverify.plain.terminal import QuitRequested
 from selfverify.plain.wording import markdown_lines, outcome_lines
 
@@ -173,7 +173,10 @@ class SelfieFlow(Flow):
         if keep == "none":
             self.out.status("nothing kept: no photo was stored.")
             return
-        kept = self._service().retain(outcome, keep_reference=keep in ("reference", "both"),
-                                      keep_selfie=keep in ("selfie", "both"))
-        count = len(kept) if isinstance(kept, (list, tuple)) else int(bool(kept))
-        self.out.result(f"kept {count} photo{'' if count == 1 else 's'}, encrypted, for {days} days.")
+        try:
+            kept = self._service().retain(outcome, keep_reference=keep in ("reference", "both"),
+                                          keep_selfie=keep in ("selfie", "both"))
+        except SelfverifyError as exc:
+            self.out.problem(f"nothing was kept: {exc.user_message}", exc.hint)
+            return
+        self.out.result(f"kept {len(kept)} photo{'' if len(kept) == 1 else 's'}, encrypted, for {days} days.")
