@@ -32,7 +32,7 @@ from selfverify.core.liveness import ChallengeSequence, LivenessSample, draw_cha
 from selfverify.core.quality import Guidance, guidance_for, measure
 from selfverify.errors import SelfverifyError
 
-MIN_ENCODE_GAP_S = 1.0 / 15.0  # frames closer than this add little independent evidence
+MIN_ENCODE_GAP_S = 0.06  # about every other frame at 30 fps: neighbouring frames add little evidence
 
 
 @dataclass
@@ -90,7 +90,7 @@ class SelfieRun:
         self._t0 = 0.0
         self._guidance: Guidance | None = None
         self._tracks: dict[int, _TrackEvidence] = {}
-        self._face_seen = False
+        self._usable_face_seen = False
         self._frames = 0
         self._progress_shown = -1
         self._challenge: ChallengeSequence | None = None
@@ -158,7 +158,7 @@ class SelfieRun:
             if decision is not None:
                 return decision
             if timeout and now >= timeout:
-                return self._decide("no_face" if not self._face_seen else "timed_out")
+                return self._decide("no_face" if not self._usable_face_seen else "timed_out")
 
     def _step(self, frame: Any, analysis: FrameAnalysis, now: float) -> Decision | None:
         self._emit(PreviewFrame, frame=frame, face_box=analysis.frame_box)
@@ -172,7 +172,8 @@ class SelfieRun:
         if face is not None and face.confirmed and guidance.ok and quality.frontal:
             self._collect(frame, analysis, now)
         if self._challenge is not None:
-            anchored = face is not None and face.confirmed and analysis.face_count == 1 and face.track_id in self._tracks
+            # steps count only on a single, detected face whose identity has been measured
+            anchored = face is not None and face.confirmed and analysis.face_count == 1 and self._encoded(face.track_id)
             sample = LivenessSample.from_landmarks(now, face.track_id, face.landmarks) if anchored else None
             for event in self._challenge.observe(now, sample):
                 self._publish(event)
@@ -191,7 +192,7 @@ class SelfieRun:
         if evidence.last_encoded_at is not None and now - evidence.last_encoded_at < MIN_ENCODE_GAP_S:
             return
         distance = self.reference.distance(FrameAnalyser.encode(frame, analysis))
-        self._face_seen = True
+        self._usable_face_seen = True
         evidence.distances.append(distance)
         evidence.last_encoded_at = now
         if evidence.best_distance is None or distance < evidence.best_distance:
@@ -201,6 +202,10 @@ class SelfieRun:
         if good != self._progress_shown:
             self._progress_shown = good
             self._emit(MatchProgress, good_frames=good, needed=self.needed)
+
+    def _encoded(self, track: int) -> bool:
+        evidence = self._tracks.get(track)
+        return evidence is not None and bool(evidence.distances)
 
     def _eligible_tracks(self, current: int | None = None) -> list[int]:
         """The faces whose frames count: with liveness, those that passed steps; else the current one."""
@@ -235,14 +240,14 @@ class SelfieRun:
         return self._decide(None if verified else "no_match", distance=overall, frames_used=len(used))
 
     def _at_end_of_source(self) -> Decision:
-        if not self._face_seen:
+        if not self._usable_face_seen:
             return self._decide("no_face")
         if self._challenge is not None and self._challenge.status != "passed":
             return self._decide("not_live")
-        tracks = self._eligible_tracks()
-        if not any(self._tracks.get(t) and self._tracks[t].distances for t in tracks):
+        tracks = [t for t in self._eligible_tracks() if self._encoded(t)]
+        if not tracks:
             return self._decide("timed_out")
-        return self._decide_match([t for t in tracks if self._tracks.get(t) and self._tracks[t].distances])
+        return self._decide_match(tracks)
 
     def _decide(self, reason: str | None, *, distance: float | None = None, frames_used: int = 0) -> Decision:
         if distance is None and reason in ("not_live", "timed_out") and self._decision_distances():
