@@ -60,3 +60,11 @@ def finish(child, timeout: float = 60) -> int:  # noqa: ANN001
     child.expect(pexpect.EOF, timeout=timeout)
     child.close()
     return child.exitstatus if child.exitstatus is not None else 128 + (child.signalstatus or 0)
+
+
+def converse(child, steps: list[tuple[str, str | None]], timeout: float = -1) -> None:  # noqa: ANN001
+    """For each (text, reply): wait until ``text`` is printed, then type ``reply`` and Enter (None: type nothing)."""
+    for text, reply in steps:
+        child.expect_exact(text, timeout=timeout)
+        if reply is not None:
+            child.sendline(reply)

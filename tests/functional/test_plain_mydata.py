@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.plain_support import assert_plain_transcript, finish, labelled_lines, spawn_plain
+from tests.plain_support import assert_plain_transcript, converse, finish, labelled_lines, spawn_plain
 from tests.privacy_support import live_decision
 
 pytestmark = pytest.mark.keyring
@@ -29,15 +29,7 @@ def seeded(settings):
 
 def _my_data(keyring_service: str, answers: list[tuple[str, str]]) -> str:
     child, log = spawn_plain({"SELFVERIFY_USER": "alice", "SELFVERIFY_KEYRING_SERVICE": keyring_service}, "--accessible")
-    child.expect_exact("Choose 1 to 4:")
-    child.sendline("3")
-    for prompt, answer in answers:
-        child.expect_exact(prompt)
-        child.sendline(answer)
-    child.expect_exact("Choose 1 to 10:")
-    child.sendline("10")
-    child.expect_exact("Choose 1 to 4:")
-    child.sendline("4")
+    converse(child, [("Choose 1 to 4:", "3"), *answers, ("Choose 1 to 10:", "10"), ("Choose 1 to 4:", "4")])
     assert finish(child) == 0
     text = log.getvalue().replace("\r\n", "\n")
     assert_plain_transcript(text)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.plain_support import assert_plain_transcript, finish, labelled_lines, spawn_plain
+from tests.plain_support import assert_plain_transcript, converse, finish, labelled_lines, spawn_plain
 
 pytestmark = [pytest.mark.faces, pytest.mark.keyring]
 
@@ -34,13 +34,14 @@ def _env(keyring_service: str, camera, **extra: str) -> dict[str, str]:
 
 
 def _start_selfie(child, reference) -> None:  # noqa: ANN001
-    child.expect_exact("Choose 1 to 4:")
-    child.sendline("1")
-    child.expect_exact("Do you agree to the selfie check?")
-    child.expect_exact("Choose 1 to 3:")
-    child.sendline("1")
-    child.expect_exact("Type the path of your reference photo")
-    child.sendline(str(reference))
+    converse(child, [
+        ("Choose 1 to 4:", "1"),
+        ("Do you agree to the selfie check?", None),
+        ("Choose 1 to 3:", "help"),
+        ("Agreeing lets the camera be used", None),  # help explains, then the choices are read again
+        ("Choose 1 to 3:", "1"),
+        ("Type the path of your reference photo", str(reference)),
+    ])
 
 
 def _expected_run_lines(entries: list[dict]) -> list[str]:
@@ -83,13 +84,12 @@ def test_clip_replay_end_to_end(faces_dir, clip_reference, keyring_service, sett
     _start_selfie(child, clip_reference)
     child.expect_exact("Keep photos for an appeal?", timeout=240)
     run_seconds = time.perf_counter() - started
-    child.expect_exact("Choose 1 to 4 (Enter: 1):")
-    child.sendline("4")  # keep both, encrypted
-    child.expect_exact("What next?")
-    child.expect_exact("Choose 1 to 3 (Enter: 1):")
-    child.sendline("3")
-    child.expect_exact("Choose 1 to 4:")
-    child.sendline("quit")
+    converse(child, [
+        ("Choose 1 to 4 (Enter: 1):", "4"),  # keep both, encrypted
+        ("What next?", None),
+        ("Choose 1 to 3 (Enter: 1):", "3"),
+        ("Choose 1 to 4:", "quit"),
+    ])
     assert finish(child) == 0
     transcript = log.getvalue().replace("\r\n", "\n")
     assert_plain_transcript(transcript)
