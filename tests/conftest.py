@@ -100,3 +100,23 @@ def fake_clock():
     from selfverify.core.clock import FakeClock
 
     return FakeClock()
+
+
+@pytest.fixture
+def clip(faces_dir) -> Path:
+    return faces_dir / "stage_clip.mp4"
+
+
+@pytest.fixture
+def clip_reference(clip, tmp_path) -> Path:
+    """A reference photo of person S: frame 120 of the stage clip, written to tmp_path (never committed)."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(clip))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, 120)
+    ok, frame = cap.read()
+    cap.release()
+    assert ok, "could not decode frame 120 of the stage clip"
+    path = tmp_path / "reference_s.png"
+    cv2.imwrite(str(path), frame)
+    return path

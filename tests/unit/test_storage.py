@@ -111,3 +111,23 @@ def test_locked_database_is_a_clear_error(plain_settings):
         blocker.rollback()
         blocker.close()
         db.dispose()
+
+
+def _init_db(home: str) -> None:
+    from selfverify.config import load_settings
+
+    Database(load_settings({"home": home}, environ={})).init()
+
+
+def test_concurrent_first_start_creates_the_schema_once(tmp_path):
+    import multiprocessing
+
+    fork = multiprocessing.get_context("fork")
+    for round_ in range(3):
+        home = str(tmp_path / f"h{round_}")
+        procs = [fork.Process(target=_init_db, args=(home,)) for _ in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0, 0, 0, 0]

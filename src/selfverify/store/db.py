@@ -13,12 +13,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import time
 from pathlib import Path
 from typing import Callable, Iterator
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from selfverify.config import Settings, mask_url
@@ -120,12 +121,15 @@ class Database:
         if self._initialised:
             return self
         try:
-            SQLModel.metadata.create_all(self.engine)
+            self._create_tables()
             with Session(self.engine) as session:
                 row = session.get(SchemaInfo, "version")
                 if row is None:
                     session.add(SchemaInfo(key="version", value=str(SCHEMA_VERSION)))
-                    session.commit()
+                    try:
+                        session.commit()
+                    except IntegrityError:  # another process recorded it first
+                        session.rollback()
                 else:
                     current = int(row.value)
                     if current > SCHEMA_VERSION:
@@ -145,6 +149,17 @@ class Database:
             tighten_sqlite_files(self.path)
         self._initialised = True
         return self
+
+    def _create_tables(self) -> None:
+        """create_all, tolerating another process creating the same tables at the same moment."""
+        for attempt in range(5):
+            try:
+                SQLModel.metadata.create_all(self.engine)
+                return
+            except (OperationalError, ProgrammingError, IntegrityError) as exc:
+                if "already exists" not in str(exc) and "duplicate" not in str(exc).lower() or attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

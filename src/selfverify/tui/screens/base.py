@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer
 
 from selfverify.tui.widgets.status_log import StatusLine
 
@@ -14,7 +14,6 @@ class AppScreen(Screen):
     BINDINGS = [Binding("escape", "back", "Back")]
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="")
         yield from self.body()
         yield StatusLine(id="status-line")
         yield Footer()

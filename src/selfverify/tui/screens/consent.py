@@ -6,9 +6,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Markdown, Static
+from textual.widgets import Button, Markdown, Static
 
 from selfverify.tui.screens.base import AppScreen
+from selfverify.tui.widgets.checkbox import TextCheckbox
 from selfverify.tui.widgets.steps import StepIndicator
 
 SELFIE_TEXT = "Selfie check\nYour face is compared on this computer with your ID photo."
@@ -31,7 +32,7 @@ class ConsentScreen(AppScreen):
         yield StepIndicator("Consent", id="steps")
         with VerticalScroll(id="notice-box"):
             yield Markdown("Loading the notice…", id="notice")
-        yield Checkbox("I have read the notice and agree to the selfie check (a)", id="accept")
+        yield TextCheckbox("I have read the notice and agree to the selfie check (a)", id="accept")
         with Horizontal(id="choices"):
             with Vertical(classes="choice", id="choice-selfie"):
                 yield Static(SELFIE_TEXT, classes="choice-text")
@@ -65,10 +66,10 @@ class ConsentScreen(AppScreen):
         self.notice_version = notice.version
         self.query_one("#notice", Markdown).update(notice.text)
         if status.accepted:
-            self.query_one("#accept", Checkbox).value = True
+            self.query_one("#accept", TextCheckbox).value = True
             self.set_status(f"You accepted notice {notice.version} earlier.")
 
-    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+    def on_checkbox_changed(self, event: TextCheckbox.Changed) -> None:
         selfie = self.query_one("#choose-selfie", Button)
         selfie.disabled = not event.value
         self.query_one("#selfie-why", Static).update(
@@ -76,7 +77,7 @@ class ConsentScreen(AppScreen):
         )
 
     def action_toggle_accept(self) -> None:
-        box = self.query_one("#accept", Checkbox)
+        box = self.query_one("#accept", TextCheckbox)
         box.value = not box.value
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -86,7 +87,7 @@ class ConsentScreen(AppScreen):
             self.action_interview()
 
     def action_selfie(self) -> None:
-        if not self.query_one("#accept", Checkbox).value:
+        if not self.query_one("#accept", TextCheckbox).value:
             self.set_status("Please read the notice and tick the box to choose the selfie check.")
             return
         self.record_consent()

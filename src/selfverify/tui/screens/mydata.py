@@ -60,17 +60,17 @@ class MyDataScreen(AppScreen):
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="mydata-load")
-    def load(self) -> None:
+    def load(self, announce: bool = True) -> None:
         from selfverify.errors import SelfverifyError
         from selfverify.services.consent import ConsentService
         from selfverify.services.credentials import CredentialService
-        from selfverify.services.vault import PhotoVault
+        from selfverify.services.vault import PhotoVault, receipts_for
 
         ctx = self.app.ctx
         data: dict = {}
         for key, fn in (
             ("photos", lambda: PhotoVault(ctx).list()),
-            ("receipts", lambda: PhotoVault(ctx).receipts()),
+            ("receipts", lambda: receipts_for(ctx, ctx.user)),
             ("credential", lambda: CredentialService(ctx).current()),
             ("consent", lambda: ConsentService(ctx).status()),
         ):
@@ -78,9 +78,9 @@ class MyDataScreen(AppScreen):
                 data[key] = fn()
             except SelfverifyError as exc:
                 data[key] = exc
-        self.app.call_from_thread(self._show, data)
+        self.app.call_from_thread(self._show, data, announce)
 
-    def _show(self, data: dict) -> None:
+    def _show(self, data: dict, announce: bool = True) -> None:
         photos = self.query_one("#photos-table", DataTable)
         photos.clear()
         if isinstance(data["photos"], Exception):
@@ -116,7 +116,8 @@ class MyDataScreen(AppScreen):
         else:
             cinfo.update(f"Not given ({consent.choice or 'never asked'}).")
         self.query_one("#consent-withdraw", Button).disabled = isinstance(consent, Exception) or not consent.accepted
-        self.set_status(f"My data: {n_photos} retained photo(s); {'a credential' if has_cred else 'no credential'}.")
+        if announce:
+            self.set_status(f"My data: {n_photos} retained photo(s); {'a credential' if has_cred else 'no credential'}.")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         handlers = {
@@ -204,13 +205,16 @@ class MyDataScreen(AppScreen):
                 ConsentService(ctx).withdraw()
                 message = "Consent withdrawn; retained photos deleted."
             elif op == "delete_everything":
-                from selfverify.services.erasure import delete_everything
+                from selfverify.services.erasure import delete_all_user_data
 
-                summary = delete_everything(ctx)
-                message = getattr(summary, "message", None) or "Everything deleted; only deletion receipts remain."
+                report = delete_all_user_data(ctx)
+                message = (
+                    f"Deleted {report.photos_deleted} photo(s), {report.credentials_deleted} credential(s), "
+                    f"consent and attempt records. Kept: deletion receipts and the audit log (no photos, no face data)."
+                )
             else:  # pragma: no cover
                 message = f"Unknown action {op}."
         except SelfverifyError as exc:
             message = exc.user_message
         self.app.call_from_thread(self.set_status, message)
-        self.app.call_from_thread(self.load)
+        self.app.call_from_thread(self.load, False)

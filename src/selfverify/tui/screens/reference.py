@@ -54,7 +54,6 @@ class ReferenceScreen(AppScreen):
                 )
                 yield Button("Check", id="check", variant="primary")
             yield Static("", id="reference-result")
-            yield ImageTree(str(self._start_dir()), id="browser", classes="hidden")
             with Horizontal(id="reference-nav"):
                 yield Button("Next: selfie (ctrl+n)", id="next", variant="success", disabled=True)
                 yield Button("Interview instead", id="interview")
@@ -71,7 +70,14 @@ class ReferenceScreen(AppScreen):
             self.check_reference(self.app.journey.reference_path)
 
     def action_browse(self) -> None:
-        tree = self.query_one("#browser", ImageTree)
+        """Mounted on first use: a directory tree keeps a loader worker alive."""
+        trees = self.query("#browser")
+        if not trees:
+            tree = ImageTree(str(self._start_dir()), id="browser")
+            self.query_one("#reference").mount(tree, before=self.query_one("#reference-nav"))
+            tree.focus()
+            return
+        tree = trees.first(ImageTree)
         tree.toggle_class("hidden")
         if not tree.has_class("hidden"):
             tree.focus()

@@ -7,9 +7,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Static
+from textual.widgets import Button, Static
 
 from selfverify.tui.screens.base import AppScreen
+from selfverify.tui.widgets.checkbox import TextCheckbox
 from selfverify.tui.widgets.steps import StepIndicator
 
 REASONS = {
@@ -26,6 +27,9 @@ def describe(outcome) -> tuple[bool, str, str]:  # noqa: ANN001
     if d.verified and outcome.credential is not None:
         c = outcome.credential
         return True, "Verified.", f"Credential {c.id} is stored in your keyring, valid until {c.expires_at.astimezone():%Y-%m-%d}."
+    if d.verified and d.liveness == "passed":
+        why = getattr(outcome, "credential_error", None) or "the keyring could not be used"
+        return True, "Verified, but no credential could be stored.", f"{why} You can try again once the keyring works."
     if d.verified:
         return True, "Faces match, but liveness was skipped (replay).", "A replay never earns a credential: no credential was issued."
     why, what = REASONS.get(d.reason or "", (f"Not verified ({d.reason}).", "Try again or choose the interview."))
@@ -53,8 +57,8 @@ class ResultScreen(AppScreen):
             with Vertical(id="retention"):
                 yield Static("Keep photos for an appeal? Default: keep nothing. Kept photos are encrypted, "
                              "deleted automatically after the retention period, and deletable in My data.")
-                yield Checkbox("Keep my reference photo", id="keep-reference")
-                yield Checkbox("Keep the best selfie frame", id="keep-selfie", disabled=not self.outcome.best_frame_available)
+                yield TextCheckbox("Keep my reference photo", id="keep-reference")
+                yield TextCheckbox("Keep the best selfie frame", id="keep-selfie", disabled=not self.outcome.best_frame_available)
                 yield Button("Save my choice", id="save-retention")
             with Horizontal(id="result-nav"):
                 if not ok:
@@ -70,8 +74,8 @@ class ResultScreen(AppScreen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         bid = event.button.id
         if bid == "save-retention":
-            keep_ref = self.query_one("#keep-reference", Checkbox).value
-            keep_selfie = self.query_one("#keep-selfie", Checkbox).value
+            keep_ref = self.query_one("#keep-reference", TextCheckbox).value
+            keep_selfie = self.query_one("#keep-selfie", TextCheckbox).value
             if not keep_ref and not keep_selfie:
                 self.set_status("Nothing kept: no photo was stored.")
                 event.button.disabled = True

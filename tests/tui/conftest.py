@@ -1,0 +1,43 @@
+"""Driving the Textual app with Pilot: a real database, the real keyring, a fixed clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from selfverify.config import load_settings
+from selfverify.context import AppContext
+from selfverify.core.clock import FakeClock
+
+
+@pytest.fixture
+def app_settings(home, keyring_service):
+    return load_settings({"keyring_service": keyring_service, "user": "alice", "timezone": "UTC"})
+
+
+@pytest.fixture
+def app_ctx(app_settings):
+    return AppContext(settings=app_settings, clock=FakeClock(), front_end="tui")
+
+
+@pytest.fixture
+def make_app(app_ctx):
+    from selfverify.tui.app import SelfverifyApp
+
+    def factory(ctx=None, **kwargs):
+        return SelfverifyApp(ctx or app_ctx, **kwargs)
+
+    return factory
+
+
+async def settle(pilot, seconds: float = 0.0) -> None:
+    """Let the app's own workers finish and their results reach the screen (a DirectoryTree's
+    loader worker never finishes, so widgets' internal workers are not waited for)."""
+    from textual.widgets import DirectoryTree
+
+    def ours():
+        return [w for w in pilot.app.workers if not isinstance(w.node, DirectoryTree) and w.group != "selfie-preview"]
+
+    await pilot.app.workers.wait_for_complete(ours())
+    await pilot.pause(seconds)
+    await pilot.app.workers.wait_for_complete(ours())
+    await pilot.pause()
