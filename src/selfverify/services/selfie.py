@@ -79,7 +79,9 @@ class SelfieService:
         return Preflight(consent.accepted, attempts, keyring.usable, reason, message)
 
     def run(self, reference_path, camera_spec: str, *, on_event: Callable | None = None, cancel=None,
-            liveness: bool = True) -> SelfieOutcome:
+            liveness: bool = True, realtime: bool | None = None) -> SelfieOutcome:
+        """``realtime``: None = the source's default (files replay every frame in order; the app
+        passes True so a recording plays like a live camera, at its own speed)."""
         from selfverify.services.attempts import AttemptPolicy
         from selfverify.services.audit import SessionRecorder
         from selfverify.services.consent import ConsentService
@@ -107,7 +109,7 @@ class SelfieService:
                 on_event(ev)
 
         try:
-            with open_source(str(camera_spec)) as source:
+            with open_source(str(camera_spec), realtime=realtime) as source:
                 result = SelfieRun(settings, reference, source, clock=self.ctx.clock, on_event=forward,
                                    cancel=cancel, liveness=liveness).run()
         except SelfverifyError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from functools import partial
 from typing import Any
 
@@ -55,7 +56,7 @@ class SelfverifyCommands(Provider):
 
 
 class SelfverifyApp(App):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses elsewhere keep the style
     TITLE = "selfverify"
     SUB_TITLE = "identity check: selfie on this computer, or an interview"
     COMMANDS = App.COMMANDS | {SelfverifyCommands}

@@ -16,7 +16,7 @@ class AppScreen(Screen):
     def compose(self) -> ComposeResult:
         yield from self.body()
         yield StatusLine(id="status-line")
-        yield Footer()
+        yield Footer(compact=True)
 
     def body(self) -> ComposeResult:  # pragma: no cover - every screen overrides it
         yield from ()

@@ -44,10 +44,10 @@ class InterviewScreen(AppScreen):
             yield DataTable(id="slots", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="interview-form"):
                 yield Input(placeholder="How the agent reaches you (phone or e-mail)", id="contact", max_length=200)
-                yield Button("Book (ctrl+b)", id="book", variant="primary")
+                yield Button("Book (ctrl+b)", id="book", variant="primary", compact=True)
             with Horizontal(id="interview-nav"):
-                yield Button("Reschedule to selected", id="reschedule", disabled=True)
-                yield Button("Cancel booking", id="cancel-booking", variant="error", disabled=True)
+                yield Button("Reschedule to selected", id="reschedule", disabled=True, compact=True)
+                yield Button("Cancel booking", id="cancel-booking", variant="error", disabled=True, compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#slots", DataTable)

@@ -32,21 +32,21 @@ class MyDataScreen(AppScreen):
             yield Static("Retained photos (kept only if you chose to, encrypted)", classes="section-title")
             yield DataTable(id="photos-table", cursor_type="row", zebra_stripes=True)
             with Horizontal(classes="row-buttons"):
-                yield Button("Delete selected (x)", id="delete-selected", variant="error")
-                yield Button("Delete all photos", id="delete-all-photos", variant="error")
+                yield Button("Delete selected (x)", id="delete-selected", variant="error", compact=True)
+                yield Button("Delete all photos", id="delete-all-photos", variant="error", compact=True)
             yield Static("Deletion receipts", classes="section-title")
             yield DataTable(id="receipts-table", cursor_type="row", zebra_stripes=True)
             yield Static("Credential", classes="section-title")
             yield Static("Loading…", id="credential-info")
             with Horizontal(classes="row-buttons"):
-                yield Button("Show", id="credential-show")
-                yield Button("Export token", id="credential-export")
-                yield Button("Revoke", id="credential-revoke", variant="error")
+                yield Button("Show", id="credential-show", compact=True)
+                yield Button("Export token", id="credential-export", compact=True)
+                yield Button("Revoke", id="credential-revoke", variant="error", compact=True)
             yield Static("Consent to the selfie check", classes="section-title")
             yield Static("Loading…", id="consent-info")
             with Horizontal(classes="row-buttons"):
-                yield Button("Withdraw consent", id="consent-withdraw", variant="warning")
-                yield Button("Delete everything", id="delete-everything", variant="error")
+                yield Button("Withdraw consent", id="consent-withdraw", variant="warning", compact=True)
+                yield Button("Delete everything", id="delete-everything", variant="error", compact=True)
 
     def on_mount(self) -> None:
         photos = self.query_one("#photos-table", DataTable)

@@ -52,11 +52,11 @@ class ReferenceScreen(AppScreen):
                     validate_on=["submitted"],
                     id="reference-path",
                 )
-                yield Button("Check", id="check", variant="primary")
+                yield Button("Check", id="check", variant="primary", compact=True)
             yield Static("", id="reference-result")
             with Horizontal(id="reference-nav"):
-                yield Button("Next: selfie (ctrl+n)", id="next", variant="success", disabled=True)
-                yield Button("Interview instead", id="interview")
+                yield Button("Next: selfie (ctrl+n)", id="next", variant="success", disabled=True, compact=True)
+                yield Button("Interview instead", id="interview", compact=True)
 
     def _start_dir(self) -> Path:
         current = self.app.journey.reference_path

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from selfverify.tui.screens.base import AppScreen
@@ -48,7 +48,7 @@ class ResultScreen(AppScreen):
     def body(self) -> ComposeResult:
         ok, title, details = describe(self.outcome)
         attempts = self.outcome.attempts
-        with Vertical(id="result"):
+        with VerticalScroll(id="result"):
             yield StepIndicator("Result", id="steps")
             yield Static(("OK: " if ok else "") + title, id="result-title", classes="ok" if ok else "problem")
             yield Static(details, id="result-details")
@@ -59,12 +59,12 @@ class ResultScreen(AppScreen):
                              "deleted automatically after the retention period, and deletable in My data.")
                 yield TextCheckbox("Keep my reference photo", id="keep-reference")
                 yield TextCheckbox("Keep the best selfie frame", id="keep-selfie", disabled=not self.outcome.best_frame_available)
-                yield Button("Save my choice", id="save-retention")
+                yield Button("Save my choice", id="save-retention", compact=True)
             with Horizontal(id="result-nav"):
                 if not ok:
-                    yield Button("Try again (t)", id="try-again", variant="primary")
-                yield Button("Interview instead (i)", id="interview")
-                yield Button("Done (esc)", id="done")
+                    yield Button("Try again (t)", id="try-again", variant="primary", compact=True)
+                yield Button("Interview instead (i)", id="interview", compact=True)
+                yield Button("Done (esc)", id="done", compact=True)
 
     def on_mount(self) -> None:
         ok, title, details = describe(self.outcome)

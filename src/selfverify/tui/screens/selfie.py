@@ -42,8 +42,9 @@ STEP_WORDS = {"blink": "blink", "turn_left": "turn your head left", "turn_right"
 
 class SelfieScreen(AppScreen):
     BINDINGS = [
-        Binding("escape", "back", "Stop and go back"),
-        Binding("i", "interview_instead", "Interview instead"),
+        Binding("escape", "back", "Stop"),
+        Binding("i", "interview_instead", "Interview"),
+        Binding("t", "try_again", "Try again"),
     ]
 
     class EngineEvent(Message):
@@ -67,7 +68,8 @@ class SelfieScreen(AppScreen):
         self.cancel = threading.Event()
         self._latest: PreviewFrame | None = None
         self._step_deadline: float | None = None
-        self._preview_size = (60, 30)
+        self._wait_until: float | None = None
+        self.running = True
         self.events_seen: list[Event] = []
 
     def body(self) -> ComposeResult:
@@ -81,18 +83,19 @@ class SelfieScreen(AppScreen):
                 yield Static("", id="countdown")
                 yield Static("", id="progress-text")
                 yield Static("", id="tries")
-                yield Button("Interview instead (i)", id="interview-instead")
-                yield Button("Stop (esc)", id="stop", variant="error")
+                yield Button("Interview instead (i)", id="interview-instead", compact=True)
+                yield Button("Stop (esc)", id="stop", variant="error", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#camera", CameraView).clear("Starting the camera…")
+        self.camera = self.query_one("#camera", CameraView)
+        self.camera.clear("Starting the camera…")
         self.set_interval(0.25, self._tick_countdown)
         self.start_run()
 
-    def on_resize(self) -> None:
-        size = self.query_one("#camera", CameraView).content_size
-        if size.width and size.height:
-            self._preview_size = (size.width, size.height)
+    class Blocked(Message):
+        def __init__(self, preflight):  # noqa: ANN001
+            super().__init__()
+            self.preflight = preflight
 
     # the run -------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="selfie-run")
@@ -104,7 +107,10 @@ class SelfieScreen(AppScreen):
         service = SelfieService(app.ctx)
         try:
             pre = service.preflight()
-            self.app.call_from_thread(self._show_tries, pre.attempts)
+            if not pre.ready:
+                self.post_message(self.Blocked(pre))
+                return
+            self.app.call_from_thread(self._show_tries, pre.attempts, pre.message)
             self.preview_loop()
             outcome = service.run(
                 app.journey.reference_path,
@@ -112,6 +118,7 @@ class SelfieScreen(AppScreen):
                 on_event=self._on_event,
                 cancel=self.cancel,
                 liveness=app.ctx.settings.liveness,
+                realtime=True,
             )
         except SelfverifyError as exc:
             self.post_message(self.RunFinished(error=exc))
@@ -140,7 +147,7 @@ class SelfieScreen(AppScreen):
                 continue
             shown = latest
             started = time.perf_counter()
-            width, height = self._preview_size
+            width, height = self.camera.preview_size
             strips = renderer.render(latest.frame, width, height, latest.face_box)
             self.post_message(self.PreviewReady(strips))
             spare = PREVIEW_INTERVAL - (time.perf_counter() - started)
@@ -193,22 +200,63 @@ class SelfieScreen(AppScreen):
 
     def _tick_countdown(self) -> None:
         countdown = self.query_one("#countdown", Static)
+        if self._wait_until is not None:
+            left = self._wait_until - time.monotonic()
+            if left > 0:
+                countdown.update(f"You can try again in {left:.0f} s.")
+            else:
+                self._wait_until = None
+                countdown.update("You can try again now: press t.")
+            return
         if self._step_deadline is None:
             countdown.update("")
             return
         left = max(0.0, self._step_deadline - time.monotonic())
         countdown.update(f"Time left for this step: {left:.0f} s")
 
-    def _show_tries(self, attempts) -> None:  # noqa: ANN001
-        if attempts is None:
+    def _show_tries(self, attempts, message: str = "") -> None:  # noqa: ANN001
+        text = message or (attempts.message if attempts is not None else "")
+        self.query_one("#tries", Static).update(text)
+
+    def on_selfie_screen_blocked(self, message: Blocked) -> None:
+        """Consent missing, locked out, or a wait between tries: say so; the camera stays off."""
+        pre = message.preflight
+        self.running = False
+        self.camera.clear("Camera off.")
+        guidance = self.query_one("#guidance", Static)
+        guidance.update(f"Problem: {pre.message}")
+        guidance.set_classes("warn")
+        hint = {
+            "locked_out": "Press i to book an interview with a person (no camera, no face data).",
+            "attempt_wait": "Wait for the countdown, then press t. Or press i for an interview.",
+            "consent_required": "Go back (esc) and accept the notice, or press i for an interview.",
+        }.get(pre.reason or "", "")
+        self.query_one("#challenge", Static).update(hint)
+        if pre.reason == "attempt_wait":
+            self._wait_until = time.monotonic() + pre.attempts.wait_seconds
+        self.set_status(pre.message)
+
+    def action_try_again(self) -> None:
+        if self.running:
             return
-        self.query_one("#tries", Static).update(attempts.message)
+        if self._wait_until is not None and self._wait_until > time.monotonic():
+            self.set_status("Please wait for the countdown to finish.")
+            return
+        self.cancel = threading.Event()
+        self.running = True
+        self.events_seen.clear()
+        for wid in ("#challenge", "#countdown", "#progress-text"):
+            self.query_one(wid, Static).update("")
+        self.query_one("#guidance", Static).update("Getting ready…")
+        self.camera.clear("Starting the camera…")
+        self.start_run()
 
     def on_selfie_screen_run_finished(self, message: RunFinished) -> None:
         camera = self.query_one("#camera", CameraView)
+        self.running = False
         if message.error is not None:
             err = message.error
-            camera.clear("No preview.")
+            camera.clear("No preview. Press t to try again.")
             guidance = self.query_one("#guidance", Static)
             guidance.update(f"Problem: {err.user_message}")
             guidance.set_classes("warn")

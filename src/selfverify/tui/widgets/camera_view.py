@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -120,6 +119,8 @@ class CameraView(Widget, can_focus=False):
         self._strips: list[Strip] = []
         self.frames_shown = 0
         self.placeholder = "Camera preview starts when the check begins."
+        # read by the preview worker thread (a tuple swap is atomic; no DOM access from threads)
+        self.preview_size: tuple[int, int] = (60, 30)
 
     def show_strips(self, strips: list[Strip]) -> None:
         self._strips = strips
@@ -131,9 +132,10 @@ class CameraView(Widget, can_focus=False):
         self._strips = []
         self.refresh()
 
-    @property
-    def cell_size(self) -> Size:
-        return self.content_size
+    def on_resize(self) -> None:
+        size = self.content_size
+        if size.width > 0 and size.height > 0:
+            self.preview_size = (size.width, size.height)
 
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width

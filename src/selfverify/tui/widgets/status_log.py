@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 class StatusLine(Static):
     DEFAULT_CSS = """
-    StatusLine { height: auto; max-height: 2; padding: 0 1; background: $panel; color: $text; }
+    StatusLine { height: 1; text-wrap: nowrap; text-overflow: ellipsis; padding: 0 1; background: $panel; color: $text; }
     """
 
     def show(self, text: str) -> None:

@@ -25,9 +25,9 @@ class StepIndicator(Static):
         parts = []
         for i, name in enumerate(STEPS):
             if i < index:
-                parts.append(f"[dim]✓ {name}[/]")
+                parts.append(f"✓ {name}")
             elif i == index:
-                parts.append(f"[b reverse] ▶ {name} [/]")
+                parts.append(f"[b reverse]▶ {name}[/]")
             else:
                 parts.append(f"· {name}")
-        self.update(f"Step {index + 1} of {len(STEPS)}: " + "  →  ".join(parts))
+        self.update(f"Step {index + 1} of {len(STEPS)}: " + " → ".join(parts))

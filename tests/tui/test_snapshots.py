@@ -1,0 +1,208 @@
+"""Layout snapshots of every screen at 80x24 and 120x40, including error states.
+
+Update after an intended change: uv run pytest tests/tui/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.tui.conftest import settle
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+@pytest.fixture
+def stable_dir() -> Path:
+    """Paths shown on screen must not change between runs (tmp_path does)."""
+    d = Path(tempfile.gettempdir()) / "selfverify-snapshots"
+    d.mkdir(exist_ok=True)
+    return d
+
+
+@pytest.fixture
+def blank_photo(stable_dir) -> Path:
+    import cv2
+    import numpy as np
+
+    path = stable_dir / "wall.png"
+    cv2.imwrite(str(path), np.full((480, 640, 3), 170, np.uint8))
+    return path
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_welcome(snap_compare, make_app, size):
+    assert snap_compare(make_app(startup=False), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_consent_and_choice(snap_compare, make_app, size):
+    async def run_before(pilot):
+        await pilot.press("s")
+        await settle(pilot)
+
+    assert snap_compare(make_app(startup=False), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_reference_with_no_face(snap_compare, make_app, app_ctx, blank_photo, size):
+    from selfverify.services.consent import ConsentService
+
+    ConsentService(app_ctx).accept()
+
+    async def run_before(pilot):
+        from selfverify.tui.screens.reference import ReferenceScreen
+
+        pilot.app.journey.reference_path = str(blank_photo)
+        await pilot.app.push_screen(ReferenceScreen())
+        await settle(pilot)
+
+    assert snap_compare(make_app(startup=False), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_selfie_without_camera(snap_compare, make_app, app_ctx, clip_reference, size):
+    from selfverify.services.consent import ConsentService
+
+    ConsentService(app_ctx).accept()
+
+    async def run_before(pilot):
+        from selfverify.tui.screens.selfie import SelfieScreen
+
+        await pilot.app.push_screen(SelfieScreen())
+        await settle(pilot, 0.2)
+
+    app = make_app(reference=str(clip_reference), camera="/dev/video9", startup=False)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_selfie_locked_out(snap_compare, make_app, app_ctx, clip_reference, size):
+    from selfverify.services.attempts import AttemptPolicy
+    from selfverify.services.consent import ConsentService
+
+    ConsentService(app_ctx).accept()
+    policy = AttemptPolicy(app_ctx)
+    for _ in range(app_ctx.settings.max_total_failures):
+        policy.record_failure()
+        app_ctx.clock.advance(60)
+
+    async def run_before(pilot):
+        from selfverify.tui.screens.selfie import SelfieScreen
+
+        await pilot.app.push_screen(SelfieScreen())
+        await settle(pilot, 0.2)
+
+    app = make_app(reference=str(clip_reference), camera="/dev/video9", startup=False)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def _outcome(verified: bool, reason: str | None, credential=None, attempts=None, distance=0.41):  # noqa: ANN001
+    from selfverify.core.events import Decision
+    from selfverify.services.selfie import SelfieOutcome
+
+    decision = Decision(verified=verified, reason=reason, distance=distance, tolerance=0.6, frames_used=3,
+                        liveness="passed" if verified else ("failed" if reason == "not_live" else "passed"))
+    return SelfieOutcome(decision, "session-1", credential, attempts, best_frame_available=True)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_result_verified(snap_compare, make_app, app_ctx, size):
+    from selfverify.services.credentials import IssuedCredential
+
+    now = app_ctx.clock.now()
+    cred = IssuedCredential("cred-0001", "alice", "selfie", now, now.replace(year=now.year + 1), "sv1.x.y")
+
+    async def run_before(pilot):
+        from selfverify.tui.screens.result import ResultScreen
+
+        await pilot.app.push_screen(ResultScreen(_outcome(True, None, cred)))
+        await settle(pilot)
+
+    assert snap_compare(make_app(startup=False), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_result_no_match(snap_compare, make_app, app_ctx, size):
+    from selfverify.services.attempts import AttemptPolicy
+
+    attempts = AttemptPolicy(app_ctx).record_failure()
+
+    async def run_before(pilot):
+        from selfverify.tui.screens.result import ResultScreen
+
+        await pilot.app.push_screen(ResultScreen(_outcome(False, "no_match", attempts=attempts, distance=0.74)))
+        await settle(pilot)
+
+    assert snap_compare(make_app(startup=False), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_interview_slots(snap_compare, make_app, app_ctx, size):
+    from selfverify.services.interview import InterviewService
+
+    desk = InterviewService(app_ctx, agent="desk")
+    for hour in (9, 10, 14):
+        desk.add_slot(datetime(2026, 1, 2, hour, 0, tzinfo=timezone.utc))
+
+    async def run_before(pilot):
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+
+    assert snap_compare(make_app(startup=False), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_my_data_empty(snap_compare, make_app, size):
+    async def run_before(pilot):
+        await pilot.press("f2")
+        await settle(pilot)
+
+    assert snap_compare(make_app(startup=False), terminal_size=size, run_before=run_before)
+
+
+def test_delete_all_confirmation_dialog(snap_compare, make_app, app_ctx, faces_dir, monkeypatch):
+    import uuid
+
+    from selfverify.services.consent import ConsentService
+    from selfverify.services.vault import PhotoVault
+
+    ConsentService(app_ctx).accept()
+    with monkeypatch.context() as m:
+        m.setattr(uuid, "uuid4", lambda: uuid.UUID(int=0x5EF1E))  # a stable photo id on screen
+        PhotoVault(app_ctx).retain("reference", (faces_dir / "obama_small.jpg").read_bytes())
+
+    async def run_before(pilot):
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.click("#delete-all-photos")
+        await pilot.pause()
+
+    assert snap_compare(make_app(startup=False), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_no_color(snap_compare, make_app, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def run_before(pilot):
+        await pilot.press("s")
+        await settle(pilot)
+
+    assert snap_compare(make_app(startup=False), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_high_contrast_theme(snap_compare, make_app, app_ctx):
+    ctx = app_ctx
+    ctx.settings = ctx.settings.replace(theme="selfverify-high-contrast")
+
+    async def run_before(pilot):
+        await pilot.press("s")
+        await settle(pilot)
+
+    assert snap_compare(make_app(ctx, startup=False), terminal_size=(80, 24), run_before=run_before)
