@@ -33,7 +33,7 @@ def describe(outcome) -> tuple[bool, str, str]:  # noqa: ANN001
     if d.verified:
         return True, "Faces match, but liveness was skipped (replay).", "A replay never earns a credential: no credential was issued."
     why, what = REASONS.get(d.reason or "", (f"Not verified ({d.reason}).", "Try again or choose the interview."))
-    if d.distance is not None:
+    if d.reason == "no_match" and d.distance is not None:
         why += f" (distance {d.distance:.2f}, needed at most {d.tolerance:.2f})"
     return False, "Not verified. " + why, what
 

@@ -15,7 +15,11 @@ INTRO = (
 
 
 class WelcomeScreen(AppScreen):
-    BINDINGS = [Binding("s", "app.start", "Start"), Binding("d", "app.my_data", "My data")]
+    BINDINGS = [
+        Binding("s", "app.start", "Start"),
+        Binding("d", "app.my_data", "My data"),
+        Binding("escape", "back", "Back", show=False),
+    ]
 
     def body(self) -> ComposeResult:
         with Vertical(id="welcome"):

@@ -14,4 +14,4 @@ class TextCheckbox(Checkbox):
 
     @property
     def _button(self) -> Content:
-        return Content("[x] " if self.value else "[ ] ")
+        return Content("[x]" if self.value else "[ ]")
