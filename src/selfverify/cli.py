@@ -84,11 +84,13 @@ def cli(ctx: click.Context, config_file: str | None, reference: str | None, debu
 
 def app_context(ctx: click.Context, front_end: str = "cli", **overrides: Any):
     """Build the AppContext for a command: its own flags (non-None) override the global ones."""
-    from selfverify.config import load_settings
+    from selfverify.config import load_settings, require_config_file
     from selfverify.context import AppContext
 
     root = ctx.find_root()
     obj = root.obj or {}
+    if obj.get("config_file"):
+        require_config_file(obj["config_file"])
     flags = dict(obj.get("flags", {}))
     flags.update({k: v for k, v in overrides.items() if v is not None})
     settings = load_settings(flags, config_file=obj.get("config_file"))

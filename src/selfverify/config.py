@@ -96,13 +96,15 @@ class Settings:
         return data
 
 
+_QUERY_SECRET = re.compile(r"(?i)([?&](?:password|passwd|pwd|sslpassword)=)[^&#\s\"]*")
+_USERINFO_SECRET = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s\"]+):(?P<password>[^@\s\"]+)@")
+
+
 def mask_url(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return url
+    """A database URL (or any text holding one) with its passwords replaced by ***:
+    both ``user:password@host`` and ``?password=...`` query parameters."""
+    masked = _USERINFO_SECRET.sub(lambda m: f"{m.group('head')}:***@", url)
+    return _QUERY_SECRET.sub(lambda m: f"{m.group(1)}***", masked)
 
 
 def _field_types() -> dict[str, str]:
@@ -166,6 +168,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         return {}
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"The config file {path} is not valid TOML: it is not UTF-8 text.") from None
     except OSError as exc:
         raise ConfigError(f"The config file {path} cannot be read: {exc.strerror}.") from None
     return _flatten_toml(raw)
@@ -195,9 +199,18 @@ def load_settings(
     env = env_overrides(environ)
     home = flags.get("home") or env.get("home") or None
     paths = Paths.resolve(home) if home else _paths_from_env(environ)
-    cfg_path = Path(config_file) if config_file else Path(environ.get("SELFVERIFY_CONFIG") or paths.config_file)
+    named = environ.get("SELFVERIFY_CONFIG")
+    cfg_path = Path(config_file) if config_file else Path(named) if named else paths.config_file
+    if named and not config_file:
+        require_config_file(cfg_path)
+    from_file = read_config_file(cfg_path)
+    if "home" in from_file:
+        raise ConfigError(
+            f"'home' cannot be set in the config file {cfg_path} (the file lives inside it).",
+            hint="Use --home or SELFVERIFY_HOME.",
+        )
     merged: dict[str, Any] = {}
-    for source in (read_config_file(cfg_path), env, flags):
+    for source in (from_file, env, flags):
         for name, raw in source.items():
             merged[name] = coerce(name, raw)
     settings = Settings(**merged)
@@ -205,15 +218,39 @@ def load_settings(
     return settings
 
 
+def require_config_file(path: Path) -> None:
+    """A config file the user named explicitly must exist (a typo must not silently mean defaults)."""
+    if not Path(path).is_file():
+        raise ConfigError(f"The config file {path} does not exist.", hint="Check the path given with --config or SELFVERIFY_CONFIG.")
+
+
 def _paths_from_env(environ: Mapping[str, str]) -> Paths:
     return Paths.resolve(environ.get("SELFVERIFY_HOME") or None)
 
 
+# Bounds that keep a credential meaningful: a looser tolerance accepts different people
+# (measured O vs B 0.80-0.87), and NIST SP 800-63B-4 caps failed attempts at 100.
+MAX_TOLERANCE = 0.6
+MAX_TOTAL_FAILURES = 100
+MAX_CREDENTIAL_DAYS = 5 * 366
+
+
 def validate(s: Settings) -> None:
-    if not 0.0 < s.tolerance <= 1.0:
-        raise ConfigError(f"tolerance must be between 0 and 1, not {s.tolerance}.")
-    if s.challenge_steps not in (1, 2, 3):
-        raise ConfigError(f"challenge_steps must be 1, 2 or 3, not {s.challenge_steps}.")
+    if not s.user.strip():
+        raise ConfigError("The user handle cannot be empty.", hint="Pass --user NAME or set SELFVERIFY_USER.")
+    if not 0.0 < s.tolerance <= MAX_TOLERANCE:
+        raise ConfigError(
+            f"tolerance must be above 0 and at most {MAX_TOLERANCE} (stricter is lower), not {s.tolerance}.",
+            hint="Above 0.6 the face matcher starts accepting different people.",
+        )
+    if s.challenge_steps not in (2, 3):
+        raise ConfigError(f"challenge_steps must be 2 or 3, not {s.challenge_steps}.")
+    if s.max_total_failures > MAX_TOTAL_FAILURES:
+        raise ConfigError(f"max_total_failures can be at most {MAX_TOTAL_FAILURES}, not {s.max_total_failures}.")
+    if s.max_consecutive_failures > s.max_total_failures:
+        raise ConfigError("max_consecutive_failures cannot exceed max_total_failures.")
+    if s.credential_days > MAX_CREDENTIAL_DAYS:
+        raise ConfigError(f"credential_days can be at most {MAX_CREDENTIAL_DAYS}, not {s.credential_days}.")
     if s.decision_frames < 1:
         raise ConfigError("decision_frames must be at least 1.")
     if not 5.0 <= s.turn_degrees <= 45.0:

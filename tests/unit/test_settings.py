@@ -90,3 +90,38 @@ def test_database_password_is_masked_in_public_dict(tmp_path):
 def test_every_setting_is_documented():
     rows = describe_settings()
     assert rows and all(doc and env.startswith("SELFVERIFY_") for _, _, env, doc in rows)
+
+
+@pytest.mark.parametrize(
+    "env, fragment",
+    [
+        ({"SELFVERIFY_TOLERANCE": "0.99"}, "at most 0.6"),
+        ({"SELFVERIFY_CHALLENGE_STEPS": "1"}, "2 or 3"),
+        ({"SELFVERIFY_MAX_TOTAL_FAILURES": "100000000"}, "at most 100"),
+        ({"SELFVERIFY_CREDENTIAL_DAYS": "100000"}, "credential_days"),
+        ({"SELFVERIFY_USER": "  "}, "cannot be empty"),
+    ],
+)
+def test_settings_that_would_weaken_a_credential_are_refused(env, fragment, tmp_path):
+    with pytest.raises(ConfigError, match=fragment):
+        load_settings({}, environ=env, config_file=tmp_path / "x.toml")
+
+
+def test_config_file_problems_are_clear(tmp_path):
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes(b"\xff\xfe tolerance = 0.5")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_settings({}, environ={}, config_file=bad)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings({}, environ={"SELFVERIFY_CONFIG": str(tmp_path / "missing.toml")})
+    with pytest.raises(ConfigError, match="'home' cannot be set"):
+        load_settings({}, environ={}, config_file=write_config(tmp_path / "h.toml", 'home = "/etc"\n'))
+
+
+def test_passwords_in_query_strings_are_masked_too(tmp_path):
+    from selfverify.config import mask_url
+
+    url = "postgresql://desk@127.0.0.1:5432/sv?sslmode=require&password=secretpw"
+    assert "secretpw" not in mask_url(url) and "sslmode=require" in mask_url(url)
+    s = load_settings({"database_url": url}, environ={}, config_file=tmp_path / "x")
+    assert "secretpw" not in str(s.public_dict())

@@ -20,7 +20,6 @@ from selfverify.errors import InputError, NotFound
 
 BUNDLE_FORMAT = 1
 MIN_PREFIX = 6
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s\"]+):(?P<password>[^@\s\"]+)@")
 
 
 def resolve_session(ctx, session_id: str):  # -> services.audit.SessionSummary
@@ -82,7 +81,9 @@ def build_bundle(ctx, session_id: str, *, face_models: bool = True) -> dict[str,
 
 def bundle_text(bundle: dict[str, Any]) -> str:
     text = json.dumps(bundle, indent=2, sort_keys=False, default=str, ensure_ascii=False)
-    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}:***@", text)
+    from selfverify.config import mask_url
+
+    return mask_url(text)
 
 
 def write_bundle(ctx, session_id: str, output: str | Path | None = None, *, face_models: bool = True) -> Path:
