@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.faces, pytest.mark.keyring]
 def test_live_verify_needs_consent_counts_failures_and_replays_leave_no_record(settings, faces_dir, monkeypatch):
     monkeypatch.setenv("SELFVERIFY_USER", settings.user)
     monkeypatch.setenv("SELFVERIFY_KEYRING_SERVICE", settings.keyring_service)
-    monkeypatch.setenv("SELFVERIFY_CHALLENGE_STEPS", "1")  # a short challenge keeps the test fast
+    monkeypatch.setenv("SELFVERIFY_CHALLENGE_STEPS", "2")  # the shortest challenge allowed keeps the test fast
     monkeypatch.setenv("SELFVERIFY_CHALLENGE_TIMEOUT", "2")
     clip, impostor = str(faces_dir / "stage_clip.mp4"), str(faces_dir / "obama.jpg")
 
