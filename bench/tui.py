@@ -59,8 +59,12 @@ def child_selfie(out: Path, clip: str, reference: str) -> None:
         async def on_mount(self) -> None:
             super().on_mount()
             from selfverify.core.engine import load_face_recognition
+            from selfverify.core.faces import load_reference
 
-            await asyncio.to_thread(load_face_recognition)  # the app preloads while the user reads
+            # as in the app: the consent screen preloads the models; the reference screen starts the
+            # encoder's child and checks the photo while the user is there
+            await asyncio.gather(asyncio.to_thread(load_face_recognition), asyncio.to_thread(self.face_encoder.start, wait=True))
+            await asyncio.to_thread(load_reference, reference, encoder=self.face_encoder)
             self.screen_ = SelfieScreen()
             await self.push_screen(self.screen_)
             self.started = time.perf_counter()

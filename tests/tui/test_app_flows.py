@@ -112,8 +112,12 @@ async def test_leaving_the_selfie_screen_releases_the_camera(make_app, app_ctx, 
     app_ctx.settings = app_ctx.settings.replace(liveness=False)
     app = make_app(app_ctx, reference=str(clip_reference), camera=str(clip), startup=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        import asyncio
+
         from selfverify.tui.screens.selfie import SelfieScreen
 
+        # as after the reference screen: the encoder's child has loaded its models
+        await asyncio.to_thread(app.face_encoder.start, wait=True)
         screen = SelfieScreen()
         app.push_screen(screen)
         await pilot.pause(1.0)

@@ -13,13 +13,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from selfverify.core.images import decode_image_file
 from selfverify.errors import NoFaceError, TooManyFacesError
 
 __all__ = [
     "Box",
+    "FaceEncoder",
     "FaceTracker",
     "FrameAnalyser",
     "FrameAnalysis",
@@ -32,6 +33,13 @@ __all__ = [
 ]
 
 Box = tuple[int, int, int, int]  # top, right, bottom, left (face_recognition's order)
+
+
+class FaceEncoder(Protocol):
+    """Computes ``encode_window`` somewhere else (``core.encoder.EncoderProcess``)."""
+
+    def encode_window(self, window: Any, box: Box) -> Any: ...
+
 
 PHOTO_DETECT_SIDE = 1024  # photos are searched at this size; faces are encoded at full resolution
 FULL_DETECT_EVERY = 10  # frames between whole-frame detections while a face is tracked
@@ -110,9 +118,9 @@ def landmarks_68(image, box: Box):
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
 
 
-def encode_face(image, box: Box, *, bgr: bool = False):
-    """The 128-d encoding of the face in ``box`` (face_recognition's method: 5-point alignment).
-    Only a window around the face is converted and aligned, however large the image."""
+def face_window(image, box: Box, *, bgr: bool = False):
+    """The RGB window around the face in ``box`` that its encoding is computed from, and the box in
+    the window's pixels: only this small window is converted and aligned, however large the image."""
     import cv2
     import numpy as np
 
@@ -123,10 +131,26 @@ def encode_face(image, box: Box, *, bgr: bool = False):
     y1, x1 = min(height, bottom + margin), min(width, right + margin)
     window = image[y0:y1, x0:x1]
     window = cv2.cvtColor(window, cv2.COLOR_BGR2RGB) if bgr else np.ascontiguousarray(window)
-    local = (top - y0, right - x0, bottom - y0, left - x0)
+    return window, (top - y0, right - x0, bottom - y0, left - x0)
+
+
+def encode_window(window, box: Box):
+    """face_recognition's encoding (5-point alignment, no jitter) of the face in ``box`` of an RGB
+    window. dlib holds the GIL throughout (~100-250 ms): an ``EncoderProcess`` runs it elsewhere."""
+    import numpy as np
+
     models = face_models()
-    shape = models.landmarks_5(window, _rect(local))
+    shape = models.landmarks_5(window, _rect(box))
     return np.array(models.encoder.compute_face_descriptor(window, shape, 1))
+
+
+def encode_face(image, box: Box, *, bgr: bool = False, encoder: FaceEncoder | None = None):
+    """The 128-d encoding of the face in ``box``: in this process, or by ``encoder`` (a
+    ``core.encoder.EncoderProcess``), which gives the same numbers without holding this process's GIL."""
+    window, local = face_window(image, box, bgr=bgr)
+    if encoder is None:
+        return encode_window(window, local)
+    return encoder.encode_window(window, local)
 
 
 def face_distance(a, b) -> float:
@@ -185,15 +209,16 @@ class Reference:
         return face_distance(self.encoding, encoding)
 
 
-def load_reference(path: str | Path, *, what: str = "reference photo") -> Reference:
-    """Decode ``path`` safely, require exactly one face, and encode it once."""
-    return reference_from_image(decode_image_file(path, what), Path(path).name, what=what)
+def load_reference(path: str | Path, *, what: str = "reference photo", encoder: FaceEncoder | None = None) -> Reference:
+    """Decode ``path`` safely, require exactly one face, and encode it once (by ``encoder`` if given)."""
+    return reference_from_image(decode_image_file(path, what), Path(path).name, what=what, encoder=encoder)
 
 
-def reference_from_image(rgb, name: str, *, what: str = "reference photo") -> Reference:
+def reference_from_image(rgb, name: str, *, what: str = "reference photo", encoder: FaceEncoder | None = None) -> Reference:
     box = single_face(rgb, what=what, name=name)
     height, width = rgb.shape[:2]
-    return Reference(name=name, image_size=(width, height), face_box=box, encoding=encode_face(rgb, box))
+    encoding = encode_face(rgb, box, encoder=encoder)
+    return Reference(name=name, image_size=(width, height), face_box=box, encoding=encoding)
 
 
 @dataclass(frozen=True)
@@ -332,10 +357,11 @@ class FrameAnalysis:
 
 class FrameAnalyser:
     """Downscales each frame to ``analysis_width``, tracks the main face and computes its landmarks.
-    Encodings are computed on request from the full-resolution frame."""
+    Encodings are computed on request from the full-resolution frame (by ``encoder`` if given)."""
 
-    def __init__(self, analysis_width: int = 640):
+    def __init__(self, analysis_width: int = 640, *, encoder: FaceEncoder | None = None):
         self.analysis_width = analysis_width
+        self.encoder = encoder
         self.tracker = FaceTracker()
         face_models()  # load (or fail with FaceModelsMissing) before the first frame
 
@@ -351,10 +377,9 @@ class FrameAnalyser:
         face, count = self.tracker.update(gray)
         return FrameAnalysis(gray=gray, scale=scale, face_count=count, face=face)
 
-    @staticmethod
-    def encode(frame, analysis: FrameAnalysis):
+    def encode(self, frame, analysis: FrameAnalysis):
         """The encoding of the tracked face, from the full-resolution BGR frame."""
         box = analysis.frame_box
         if box is None:
             raise ValueError("no face to encode")
-        return encode_face(frame, box, bgr=True)
+        return encode_face(frame, box, bgr=True, encoder=self.encoder)

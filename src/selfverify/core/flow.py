@@ -27,7 +27,7 @@ from selfverify.core.events import (
     RunError,
     RunStarted,
 )
-from selfverify.core.faces import FrameAnalyser, FrameAnalysis, Reference
+from selfverify.core.faces import FaceEncoder, FrameAnalyser, FrameAnalysis, Reference
 from selfverify.core.liveness import ChallengeSequence, LivenessSample, draw_challenge, new_seed
 from selfverify.core.quality import Guidance, guidance_for, measure
 from selfverify.errors import SelfverifyError
@@ -74,7 +74,10 @@ class SelfieRun:
         on_event: Callable[[Event], None] | None = None,
         cancel: threading.Event | None = None,
         liveness: bool | None = None,
+        encoder: FaceEncoder | None = None,
     ):
+        """``encoder``: computes encodings outside this process (``core.encoder.EncoderProcess``),
+        so a front end's own threads are not held up; None encodes here."""
         self.settings = settings
         self.reference = reference
         self.source = source
@@ -86,6 +89,8 @@ class SelfieRun:
         self.steps = draw_challenge(self.seed, settings.challenge_steps) if self.liveness else ()
         self.needed = settings.decision_frames
         self.tolerance = settings.tolerance
+        self.encoder = encoder
+        self._analyser: Any = None  # FrameAnalyser, made when the run starts
         self._events: list[Event] = []
         self._t0 = 0.0
         self._guidance: Guidance | None = None
@@ -129,7 +134,7 @@ class SelfieRun:
 
     def _run(self) -> Decision:
         self._t0 = self.clock.monotonic()
-        analyser = FrameAnalyser(self.settings.analysis_width)
+        analyser = self._analyser = FrameAnalyser(self.settings.analysis_width, encoder=self.encoder)
         self._emit(RunStarted, source=self.source.describe(), liveness=self.liveness, seed=self.seed, tolerance=self.tolerance)
         if self.liveness:
             self._challenge = ChallengeSequence(
@@ -191,7 +196,7 @@ class SelfieRun:
             return
         if evidence.last_encoded_at is not None and now - evidence.last_encoded_at < MIN_ENCODE_GAP_S:
             return
-        distance = self.reference.distance(FrameAnalyser.encode(frame, analysis))
+        distance = self.reference.distance(self._analyser.encode(frame, analysis))
         self._usable_face_seen = True
         evidence.distances.append(distance)
         evidence.last_encoded_at = now

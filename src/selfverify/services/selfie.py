@@ -79,9 +79,11 @@ class SelfieService:
         return Preflight(consent.accepted, attempts, keyring.usable, reason, message)
 
     def run(self, reference_path, camera_spec: str, *, on_event: Callable | None = None, cancel=None,
-            liveness: bool = True, realtime: bool | None = None) -> SelfieOutcome:
+            liveness: bool = True, realtime: bool | None = None, encoder=None) -> SelfieOutcome:
         """``realtime``: None = the source's default (files replay every frame in order; the app
-        passes True so a recording plays like a live camera, at its own speed)."""
+        passes True so a recording plays like a live camera, at its own speed). ``encoder``: a
+        ``core.encoder.EncoderProcess`` computing the encodings (the app's, so its event loop is
+        not held up); None encodes in this process. The decision is the same either way."""
         from selfverify.services.attempts import AttemptPolicy
         from selfverify.services.audit import SessionRecorder
         from selfverify.services.consent import ConsentService
@@ -95,7 +97,7 @@ class SelfieService:
         from selfverify.core.flow import SelfieRun
         from selfverify.core.liveness import new_seed
 
-        reference = load_reference(reference_path)
+        reference = load_reference(reference_path, encoder=encoder)
         # drawn here so the session row holds the seed a support replay needs
         settings = self.ctx.settings if self.ctx.settings.seed is not None else self.ctx.settings.replace(seed=new_seed())
         recorder = SessionRecorder(self.ctx, "selfie", seed=settings.seed)
@@ -111,7 +113,7 @@ class SelfieService:
         try:
             with open_source(str(camera_spec), realtime=realtime) as source:
                 result = SelfieRun(settings, reference, source, clock=self.ctx.clock, on_event=forward,
-                                   cancel=cancel, liveness=liveness).run()
+                                   cancel=cancel, liveness=liveness, encoder=encoder).run()
         except SelfverifyError as exc:
             recorder.finish("error", exc.code)
             raise

@@ -73,6 +73,10 @@ class SelfverifyApp(App):
         self.history = StatusHistory()
         self.journey = JourneyState(reference_path=reference, camera=camera or ctx.settings.camera)
         self._run_startup = startup
+        from selfverify.core.encoder import EncoderProcess  # light: the child imports dlib, not us
+
+        # encodings are computed in a child process: dlib would hold the GIL, stalling the event loop
+        self.face_encoder = EncoderProcess()
         if not ctx.settings.animations:
             self.animation_level = "none"
 
@@ -112,7 +116,20 @@ class SelfverifyApp(App):
     def preload_face_models(self) -> None:
         from selfverify.core.engine import preload_in_background
 
-        preload_in_background()
+        preload_in_background()  # detection and landmarks run in this process
+
+    def start_face_encoder(self) -> None:
+        """Start the encoder's child (it loads its models while the user picks a photo); called once
+        the user has consented to the selfie check: an interview never starts it."""
+        import threading
+
+        threading.Thread(target=self.face_encoder.start, name="selfverify-encoder-start", daemon=True).start()
+
+    def close_face_encoder(self) -> None:
+        self.face_encoder.close()
+
+    def on_unmount(self) -> None:
+        self.close_face_encoder()
 
     # status: one place that shows and remembers every message
     def set_status(self, text: str) -> None:
@@ -167,5 +184,8 @@ class SelfverifyApp(App):
 
 def run_tui(ctx, reference: str | None = None) -> int:  # noqa: ANN001
     app = SelfverifyApp(ctx, reference=reference)
-    app.run()
+    try:
+        app.run()
+    finally:
+        app.close_face_encoder()  # also when the app crashed before unmounting
     return app.return_code or 0

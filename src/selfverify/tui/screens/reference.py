@@ -65,6 +65,7 @@ class ReferenceScreen(AppScreen):
         return Path.home()
 
     def on_mount(self) -> None:
+        self.app.start_face_encoder()  # the selfie check was chosen (and consented to): encodings ahead
         self.query_one("#reference-path", Input).focus()
         if self.app.journey.reference_path:
             self.check_reference(self.app.journey.reference_path)
@@ -121,7 +122,7 @@ class ReferenceScreen(AppScreen):
         from selfverify.errors import SelfverifyError
 
         try:
-            ref = load_reference(path)
+            ref = load_reference(path, encoder=self.app.face_encoder)
         except SelfverifyError as exc:
             self.app.call_from_thread(self._show_result, False, str(exc))
             return
