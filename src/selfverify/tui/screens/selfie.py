@@ -168,6 +168,7 @@ class SelfieScreen(AppScreen):
         self.events_seen.append(ev)
         guidance = self.query_one("#guidance", Static)
         if isinstance(ev, RunStarted):
+            gc.freeze()  # again: the run's own modules and objects are loaded now
             mode = "liveness challenge on" if ev.liveness else "liveness OFF (replay: no credential possible)"
             self.set_status(f"Selfie check started ({mode}).")
         elif isinstance(ev, GuidanceChanged):
