@@ -105,7 +105,7 @@ def test_issue_killed_at_each_step(ctx, settings, env, fault, finished, replacin
 @pytest.mark.parametrize("fault", ["credential.revoke.after_mark", "credential.revoke.after_keyring_delete"])
 def test_revoke_killed_at_each_step(ctx, settings, env, fault):
     issued = CredentialService(ctx).issue("selfie", live_decision())
-    run_child(env, fault, "credential", "revoke", cli=True)
+    run_child(env, fault, "credential", "revoke", "--yes", cli=True)
     token_id, rows = credential_state(restart(settings), settings.keyring_service)
     assert token_id is None and rows == {issued.id: "revoked"}
 

@@ -3,14 +3,17 @@ one-line errors, --json, confirmation rules, and verification across "computers"
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
 import pytest
 
 from selfverify.context import AppContext
-from selfverify.services.credentials import CredentialService, _sign, decode_claims
-from selfverify.services.vault import PhotoVault
+from selfverify.services.attempts import AttemptPolicy
+from selfverify.services.consent import ConsentService
+from selfverify.services.credentials import CredentialService, _sign, credential_key, decode_claims
+from selfverify.services.vault import PhotoVault, receipts_for
 from tests.conftest import keyring_items
 from tests.helpers import assert_no_traceback, run_cli
 from tests.inprocess_cli import run_main
@@ -42,7 +45,10 @@ def test_consent_commands(cli_env):
     shown = sv("consent", "show")
     assert "interview" in shown.stdout and "Consent: accepted notice v1" in shown.stdout
     assert json.loads(sv("consent", "status", "--json").stdout)["version"] == "v1"
-    withdrawn = sv("consent", "withdraw")
+    not_asked = sv("consent", "withdraw")  # no terminal to ask on
+    assert not_asked.returncode == 2 and "--yes" in not_asked.stderr and "Nothing was changed" in not_asked.stderr
+    assert sv("consent", "status").returncode == 0
+    withdrawn = sv("consent", "withdraw", "--yes")
     assert withdrawn.returncode == 0 and "Deleted 0 kept photo" in withdrawn.stdout
     assert sv("consent", "status").returncode == 1
 
@@ -77,7 +83,11 @@ def test_credential_show_export_verify_revoke(ctx, cli_env, tmp_path):
     expired = sv("credential", "verify", str(token_file))
     assert expired.returncode == 1 and expired.stdout.strip() == "invalid: expired"
 
-    assert sv("credential", "revoke").returncode == 0
+    not_asked = sv("credential", "revoke")  # no terminal to ask on
+    assert not_asked.returncode == 2 and "--yes" in not_asked.stderr and "Nothing was revoked" in not_asked.stderr
+    assert sv("credential", "show").returncode == 0
+    assert sv("credential", "revoke", "--yes").returncode == 0
+    assert sv("credential", "revoke").returncode == 5  # nothing left to revoke: said before asking
     token_file.write_text(issued.token)
     revoked = sv("credential", "verify", str(token_file))
     assert revoked.returncode == 1 and revoked.stdout.strip() == "invalid: revoked"
@@ -109,6 +119,7 @@ def test_photos_list_delete_receipts(ctx, cli_env, settings):
 
     listed = json.loads(sv("photos", "list", "--json").stdout)
     assert {p["id"] for p in listed} == {first.id, second.id}
+    assert f"will be deleted on {first.expires_at:%Y-%m-%d %H:%M} UTC" in sv("photos", "list").stdout
     refused = sv("photos", "delete", "--all")
     assert refused.returncode == 2 and "--yes" in refused.stderr and "Nothing was deleted" in refused.stderr
     assert sv("photos", "delete").returncode == 2
@@ -131,8 +142,6 @@ def test_photos_list_delete_receipts(ctx, cli_env, settings):
 
 
 def test_data_delete_all_leaves_only_receipts_and_says_so(ctx, cli_env, settings):
-    from selfverify.services.attempts import AttemptPolicy
-
     accept_consent(ctx)
     PhotoVault(ctx).retain("selfie", b"a kept selfie")
     CredentialService(ctx).issue("selfie", live_decision())
@@ -161,3 +170,93 @@ def test_without_a_keyring_secrets_are_refused_clearly_and_the_rest_works(cli_en
     assert refused.returncode == 3 and refused.stderr.startswith("Error: Cannot use the keyring")
     listed = run_cli("photos", "list", env=env)
     assert listed.returncode == 0 and "No photos are kept." in listed.stdout
+
+
+@contextlib.contextmanager
+def failing_keyring():
+    """This process's keyring is the fail backend, as on a machine with no Secret Service."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+def everything_kept(settings, issued, photo_id: str) -> None:
+    after = AppContext(settings=settings)
+    assert {r.id: r.status for r in CredentialService(after).records()} == {issued.id: "issued"}
+    assert keyring_items(settings.keyring_service)[credential_key(settings.user)] == issued.token
+    assert [(p.id, p.status) for p in PhotoVault(after).list()] == [(photo_id, "stored")]
+    assert ConsentService(after).status().accepted
+    assert AttemptPolicy(after).status().total_failures == 1
+    assert receipts_for(after, settings.user) == []
+
+
+def test_without_a_usable_keyring_deleting_changes_nothing_at_all(ctx, cli_env, settings):
+    accept_consent(ctx)
+    photo = PhotoVault(ctx).retain("selfie", b"a kept selfie")
+    issued = CredentialService(ctx).issue("selfie", live_decision())
+    AttemptPolicy(ctx).record_failure()
+
+    # exactly what QA ran: a separate process whose keyring is the fail backend
+    env = {**cli_env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    refused = run_cli("data", "delete-all", "--yes", env=env)
+    assert_no_traceback(refused)
+    assert refused.returncode == 3 and "Nothing was deleted." in refused.stderr and "stored" not in refused.stderr
+    everything_kept(settings, issued, photo.id)
+    with failing_keyring():
+        for command in (("consent", "withdraw", "--yes"), ("photos", "delete", "--all", "--yes"),
+                        ("photos", "delete", photo.id), ("credential", "revoke", "--yes"), ("data", "delete-all")):
+            result = sv(*command)
+            assert result.returncode == 3 and "Nothing was deleted." in result.stderr, (command, result.stderr)
+    everything_kept(settings, issued, photo.id)
+
+    status = sv("status")  # the keyring works again: the credential is still there, and says so
+    assert status.returncode == 0 and "Credential: valid, method selfie" in status.stdout
+
+
+def test_status_finishes_a_revocation_left_half_done(ctx, cli_env, settings):
+    """A row left ``revoking`` with its token still in the keyring (how the old delete-all left it)."""
+    service = CredentialService(ctx)
+    issued = service.issue("selfie", live_decision())
+    service._set_status(issued.id, "revoking")
+    status = sv("status")
+    assert status.returncode == 0 and "Credential: none" in status.stdout
+    assert {r.id: r.status for r in service.records()} == {issued.id: "revoked"}
+    assert credential_key(settings.user) not in keyring_items(settings.keyring_service)
+
+
+def run_cli_on_a_terminal(args: tuple[str, ...], answer: str, env: dict) -> tuple[int, str]:
+    """The CLI with a real pseudo-terminal as its standard input, answering its question with ``answer``."""
+    import pty
+    import subprocess
+    import sys
+
+    controller, terminal = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "selfverify", *args], stdin=terminal, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, env=env, text=True)
+        os.write(controller, answer.encode() + b"\n")
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    return proc.returncode, out
+
+
+def test_revoke_and_withdraw_ask_first_on_a_terminal(ctx, cli_env, settings):
+    accept_consent(ctx)
+    photo = PhotoVault(ctx).retain("selfie", b"a kept selfie")
+    issued = CredentialService(ctx).issue("selfie", live_decision())
+
+    code, out = run_cli_on_a_terminal(("credential", "revoke"), "n", cli_env)
+    assert code == 1 and "Revoke your credential?" in out and "Nothing was revoked." in out, out
+    assert keyring_items(settings.keyring_service)[credential_key(settings.user)] == issued.token
+
+    code, out = run_cli_on_a_terminal(("consent", "withdraw"), "y", cli_env)
+    assert code == 0 and "delete your 1 kept photo(s)?" in out and "Deleted 1 kept photo(s)" in out, out
+    assert [(p.id, p.status) for p in PhotoVault(ctx).list(include_deleted=True)] == [(photo.id, "deleted")]

@@ -86,3 +86,132 @@ def test_list_sessions_is_newest_first_and_limited(pctx, fake_clock):
         ids.append(SessionRecorder(pctx, "interview").id)
         fake_clock.advance(60)
     assert [s.id for s in list_sessions(pctx, limit=2)] == ids[::-1][:2]
+
+
+# sessions left running by a process that died
+
+def _selfie_session(ctx, liveness: bool = True) -> SessionRecorder:
+    """A selfie session as SelfieService.run opens it (the preflight note says whether liveness is on)."""
+    recorder = SessionRecorder(ctx, "selfie", seed=3)
+    recorder.note("preflight", liveness=liveness, consent="accepted", tries_left_before_wait=3, total_failures=0)
+    return recorder
+
+
+def _on_another_computer(recorder: SessionRecorder) -> None:
+    """Drop the session's local lock file, as for a session run elsewhere on a shared database."""
+    recorder._alive.release()
+
+
+def _outcome(ctx, session_id: str):
+    return next(s for s in list_sessions(ctx) if s.id == session_id)
+
+
+def test_a_silent_session_is_interrupted_only_after_the_threshold_and_costs_an_attempt(make_ctx, fake_clock):
+    from selfverify.services.attempts import AttemptPolicy
+    from selfverify.services.audit import stale_after
+    from selfverify.services.startup import on_startup
+
+    pctx = make_ctx("alice", clock=fake_clock)
+    recorder = _selfie_session(pctx)
+    recorder.event(GuidanceChanged(code="ok", message="Hold still", t=1.0))
+    last_seen = fake_clock.now()
+    _on_another_computer(recorder)
+    threshold = stale_after(pctx.settings)
+    assert threshold.total_seconds() == 2 * 60 + 300  # verify_timeout 60 s by default
+
+    fake_clock.advance(threshold.total_seconds() - 1)
+    assert on_startup(pctx).sessions_interrupted == []
+    assert _outcome(pctx, recorder.id).outcome is None  # still running: it may be a slow run elsewhere
+    fake_clock.advance(2)
+    [closed] = on_startup(pctx).sessions_interrupted
+    assert (closed.id, closed.method, closed.attempt_counted) == (recorder.id, "selfie", True)
+    summary = _outcome(pctx, recorder.id)
+    assert (summary.outcome, summary.reason, summary.ended_at) == ("interrupted", "process_ended", last_seen)
+    assert AttemptPolicy(pctx).status().total_failures == 1
+    assert timeline(pctx, recorder.id)[-1]["data"] == {"outcome": "interrupted", "reason": "process_ended"}
+    assert on_startup(pctx).sessions_interrupted == []  # closed once, counted once
+    assert AttemptPolicy(pctx).status().total_failures == 1
+
+
+def test_the_threshold_follows_the_longest_allowed_run(plain_settings):
+    from selfverify.services.audit import stale_after
+
+    assert stale_after(plain_settings.replace(verify_timeout=600.0)).total_seconds() == 1500
+    assert stale_after(plain_settings.replace(verify_timeout=0.0, plain_run_timeout=900.0)).total_seconds() == 2100
+
+
+def test_a_session_whose_process_is_alive_is_never_interrupted(pctx, fake_clock):
+    from selfverify.services.startup import on_startup
+
+    recorder = _selfie_session(pctx)  # this process holds its lock, like a slow accessible-mode run
+    fake_clock.advance(24 * 3600)
+    assert on_startup(pctx).sessions_interrupted == []
+    recorder.finish("verified", None)
+    assert _outcome(pctx, recorder.id).outcome == "verified"
+    assert not list((pctx.paths.data_dir / "locks" / "sessions").glob("*.lock"))
+
+
+@pytest.mark.parametrize("how, counted", [
+    ("liveness_off", False),
+    ("verified", False),
+    ("cancelled", False),
+    ("no_match_not_yet_counted", True),
+    ("no_match_already_counted", False),
+    ("interview", False),
+])
+def test_which_interrupted_sessions_cost_an_attempt(pctx, fake_clock, how, counted):
+    from selfverify.services.attempts import AttemptPolicy
+    from selfverify.services.audit import stale_after
+    from selfverify.services.startup import on_startup
+
+    if how == "interview":
+        recorder = SessionRecorder(pctx, "interview")
+    else:
+        recorder = _selfie_session(pctx, liveness=how != "liveness_off")
+    if how == "verified":
+        recorder.event(Decision(verified=True, tolerance=0.5, frames_used=5, liveness="passed", t=9.0))
+    elif how == "cancelled":
+        recorder.event(Decision(verified=False, reason="cancelled", tolerance=0.5, t=9.0))
+    elif how.startswith("no_match"):
+        recorder.event(Decision(verified=False, reason="no_match", distance=0.7, tolerance=0.5, t=9.0))
+        if how == "no_match_already_counted":
+            AttemptPolicy(pctx).record_failure()  # killed after counting, before finish()
+    failures_before = AttemptPolicy(pctx).status().total_failures
+    _on_another_computer(recorder)
+    fake_clock.advance(stale_after(pctx.settings).total_seconds() + 1)
+    [closed] = on_startup(pctx).sessions_interrupted
+    assert closed.attempt_counted is counted
+    assert AttemptPolicy(pctx).status().total_failures == failures_before + int(counted)
+    assert _outcome(pctx, recorder.id).outcome == "interrupted"
+
+
+def test_kill_9_during_a_selfie_run_is_closed_at_the_next_start_and_counted(pctx, plain_settings):
+    """A real SIGKILL: the dead process's lock is gone, so no waiting for the threshold."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from selfverify.services.attempts import AttemptPolicy
+    from selfverify.services.startup import on_startup
+
+    child = (
+        "import os, signal\n"
+        "from selfverify.config import load_settings\n"
+        "from selfverify.context import AppContext\n"
+        "from selfverify.services.audit import SessionRecorder\n"
+        "ctx = AppContext(settings=load_settings())\n"
+        "recorder = SessionRecorder(ctx, 'selfie')\n"
+        "recorder.note('preflight', liveness=True)\n"
+        "print(recorder.id, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    env = {**os.environ, "SELFVERIFY_USER": plain_settings.user, "SELFVERIFY_KEYRING_SERVICE": plain_settings.keyring_service}
+    proc = subprocess.run([sys.executable, "-c", child], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    session_id = proc.stdout.strip()
+    assert _outcome(pctx, session_id).outcome is None
+    [closed] = on_startup(pctx).sessions_interrupted  # the fake clock has not moved
+    assert (closed.id, closed.attempt_counted) == (session_id, True)
+    assert AttemptPolicy(pctx).status().total_failures == 1
+    assert not list((pctx.paths.data_dir / "locks" / "sessions").glob("*.lock"))

@@ -26,6 +26,24 @@ def test_the_shipped_notice_covers_what_the_issue_requires(pctx):
     assert notice.title.startswith("Before your selfie check")
 
 
+def test_every_command_the_notice_tells_users_to_run_parses_as_written(pctx):
+    import shlex
+
+    import click
+
+    from selfverify.cli import cli
+
+    commands = re.findall(r"`(selfverify [^`]+)`", ConsentService(pctx).notice().text)
+    assert "selfverify interview slots" in commands
+    for command in commands:
+        words = shlex.split(command.replace("SLOT_ID", "7"))[1:]
+        target: click.Command = cli
+        while isinstance(target, click.Group):
+            target = target.get_command(click.Context(cli), words.pop(0))
+            assert target is not None, command
+        target.make_context(command, words)  # raises UsageError when a required argument is missing
+
+
 def test_retention_days_in_the_notice_follow_the_setting(plain_settings):
     from selfverify.context import AppContext
 

@@ -55,6 +55,19 @@ def test_fail_backend_is_refused_with_a_fix(fail_backend):
     assert "Nothing was stored" in err.value.user_message
 
 
+def test_refusal_words_what_did_not_happen_for_reads_and_deletes(fail_backend):
+    store = SecretStore("selfverify-refusal")
+    with pytest.raises(KeyringUnavailable) as read:
+        store.get("credential:alice")
+    assert read.value.user_message.startswith("Could not read the keyring:")
+    assert "stored" not in read.value.user_message and "deleted" not in read.value.user_message
+    with pytest.raises(KeyringUnavailable) as delete:
+        store.delete("credential:alice")
+    assert delete.value.user_message.endswith("Nothing was deleted.")
+    assert "stored" not in delete.value.user_message
+    assert read.value.exit_code == delete.value.exit_code == 3
+
+
 def test_plaintext_backend_is_refused_and_stores_nothing(plaintext_backend):
     with pytest.raises(KeyringUnavailable):
         SecretStore("selfverify-refusal").set("k", "v")

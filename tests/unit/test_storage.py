@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from datetime import datetime, timezone
@@ -131,3 +132,73 @@ def test_concurrent_first_start_creates_the_schema_once(tmp_path):
         for p in procs:
             p.join(60)
         assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+
+
+@contextlib.contextmanager
+def _mounted(target, *mount_args: str):
+    """``mount`` for the length of a test (root only: skips otherwise); always unmounted afterwards."""
+    import subprocess
+
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip("mounting a test file system needs root")
+    target.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", *mount_args, str(target)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount here: {done.stderr.strip()}")
+    try:
+        yield target
+    finally:
+        subprocess.run(["umount", "-l", str(target)], capture_output=True)
+
+
+def _write_an_event(settings) -> None:
+    db = Database(settings)
+    try:
+        with db.session() as s:
+            s.add(AuditEvent(at=datetime.now(timezone.utc), subject="alice", kind="test"))
+            s.commit()
+    finally:
+        db.dispose()
+
+
+def test_a_full_disk_under_an_existing_database_says_so(home):
+    import pytest
+
+    from selfverify.config import load_settings
+    from selfverify.errors import StorageError
+
+    with _mounted(home, "-t", "tmpfs", "-o", "size=1m", "tmpfs"):
+        settings = load_settings({"user": "alice"})
+        _write_an_event(settings)  # the database exists, then the disk fills up
+        with open(home / "filler", "wb") as filler:
+            with contextlib.suppress(OSError):
+                while True:
+                    filler.write(b"\0" * 65536)
+                    filler.flush()
+        with pytest.raises(StorageError) as err:
+            _write_an_event(settings)
+        assert (err.value.code, err.value.user_message) == ("disk_full", "The disk is full: nothing was saved.")
+
+
+def test_an_existing_database_that_cannot_be_written_says_so(home):
+    import pytest
+
+    from selfverify.config import load_settings
+    from selfverify.errors import DatabaseError
+
+    settings = load_settings({"user": "alice"})
+    _write_an_event(settings)
+    data_dir = settings.paths.data_dir
+    if os.geteuid() != 0:  # root writes through file modes: it needs a read-only mount instead
+        os.chmod(settings.paths.database_file, 0o400)
+        context = contextlib.nullcontext()
+    else:
+        context = _mounted(data_dir, "--bind", "-o", "ro", str(data_dir))
+    with context:
+        with pytest.raises(DatabaseError) as err:
+            _write_an_event(settings)
+    message = err.value.user_message
+    assert err.value.code == "database_readonly" and "cannot be written" in message, message
+    assert "Cannot create" not in message and "nothing was changed" in message

@@ -203,8 +203,10 @@ def status(ctx: click.Context, tz: str | None, as_json: bool) -> int:
     def action():
         from selfverify.errors import KeyringUnavailable
         from selfverify.services.credentials import CredentialService
+        from selfverify.services.startup import on_startup
 
         svc = _service(ctx)
+        on_startup(svc.ctx)  # finish interrupted work first, so the status shown is the settled one
         problem = None
         try:
             picked = svc.pick_up_credentials()

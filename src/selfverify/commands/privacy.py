@@ -47,12 +47,12 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
-def confirm_or_refuse(question: str, yes: bool) -> bool:
+def confirm_or_refuse(question: str, yes: bool, nothing_done: str = "Nothing was deleted.") -> bool:
     """True to go ahead. Never prompts without a terminal: scripts must say --yes."""
     if yes:
         return True
     if not sys.stdin.isatty():
-        raise InputError("Not asking for confirmation: standard input is not a terminal. Nothing was deleted.",
+        raise InputError(f"Not asking for confirmation: standard input is not a terminal. {nothing_done}",
                          code="confirmation_required", hint="Pass --yes to confirm.")
     return click.confirm(question, default=False)
 
@@ -160,14 +160,23 @@ def consent_decline(app, as_json: bool) -> int:
 
 
 @consent.command("withdraw")
+@yes_option
 @json_option
 @privacy_command
-def consent_withdraw(app, as_json: bool) -> int:
+def consent_withdraw(app, yes: bool, as_json: bool) -> int:
     """Take your consent back: every kept photo is deleted (crypto-shredded) and this is recorded."""
     from selfverify.services.consent import ConsentService
     from selfverify.services.vault import PhotoVault
 
     before = len(PhotoVault(app).list())
+    if before:
+        app.secrets.require_secure("delete")  # before asking: without a keyring nothing can be deleted
+        question = f"Withdraw your consent and delete your {before} kept photo(s)? This cannot be undone."
+    else:
+        question = "Withdraw your consent? The selfie check stays off until you accept the notice again."
+    if not confirm_or_refuse(question, yes, "Nothing was changed."):
+        click.echo("Nothing was changed: your consent stands.")
+        return EXIT_NEGATIVE
     status = ConsentService(app).withdraw()
     if as_json:
         emit_json({**_consent_dict(status), "photos_deleted": before})
@@ -273,13 +282,23 @@ def _read_text(source: str, what: str) -> str:
 
 
 @credential.command("revoke")
+@yes_option
 @json_option
 @privacy_command
-def credential_revoke(app, as_json: bool) -> int:
+def credential_revoke(app, yes: bool, as_json: bool) -> int:
     """Remove your credential from the keyring and mark it revoked."""
+    from selfverify.errors import NotFound
     from selfverify.services.credentials import CredentialService
 
-    revoked = CredentialService(app).revoke()
+    service = CredentialService(app)
+    if not any(row.status == "issued" for row in service.records()):
+        raise NotFound("You have no credential to revoke.")
+    app.secrets.require_secure("delete")  # before asking: without a keyring nothing can be revoked
+    if not confirm_or_refuse("Revoke your credential? It stops verifying and a new one needs a new check.", yes,
+                             "Nothing was revoked."):
+        click.echo("Nothing was revoked.")
+        return EXIT_NEGATIVE
+    revoked = service.revoke()
     if as_json:
         emit_json({"revoked": revoked.id})
     else:
@@ -330,7 +349,7 @@ def photos_list(app, as_json: bool) -> int:
         return EXIT_OK
     for p in items:
         click.echo(f"{p.id}  {p.kind:<9}  {p.size:>9} bytes  kept since {_date(p.created_at)}  "
-                   f"deleted on {_date(p.expires_at)}  ({p.status})")
+                   f"will be deleted on {_date(p.expires_at)}  ({p.status})")
     return EXIT_OK
 
 
@@ -368,6 +387,8 @@ def photos_delete(app, ids: tuple[str, ...], delete_all: bool, yes: bool, as_jso
                          hint="List them with: selfverify photos list")
     if delete_all:
         count = len(vault.list())
+        if count:
+            app.secrets.require_secure("delete")  # before asking: without a keyring nothing can be deleted
         if count and not confirm_or_refuse(f"Delete all {count} kept photo(s)? This cannot be undone.", yes):
             click.echo("Nothing was deleted.")
             return EXIT_NEGATIVE
@@ -412,8 +433,9 @@ def data() -> None:
 @privacy_command
 def data_delete_all(app, yes: bool, as_json: bool) -> int:
     """Delete your photos, credential, consent records and attempt counts; only receipts remain."""
-    from selfverify.services.erasure import delete_all_user_data
+    from selfverify.services.erasure import delete_all_user_data, require_erasure_possible
 
+    require_erasure_possible(app)
     if not confirm_or_refuse(f"Delete everything selfverify keeps about {app.user!r}? This cannot be undone.", yes):
         click.echo("Nothing was deleted.")
         return EXIT_NEGATIVE

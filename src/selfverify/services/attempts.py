@@ -14,7 +14,8 @@ from datetime import datetime
 
 from selfverify.errors import LockedOut, PolicyRefusal
 
-INTERVIEW_HINT = "You can verify with a person instead, with no camera or face data: selfverify interview book"
+INTERVIEW_HINT = ("You can verify with a person instead, with no camera or face data: see the free times with "
+                  "'selfverify interview slots', then book one with 'selfverify interview book SLOT_ID --contact ...'.")
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,9 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 
 class AttemptPolicy:
-    def __init__(self, ctx):
+    def __init__(self, ctx, subject: str | None = None):
         self.ctx = ctx
+        self.subject = subject or ctx.user  # another subject: start-up counting a run that died
         s = ctx.settings
         self.max_consecutive = s.max_consecutive_failures
         self.wait = s.failure_wait_seconds
@@ -51,7 +53,7 @@ class AttemptPolicy:
         from selfverify.store.models import AttemptCounter
 
         with self.ctx.db.session() as s:
-            row = s.get(AttemptCounter, self.ctx.user)
+            row = s.get(AttemptCounter, self.subject)
         if row is None:
             return self._evaluate(0, 0, None)
         return self._evaluate(row.consecutive_failures, row.total_failures, row.last_failure_at)
@@ -76,7 +78,7 @@ class AttemptPolicy:
         from selfverify.store.models import AttemptCounter
 
         with self.ctx.db.session() as s:
-            row = s.get(AttemptCounter, self.ctx.user)
+            row = s.get(AttemptCounter, self.subject)
             if row is None:
                 return False
             s.delete(row)
@@ -103,10 +105,10 @@ class AttemptPolicy:
         for _ in range(2):  # a concurrent first insert makes ours fail once; then the row exists
             with self.ctx.db.session() as s:
                 # SQL-side arithmetic so two processes failing at once both count
-                result = s.exec(update(AttemptCounter).where(AttemptCounter.subject == self.ctx.user).values(**changes))
+                result = s.exec(update(AttemptCounter).where(AttemptCounter.subject == self.subject).values(**changes))
                 if result.rowcount == 0:
                     s.add(AttemptCounter(
-                        subject=self.ctx.user, consecutive_failures=int(failed), total_failures=int(failed),
+                        subject=self.subject, consecutive_failures=int(failed), total_failures=int(failed),
                         last_failure_at=now if failed else None,
                     ))
                 try:
@@ -120,7 +122,7 @@ class AttemptPolicy:
             "consecutive_failures": status.consecutive_failures,
             "total_failures": status.total_failures,
             "locked": status.locked,
-        })
+        }, subject=self.subject)
         return status
 
     def _evaluate(self, consecutive: int, total: int, last_failure_at: datetime | None) -> AttemptStatus:

@@ -3,6 +3,12 @@
 ``AuditLog.record`` refuses (``BiometricDataRefused``) any value that could carry an image, a
 face encoding or landmarks: bytes, numpy arrays, long runs of numbers, or keys named like them.
 Support staff build session timelines (``selfverify sessions``) on ``timeline`` and ``list_sessions``.
+
+A session with no outcome is running. ``close_interrupted_sessions`` (every start-up) marks the
+ones whose process died ``interrupted``: at once when this computer holds the session's liveness
+lock file and nobody holds the lock any more, else once nothing happened for ``stale_after``.
+An interrupted selfie run with liveness on counts as a failed attempt unless its result was
+already counted or was not a failure, so killing the process cannot dodge the attempt limit.
 """
 
 from __future__ import annotations
@@ -10,7 +16,8 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 # keys whose values are biometric by name, whatever their type
@@ -88,16 +95,27 @@ class AuditLog:
             s.commit()
 
 
+def session_lock_path(ctx, session_id: str) -> Path:
+    return ctx.paths.data_dir / "locks" / "sessions" / f"{session_id}.lock"
+
+
 class SessionRecorder:
-    """One verification run: a ``verification_session`` row plus its timeline of audit events."""
+    """One verification run: a ``verification_session`` row plus its timeline of audit events.
+
+    While it runs, this process holds the session's liveness lock (released by ``finish``, or by
+    the OS when the process dies), so start-up can tell a crashed session from a running one."""
 
     def __init__(self, ctx, method: str, seed: int | None = None):
+        from selfverify.services.crashsafe import LivenessLock
         from selfverify.store.models import VerificationSession
 
         self.ctx = ctx
         self.id = uuid.uuid4().hex
         self.method = method
         self._log = AuditLog(ctx)
+        # taken before the row exists, so no running row is ever seen without it (when it can be made)
+        self._alive = LivenessLock(session_lock_path(ctx, self.id))
+        self._alive.acquire()
         with ctx.db.session() as s:
             s.add(VerificationSession(
                 id=self.id, subject=ctx.user, method=method, front_end=ctx.front_end,
@@ -130,6 +148,124 @@ class SessionRecorder:
                 s.add(row)
                 s.commit()
         self._log.record("session_finished", {"outcome": outcome, "reason": reason}, self.id)
+        self._alive.release()
+
+
+# a session silent for longer than this is dead even without a lock file to prove it (another
+# computer's session on a shared database, or a lock file that could not be made)
+_STALE_GRACE_SECONDS = 300.0
+
+
+def stale_after(settings) -> timedelta:
+    """How long a running session may stay silent before start-up calls it interrupted."""
+    longest_run = max(settings.verify_timeout, settings.plain_run_timeout, 60.0)
+    return timedelta(seconds=2 * longest_run + _STALE_GRACE_SECONDS)
+
+
+@dataclass(frozen=True)
+class InterruptedSession:
+    id: str
+    subject: str
+    method: str
+    attempt_counted: bool  # a failed attempt was recorded for it
+
+
+def close_interrupted_sessions(ctx) -> list[InterruptedSession]:
+    """Mark running sessions whose process died ``interrupted`` (ended at their last event)."""
+    from sqlmodel import func, select
+
+    from selfverify.core.clock import utc
+    from selfverify.services.crashsafe import LivenessLock
+    from selfverify.store.models import AuditEvent, VerificationSession
+
+    with ctx.db.session() as s:
+        running = s.exec(select(VerificationSession).where(VerificationSession.outcome.is_(None),
+                                                           VerificationSession.ended_at.is_(None))).all()
+    closed = []
+    now = ctx.clock.now()
+    for row in running:
+        lock = LivenessLock.state(session_lock_path(ctx, row.id))
+        if lock == "held":
+            continue
+        with ctx.db.session() as s:
+            last_event = s.exec(select(func.max(AuditEvent.at)).where(AuditEvent.session_id == row.id)).one()
+        last_seen = max(utc(row.started_at), utc(last_event)) if last_event else utc(row.started_at)
+        if lock == "absent" and now - last_seen < stale_after(ctx.settings):
+            continue
+        if not _mark_interrupted(ctx, row.id, last_seen):
+            continue  # another process's start-up got there first
+        AuditLog(ctx).record("session_finished", {"outcome": "interrupted", "reason": "process_ended"}, row.id,
+                             subject=row.subject)
+        counted = row.method == "selfie" and _owes_failed_attempt(ctx, row.id, row.subject)
+        if counted:
+            from selfverify.services.attempts import AttemptPolicy
+
+            AttemptPolicy(ctx, subject=row.subject).record_failure()
+        closed.append(InterruptedSession(row.id, row.subject, row.method, counted))
+    _remove_abandoned_lock_files(ctx, {row.id for row in running} - {c.id for c in closed})
+    return closed
+
+
+def _mark_interrupted(ctx, session_id: str, ended_at: datetime) -> bool:
+    from sqlalchemy import update
+
+    from selfverify.store.models import VerificationSession
+
+    with ctx.db.session() as s:
+        result = s.exec(update(VerificationSession)
+                        .where(VerificationSession.id == session_id, VerificationSession.outcome.is_(None))
+                        .values(outcome="interrupted", reason="process_ended", ended_at=ended_at))
+        s.commit()
+    return bool(result.rowcount)
+
+
+def _owes_failed_attempt(ctx, session_id: str, subject: str) -> bool:
+    """A liveness run that died before its result was counted: a failure, unless it was not one."""
+    from sqlmodel import select
+
+    from selfverify.services.selfie import FAILURE_REASONS
+    from selfverify.store.models import AuditEvent
+
+    with ctx.db.session() as s:
+        steps = s.exec(select(AuditEvent).where(AuditEvent.session_id == session_id,
+                                                AuditEvent.kind.in_(("preflight", "decision")))
+                       .order_by(AuditEvent.id)).all()
+    preflight = next((step for step in steps if step.kind == "preflight"), None)
+    # SelfieService notes whether liveness was on in the session's "preflight" event
+    if preflight is None or json.loads(preflight.data).get("liveness") is not True:
+        return False  # a replay (liveness off) counts nothing, or the run died before it started
+    decision = next((step for step in reversed(steps) if step.kind == "decision"), None)
+    if decision is None:
+        return True  # stopped mid-run: indistinguishable from walking away from a failing check
+    data = json.loads(decision.data)
+    if data.get("verified") or data.get("reason") not in FAILURE_REASONS:
+        return False
+    return not _attempt_recorded_after(ctx, decision.id, subject)
+
+
+def _attempt_recorded_after(ctx, event_id: int, subject: str) -> bool:
+    """Whether the subject's next attempt-or-session event after ``event_id`` is the attempt count."""
+    from sqlmodel import select
+
+    from selfverify.store.models import AuditEvent
+
+    with ctx.db.session() as s:
+        following = s.exec(select(AuditEvent.kind).where(AuditEvent.subject == subject, AuditEvent.id > event_id,
+                                                         AuditEvent.kind.in_(("attempt", "session_started")))
+                           .order_by(AuditEvent.id).limit(1)).first()
+    return following == "attempt"
+
+
+def _remove_abandoned_lock_files(ctx, still_running: set[str]) -> None:
+    """Lock files whose session ended without ``finish`` (e.g. an interview booking) and whose process is gone."""
+    from selfverify.services.crashsafe import LivenessLock
+
+    folder = session_lock_path(ctx, "x").parent
+    if not folder.is_dir():
+        return
+    for path in folder.glob("*.lock"):
+        if path.stem not in still_running and LivenessLock.state(path) == "abandoned":
+            path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

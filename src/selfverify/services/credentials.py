@@ -34,6 +34,8 @@ METHODS = ("selfie", "interview")
 # statuses whose token must not be in the keyring and does not verify
 _DEAD = ("revoking", "revoked", "superseded", "rolling_back", "rolled_back")
 _TRANSITIONAL = ("pending", "revoking", "rolling_back")
+# statuses whose token is already gone from the keyring (reconcile saw to it)
+_TOKEN_GONE = ("revoked", "superseded", "rolled_back")
 
 REASON_MESSAGES = {
     "malformed": "this is not a selfverify credential (malformed token)",
@@ -387,7 +389,7 @@ class CredentialService:
     def revoke(self) -> IssuedCredential:
         from selfverify.services.audit import AuditLog
 
-        self.ctx.secrets.require_secure()
+        self.ctx.secrets.require_secure("delete")
         with interprocess_lock(self._lock_path):
             self._reconcile_locked(full=False)
             row = self._issued_row()
@@ -402,8 +404,14 @@ class CredentialService:
         AuditLog(self.ctx).record("revoke", {"credential_id": row.id})
         return revoked
 
+    def may_hold_token(self) -> bool:
+        """True if a row of the subject may still have its token in the keyring (forgetting it needs the keyring)."""
+        return any(row.status not in _TOKEN_GONE for row in self.records())
+
     def forget(self) -> list[str]:
-        """``data delete-all``: revoke and remove the token, then delete the rows; returns the deleted ids."""
+        """``data delete-all``: revoke and remove the token, then delete the rows; returns the deleted ids.
+
+        The keyring is checked before any row changes, so an unusable keyring leaves everything as it was."""
         from sqlmodel import delete, select
 
         from selfverify.store.models import CredentialRecord
@@ -413,7 +421,9 @@ class CredentialService:
                 rows = s.exec(select(CredentialRecord).where(CredentialRecord.subject == self.subject)).all()
             if not rows:
                 return []
-            live = [row for row in rows if row.status not in ("revoked", "superseded", "rolled_back")]
+            live = [row for row in rows if row.status not in _TOKEN_GONE]
+            if live:
+                self.ctx.secrets.require_secure("delete")
             for row in live:
                 if row.status in ("issued", "missing", "pending"):
                     self._set_status(row.id, "revoking", revoked_at=self.ctx.clock.now())

@@ -2,7 +2,8 @@
 
 Photos are crypto-shredded, the credential is revoked and removed from the keyring and its rows
 deleted, consent records and the attempt counter are deleted. Each gets a deletion receipt (what,
-when, why; nothing biometric). The append-only audit log is not rewritten.
+when, why; nothing biometric). The append-only audit log is not rewritten. When photos or a
+credential are kept, the keyring is checked first: without it nothing at all is deleted.
 """
 
 from __future__ import annotations
@@ -30,6 +31,17 @@ class ErasureReport:
         }
 
 
+def require_erasure_possible(ctx) -> None:
+    """Raise KeyringUnavailable (exit 3) now if the erasure needs the keyring and it cannot be used.
+
+    Front ends call it before asking for confirmation; ``delete_all_user_data`` calls it again before changing anything."""
+    from selfverify.services.credentials import CredentialService
+    from selfverify.services.vault import PhotoVault
+
+    if PhotoVault(ctx).list() or CredentialService(ctx).may_hold_token():
+        ctx.secrets.require_secure("delete")
+
+
 def delete_all_user_data(ctx) -> ErasureReport:
     from selfverify.services.attempts import AttemptPolicy
     from selfverify.services.audit import AuditLog
@@ -37,6 +49,7 @@ def delete_all_user_data(ctx) -> ErasureReport:
     from selfverify.services.credentials import CredentialService
     from selfverify.services.vault import PhotoVault, add_receipt
 
+    require_erasure_possible(ctx)  # an unusable keyring must leave every record as it was
     report = ErasureReport()
     photo_receipts = PhotoVault(ctx).delete_all(reason="delete_all")
     report.photos_deleted = len(photo_receipts)

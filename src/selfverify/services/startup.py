@@ -3,6 +3,8 @@
 Cheap when there is nothing to do (a few queries; the keyring is touched only when a row is
 mid-change or a photo has expired). Never loads face models. A missing keyring does not stop
 the start (the interview path needs none): the work waits for the next start and is reported.
+Sessions left running by a process that died are closed as ``interrupted`` (and an abandoned
+selfie run with liveness on counts as a failed attempt) before anything checks the attempt limit.
 """
 
 from __future__ import annotations
@@ -17,19 +19,23 @@ class StartupReport:
     credentials: dict[str, int] = field(default_factory=dict)
     vault: dict[str, int] = field(default_factory=dict)
     photos_purged: int = 0
+    sessions_interrupted: list = field(default_factory=list)  # audit.InterruptedSession
     postponed: list[str] = field(default_factory=list)  # why some work waits for a later start
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.photos_purged or any(self.credentials.values()) or any(self.vault.values()))
+        return bool(self.photos_purged or any(self.credentials.values()) or any(self.vault.values())
+                    or self.sessions_interrupted)
 
 
 def on_startup(ctx) -> StartupReport:
+    from selfverify.services.audit import close_interrupted_sessions
     from selfverify.services.credentials import CredentialService
     from selfverify.services.vault import PhotoVault
 
     report = StartupReport()
     ctx.db.init()
+    report.sessions_interrupted = close_interrupted_sessions(ctx)
     try:
         report.credentials = CredentialService(ctx).reconcile(full=False)
     except KeyringUnavailable as exc:

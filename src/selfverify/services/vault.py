@@ -237,7 +237,7 @@ class PhotoVault:
         expired = [r for r in rows if self._is_local(r)]
         if not expired:
             return 0
-        self.ctx.secrets.require_secure()
+        self.ctx.secrets.require_secure("delete")
         with interprocess_lock(self._lock_path):
             for row in expired:
                 self._start_deletion(row.id, "expiry")
@@ -255,7 +255,7 @@ class PhotoVault:
             raise ValueError(f"unknown deletion reason {reason!r}")
         if not ids:
             return []
-        self.ctx.secrets.require_secure()
+        self.ctx.secrets.require_secure("delete")
         receipts = []
         with interprocess_lock(self._lock_path):
             for photo_id in ids:
@@ -320,7 +320,7 @@ class PhotoVault:
         if not rows and not stray:
             return done
         if rows:
-            self.ctx.secrets.require_secure()
+            self.ctx.secrets.require_secure("delete")
         with interprocess_lock(self._lock_path):
             for row in rows:
                 if row.status == "pending":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Callable, Iterator
@@ -38,15 +39,29 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# SQLite reports a full disk as a plain "disk I/O error" when it cannot create its -wal/-shm files;
+# below this much free space that is what happened
+_NEARLY_FULL_BYTES = 1 << 20
+
+
 def _is_disk_full(exc: BaseException) -> bool:
     text_ = str(exc).lower()
     return "disk is full" in text_ or "no space left" in text_ or getattr(exc, "errno", None) == errno.ENOSPC
 
 
-def translate_db_error(exc: BaseException, where: str) -> StorageError:
-    """A user-facing error for a database failure (locked, full, unreachable)."""
+def _folder_is_full(folder: Path | None) -> bool:
+    if folder is None:
+        return False
+    try:
+        return shutil.disk_usage(folder).free < _NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
+def translate_db_error(exc: BaseException, where: str, folder: Path | None = None) -> StorageError:
+    """A user-facing error for a database failure (locked, full, unreachable); ``folder`` holds a SQLite file."""
     msg = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
-    if _is_disk_full(exc):
+    if _is_disk_full(exc) or ("disk i/o error" in msg.lower() and _folder_is_full(folder)):
         return StorageError(
             "The disk is full: nothing was saved.", code="disk_full", hint="Free some space and try again."
         )
@@ -87,15 +102,17 @@ class Database:
             self._engine = self._make_engine()
         return self._engine
 
+    @property
+    def _folder(self) -> Path | None:
+        return self.path.parent if self.path is not None else None
+
     def _make_engine(self) -> Engine:
         if self.path is not None:
             try:
                 ensure_private_dir(self.path.parent)
                 ensure_private_file(self.path)
             except OSError as exc:
-                if _is_disk_full(exc):
-                    raise translate_db_error(exc, str(self.path)) from None
-                raise DatabaseError(f"Cannot create the database at {self.path}: {exc.strerror}.") from None
+                raise self._unusable_file(exc) from None
             engine = create_engine(self.url, connect_args={"timeout": 5.0, "check_same_thread": False})
             path = self.path
 
@@ -115,6 +132,21 @@ class Database:
             return create_engine(self.url, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise DatabaseError(f"The database URL {mask_url(self.url)} cannot be used: {exc}.") from None
+
+    def _unusable_file(self, exc: OSError) -> StorageError:
+        """Why the SQLite file cannot be opened for writing: a full disk, a read-only place, or no database yet."""
+        if _is_disk_full(exc):
+            return translate_db_error(exc, str(self.path), self._folder)
+        folder = self.path.parent
+        read_only = exc.errno == errno.EROFS or (folder.is_dir() and not os.access(folder, os.W_OK))
+        hint = "Make it writable, or keep selfverify's data elsewhere with --home or SELFVERIFY_HOME."
+        if read_only:
+            return DatabaseError(f"The data folder {folder} cannot be written ({exc.strerror}): the database there "
+                                 "cannot be used and nothing was changed.", code="database_readonly", hint=hint)
+        if self.path.exists():
+            return DatabaseError(f"The database at {self.path} cannot be written ({exc.strerror}): nothing was changed.",
+                                 code="database_readonly", hint=hint)
+        return DatabaseError(f"Cannot create the database at {self.path}: {exc.strerror}.")
 
     def init(self) -> "Database":
         """Create the schema on first use and migrate an older one. Safe to call repeatedly."""
@@ -144,7 +176,7 @@ class Database:
                         session.add(row)
                         session.commit()
         except (OperationalError, DBAPIError) as exc:
-            raise translate_db_error(exc, self.display_url) from None
+            raise translate_db_error(exc, self.display_url, self._folder) from None
         if self.path is not None:
             tighten_sqlite_files(self.path)
         self._initialised = True
@@ -169,10 +201,10 @@ class Database:
             with Session(self.engine, expire_on_commit=False) as session:
                 yield session
         except (OperationalError, DBAPIError) as exc:
-            raise translate_db_error(exc, self.display_url) from None
+            raise translate_db_error(exc, self.display_url, self._folder) from None
         except OSError as exc:
             if _is_disk_full(exc):
-                raise translate_db_error(exc, self.display_url) from None
+                raise translate_db_error(exc, self.display_url, self._folder) from None
             raise
 
     def checkpoint(self) -> None:
@@ -183,7 +215,7 @@ class Database:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         except (OperationalError, DBAPIError) as exc:
-            raise translate_db_error(exc, self.display_url) from None
+            raise translate_db_error(exc, self.display_url, self._folder) from None
 
     def schema_version(self) -> int:
         with self.session() as s:
@@ -201,7 +233,7 @@ class Database:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except (OperationalError, DBAPIError) as exc:
-            raise translate_db_error(exc, self.display_url) from None
+            raise translate_db_error(exc, self.display_url, self._folder) from None
 
 
 def tighten_sqlite_files(path: Path) -> None:

@@ -80,6 +80,13 @@ def _explain(exc: BaseException) -> str:
     return f"the keyring failed ({type(exc).__name__}: {exc})"
 
 
+_UNUSABLE = {
+    "write": "Cannot use the keyring: {reason}. Nothing was stored.",
+    "read": "Could not read the keyring: {reason}.",
+    "delete": "Cannot use the keyring: {reason}. Nothing was deleted.",
+}
+
+
 class SecretStore:
     """get / set / delete secrets under one keyring service name, refusing insecure backends."""
 
@@ -87,16 +94,18 @@ class SecretStore:
         self.service = service
         self._checked = False
 
-    def require_secure(self) -> None:
+    def require_secure(self, purpose: str = "write") -> None:
+        """Raise KeyringUnavailable unless secrets can be kept here; ``purpose`` (write | read | delete)
+        only words the message, so it never claims "nothing was stored" for a read or a delete."""
         if self._checked:
             return
         status = backend_status(probe=True)
         if not status.usable:
-            raise KeyringUnavailable(f"Cannot use the keyring: {status.reason}. Nothing was stored.", hint=status.fix)
+            raise KeyringUnavailable(_UNUSABLE[purpose].format(reason=status.reason), hint=status.fix)
         self._checked = True
 
     def set(self, key: str, value: str) -> None:
-        self.require_secure()
+        self.require_secure("write")
         import keyring
         try:
             keyring.set_password(self.service, key, value)
@@ -104,7 +113,7 @@ class SecretStore:
             raise KeyringUnavailable(f"Could not write to the keyring: {_explain(exc)}. Nothing was stored.", hint=_fix_hint()) from None
 
     def get(self, key: str) -> str | None:
-        self.require_secure()
+        self.require_secure("read")
         import keyring
         try:
             return keyring.get_password(self.service, key)
@@ -113,7 +122,7 @@ class SecretStore:
 
     def delete(self, key: str) -> bool:
         """Delete ``key``; True if it existed. Idempotent: a missing key is not an error."""
-        self.require_secure()
+        self.require_secure("delete")
         import keyring
         from keyring.errors import PasswordDeleteError
         try:
@@ -122,4 +131,5 @@ class SecretStore:
         except PasswordDeleteError:
             return False
         except Exception as exc:
-            raise KeyringUnavailable(f"Could not delete from the keyring: {_explain(exc)}.", hint=_fix_hint()) from None
+            raise KeyringUnavailable(f"Could not delete from the keyring: {_explain(exc)}. Nothing was deleted.",
+                                     hint=_fix_hint()) from None
