@@ -131,7 +131,7 @@ class AttemptPolicy:
         tries_left = max(0, self.max_consecutive - consecutive)
         if total >= self.max_total:
             message = (f"The selfie check is locked after {_plural(total, 'failed attempt')}. "
-                       "Please verify with a person instead (selfverify interview book).")
+                       "Please verify with a person instead: choose the interview (no camera, no face data).")
             return AttemptStatus(False, True, 0.0, 0, total, message, consecutive)
         wait = 0.0
         if consecutive >= self.max_consecutive and last_failure_at is not None:
