@@ -18,8 +18,8 @@ INTERVIEW_TEXT = "Interview with a person\nNo photos, no face data: book a short
 
 class ConsentScreen(AppScreen):
     BINDINGS = [
-        Binding("a", "toggle_accept", "Accept notice"),
-        Binding("1", "selfie", "Selfie check"),
+        Binding("a", "toggle_accept", "Accept"),
+        Binding("1", "selfie", "Selfie"),
         Binding("2", "interview", "Interview"),
     ]
 

@@ -30,7 +30,7 @@ def booking_text(a, when: str) -> str:  # noqa: ANN001
 
 
 class InterviewScreen(AppScreen):
-    BINDINGS = [Binding("r", "refresh", "Refresh"), Binding("ctrl+b", "book", "Book slot")]
+    BINDINGS = [Binding("r", "refresh", "Refresh"), Binding("ctrl+b", "book", "Book")]
 
     def __init__(self):
         super().__init__()
@@ -43,7 +43,7 @@ class InterviewScreen(AppScreen):
             yield Static("", id="zone")
             yield DataTable(id="slots", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="interview-form"):
-                yield Input(placeholder="How the agent reaches you (phone or e-mail)", id="contact", max_length=200)
+                yield Input(placeholder="How the agent reaches you (phone or e-mail)", id="contact", max_length=200, compact=True)
                 yield Button("Book (ctrl+b)", id="book", variant="primary", compact=True)
             with Horizontal(id="interview-nav"):
                 yield Button("Reschedule to selected", id="reschedule", disabled=True, compact=True)

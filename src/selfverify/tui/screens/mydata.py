@@ -23,7 +23,7 @@ def _size(n: int) -> str:
 
 class MyDataScreen(AppScreen):
     BINDINGS = [
-        Binding("x", "delete_selected", "Delete photo"),
+        Binding("x", "delete_selected", "Delete"),
         Binding("r", "refresh", "Refresh"),
     ]
 

@@ -37,7 +37,7 @@ class ImageTree(DirectoryTree):
 class ReferenceScreen(AppScreen):
     BINDINGS = [
         Binding("ctrl+b", "browse", "Browse"),
-        Binding("ctrl+n", "next", "Next: selfie"),
+        Binding("ctrl+n", "next", "Next"),
     ]
 
     def body(self) -> ComposeResult:
