@@ -96,3 +96,19 @@ def test_a_live_run_that_fails_counts_one_failure_and_issues_nothing(ctx, settin
     assert keyring_items(settings.keyring_service) == {}
     [session] = list_sessions(ctx)
     assert session.outcome == "rejected"
+
+
+def test_liveness_off_is_refused_at_a_camera_device_for_every_front_end(ctx, faces_dir, monkeypatch):
+    """The rule lives in the core run, so the app and the accessible mode (both via SelfieService) get it too."""
+    from selfverify.errors import InputError
+    from tests.functional.test_verify_cli import fake_webcam_sources
+
+    webcams = fake_webcam_sources(monkeypatch)
+    accept_consent(ctx)
+    with pytest.raises(InputError) as info:
+        SelfieService(ctx).run(faces_dir / "obama.jpg", "/dev/video0", liveness=False, realtime=True)
+    assert info.value.exit_code == 2 and "replay a recording" in info.value.user_message
+    assert webcams[0].released and webcams[0].reads == 1
+    [session] = list_sessions(ctx)
+    assert (session.outcome, session.reason) == ("error", "liveness_off_with_camera")
+    assert AttemptPolicy(ctx).status().total_failures == 0

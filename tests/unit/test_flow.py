@@ -68,11 +68,28 @@ def test_a_camera_lost_mid_run_becomes_an_event_and_the_device_is_released(plain
     monkeypatch.setattr(camera, "LOST_AFTER_SECONDS", 0.2)
     webcam = FakeWebcam(good=4)
     source = CameraDeviceSource(0, capture_factory=lambda target: webcam)
-    result = SelfieRun(plain_settings.replace(liveness=False), blank_reference(), source).run()
+    result = SelfieRun(plain_settings.replace(seed=1), blank_reference(), source).run()
     assert kinds(result.events)[-2:] == ["camera_lost", "decision"]
     assert result.decision.reason == "camera_lost" and "unplugged" in result.events[-2].message
     source._reader._thread.join(2.0)
     assert webcam.released
+
+
+def test_liveness_off_is_refused_on_a_camera_device_before_any_frame_is_analysed(plain_settings):
+    """Liveness off is for replaying recordings; at a live camera it would accept a photo."""
+    from selfverify.errors import InputError
+
+    webcam = FakeWebcam(good=100)
+    source = CameraDeviceSource(0, capture_factory=lambda target: webcam)
+    seen = []
+    run = SelfieRun(plain_settings.replace(liveness=False), blank_reference(), source, on_event=seen.append)
+    with pytest.raises(InputError) as info:
+        run.run()
+    error = info.value
+    assert (error.exit_code, error.code) == (2, "liveness_off_with_camera")
+    assert "only be turned off to replay a recording" in error.user_message and "/dev/video0" in error.user_message
+    assert kinds(seen) == ["error"] and webcam.reads == 1  # only the frame read when the device opened
+    assert webcam.released and source.read() is None
 
 
 def test_cancel_ends_the_run_promptly_and_releases_the_source(plain_settings, tmp_path):
@@ -146,3 +163,43 @@ def test_a_real_head_turn_passes_a_one_step_challenge(plain_settings, stage_refe
     steps = [(e.step, e.status) for e in result.events if e.kind == "challenge_step"]
     assert steps == [("turn_right", "started"), ("turn_right", "passed")]
     assert result.decision.verified and result.decision.liveness == "passed" and result.decision.can_issue_credential
+
+
+@pytest.fixture(scope="module")
+def obama_reference():
+    from selfverify.core.faces import load_reference
+    from tests.conftest import FACES
+
+    if not (FACES / "obama.jpg").is_file():
+        pytest.skip(f"real face fixtures not found at {FACES}")
+    return load_reference(FACES / "obama.jpg")
+
+
+@pytest.mark.parametrize(
+    ("photo", "seed", "guidance"),
+    [
+        ("obama2.jpg", 1, "look_straight"),  # blink first: the turned face is asked to look straight
+        ("obama4.jpg", 5, "ok"),  # a turn first: the turned face looks good, but is never frontal
+    ],
+)
+def test_a_turned_photo_held_up_is_not_live_not_no_face(plain_settings, obama_reference, faces_dir, photo, seed, guidance):
+    """The photo's face is never frontal enough to be matched, so the challenge never starts; a
+    face was there all along, so the run is a failed liveness check (a counted try), not "no face"."""
+    settings = plain_settings.replace(seed=seed, verify_timeout=1.0)
+    result = SelfieRun(settings, obama_reference, open_source(str(faces_dir / photo))).run()
+    assert [e.code for e in result.events if e.kind == "guidance"] == [guidance]
+    assert not [e for e in result.events if e.kind in ("challenge_step", "match_progress")]
+    decision = result.decision
+    assert (decision.reason, decision.liveness, decision.frames_used, decision.distance) == ("not_live", "failed", 0, None)
+
+
+def test_a_recording_of_a_turned_face_without_liveness_is_still_no_face(plain_settings, obama_reference, faces_dir, tmp_path):
+    """Without a challenge nothing is \"not live\": a face never frontal enough to match is no usable face."""
+    import cv2
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for index in range(6):
+        cv2.imwrite(str(frames / f"f{index}.png"), cv2.imread(str(faces_dir / "obama2.jpg")))
+    result = SelfieRun(plain_settings.replace(liveness=False), obama_reference, open_source(str(frames))).run()
+    assert (result.decision.reason, result.decision.liveness, result.frames_analysed) == ("no_face", "skipped", 6)

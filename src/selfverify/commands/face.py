@@ -65,7 +65,8 @@ def match(ctx: click.Context, reference: str, probe: str, as_json: bool, toleran
 @click.option("--reference", "reference_path", help="Reference photo (an ID document scan or a photo).")
 @click.option("--camera", help="Camera: index, /dev/videoN, video file, image folder or still image.")
 @click.option("--seed", type=int, help="Seed for the challenge order (support replay).")
-@click.option("--liveness", type=click.Choice(["on", "off"]), help="off only replays recordings: never earns a credential.")
+@click.option("--liveness", type=click.Choice(["on", "off"]),
+              help="off only replays recordings (files, folders, photos; refused at a camera): never earns a credential.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per timeline event, then the result.")
 @click.option("--timeout", type=float, help="Seconds before giving up (0 = never).")
 @click.pass_context

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from selfverify.core.camera import CameraLostError, FrameSource
+from selfverify.core.camera import CameraDeviceSource, CameraLostError, FrameSource
 from selfverify.core.clock import SystemClock
 from selfverify.core.events import (
     CameraLost,
@@ -28,11 +28,13 @@ from selfverify.core.events import (
     RunStarted,
 )
 from selfverify.core.faces import FaceEncoder, FrameAnalyser, FrameAnalysis, Reference
-from selfverify.core.liveness import ChallengeSequence, LivenessSample, draw_challenge, new_seed
+from selfverify.core.liveness import SETTLE_SAMPLES, ChallengeSequence, LivenessSample, draw_challenge, new_seed
 from selfverify.core.quality import Guidance, guidance_for, measure
-from selfverify.errors import SelfverifyError
+from selfverify.errors import InputError, SelfverifyError
 
 MIN_ENCODE_GAP_S = 0.06  # about every other frame at 30 fps: neighbouring frames add little evidence
+# guidance codes of a single tracked face whose picture is good, whichever way it looks
+_GOOD_FACE_GUIDANCE = frozenset({"ok", "look_straight"})
 
 
 @dataclass
@@ -95,7 +97,8 @@ class SelfieRun:
         self._t0 = 0.0
         self._guidance: Guidance | None = None
         self._tracks: dict[int, _TrackEvidence] = {}
-        self._usable_face_seen = False
+        self._good_face_frames = 0  # frames with one tracked face of good quality, frontal or not
+        self._face_encoded = False
         self._frames = 0
         self._progress_shown = -1
         self._challenge: ChallengeSequence | None = None
@@ -116,7 +119,9 @@ class SelfieRun:
     # the run ------------------------------------------------------------------------------
     def run(self) -> RunResult:
         self.source.cancel = self.cancel
+        self._t0 = self.clock.monotonic()
         try:
+            self._require_recording_without_liveness()
             decision = self._run()
         except SelfverifyError as exc:
             self._emit(RunError, code=exc.code, message=exc.user_message)
@@ -132,8 +137,19 @@ class SelfieRun:
             frames_analysed=self._frames,
         )
 
+    def _require_recording_without_liveness(self) -> None:
+        """Liveness off exists to replay recordings; in front of a live camera it would let anyone through."""
+        if self.liveness or not isinstance(self.source, CameraDeviceSource):
+            return
+        raise InputError(
+            f"Liveness can only be turned off to replay a recording, not with the live camera {self.source.label}: "
+            "a check at a camera must show that a live person is there.",
+            code="liveness_off_with_camera",
+            hint="Turn liveness back on (drop --liveness off / SELFVERIFY_LIVENESS=off), or use --camera with "
+            "a video file, an image folder or a photo.",
+        )
+
     def _run(self) -> Decision:
-        self._t0 = self.clock.monotonic()
         analyser = self._analyser = FrameAnalyser(self.settings.analysis_width, encoder=self.encoder)
         self._emit(RunStarted, source=self.source.describe(), liveness=self.liveness, seed=self.seed, tolerance=self.tolerance)
         if self.liveness:
@@ -163,7 +179,7 @@ class SelfieRun:
             if decision is not None:
                 return decision
             if timeout and now >= timeout:
-                return self._decide("no_face" if not self._usable_face_seen else "timed_out")
+                return self._decide(self._unfinished_reason())
 
     def _step(self, frame: Any, analysis: FrameAnalysis, now: float) -> Decision | None:
         self._emit(PreviewFrame, frame=frame, face_box=analysis.frame_box)
@@ -174,6 +190,8 @@ class SelfieRun:
         if guidance != self._guidance:
             self._guidance = guidance
             self._emit(GuidanceChanged, code=guidance.code, message=guidance.message)
+        if face is not None and face.confirmed and guidance.code in _GOOD_FACE_GUIDANCE:
+            self._good_face_frames += 1
         if face is not None and face.confirmed and guidance.ok and quality.frontal:
             self._collect(frame, analysis, now)
         if self._challenge is not None:
@@ -197,7 +215,7 @@ class SelfieRun:
         if evidence.last_encoded_at is not None and now - evidence.last_encoded_at < MIN_ENCODE_GAP_S:
             return
         distance = self.reference.distance(self._analyser.encode(frame, analysis))
-        self._usable_face_seen = True
+        self._face_encoded = True
         evidence.distances.append(distance)
         evidence.last_encoded_at = now
         if evidence.best_distance is None or distance < evidence.best_distance:
@@ -245,14 +263,19 @@ class SelfieRun:
         return self._decide(None if verified else "no_match", distance=overall, frames_used=len(used))
 
     def _at_end_of_source(self) -> Decision:
-        if not self._usable_face_seen:
-            return self._decide("no_face")
+        if self._challenge is None or self._challenge.status == "passed":
+            tracks = [t for t in self._eligible_tracks() if self._encoded(t)]
+            if tracks:
+                return self._decide_match(tracks)
+        return self._decide(self._unfinished_reason())
+
+    def _unfinished_reason(self) -> str:
+        """Why a run ended (time up, source over) without a match decision. A face that was there
+        but never did the challenge (a photo held up, turned or not) is not live: a failed try."""
         if self._challenge is not None and self._challenge.status != "passed":
-            return self._decide("not_live")
-        tracks = [t for t in self._eligible_tracks() if self._encoded(t)]
-        if not tracks:
-            return self._decide("timed_out")
-        return self._decide_match(tracks)
+            # as many frames as a challenge step needs to start: not a stray detection
+            return "not_live" if self._good_face_frames >= SETTLE_SAMPLES else "no_face"
+        return "timed_out" if self._face_encoded else "no_face"
 
     def _decide(self, reason: str | None, *, distance: float | None = None, frames_used: int = 0) -> Decision:
         if distance is None and reason in ("not_live", "timed_out") and self._decision_distances():

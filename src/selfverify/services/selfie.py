@@ -3,10 +3,12 @@
 Order of a run: consent is checked before the camera opens; attempt limits are checked (liveness
 runs only); the core SelfieRun analyses frames and emits events, which go to the session timeline
 (never preview frames) and to the front end; the result is counted (success resets the consecutive
-failures; no match / not live / timed out count as failures); a credential is issued only when
+failures; no match / not live / timed out count as failures; a face that was there but never did
+the challenge, such as a photo held up, is not live); a credential is issued only when
 ``decision.can_issue_credential`` (verified AND liveness passed). A ``liveness=False`` run (a
-replay) counts nothing and issues nothing. The best frame stays in memory, in the outcome, until
-the user opts in to keep it (``retain``) or the outcome is dropped.
+replay of a recording; refused on a camera device) counts nothing and issues nothing. Ctrl+C ends
+the session as cancelled. The best frame stays in memory, in the outcome, until the user opts in
+to keep it (``retain``) or the outcome is dropped.
 """
 
 from __future__ import annotations
@@ -116,6 +118,9 @@ class SelfieService:
                                    cancel=cancel, liveness=liveness, encoder=encoder).run()
         except SelfverifyError as exc:
             recorder.finish("error", exc.code)
+            raise
+        except KeyboardInterrupt:  # Ctrl+C: the user stopped the check, nothing broke
+            recorder.finish("cancelled", "interrupted")
             raise
         except BaseException:
             recorder.finish("error", "internal")
