@@ -102,10 +102,12 @@ def verify(
             on_startup(app)
             result = outcome = SelfieService(app).run(reference_path, app.settings.camera, on_event=printer, liveness=True)
         else:  # a replay stays record-free: nothing counted, stored or issued
-            from selfverify.core.camera import open_source
+            from selfverify.core.camera import is_device_spec, open_source
             from selfverify.core.faces import load_reference
-            from selfverify.core.flow import SelfieRun
+            from selfverify.core.flow import SelfieRun, refuse_liveness_off_with_camera
 
+            if is_device_spec(app.settings.camera):  # refuse before a single frame is read
+                refuse_liveness_off_with_camera(app.settings.camera)
             reference = load_reference(reference_path)
             source = open_source(app.settings.camera)
             result = SelfieRun(app.settings, reference, source, clock=app.clock, on_event=printer).run()

@@ -389,6 +389,12 @@ def _natural_key(path: Path) -> list[Any]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
 
+def is_device_spec(spec: str) -> bool:
+    """True when ``spec`` names a camera device (an index or /dev/...), without opening anything."""
+    text = str(spec).strip()
+    return text.isdigit() or text.startswith("/dev/")
+
+
 def open_source(spec: str, *, realtime: bool | None = None) -> FrameSource:
     """Open the source named by ``spec``: ``0``, ``/dev/video2``, ``clip.mp4``, ``frames/``, ``'shots/*.png'``, ``photo.jpg``."""
     text = str(spec).strip()

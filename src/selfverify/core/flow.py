@@ -63,6 +63,17 @@ def median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2.0
 
 
+def refuse_liveness_off_with_camera(label: str) -> None:
+    """Liveness off exists to replay recordings; in front of a live camera it would let anyone through."""
+    raise InputError(
+        f"Liveness can only be turned off to replay a recording, not with the live camera {label}: "
+        "a check at a camera must show that a live person is there.",
+        code="liveness_off_with_camera",
+        hint="Turn liveness back on (drop --liveness off / SELFVERIFY_LIVENESS=off), or use --camera with "
+        "a video file, an image folder or a photo.",
+    )
+
+
 class SelfieRun:
     """One selfie check. ``run()`` blocks until a decision and releases the source on every path."""
 
@@ -138,16 +149,8 @@ class SelfieRun:
         )
 
     def _require_recording_without_liveness(self) -> None:
-        """Liveness off exists to replay recordings; in front of a live camera it would let anyone through."""
-        if self.liveness or not isinstance(self.source, CameraDeviceSource):
-            return
-        raise InputError(
-            f"Liveness can only be turned off to replay a recording, not with the live camera {self.source.label}: "
-            "a check at a camera must show that a live person is there.",
-            code="liveness_off_with_camera",
-            hint="Turn liveness back on (drop --liveness off / SELFVERIFY_LIVENESS=off), or use --camera with "
-            "a video file, an image folder or a photo.",
-        )
+        if not self.liveness and isinstance(self.source, CameraDeviceSource):
+            refuse_liveness_off_with_camera(self.source.label)
 
     def _run(self) -> Decision:
         analyser = self._analyser = FrameAnalyser(self.settings.analysis_width, encoder=self.encoder)

@@ -93,6 +93,12 @@ class SelfieService:
         ConsentService(self.ctx).require()  # before any camera frame is read
         policy = AttemptPolicy(self.ctx)
         attempts = policy.require() if liveness else policy.status()
+        if not liveness:
+            from selfverify.core.camera import is_device_spec
+            from selfverify.core.flow import refuse_liveness_off_with_camera
+
+            if is_device_spec(camera_spec):  # before the camera is opened
+                refuse_liveness_off_with_camera(str(camera_spec))
 
         from selfverify.core.camera import open_source
         from selfverify.core.faces import load_reference
