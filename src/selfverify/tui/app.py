@@ -91,7 +91,8 @@ class SelfverifyApp(App):
 
         self.push_screen(WelcomeScreen())
         if self._run_startup:
-            self.startup_tasks()
+            # after the first paint: importing the database layer competes for the GIL
+            self.call_after_refresh(self.startup_tasks)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="startup")
     def startup_tasks(self) -> None:
