@@ -55,5 +55,5 @@ def test_input_problems_exit_2_with_one_line_and_no_traceback(faces_dir, tmp_pat
 
 def test_out_of_range_tolerance_is_an_input_problem(faces_dir):
     proc = run_main("match", str(faces_dir / "obama.jpg"), str(faces_dir / "obama2.jpg"), "--tolerance", "3")
-    assert proc.returncode == 2 and "tolerance must be between 0 and 1" in proc.stderr
+    assert proc.returncode == 2 and "tolerance must be above 0 and at most 0.6" in proc.stderr
     assert_no_traceback(proc)
