@@ -30,6 +30,8 @@ INSTRUCTIONS = {
     "turn_left": "turn your head to your left",
     "turn_right": "turn your head to your right",
 }
+# short names of the steps, for front ends that summarise a challenge ("blink, then turn your head left")
+STEP_WORDS = {"blink": "blink", "turn_left": "turn your head left", "turn_right": "turn your head right"}
 NOSE_DEPTH_RATIO = 0.4  # nose-tip protrusion / outer-eye-corner distance of a typical adult face
 MAX_CLOSED_S = 1.0  # a longer closure is not a blink
 MIN_CLOSED_SAMPLES = 2  # landmark noise on one frame is not a blink (a blink lasts 100-400 ms)

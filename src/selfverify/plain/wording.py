@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-STEP_WORDS = {"blink": "blink", "turn_left": "turn your head left", "turn_right": "turn your head right"}
+from selfverify.core.liveness import STEP_WORDS  # noqa: F401 - re-exported for the plain mode
 
 # (why, what to do next) for each reason a selfie run gives for not verifying
 NOT_VERIFIED = {

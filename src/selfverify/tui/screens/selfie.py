@@ -32,13 +32,12 @@ from selfverify.core.events import (
     RunError,
     RunStarted,
 )
+from selfverify.core.liveness import STEP_WORDS
 from selfverify.tui.screens.base import AppScreen
 from selfverify.tui.widgets.camera_view import CameraView, PreviewRenderer
 from selfverify.tui.widgets.steps import StepIndicator
 
 PREVIEW_INTERVAL = 1 / 20  # the preview worker never renders faster than this
-
-STEP_WORDS = {"blink": "blink", "turn_left": "turn your head left", "turn_right": "turn your head right"}
 
 
 class SelfieScreen(AppScreen):
