@@ -80,6 +80,7 @@ async def test_full_selfie_flow_with_recorded_video(make_app, app_ctx, clip, cli
             await pilot.pause(0.1)
             if type(app.screen).__name__ == "ResultScreen":
                 break
+        await settle(pilot)  # the screen is current before its widgets are mounted
         screen = app.screen
         assert type(screen).__name__ == "ResultScreen"
         outcome = screen.outcome

@@ -31,6 +31,7 @@ from selfverify.store.models import SCHEMA_VERSION, SchemaInfo
 
 # version reached -> function(connection) that upgrades from the version before it
 MIGRATIONS: dict[int, Callable] = {}
+INIT_ATTEMPTS = 10
 
 
 def normalise_url(url: str) -> str:
@@ -149,38 +150,48 @@ class Database:
         return DatabaseError(f"Cannot create the database at {self.path}: {exc.strerror}.")
 
     def init(self) -> "Database":
-        """Create the schema on first use and migrate an older one. Safe to call repeatedly."""
+        """Create the schema on first use and migrate an older one. Safe to call repeatedly,
+        and from several processes at once."""
         if self._initialised:
             return self
-        try:
-            self._create_tables()
-            with Session(self.engine) as session:
-                row = session.get(SchemaInfo, "version")
-                if row is None:
-                    session.add(SchemaInfo(key="version", value=str(SCHEMA_VERSION)))
-                    try:
-                        session.commit()
-                    except IntegrityError:  # another process recorded it first
-                        session.rollback()
-                else:
-                    current = int(row.value)
-                    if current > SCHEMA_VERSION:
-                        raise DatabaseError(
-                            f"The database was written by a newer selfverify (schema {current}, this one knows {SCHEMA_VERSION}).",
-                            code="schema_newer",
-                            hint="Upgrade selfverify.",
-                        )
-                    for version in range(current + 1, SCHEMA_VERSION + 1):
-                        MIGRATIONS[version](session.connection())
-                        row.value = str(version)
-                        session.add(row)
-                        session.commit()
-        except (OperationalError, DBAPIError) as exc:
-            raise translate_db_error(exc, self.display_url, self._folder) from None
+        for attempt in range(INIT_ATTEMPTS):
+            try:
+                self._init_schema()
+                break
+            except (OperationalError, DBAPIError) as exc:
+                # SQLite answers "locked" at once, without waiting, when a transaction that read
+                # the schema must write and another process wrote first: retrying is the remedy
+                if "locked" not in str(exc) or attempt == INIT_ATTEMPTS - 1:
+                    raise translate_db_error(exc, self.display_url, self._folder) from None
+                time.sleep(0.05 * (attempt + 1))
         if self.path is not None:
             tighten_sqlite_files(self.path)
         self._initialised = True
         return self
+
+    def _init_schema(self) -> None:
+        self._create_tables()
+        with Session(self.engine) as session:
+            row = session.get(SchemaInfo, "version")
+            if row is None:
+                session.add(SchemaInfo(key="version", value=str(SCHEMA_VERSION)))
+                try:
+                    session.commit()
+                except IntegrityError:  # another process recorded it first
+                    session.rollback()
+                return
+            current = int(row.value)
+            if current > SCHEMA_VERSION:
+                raise DatabaseError(
+                    f"The database was written by a newer selfverify (schema {current}, this one knows {SCHEMA_VERSION}).",
+                    code="schema_newer",
+                    hint="Upgrade selfverify.",
+                )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[version](session.connection())
+                row.value = str(version)
+                session.add(row)
+                session.commit()
 
     def _create_tables(self) -> None:
         """create_all, tolerating another process creating the same tables at the same moment."""
