@@ -32,8 +32,16 @@ class AppContext:
 
         return SecretStore(self.settings.keyring_service)
 
-    @property
+    @cached_property
     def user(self) -> str:
+        """The handle: on a PostgreSQL desk whose connection logs in as a person's or agent's own role,
+        that role (current_user) and not --user; otherwise the --user setting."""
+        if self.settings.database_url:
+            from selfverify.services.desk import connection_role
+
+            role = connection_role(self.db)
+            if role is not None:
+                return role[0]
         return self.settings.user
 
     @property

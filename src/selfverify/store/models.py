@@ -69,22 +69,28 @@ class AuditEvent(SQLModel, table=True):
     data: str = "{}"
 
 
-_AUDIT_APPEND_ONLY_SQLITE = (
-    "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
-)
-_AUDIT_APPEND_ONLY_POSTGRES = (
-    "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
-    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
-)
-for _statement in _AUDIT_APPEND_ONLY_SQLITE:
-    event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in _AUDIT_APPEND_ONLY_POSTGRES:
-    event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+def append_only(table) -> None:  # noqa: ANN001
+    """Make the database itself refuse UPDATE and DELETE on ``table`` (SQLite and PostgreSQL triggers)."""
+    name = table.name
+    sqlite = (
+        f"CREATE TRIGGER IF NOT EXISTS {name}_no_update BEFORE UPDATE ON {name} "
+        f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END",
+        f"CREATE TRIGGER IF NOT EXISTS {name}_no_delete BEFORE DELETE ON {name} "
+        f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END",
+    )
+    postgres = (
+        f"CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger AS $$ "
+        f"BEGIN RAISE EXCEPTION '{name} is append-only'; END $$ LANGUAGE plpgsql",
+        f"CREATE TRIGGER {name}_no_change BEFORE UPDATE OR DELETE ON {name} "
+        f"FOR EACH ROW EXECUTE FUNCTION {name}_append_only()",
+    )
+    for statement in sqlite:
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+    for statement in postgres:
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+
+
+append_only(AuditEvent.__table__)
 
 
 class ConsentRecord(SQLModel, table=True):
@@ -202,3 +208,52 @@ class Appointment(SQLModel, table=True):
     checklist: str = "[]"  # JSON list of document types seen (never images)
     credential_id: str | None = None
     session_id: str | None = None
+
+
+# ---------------------------------------------------------------- the desk (services/desk.py)
+
+
+class DeskInfo(SQLModel, table=True):
+    """The desk this database serves: one row, written by ``selfverify desk init``."""
+
+    __tablename__ = "desk_info"
+    id: str = Field(primary_key=True)  # the desk id, in every interview credential's iss
+    admin: str  # handle (PostgreSQL: role) of the admin who created it
+    admin_jwk: str  # public JWK of the admin's desk-key: every enrolment is signed by it
+    created_at: datetime = _dt()
+
+
+class DeskKey(SQLModel, table=True):
+    """A public key the desk vouches for: an enrolled agent's or an enrolled kiosk's (never a private key)."""
+
+    __tablename__ = "desk_key"
+    __table_args__ = (
+        CheckConstraint("kind IN ('agent', 'kiosk')", name="ck_desk_key_kind"),
+        UniqueConstraint("kind", "handle", name="uq_desk_key_handle"),
+    )
+    kid: str = Field(primary_key=True)  # RFC 7638 thumbprint of the public key
+    kind: str  # agent | kiosk
+    handle: str  # the agent's handle (PostgreSQL: its role) or the kiosk's name
+    jwk: str  # the public JWK (JSON)
+    enrolment: str  # JWS by the admin's desk-key over desk, kind, handle and jwk
+    enrolled_by: str
+    enrolled_at: datetime = _dt()
+
+
+class DecisionRecord(SQLModel, table=True):
+    """An agent's signed decision on an appointment. Append-only; one per appointment."""
+
+    __tablename__ = "decision_record"
+    id: int | None = Field(default=None, primary_key=True)
+    appointment_id: int = Field(unique=True)
+    subject: str = Field(index=True)
+    outcome: str  # approved | declined
+    agent: str  # the handle named by the signing key
+    kid: str  # which enrolled key signed
+    documents_seen: str = "[]"  # JSON list of document types (never images)
+    decided_at: datetime = _dt()
+    token: str  # the decision, a JWS by the agent's key
+    credential: str | None = None  # approved: the interview credential (JWS by the same key), fetched by the person's app
+
+
+append_only(DecisionRecord.__table__)

@@ -1,0 +1,88 @@
+-- selfverify shared desk on PostgreSQL: the database itself enforces who may see and change what.
+--
+-- Run in the desk's schema by the owner of its tables ('selfverify desk init --database-url ...'
+-- does it; psql -f works too). Safe to run again. Creates three group roles (NOLOGIN):
+--   selfverify_person  a person: only their own rows (the row's subject is the connection's role)
+--   selfverify_agent   support staff: every booking; the only role that writes decisions
+--   selfverify_admin   the desk admin: enrols agents' and kiosks' public keys
+-- People and agents log in with their own roles, members of one group:
+--   CREATE ROLE dave LOGIN PASSWORD '...' IN ROLE selfverify_person;
+-- Row-level security binds a person to current_user: a bug in the app cannot show one person
+-- another's row. The owner and superusers bypass it: never hand out the owner's URL.
+
+DO $$
+DECLARE r text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['selfverify_person', 'selfverify_agent', 'selfverify_admin'] LOOP
+    BEGIN
+      EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;  -- exists (or made concurrently)
+    END;
+  END LOOP;
+  EXECUTE format('GRANT USAGE ON SCHEMA %I TO selfverify_person, selfverify_agent, selfverify_admin', current_schema());
+  EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO selfverify_person, selfverify_agent, selfverify_admin',
+                 current_schema());
+END $$;
+
+-- everyone reads the schema version, the slots and the desk's public keys
+GRANT SELECT ON schema_info, interview_slot, desk_info, desk_key TO selfverify_person, selfverify_agent, selfverify_admin;
+GRANT INSERT, UPDATE ON interview_slot TO selfverify_agent;
+GRANT INSERT ON desk_info, desk_key TO selfverify_admin;
+
+-- a person's own records: theirs alone
+GRANT SELECT, INSERT, UPDATE, DELETE ON verification_session, consent_record, attempt_counter, credential_record,
+  retained_photo, deletion_receipt TO selfverify_person;
+GRANT SELECT, INSERT ON audit_event TO selfverify_person, selfverify_agent;
+GRANT SELECT, UPDATE ON verification_session TO selfverify_agent;
+GRANT SELECT ON verification_session, audit_event, appointment, decision_record TO selfverify_admin;
+
+-- bookings: a person books, moves and cancels their own, and links the credential they picked up;
+-- the decision columns are not theirs to write
+GRANT SELECT, INSERT ON appointment TO selfverify_person;
+GRANT UPDATE (slot_id, active_slot_id, active_subject, status, credential_id) ON appointment TO selfverify_person;
+GRANT SELECT, UPDATE ON appointment TO selfverify_agent;
+
+-- decisions: only agents write them, each under its own role; nobody changes one (append-only trigger)
+GRANT SELECT ON decision_record TO selfverify_person;
+GRANT SELECT, INSERT ON decision_record TO selfverify_agent;
+
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['verification_session', 'consent_record', 'attempt_counter', 'credential_record',
+                           'retained_photo', 'deletion_receipt', 'audit_event', 'appointment', 'decision_record'] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('DROP POLICY IF EXISTS person_own ON %I', t);
+    EXECUTE format('DROP POLICY IF EXISTS staff_read ON %I', t);
+    EXECUTE format('CREATE POLICY staff_read ON %I FOR SELECT TO selfverify_agent, selfverify_admin USING (true)', t);
+  END LOOP;
+  FOREACH t IN ARRAY ARRAY['verification_session', 'consent_record', 'attempt_counter', 'credential_record',
+                           'retained_photo', 'deletion_receipt', 'audit_event'] LOOP
+    EXECUTE format('CREATE POLICY person_own ON %I TO selfverify_person '
+                   'USING (subject = current_user) WITH CHECK (subject = current_user)', t);
+  END LOOP;
+END $$;
+
+DROP POLICY IF EXISTS agent_write ON verification_session;
+CREATE POLICY agent_write ON verification_session FOR UPDATE TO selfverify_agent USING (true) WITH CHECK (true);
+DROP POLICY IF EXISTS agent_write ON audit_event;
+CREATE POLICY agent_write ON audit_event FOR INSERT TO selfverify_agent WITH CHECK (true);
+
+CREATE POLICY person_own ON appointment FOR SELECT TO selfverify_person USING (subject = current_user);
+DROP POLICY IF EXISTS person_book ON appointment;
+CREATE POLICY person_book ON appointment FOR INSERT TO selfverify_person
+  WITH CHECK (subject = current_user AND status = 'booked' AND decided_by IS NULL);
+DROP POLICY IF EXISTS person_change ON appointment;
+CREATE POLICY person_change ON appointment FOR UPDATE TO selfverify_person
+  USING (subject = current_user AND status = 'booked')
+  WITH CHECK (subject = current_user AND status IN ('booked', 'cancelled', 'expired') AND decided_by IS NULL);
+DROP POLICY IF EXISTS person_link ON appointment;
+CREATE POLICY person_link ON appointment FOR UPDATE TO selfverify_person
+  USING (subject = current_user AND status = 'approved' AND credential_id IS NULL)
+  WITH CHECK (subject = current_user AND status = 'approved');
+DROP POLICY IF EXISTS agent_decide ON appointment;
+CREATE POLICY agent_decide ON appointment FOR UPDATE TO selfverify_agent USING (true) WITH CHECK (true);
+
+CREATE POLICY person_own ON decision_record FOR SELECT TO selfverify_person USING (subject = current_user);
+DROP POLICY IF EXISTS agent_sign ON decision_record;
+CREATE POLICY agent_sign ON decision_record FOR INSERT TO selfverify_agent WITH CHECK (agent = current_user);

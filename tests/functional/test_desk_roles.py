@@ -1,0 +1,106 @@
+"""The shared PostgreSQL desk: the database itself keeps people apart (row-level security and
+grants), tried with raw SQL on connections that ARE the person's or agent's role, not through the app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import psycopg
+import pytest
+
+from selfverify.config import load_settings
+from selfverify.context import AppContext
+from selfverify.services.interview import InterviewService
+from tests.desk_support import pg_schema  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.postgres
+
+
+def _ctx(url: str, user: str = "someone-else") -> AppContext:
+    return AppContext(settings=load_settings({"user": user, "database_url": url}))
+
+
+@pytest.fixture
+def desk(pg_schema):  # noqa: F811 - the imported fixture
+    """Tables made by the owner, the roles installed, one slot per person, two people booked."""
+    from selfverify.services.desk import DeskService
+
+    owner = _ctx(pg_schema.owner_url, "owner")
+    DeskService(owner)._install_roles()
+    staff = InterviewService(owner, agent="staff")
+    now = owner.clock.now()
+    slots = [staff.add_slot(now + timedelta(days=1, minutes=30 * i)) for i in range(3)]
+    people = {}
+    for index, name in enumerate(("p1", "p2")):
+        role, url = pg_schema.login("person")
+        booking = InterviewService(_ctx(url, user="admin")).book(slots[index].id, f"{name}@example.org")
+        people[name] = (role, url, booking)
+    pg_schema.people, pg_schema.slots, pg_schema.owner = people, slots, owner
+    return pg_schema
+
+
+def test_the_person_is_the_connections_role_not_the_user_flag(desk):
+    role, _, booking = desk.people["p1"]
+    assert booking.subject == role  # --user admin was given; the database role decided
+
+
+def test_a_person_sees_only_their_own_contact_line_and_sessions(desk):
+    (role1, url1, _), (role2, _, _) = desk.people["p1"], desk.people["p2"]
+    assert desk.sql(url1, "SELECT subject, contact FROM appointment") == [(role1, "p1@example.org")]
+    assert desk.sql(url1, "SELECT contact FROM appointment WHERE subject = %s", (role2,)) == []
+    assert {r[0] for r in desk.sql(url1, "SELECT subject FROM verification_session")} == {role1}
+    assert {r[0] for r in desk.sql(url1, "SELECT subject FROM audit_event")} == {role1}
+    # the owner sees both: the rows are there, the person's role just cannot reach them
+    assert len(desk.sql(desk.owner_url, "SELECT contact FROM appointment")) == 2
+
+
+def test_a_person_cannot_write_or_change_a_decision(desk):
+    role1, url1, booking = desk.people["p1"]
+    _, _, other = desk.people["p2"]
+    attacks = [
+        "UPDATE appointment SET status = 'approved', decided_by = 'x', decided_at = now() WHERE subject = current_user",
+        "UPDATE appointment SET checklist = '[\"passport\"]'",
+        "INSERT INTO decision_record (appointment_id, subject, outcome, agent, kid, documents_seen, decided_at, token) "
+        "VALUES (%s, current_user, 'approved', 'x', 'k', '[]', now(), 't')" % booking.id,
+        "UPDATE decision_record SET outcome = 'approved'",
+        "DELETE FROM decision_record",
+        "INSERT INTO desk_key (kid, kind, handle, jwk, enrolment, enrolled_by, enrolled_at) "
+        "VALUES ('k', 'agent', current_user, '{}', 'e', current_user, now())",
+    ]
+    for statement in attacks:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            desk.sql(url1, statement)
+    # within what a person may change (cancel, move, link a credential) another's booking is invisible
+    assert desk.sql(url1, "UPDATE appointment SET status = 'cancelled', active_slot_id = NULL, active_subject = NULL "
+                          "WHERE id = %s RETURNING id", (other.id,)) == []
+    # and a person cannot mark their own booking decided through the columns they may write
+    with pytest.raises(psycopg.errors.CheckViolation):
+        desk.sql(url1, "UPDATE appointment SET status = 'approved', active_slot_id = NULL, active_subject = NULL "
+                       "WHERE subject = current_user")
+    assert desk.sql(desk.owner_url, "SELECT status FROM appointment WHERE id = %s", (other.id,)) == [("booked",)]
+    # nor book as somebody else
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        desk.sql(url1, "INSERT INTO appointment (slot_id, active_slot_id, subject, active_subject, contact, code, status, "
+                       "booked_at, checklist) VALUES (%s, %s, 'victim', 'victim', 'x', 'ZZZZZZZZ', 'booked', now(), '[]')",
+                 (desk.slots[2].id, desk.slots[2].id))
+
+
+def test_only_agents_write_decisions_and_only_under_their_own_role(desk):
+    agent_role, agent_url = desk.login("agent")
+    _, _, booking = desk.people["p1"]
+    insert = ("INSERT INTO decision_record (appointment_id, subject, outcome, agent, kid, documents_seen, decided_at, token) "
+              "VALUES (%s, 'someone', 'approved', %s, 'k', '[]', now(), 't')")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):  # row-level security: agent = current_user
+        desk.sql(agent_url, insert, (booking.id, "another-agent"))
+    desk.sql(agent_url, insert, (booking.id, agent_role))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):  # not even the agent who wrote it changes it
+        desk.sql(agent_url, "UPDATE decision_record SET outcome = 'declined'")
+    with pytest.raises(psycopg.errors.RaiseException):  # append-only, even for the tables' owner
+        desk.sql(desk.owner_url, "DELETE FROM decision_record")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):  # enrolling keys is the admin's
+        desk.sql(agent_url, "INSERT INTO desk_key (kid, kind, handle, jwk, enrolment, enrolled_by, enrolled_at) "
+                            "VALUES ('k', 'agent', current_user, '{}', 'e', current_user, now())")
+    # an agent reads every booking (that is the job), a person's consent and credentials stay theirs
+    assert len(desk.sql(agent_url, "SELECT contact FROM appointment")) == 2
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        desk.sql(agent_url, "SELECT * FROM credential_record")
