@@ -67,3 +67,28 @@ def pg_schema():
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         for role in desk.roles:
             conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def enrol_services(admin_ctx, *agent_ctxs) -> list:  # noqa: ANN001
+    """The documented flow in-process: the admin creates the desk, each agent makes its key in its
+    own keyring and the admin enrols the public key. Returns each agent's InterviewService."""
+    from selfverify.services.desk import DeskService, agent_service
+
+    admin = DeskService(admin_ctx)
+    admin.init()
+    for ctx in agent_ctxs:
+        admin.enrol(DeskService(ctx).enrolment_request("agent"), "agent")
+    return [agent_service(ctx) for ctx in agent_ctxs]
+
+
+def enrol_by_cli(run, folder, admin_args, *agents_args) -> None:  # noqa: ANN001
+    """The same through the CLI: ``desk init``, then ``desk agent-key --out`` / ``desk enrol-agent`` per agent."""
+    def ok(proc):  # noqa: ANN001, ANN202
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, (proc.args, proc.stdout, proc.stderr)
+        return proc
+
+    ok(run(*admin_args, "desk", "init"))
+    for args in agents_args:
+        request = folder / f"enrol-{uuid.uuid4().hex[:8]}.json"
+        ok(run(*args, "desk", "agent-key", "--out", str(request)))
+        ok(run(*admin_args, "desk", "enrol-agent", str(request)))

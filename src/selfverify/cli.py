@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("selfverify.commands.interview:status", "Your verification status; picks up an approved interview credential."),
     "agent": ("selfverify.commands.interview:agent", "Support staff: slots, appointments and outcomes (console or CLI)."),
     "sessions": ("selfverify.commands.sessions:sessions", "Support staff: list, show and export session timelines."),
+    "desk": ("selfverify.commands.desk:desk", "Desk admin: create the desk, enrol agents and kiosks, publish its key set."),
 }
 
 

@@ -9,23 +9,32 @@ import pytest
 
 from selfverify.core.clock import FakeClock
 from selfverify.services.interview import InterviewService, parse_local_time
+from tests.desk_support import enrol_services
 
 START = datetime(2026, 1, 5, 7, 0, tzinfo=timezone.utc)  # Monday 08:00 in Paris
 SIZE = (100, 30)
 
 
 @pytest.fixture
-def desk(home):
-    """bob's console service and three appointments this morning, with seeded codes and a fixed clock."""
+def desk(home, keyring_service):
+    """bob's console service (bob and dora are enrolled agents) and three appointments this morning,
+    with seeded codes and a fixed clock."""
     from selfverify.config import load_settings
     from selfverify.context import AppContext
+    from selfverify.services.desk import agent_service
 
     clock = FakeClock(START)
 
-    def service(user: str, seed: int) -> InterviewService:
-        settings = load_settings({"user": user, "timezone": "Europe/Paris"})
-        return InterviewService(AppContext(settings=settings, clock=clock), rng=random.Random(seed))
+    def context(user: str) -> AppContext:
+        settings = load_settings({"user": user, "timezone": "Europe/Paris", "keyring_service": keyring_service})
+        return AppContext(settings=settings, clock=clock)
 
+    def service(user: str, seed: int) -> InterviewService:
+        if user in ("bob", "dora"):
+            return agent_service(context(user), rng=random.Random(seed))
+        return InterviewService(context(user), rng=random.Random(seed))
+
+    enrol_services(context("admin"), context("bob"), context("dora"))
     agent = service("bob", 1)
     first = parse_local_time("2026-01-05 09:00", agent.zone)
     slots = [agent.add_slot(first + timedelta(minutes=20 * i)) for i in range(4)]

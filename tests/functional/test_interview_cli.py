@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.desk_support import enrol_by_cli
 from tests.inprocess_cli import run_main
 
 
@@ -17,8 +18,11 @@ def _check(proc, exit_code: int, fragment: str, stream: str = "stderr") -> None:
 
 
 @pytest.fixture
-def booked(home):
-    """Two slots tomorrow (09:00 and 09:20 UTC) from bob; alice holds the first one."""
+def booked(home, keyring_service, monkeypatch, tmp_path):
+    """Two slots tomorrow (09:00 and 09:20 UTC) from bob; alice holds the first one. bob and dora are
+    enrolled agents (their keys in this test's keyring)."""
+    monkeypatch.setenv("SELFVERIFY_KEYRING_SERVICE", keyring_service)
+    enrol_by_cli(run_main, tmp_path, ["--user", "admin"], ["--user", "bob"], ["--user", "dora"])
     start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     proc = run_main("--user", "bob", "agent", "slots", "add", start.isoformat(), "--repeat", "2", "--json")
     slot_ids = [s["id"] for s in json.loads(proc.stdout)["added"]]
@@ -69,6 +73,8 @@ def test_user_commands_print_times_with_the_zone_and_the_code(booked):
 def test_bad_input_gets_a_clear_message_and_exit_code(booked, args, exit_code, fragment):
     code, slot_ids = booked
     filled = [a.format(code=code, slot0=slot_ids[0], slot1=slot_ids[1]) for a in args]
+    if filled[0] == "agent":  # this keyring holds bob's and dora's keys: say whose
+        filled = ["--user", "bob", *filled]
     _check(run_main(*filled), exit_code, fragment)
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.conftest import keyring_items
+from tests.desk_support import enrol_by_cli
 from tests.helpers import assert_no_traceback, run_cli
 from tests.inprocess_cli import run_main
 from tests.postgres_db import database_url  # noqa: F401 - fixture
@@ -26,10 +27,15 @@ class Desk:
         shared = ["--keyring-service", keyring_service]
         if database_url:
             shared += ["--database-url", database_url]
-        # on PostgreSQL the agent has a home of its own: nothing is shared but the database
-        self.agent_args = [*shared, "--user", "bob"] + (["--home", str(tmp_path / "agent-home")] if database_url else [])
+        # on PostgreSQL the staff have a home of their own: nothing is shared with the user but the database
+        self.staff_home = ["--home", str(tmp_path / "agent-home")] if database_url else []
+        self.shared = shared
+        self.agent_args = self.staff_args("bob")
         self.user_args = [*shared, "--user", "alice"]
         self.database_url = database_url
+
+    def staff_args(self, handle: str) -> list[str]:
+        return [*self.shared, "--user", handle, *self.staff_home]
 
     def agent(self, *args: str, separate: bool = False) -> subprocess.CompletedProcess:
         return (run_cli if separate else run_main)(*self.agent_args, "agent", *args)
@@ -60,7 +66,10 @@ def _book_tomorrow(desk: Desk, separate: bool = False) -> tuple[str, str]:
 
 @pytest.fixture
 def desk(database_url, keyring_service, tmp_path):  # noqa: F811 - the imported fixture
-    return Desk(database_url, keyring_service, tmp_path)
+    """The admin creates the desk and enrols bob, agent-a and agent-b (each made its own key)."""
+    desk = Desk(database_url, keyring_service, tmp_path)
+    enrol_by_cli(run_main, tmp_path, desk.staff_args("admin"), *(desk.staff_args(h) for h in ("bob", "agent-a", "agent-b")))
+    return desk
 
 
 def test_booking_then_agent_approval_puts_the_credential_in_the_users_keyring(desk, keyring_service):

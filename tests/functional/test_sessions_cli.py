@@ -10,6 +10,7 @@ import pytest
 
 from selfverify import __version__
 from selfverify.config import Settings
+from tests.desk_support import enrol_by_cli
 from tests.inprocess_cli import run_main
 from tests.postgres_db import database_url  # noqa: F401 - fixture
 
@@ -21,9 +22,10 @@ def _ok(proc):  # noqa: ANN001
 
 
 @pytest.fixture
-def interview_session(database_url):  # noqa: F811 - the imported fixture
-    """A booked, declined interview on this database; returns (session id, global args)."""
-    args = ["--database-url", database_url] if database_url else []
+def interview_session(database_url, keyring_service, tmp_path):  # noqa: F811 - the imported fixture
+    """A booked interview on this database, declined by the enrolled agent bob; returns (session id, global args)."""
+    args = ["--keyring-service", keyring_service] + (["--database-url", database_url] if database_url else [])
+    enrol_by_cli(run_main, tmp_path, [*args, "--user", "admin"], [*args, "--user", "bob"])
     start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
     slot = json.loads(_ok(run_main(*args, "--user", "bob", "agent", "slots", "add", start.isoformat(), "--json")).stdout)
     booked = json.loads(_ok(run_main(
@@ -61,8 +63,8 @@ def test_export_writes_a_private_bundle_without_secrets(interview_session, tmp_p
     assert {c["name"] for c in bundle["doctor"]["checks"]} >= {"python", "keyring", "database"}
     assert [e["kind"] for e in bundle["timeline"]][-1] == "interview_decision"
     assert "alice@example.org" not in text
-    if args:  # PostgreSQL: the server password must not leak through settings or the doctor report
-        password = args[1].split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+    if "--database-url" in args:  # PostgreSQL: the server password must not leak through settings or the doctor report
+        password = args[args.index("--database-url") + 1].split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
         assert password not in text and ":***@" in text
 
     default = _ok(run_main(*args, "sessions", "export", session_id, "--skip-models"))

@@ -20,6 +20,7 @@ from selfverify.services.interview import (
     parse_local_time,
     resolve_zone,
 )
+from tests.desk_support import enrol_services
 from tests.postgres_db import database_url, make_ctx  # noqa: F401 - fixtures
 
 PARIS = "Europe/Paris"
@@ -32,9 +33,10 @@ def clock():
 
 
 @pytest.fixture
-def desk(make_ctx, clock):
-    """An agent (bob) with three slots that morning, and two users on the same database."""
-    agent = InterviewService(make_ctx("bob", clock=clock, timezone=PARIS))
+def desk(make_ctx, clock, keyring_service):
+    """An enrolled agent (bob) with three slots that morning, and two users on the same database."""
+    shared = {"clock": clock, "keyring_service": keyring_service}  # one keyring: the admin's and bob's keys
+    [agent] = enrol_services(make_ctx("admin", **shared), make_ctx("bob", timezone=PARIS, **shared))
     first = parse_local_time("2026-01-05 10:00", agent.zone)
     slots = [agent.add_slot(first + timedelta(minutes=20 * i)) for i in range(3)]
     alice = InterviewService(make_ctx("alice", clock=clock, timezone="America/New_York"))
@@ -319,7 +321,7 @@ def test_approve_records_the_checklist_once(desk):
     assert approved.status == "approved" and approved.decided_by == "bob"
     assert approved.checklist == ("passport", "id_card")
     assert approved.waiting_for_pickup
-    other_agent = InterviewService(agent.ctx, agent="dora")
+    other_agent = enrol_more(agent, "dora")[0]
     for attempt in (lambda: other_agent.approve(booked.code, ["passport"]), lambda: other_agent.decline(booked.code, "no")):
         with pytest.raises(PolicyRefusal) as err:
             attempt()
@@ -360,7 +362,7 @@ def test_cancelled_unknown_and_expired_appointments_cannot_be_decided(desk, cloc
 def test_racing_agents_exactly_one_approval_wins(desk):
     agent, alice, _carol, slots = desk
     booked = alice.book(slots[0].id, "alice@example.org")
-    agents = [InterviewService(_same_db_ctx(agent.ctx, f"agent{i}"), agent=f"agent{i}") for i in range(4)]
+    agents = enrol_more(agent, *(f"agent{i}" for i in range(4)))
     barrier = threading.Barrier(len(agents))
     outcomes: dict[str, str] = {}
 
@@ -389,6 +391,18 @@ def _same_db_ctx(ctx, user: str):
     from selfverify.context import AppContext
 
     return AppContext(settings=ctx.settings.replace(user=user), clock=ctx.clock)
+
+
+def enrol_more(agent: InterviewService, *handles: str) -> list[InterviewService]:
+    """More agents on the desk, each with its own key (enrolled by the desk's admin, whose keyring the
+    first agent shares in these tests)."""
+    from selfverify.services.desk import DeskService, agent_service
+
+    admin = DeskService(agent.ctx)
+    contexts = [_same_db_ctx(agent.ctx, handle) for handle in handles]
+    for ctx in contexts:
+        admin.enrol(DeskService(ctx).enrolment_request("agent"), "agent")
+    return [agent_service(ctx, requested=ctx.user) for ctx in contexts]
 
 
 # ---------------------------------------------------------------- the timeline

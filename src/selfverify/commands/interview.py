@@ -18,6 +18,7 @@ from selfverify.services.interview import DOCUMENT_TYPES
 
 _TZ_HELP = "Time zone for showing and typing times, e.g. Europe/Paris (default: this computer's; SELFVERIFY_TIMEZONE)."
 _DOCUMENT_CHOICES = tuple(DOCUMENT_TYPES)
+_AGENT_HELP = "Which enrolled agent's key to use, if this keyring holds several (the handle comes from the key)."
 
 
 def _service(ctx: click.Context):
@@ -29,12 +30,20 @@ def _service(ctx: click.Context):
     return InterviewService(app, agent=opts.get("agent"))
 
 
+def _agent_service(ctx: click.Context):
+    """The InterviewService of the enrolled agent whose key this account holds (refused otherwise)."""
+    from selfverify.services.desk import agent_service
+
+    opts = _group_options(ctx)
+    return agent_service(app_context(ctx, timezone=opts.get("tz")), opts.get("agent"))
+
+
 def _tz_option(fn: Callable) -> Callable:
     return click.option("--tz", help=_TZ_HELP)(fn)
 
 
 def _agent_option(fn: Callable) -> Callable:
-    return click.option("--agent", help="Your staff handle, recorded with every decision (default: --user or your login).")(fn)
+    return click.option("--agent", help=_AGENT_HELP)(fn)
 
 
 def _group_options(ctx: click.Context) -> dict[str, Any]:
@@ -260,13 +269,14 @@ def _credential_dict(cred) -> dict[str, Any] | None:  # noqa: ANN001
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--agent", help="Your staff handle, recorded with every decision (default: --user or your login).")
+@click.option("--agent", help=_AGENT_HELP)
 @click.option("--tz", help=_TZ_HELP)
 @click.pass_context
 def agent(ctx: click.Context, agent: str | None, tz: str | None) -> int:
     """Support staff: with no subcommand, open the agent console (a terminal UI).
 
-    Subcommands are for scripts: slots, today, open, approve, decline."""
+    Subcommands are for scripts: slots, today, open, approve, decline. Only an agent the desk admin
+    enrolled, holding its key in its own keyring, may use them (see 'selfverify desk')."""
     if ctx.invoked_subcommand is not None:
         return 0
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -279,7 +289,7 @@ def agent(ctx: click.Context, agent: str | None, tz: str | None) -> int:
         )
     from selfverify.tui.agent.app import run_agent_console
 
-    return run_agent_console(_service(ctx))
+    return run_agent_console(_agent_service(ctx))
 
 
 @agent.group("slots", invoke_without_command=True)
@@ -307,7 +317,7 @@ def agent_slots_add(ctx: click.Context, when: tuple[str, ...], duration: int, re
     from selfverify.services.interview import parse_local_time
 
     def action():
-        svc = _service(ctx)
+        svc = _agent_service(ctx)
         if not 1 <= repeat <= 100:
             raise InputError("--repeat must be from 1 to 100.", code="bad_repeat")
         starts = []
@@ -344,7 +354,7 @@ def agent_slots_load(ctx: click.Context, hours_file: str, days: int, as_json: bo
     from selfverify.services.interview import load_recurring_hours
 
     def action():
-        svc = _service(ctx)
+        svc = _agent_service(ctx)
         hours = load_recurring_hours(hours_file, svc.zone)
         added, skipped = svc.add_recurring(hours, days)
         return (
@@ -365,7 +375,7 @@ def agent_slots_list(ctx: click.Context, include_past: bool = False, as_json: bo
     """List slots (future ones unless --all), booked or free."""
 
     def action():
-        svc = _service(ctx)
+        svc = _agent_service(ctx)
         slots = svc.list_slots(include_past=include_past)
         return (
             {"timezone": svc.zone_label, "slots": [s.as_dict(svc.zone) for s in slots]},
@@ -382,7 +392,7 @@ def agent_slots_list(ctx: click.Context, include_past: bool = False, as_json: bo
 @click.pass_context
 def agent_slots_remove(ctx: click.Context, slot_id: int, **_options: Any) -> int:
     """Remove a free slot."""
-    svc = _service(ctx)
+    svc = _agent_service(ctx)
     slot = svc.remove_slot(slot_id)
     click.echo(f"Removed slot {slot.id} ({svc.when(slot.starts_at)}).")
     return 0
@@ -402,7 +412,7 @@ def agent_today(ctx: click.Context, day: str | None, include_cancelled: bool, as
     from selfverify.errors import InputError
 
     def action():
-        svc = _service(ctx)
+        svc = _agent_service(ctx)
         try:
             wanted = date.fromisoformat(day) if day else None
         except ValueError:
@@ -426,7 +436,7 @@ def agent_open(ctx: click.Context, code: str, as_json: bool, **_options: Any) ->
     """Show the appointment with confirmation CODE (any case, dash optional)."""
 
     def action():
-        svc = _service(ctx)
+        svc = _agent_service(ctx)
         a = svc.open(code)
         return a.as_dict(svc.zone), _appointment_lines(svc, a)
 
@@ -446,7 +456,7 @@ def agent_approve(ctx: click.Context, code: str, seen: tuple[str, ...], note: st
     """Approve the appointment CODE. The user's app then stores the credential in their keyring."""
 
     def action():
-        svc = _service(ctx)
+        svc = _agent_service(ctx)
         a = svc.approve(code, seen, note)
         return a.as_dict(svc.zone), [
             f"Approved {a.display_code} ({a.subject}) as {svc.agent}.",
@@ -469,7 +479,7 @@ def agent_decline(ctx: click.Context, code: str, reason: str, seen: tuple[str, .
     """Decline the appointment CODE with a reason."""
 
     def action():
-        svc = _service(ctx)
+        svc = _agent_service(ctx)
         a = svc.decline(code, reason, seen)
         return a.as_dict(svc.zone), [f"Declined {a.display_code} ({a.subject}) as {svc.agent}: {a.decision_reason}"]
 

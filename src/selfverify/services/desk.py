@@ -35,6 +35,8 @@ GROUP_ROLES = {"person": "selfverify_person", "agent": "selfverify_agent", "admi
 KINDS = ("agent", "kiosk")
 _HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}")
 
+# enrolments and decisions are records, not credentials: they stay verifiable this long
+RECORD_YEARS = 10
 ENROL_HINT = (
     "An agent runs 'selfverify desk agent-key --out request.json' on their own account and gives the "
     "file to the desk admin, who runs 'selfverify desk enrol-agent request.json'."
@@ -163,7 +165,7 @@ class DeskService:
         if existing is not None:
             return existing, False
         self.ctx.secrets.require_secure()
-        admin_key = load_signing_key(self.ctx.settings, DESK_KEY, create=True)
+        admin_key = load_signing_key(self.ctx.settings, DESK_KEY, create=True, secrets_store=self.ctx.secrets)
         row = DeskInfo(id=uuid.uuid4().hex[:16], admin=self.ctx.user, admin_jwk=json.dumps(public_jwk(admin_key.public_key())),
                        created_at=self._now)
         with db.session() as s:
@@ -214,7 +216,7 @@ class DeskService:
         handle = check_handle(self.ctx.user if kind == "agent" else (name or ""), "kiosk name" if kind == "kiosk" else "handle")
         self.ctx.secrets.require_secure()
         key_name = agent_key_name(handle) if kind == "agent" else DEVICE_KEY
-        key = load_signing_key(self.ctx.settings, key_name, create=True)
+        key = load_signing_key(self.ctx.settings, key_name, create=True, secrets_store=self.ctx.secrets)
         return {"kind": kind, "handle": handle, "jwk": public_jwk(key.public_key())}
 
     def _admin_key(self, info):  # noqa: ANN001
@@ -222,7 +224,7 @@ class DeskService:
         from selfverify.store.signing_keys import load_signing_key
 
         self.ctx.secrets.require_secure()
-        key = load_signing_key(self.ctx.settings, DESK_KEY, create=False)
+        key = load_signing_key(self.ctx.settings, DESK_KEY, create=False, secrets_store=self.ctx.secrets)
         if key is None or thumbprint(key.public_key()) != json.loads(info.admin_jwk).get("kid"):
             raise PolicyRefusal(
                 "Only the desk admin enrols agents and kiosks: this keyring does not hold the desk's admin key.",
@@ -248,7 +250,7 @@ class DeskService:
 
         jwk = public_jwk(public_key)
         now = self._now
-        claims = {"iss": desk_issuer(info.id), "kind": kind, "handle": handle, "key": kid, "iat": int(now.timestamp())}
+        claims = {"iss": desk_issuer(info.id), "kind": kind, "handle": handle, "key": kid, **_record_times(now)}
         row = DeskKey(kid=kid, kind=kind, handle=handle, jwk=json.dumps(jwk), enrolled_by=self.ctx.user, enrolled_at=now,
                       enrolment=sign_token(claims, admin_key, typ=ENROLMENT_TYP))
         with self.ctx.db.session() as s:
@@ -319,13 +321,16 @@ class DeskService:
             enrolled = agents.get(handle)
             if enrolled is None:
                 continue
-            key = load_signing_key(self.ctx.settings, agent_key_name(handle), create=False)
+            key = load_signing_key(self.ctx.settings, agent_key_name(handle), create=False,
+                                   secrets_store=self.ctx.secrets)
             if key is not None and thumbprint(key.public_key()) == enrolled.kid:
                 held.append(AgentIdentity(handle, enrolled.kid, key, info.id))
         if not held:
             who = f"the agent {candidates[0]!r}" if len(candidates) == 1 else "any enrolled agent"
             raise PolicyRefusal(f"This account does not hold the enrolled key of {who}: only an enrolled agent decides.",
                                 code="not_enrolled", hint=ENROL_HINT)
+        if len(held) > 1:  # one keyring with several agents' keys (a single-account demo desk): --user picks
+            held = [h for h in held if h.handle == self.ctx.settings.user] or held
         if len(held) > 1:
             raise InputError(
                 f"This keyring holds the keys of several enrolled agents ({', '.join(h.handle for h in held)}): "
@@ -357,7 +362,7 @@ class DeskService:
         issuer = desk_issuer(identity.desk_id)
         at = int(now.timestamp())
         decision = {
-            "iss": issuer, "sub": appointment.subject, "jti": uuid.uuid4().hex, "iat": at,
+            "iss": issuer, "sub": appointment.subject, "jti": uuid.uuid4().hex, **_record_times(now),
             "appointment": appointment.display_code, "decision": outcome, "agent": identity.handle,
             "documents_seen": seen, "reason": reason,
         }
@@ -374,6 +379,29 @@ class DeskService:
             kid=identity.kid, documents_seen=json.dumps(seen), decided_at=now,
             token=sign_token(decision, identity.private_key, typ=DECISION_TYP), credential=credential,
         )
+
+    def check_interview_credential(self, token: str, subject: str) -> dict[str, Any]:
+        """The claims of an interview credential that verifies against the desk's agents' keys, was
+        signed by the agent it names, and is this subject's; otherwise a refusal (nothing is stored)."""
+        from selfverify.services.tokens import REASON_MESSAGES, key_set, verify_token
+
+        info = self.info()
+        agents = {k.kid: k for k in self.enrolled("agent")}
+        check = verify_token(token, key_set([k.public_key for k in agents.values()]), self._now) if agents else None
+        claims = (check.claims or {}) if check else {}
+        signer = agents.get((check.header or {}).get("kid")) if check and check.valid else None
+        problem = None
+        if check is None or not check.valid:
+            problem = REASON_MESSAGES.get(check.reason, check.reason) if check else "no agent is enrolled on this desk"
+        elif (claims.get("iss"), claims.get("sub"), claims.get("method")) != (desk_issuer(info.id), subject, "interview"):
+            problem = "it was not issued by this desk to you for an interview"
+        elif signer is None or (claims.get("assurance") or {}).get("agent") != signer.handle:
+            problem = "it names another agent than the key that signed it"
+        if problem:
+            raise PolicyRefusal(f"The interview credential the desk holds for you does not verify: {problem}. "
+                                "It was not stored.", code="credential_unverified",
+                                hint="Ask the desk: the decision may have to be made again by an enrolled agent.")
+        return claims
 
     def decisions(self, subject: str | None = None) -> list:
         from sqlmodel import select
@@ -403,6 +431,10 @@ def agent_service(ctx, requested: str | None = None, rng=None):  # noqa: ANN001
     return service
 
 
+def _record_times(now: datetime) -> dict[str, int]:
+    return {"iat": int(now.timestamp()), "exp": int((now + timedelta(days=366 * RECORD_YEARS)).timestamp())}
+
+
 def _parse_request(request: str | dict) -> dict[str, Any]:
     if isinstance(request, dict):
         return request
@@ -417,3 +449,66 @@ def _parse_request(request: str | dict) -> dict[str, Any]:
 
 
 __all__ = ["DeskService", "AgentIdentity", "EnrolledKey", "agent_service", "connection_role"]
+
+
+# ---------------------------------------------------------------- the person's app picks up
+
+
+def pick_up_credentials(service) -> list:  # noqa: ANN001 - an InterviewService of the person
+    """Fetch each approved interview credential of this person from the desk, verify it against the
+    desk's agents' keys and store it in this person's keyring; returns the stored ones."""
+    from sqlmodel import select
+
+    from selfverify.errors import PolicyRefusal as Refusal
+    from selfverify.store.models import Appointment, DecisionRecord
+
+    ctx = service.ctx
+    with ctx.db.session() as s:
+        waiting = s.exec(
+            select(DecisionRecord, Appointment)
+            .join(Appointment, Appointment.id == DecisionRecord.appointment_id)
+            .where(DecisionRecord.subject == ctx.user, DecisionRecord.outcome == "approved",
+                   Appointment.credential_id.is_(None))
+            .order_by(DecisionRecord.id)
+        ).all()
+    if not waiting:
+        return []
+    desk = DeskService(ctx)
+    stored = []
+    for record, appointment in waiting:
+        claims = desk.check_interview_credential(record.credential or "", ctx.user)
+        try:
+            credential = store_verified_credential(ctx, record.credential, claims, appointment.id)
+        except Refusal as exc:
+            if exc.code != "already_issued":
+                raise
+            service._link_existing_credential(appointment)  # another process of this person picked it up first
+            continue
+        service._link_credential(appointment, credential.id)
+        stored.append(credential)
+    return stored
+
+
+def store_verified_credential(ctx, token: str, claims: dict[str, Any], appointment_id: int):  # noqa: ANN001
+    """Keep a credential another key signed (already verified) in this person's keyring, crash-safely:
+    a pending row, the keyring write, then the row marked issued."""
+    from selfverify.errors import SelfverifyError
+    from selfverify.services.audit import AuditLog
+    from selfverify.services.crashsafe import interprocess_lock
+    from selfverify.services.credentials import CredentialService, IssuedCredential, credential_key, from_epoch
+
+    service = CredentialService(ctx)
+    ctx.secrets.require_secure()
+    with interprocess_lock(service._lock_path):
+        service._reconcile_locked(full=False)
+        service._insert_pending(claims["jti"], "interview", claims["iat"], claims["exp"], appointment_id)
+        try:
+            ctx.secrets.set(credential_key(service.subject), token)
+        except SelfverifyError:
+            service._roll_back(claims["jti"])
+            raise
+        service._finish(claims["jti"])
+    AuditLog(ctx).record("issue", {"credential_id": claims["jti"], "method": "interview", "appointment_id": appointment_id,
+                                   "expires_at": from_epoch(claims["exp"]), "issuer": claims["iss"]})
+    return IssuedCredential(claims["jti"], service.subject, "interview", from_epoch(claims["iat"]),
+                            from_epoch(claims["exp"]), token, dict(claims.get("assurance") or {}))

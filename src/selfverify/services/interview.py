@@ -330,6 +330,7 @@ class InterviewService:
         self.agent = agent or ctx.user
         self.zone = resolve_zone(ctx.settings.timezone)
         self.rng = rng  # None: codes come from the OS's CSPRNG; tests inject a seeded one
+        self.identity = None  # the enrolled agent's key (services.desk.agent_service): deciding needs it
 
     # -------------------------------------------------- helpers
 
@@ -846,10 +847,13 @@ class InterviewService:
     def _decide(self, code: str, outcome: str, seen: list[str], reason: str | None) -> AppointmentView:
         from sqlalchemy import update
 
+        from selfverify.services.desk import DeskService
         from selfverify.store.models import Appointment
 
         self.expire_overdue()
         before = self.find(code)
+        desk = DeskService(self.ctx)
+        signer = desk.check_decider(self.identity, before.subject)
         if before.status != BOOKED:
             raise self._not_decidable(before, outcome)
         now = self._now
@@ -859,12 +863,13 @@ class InterviewService:
                 update(Appointment)
                 .where(Appointment.id == before.id, Appointment.status == BOOKED)
                 .values(
-                    status=outcome, active_subject=None, decided_at=now, decided_by=self.agent,
+                    status=outcome, active_subject=None, decided_at=now, decided_by=signer.handle,
                     decision_reason=reason, checklist=json.dumps(seen),
                 )
             )
             won = result.rowcount == 1
             if won:
+                s.add(desk.decision_record(signer, before, outcome, seen, reason, now))  # signed, append-only
                 self._session_outcome(s, before.session_id, outcome, reason, final=outcome == DECLINED)
             s.commit()
         if not won:

@@ -1,0 +1,159 @@
+"""``selfverify desk``: create the desk, enrol agents and kiosks by their public keys, publish the
+desk's key set. Every rule lives in ``selfverify.services.desk``; these commands parse and print."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from selfverify.cli import app_context
+from selfverify.commands.interview import _run
+
+
+def _desk(ctx: click.Context):
+    from selfverify.services.desk import DeskService
+
+    return DeskService(app_context(ctx))
+
+
+def _json_option(fn):  # noqa: ANN001, ANN201
+    return click.option("--json", "as_json", is_flag=True, help="Print as JSON.")(fn)
+
+
+def _write_request(request: dict[str, Any], out: str | None) -> list[str]:
+    from selfverify.paths import write_private_file
+
+    text = json.dumps(request, indent=2)
+    if out is None:
+        return [text]
+    write_private_file(Path(out), (text + "\n").encode("utf-8"))
+    return [f"Wrote the enrolment request for {request['kind']} {request['handle']} (key {request['jwk']['kid']}) to {out}.",
+            "It holds only the public key: give it to the desk admin."]
+
+
+def _read_request(source: str) -> str:
+    from selfverify.errors import InputError
+
+    if source == "-":
+        return click.get_text_stream("stdin").read()
+    try:
+        return Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"The enrolment request {source} cannot be read: {exc}.", code="bad_request") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def desk() -> None:
+    """The support desk: create it, enrol agents and kiosks, publish its key set.
+
+    \b
+    admin:  selfverify desk init            (once; with --database-url for a shared PostgreSQL desk)
+    agent:  selfverify desk agent-key --out request.json   (on the agent's own account)
+    admin:  selfverify desk enrol-agent request.json
+    anyone: selfverify desk jwks            (the keys that sign interview and kiosk credentials)"""
+
+
+@desk.command("init")
+@_json_option
+@click.pass_context
+def desk_init(ctx: click.Context, as_json: bool) -> int:
+    """Create the desk; you become its admin (your keyring gets the desk's admin key).
+
+    On PostgreSQL this also installs the person, agent and admin roles with row-level security
+    (src/selfverify/store/sql/desk_roles.sql): connect as the tables' owner."""
+
+    def action():
+        svc = _desk(ctx)
+        info, created = svc.init()
+        lines = [f"{'Created' if created else 'Already set up:'} desk {info.id}, admin {info.admin}."]
+        if not svc.ctx.db.is_sqlite:
+            lines += ["Roles selfverify_person, selfverify_agent and selfverify_admin are in place. Give each person",
+                      "and agent a login role of their own, e.g.:",
+                      "  CREATE ROLE dave LOGIN PASSWORD '...' IN ROLE selfverify_person;",
+                      "  CREATE ROLE alice LOGIN PASSWORD '...' IN ROLE selfverify_agent;"]
+        lines.append("Enrol agents: each runs 'selfverify desk agent-key --out FILE'; you run 'selfverify desk enrol-agent FILE'.")
+        return {"desk_id": info.id, "admin": info.admin, "created": created}, lines
+
+    return _run(as_json, action)
+
+
+@desk.command("agent-key")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the enrolment request here (default: print it).")
+@click.pass_context
+def desk_agent_key(ctx: click.Context, out: str | None) -> int:
+    """Make your agent signing key in your own keyring and print the request to give the admin.
+
+    The handle is your --user (on a PostgreSQL desk: your database role)."""
+    return _run(False, lambda: ({}, _write_request(_desk(ctx).enrolment_request("agent"), out)))
+
+
+@desk.command("kiosk-key")
+@click.argument("name")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the enrolment request here (default: print it).")
+@click.pass_context
+def desk_kiosk_key(ctx: click.Context, name: str, out: str | None) -> int:
+    """On a kiosk: print the request that enrols this machine's device key as kiosk NAME."""
+    return _run(False, lambda: ({}, _write_request(_desk(ctx).enrolment_request("kiosk", name), out)))
+
+
+def _enrol_command(kind: str, maker: str) -> None:
+    @desk.command(f"enrol-{kind}", help=f"Admin: register the {kind} key in REQUEST (a file from 'desk {maker}', "
+                                        "or - for stdin).")
+    @click.argument("request")
+    @_json_option
+    @click.pass_context
+    def command(ctx: click.Context, request: str, as_json: bool) -> int:
+        def action():
+            key = _desk(ctx).enrol(_read_request(request), kind)
+            return key.as_dict(), [f"Enrolled {kind} {key.handle} (key {key.kid})."]
+
+        return _run(as_json, action)
+
+
+_enrol_command("agent", "agent-key")
+_enrol_command("kiosk", "kiosk-key")
+
+
+@desk.command("keys")
+@_json_option
+@click.pass_context
+def desk_keys(ctx: click.Context, as_json: bool) -> int:
+    """List the enrolled agents and kiosks."""
+
+    def action():
+        keys = _desk(ctx).enrolled()
+        lines = [f"  {k.kind:<6} {k.handle:<20} {k.kid}  enrolled by {k.enrolled_by}" for k in keys]
+        return {"keys": [k.as_dict() for k in keys]}, lines or ["Nobody is enrolled yet."]
+
+    return _run(as_json, action)
+
+
+@desk.command("jwks")
+@click.pass_context
+def desk_jwks(ctx: click.Context) -> int:
+    """Print the desk's key set (JWKS): the keys that sign interview credentials and kiosk selfies."""
+    return _run(True, lambda: (_desk(ctx).jwks(), []))
+
+
+@desk.command("decisions")
+@_json_option
+@click.pass_context
+def desk_decisions(ctx: click.Context, as_json: bool) -> int:
+    """List the signed interview decisions you may see, each checked against the desk's key set."""
+
+    def action():
+        svc = _desk(ctx)
+        rows, out, lines = svc.decisions(), [], []
+        for row in rows:
+            check = svc.verify_decision(row)
+            out.append({"appointment_id": row.appointment_id, "subject": row.subject, "outcome": row.outcome,
+                        "agent": row.agent, "kid": row.kid, "documents_seen": json.loads(row.documents_seen),
+                        "decided_at": row.decided_at.isoformat(), "signature": "valid" if check.valid else check.reason})
+            lines.append(f"  {row.decided_at:%Y-%m-%d %H:%M} UTC  {row.outcome:<8} {row.subject} by {row.agent}  "
+                         f"signature {'valid' if check.valid else 'INVALID: ' + str(check.reason)}")
+        return {"decisions": out}, lines or ["No decisions yet."]
+
+    return _run(as_json, action)
