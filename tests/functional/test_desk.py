@@ -1,0 +1,202 @@
+"""Only enrolled staff decide, and every decision is signed: tried the way a person who wants a
+credential without an interview would, on the real keyring (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from selfverify.config import load_settings
+from selfverify.context import AppContext
+from selfverify.errors import PolicyRefusal
+from selfverify.services.interview import InterviewService
+from tests.inprocess_cli import run_main
+from tests.postgres_db import database_url  # noqa: F401 - fixture
+
+
+class Accounts:
+    """Command lines for people and staff sharing one database, each with a keyring of their own
+    (a keyring service per account, like separate OS accounts)."""
+
+    def __init__(self, database_url: str | None, keyring_service: str, tmp_path):  # noqa: ANN001
+        self.database_url, self.service, self.tmp_path = database_url, keyring_service, tmp_path
+
+    def args(self, user: str) -> list[str]:
+        db = ["--database-url", self.database_url] if self.database_url else []
+        return [*db, "--keyring-service", f"{self.service}-{user}", "--user", user]
+
+    def run(self, user: str, *args: str):  # noqa: ANN201
+        proc = run_main(*self.args(user), *args)
+        assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+        return proc
+
+    def ok(self, user: str, *args: str):  # noqa: ANN201
+        proc = self.run(user, *args)
+        assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
+        return proc
+
+    def request(self, user: str) -> str:
+        path = self.tmp_path / f"{user}.json"
+        self.ok(user, "desk", "agent-key", "--out", str(path))
+        return str(path)
+
+    def enrol(self, *users: str) -> None:
+        for user in users:
+            self.ok("admin", "desk", "enrol-agent", self.request(user))
+
+    def context(self, user: str) -> AppContext:
+        flags = {"user": user, "keyring_service": f"{self.service}-{user}", "database_url": self.database_url}
+        return AppContext(settings=load_settings({k: v for k, v in flags.items() if v is not None}))
+
+    def book(self, user: str) -> str:
+        """A slot tomorrow (published through the service: no agent command needed) booked by ``user``."""
+        start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(second=0, microsecond=0)
+        slots = InterviewService(self.context("staff"), agent="staff")
+        taken = {s.starts_at for s in slots.list_slots()}
+        while start in taken:
+            start += timedelta(minutes=30)
+        slot = slots.add_slot(start)
+        booked = self.ok(user, "interview", "book", str(slot.id), "--contact", f"{user}@example.org", "--json")
+        return json.loads(booked.stdout)["code"]
+
+    def status_of(self, code: str) -> str:
+        return InterviewService(self.context("staff")).find(code).status
+
+
+@pytest.fixture
+def accounts(database_url, keyring_service, tmp_path):  # noqa: F811 - the imported fixture
+    from tests.conftest import purge_keyring_service
+
+    made = Accounts(database_url, keyring_service, tmp_path)
+    yield made
+    for user in ("admin", "ann", "bob", "dave", "eve", "staff"):
+        purge_keyring_service(f"{keyring_service}-{user}")
+
+
+def test_a_decision_needs_a_desk_and_an_enrolled_agent_holding_its_key(accounts):
+    code = accounts.book("dave")
+    approve = ("agent", "approve", code, "--seen", "passport")
+
+    no_desk = accounts.run("bob", *approve)
+    assert no_desk.returncode == 5 and "no desk yet" in no_desk.stderr and "desk init" in no_desk.stderr
+
+    accounts.ok("admin", "desk", "init")
+    nobody = accounts.run("bob", *approve)
+    assert nobody.returncode == 5 and "No agent is enrolled" in nobody.stderr
+    assert "selfverify desk agent-key" in nobody.stderr and "enrol-agent" in nobody.stderr  # how to enrol
+
+    accounts.request("bob")  # bob made a key, but nobody enrolled it
+    accounts.enrol("ann")
+    unenrolled = accounts.run("bob", *approve)
+    assert unenrolled.returncode == 5 and "only an enrolled agent decides" in unenrolled.stderr
+    named = accounts.run("bob", "agent", "--agent", "ann", "approve", code, "--seen", "passport")
+    assert named.returncode == 5 and "does not hold the enrolled key of the agent 'ann'" in named.stderr
+    for command in (("agent", "today"), ("agent", "open", code), ("agent", "slots", "list")):
+        assert accounts.run("bob", *command).returncode == 5  # every agent command, not only decisions
+
+    # below the CLI (the console, any front end): the service itself refuses a decision without a key
+    with pytest.raises(PolicyRefusal) as err:
+        InterviewService(accounts.context("bob"), agent="bob").approve(code, ["passport"])
+    assert err.value.code == "not_enrolled"
+    # nor with a key bob made himself, handed to the service as if it were an agent's
+    from selfverify.services.desk import AgentIdentity, DeskService
+    from selfverify.services.tokens import thumbprint
+    from selfverify.store.signing_keys import load_signing_key
+
+    bob = accounts.context("bob")
+    own_key = load_signing_key(bob.settings, "agent-key:bob", create=False, secrets_store=bob.secrets)
+    service = InterviewService(bob, agent="bob")
+    service.identity = AgentIdentity("bob", thumbprint(own_key), own_key, DeskService(bob).info().id)
+    with pytest.raises(PolicyRefusal) as err:
+        service.approve(code, ["passport"])
+    assert err.value.code == "not_enrolled"
+    # nor by making a key under an enrolled agent's handle in one's own keyring
+    accounts.ok("bob", "--user", "ann", "desk", "agent-key")
+    posing = accounts.run("bob", "--user", "ann", "agent", "approve", code, "--seen", "passport")
+    assert posing.returncode == 5 and "does not hold the enrolled key" in posing.stderr
+    assert accounts.status_of(code) == "booked"
+
+    approved = accounts.ok("ann", *approve)
+    assert f"Approved {code} (dave) as ann." in approved.stdout
+
+
+def test_a_person_cannot_enrol_themselves(accounts):
+    accounts.ok("admin", "desk", "init")
+    request = accounts.request("eve")
+    refused = accounts.run("eve", "desk", "enrol-agent", request)
+    assert refused.returncode == 5 and "Only the desk admin enrols" in refused.stderr
+    assert accounts.run("eve", "desk", "init").stdout.startswith("Already set up: desk")  # no second desk, no admin key
+
+    # a row written straight into the database, without the admin's signature, is not trusted
+    from selfverify.services.desk import DeskService
+    from selfverify.services.tokens import public_jwk, sign_token, thumbprint
+    from selfverify.store.models import DeskKey
+    from selfverify.store.signing_keys import load_signing_key
+
+    eve = accounts.context("eve")
+    key = load_signing_key(eve.settings, "agent-key:eve", create=False, secrets_store=eve.secrets)
+    info = DeskService(eve).info()
+    forged = sign_token({"iss": f"selfverify:desk:{info.id}", "kind": "agent", "handle": "eve", "key": thumbprint(key),
+                         "iat": 0, "exp": 2**32}, key, typ="selfverify-enrolment+jwt")
+    owner = accounts.context("admin")
+    with owner.db.session() as s:  # the database owner's connection: on PostgreSQL a person's role cannot
+        s.add(DeskKey(kid=thumbprint(key), kind="agent", handle="eve", jwk=json.dumps(public_jwk(key.public_key())),
+                      enrolment=forged, enrolled_by="eve", enrolled_at=datetime.now(timezone.utc)))
+        s.commit()
+    assert DeskService(eve).enrolled() == [] and DeskService(eve).jwks() == {"keys": []}
+    code = accounts.book("dave")
+    sneaked = accounts.run("eve", "agent", "approve", code, "--seen", "passport")
+    assert sneaked.returncode == 5 and "No agent is enrolled" in sneaked.stderr
+    assert accounts.status_of(code) == "booked"
+
+
+def test_an_agent_cannot_decide_their_own_interview(accounts):
+    accounts.ok("admin", "desk", "init")
+    accounts.enrol("bob", "ann")
+    code = accounts.book("bob")  # bob, an agent, books an interview for himself
+    for verb in (("approve", code, "--seen", "passport"), ("decline", code, "--reason", "x")):
+        own = accounts.run("bob", "agent", *verb)
+        assert own.returncode == 5 and "an agent cannot decide their own" in own.stderr, own.stderr
+    assert accounts.status_of(code) == "booked"
+    assert accounts.ok("ann", "agent", "approve", code, "--seen", "passport").returncode == 0
+
+
+def test_two_enrolled_agents_each_decide_and_sign(accounts):
+    from selfverify.services.desk import DECISION_TYP
+    from selfverify.services.tokens import verify_token
+
+    accounts.ok("admin", "desk", "init")
+    accounts.enrol("ann", "bob")
+    first, second = accounts.book("dave"), accounts.book("eve")
+    accounts.ok("ann", "agent", "approve", first, "--seen", "passport", "--seen", "id_card")
+    accounts.ok("bob", "agent", "decline", second, "--reason", "The photo page was damaged", "--seen", "passport")
+
+    keys = {k["handle"]: k["kid"] for k in json.loads(accounts.ok("admin", "desk", "keys", "--json").stdout)["keys"]}
+    assert set(keys) == {"ann", "bob"} and keys["ann"] != keys["bob"]
+    jwks = json.loads(accounts.ok("dave", "desk", "jwks").stdout)
+    assert {k["kid"] for k in jwks["keys"]} == set(keys.values()) and all("d" not in k for k in jwks["keys"])
+
+    decisions = json.loads(accounts.ok("admin", "desk", "decisions", "--json").stdout)["decisions"]
+    assert [(d["agent"], d["outcome"], d["signature"]) for d in decisions] == [
+        ("ann", "approved", "valid"), ("bob", "declined", "valid")]
+    assert [d["kid"] for d in decisions] == [keys["ann"], keys["bob"]]
+
+    from selfverify.services.desk import DeskService
+
+    rows = DeskService(accounts.context("admin")).decisions()
+    now = datetime.now(timezone.utc)
+    for row, (agent, seen) in zip(rows, [("ann", ["passport", "id_card"]), ("bob", ["passport"])]):
+        check = verify_token(row.token, jwks, now, typ=DECISION_TYP)
+        assert check.valid and check.header["kid"] == keys[agent]
+        assert (check.claims["agent"], check.claims["documents_seen"]) == (agent, seen)
+        assert check.claims["decision"] == row.outcome and check.claims["iss"].startswith("selfverify:desk:")
+    # ann's decision does not verify as bob's: each is signed by the deciding agent's own key
+    bob_only = {"keys": [k for k in jwks["keys"] if k["kid"] == keys["bob"]]}
+    assert verify_token(rows[0].token, bob_only, now, typ=DECISION_TYP).reason == "unknown_key"
+    # and the record is append-only, in the database itself
+    from sqlalchemy import text
+
+    with accounts.context("admin").db.session() as s, pytest.raises(Exception, match="append-only"):
+        s.execute(text("UPDATE decision_record SET outcome = 'approved'"))
