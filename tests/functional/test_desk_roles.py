@@ -3,7 +3,8 @@ grants), tried with raw SQL on connections that ARE the person's or agent's role
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta, timezone
 
 import psycopg
 import pytest
@@ -104,3 +105,55 @@ def test_only_agents_write_decisions_and_only_under_their_own_role(desk):
     assert len(desk.sql(agent_url, "SELECT contact FROM appointment")) == 2
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         desk.sql(agent_url, "SELECT * FROM credential_record")
+
+
+def test_people_and_agents_use_the_app_as_their_own_roles(pg_schema, keyring_service, tmp_path):  # noqa: F811
+    """desk init by the owner; an admin role enrols an agent role's key; a person role books in one
+    home, the agent decides from another, the person's app picks the credential up in its own home."""
+    from tests.inprocess_cli import run_main
+
+    def run(url: str, home: str, *args: str):  # noqa: ANN202
+        proc = run_main("--database-url", url, "--home", str(tmp_path / home), "--keyring-service", keyring_service, *args)
+        assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+        return proc
+
+    def ok(url: str, home: str, *args: str):  # noqa: ANN202
+        proc = run(url, home, *args)
+        assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
+        return proc
+
+    assert "Roles selfverify_person, selfverify_agent and selfverify_admin" in ok(pg_schema.owner_url, "admin", "desk", "init").stdout
+    _, admin_url = pg_schema.login("admin")
+    agent, agent_url = pg_schema.login("agent")
+    dave, dave_url = pg_schema.login("person")
+    erin, erin_url = pg_schema.login("person")
+
+    request = tmp_path / "agent.json"
+    ok(agent_url, "agent-home", "desk", "agent-key", "--out", str(request))
+    assert json.loads(request.read_text())["handle"] == agent  # the handle is the agent's role, not --user
+    refused = run(dave_url, "dave-home", "desk", "enrol-agent", str(request))
+    assert refused.returncode == 5 and "Only the desk admin" in refused.stderr
+    ok(admin_url, "admin", "desk", "enrol-agent", str(request))
+
+    start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(microsecond=0)
+    slots = json.loads(ok(agent_url, "agent-home", "agent", "slots", "add", start.isoformat(), "--repeat", "2", "--json").stdout)
+    ids = [s["id"] for s in slots["added"]]
+    booked = json.loads(ok(dave_url, "dave-home", "--user", "mallory", "interview", "book", str(ids[0]),
+                           "--contact", "+1 555 0100", "--json").stdout)
+    assert booked["subject"] == dave
+    ok(erin_url, "erin-home", "interview", "book", str(ids[1]), "--contact", "erin@example.org")
+
+    # a person's app is refused what staff may do, and shows only that person's rows
+    assert run(erin_url, "erin-home", "agent", "today").returncode == 5
+    listed = json.loads(ok(erin_url, "erin-home", "sessions", "list", "--json").stdout)
+    assert listed and {s["subject"] for s in listed} == {erin}
+    assert "+1 555 0100" not in ok(erin_url, "erin-home", "interview", "show").stdout
+
+    today = json.loads(ok(agent_url, "agent-home", "agent", "today", "--date", start.date().isoformat(), "--tz", "UTC",
+                          "--json").stdout)["appointments"]
+    assert {a["contact"] for a in today} == {"+1 555 0100", "erin@example.org"}  # the agent sees every booking
+    ok(agent_url, "agent-home", "agent", "approve", booked["code"], "--seen", "passport")
+
+    status = json.loads(ok(dave_url, "dave-home", "status", "--json").stdout)
+    assert status["subject"] == dave and len(status["picked_up"]) == 1
+    assert status["credential"]["method"] == "interview"

@@ -32,7 +32,7 @@ GRANT INSERT ON desk_info, desk_key TO selfverify_admin;
 -- a person's own records: theirs alone
 GRANT SELECT, INSERT, UPDATE, DELETE ON verification_session, consent_record, attempt_counter, credential_record,
   retained_photo, deletion_receipt TO selfverify_person;
-GRANT SELECT, INSERT ON audit_event TO selfverify_person, selfverify_agent;
+GRANT SELECT, INSERT ON audit_event TO selfverify_person, selfverify_agent, selfverify_admin;
 GRANT SELECT, UPDATE ON verification_session TO selfverify_agent;
 GRANT SELECT ON verification_session, audit_event, appointment, decision_record TO selfverify_admin;
 
@@ -65,8 +65,8 @@ END $$;
 
 DROP POLICY IF EXISTS agent_write ON verification_session;
 CREATE POLICY agent_write ON verification_session FOR UPDATE TO selfverify_agent USING (true) WITH CHECK (true);
-DROP POLICY IF EXISTS agent_write ON audit_event;
-CREATE POLICY agent_write ON audit_event FOR INSERT TO selfverify_agent WITH CHECK (true);
+DROP POLICY IF EXISTS staff_write ON audit_event;
+CREATE POLICY staff_write ON audit_event FOR INSERT TO selfverify_agent, selfverify_admin WITH CHECK (true);
 
 CREATE POLICY person_own ON appointment FOR SELECT TO selfverify_person USING (subject = current_user);
 DROP POLICY IF EXISTS person_book ON appointment;
