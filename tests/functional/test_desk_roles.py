@@ -51,6 +51,10 @@ def test_a_person_sees_only_their_own_contact_line_and_sessions(desk):
     assert desk.sql(url1, "SELECT contact FROM appointment WHERE subject = %s", (role2,)) == []
     assert {r[0] for r in desk.sql(url1, "SELECT subject FROM verification_session")} == {role1}
     assert {r[0] for r in desk.sql(url1, "SELECT subject FROM audit_event")} == {role1}
+    # which slots are taken is known to everyone, who took them is not
+    person = InterviewService(_ctx(url1))
+    assert [s.id for s in person.available_slots()] == [desk.slots[2].id]
+    assert [s.booked for s in person.list_slots()] == [True, True, False]
     # the owner sees both: the rows are there, the person's role just cannot reach them
     assert len(desk.sql(desk.owner_url, "SELECT contact FROM appointment")) == 2
 

@@ -74,6 +74,8 @@ def connection_role(db) -> tuple[str, frozenset[str]] | None:  # noqa: ANN001
     The tables' owner and superusers are not desk roles (they bypass row-level security)."""
     if db.is_sqlite:
         return None
+    if "_desk_role" in db.__dict__:  # a connection's role does not change: ask once per Database
+        return db.__dict__["_desk_role"]
     from sqlalchemy import text
 
     query = text(
@@ -82,9 +84,27 @@ def connection_role(db) -> tuple[str, frozenset[str]] | None:  # noqa: ANN001
     )
     with db.session() as s:
         rows = s.execute(query, {"groups": list(GROUP_ROLES.values())}).all()
-    if not rows:
-        return None
-    return rows[0][0], frozenset(kind for kind, role in GROUP_ROLES.items() if role in {r[1] for r in rows})
+    role = (rows[0][0], frozenset(kind for kind, group in GROUP_ROLES.items() if group in {r[1] for r in rows})) if rows else None
+    db.__dict__["_desk_role"] = role
+    return role
+
+
+def booked_slots(ctx, session, slot_ids) -> set[int]:  # noqa: ANN001
+    """Which of ``slot_ids`` someone holds. A person's role on a PostgreSQL desk sees only its own
+    bookings, so it asks the ``booked_slot`` view: slot ids only, nothing about who booked them."""
+    from sqlalchemy import bindparam, text
+    from sqlmodel import select
+
+    from selfverify.store.models import Appointment
+
+    ids = [int(i) for i in slot_ids]
+    if not ids:
+        return set()
+    role = connection_role(ctx.db)
+    if role is not None and "person" in role[1]:
+        query = text("SELECT slot_id FROM booked_slot WHERE slot_id IN :ids").bindparams(bindparam("ids", expanding=True))
+        return {row[0] for row in session.execute(query, {"ids": ids})}
+    return set(session.exec(select(Appointment.active_slot_id).where(Appointment.active_slot_id.in_(ids))).all())
 
 
 # ---------------------------------------------------------------- who is deciding

@@ -507,7 +507,8 @@ class InterviewService:
     def list_slots(self, *, include_past: bool = False, only_free: bool = False, agent: str | None = None) -> list[SlotView]:
         from sqlmodel import select
 
-        from selfverify.store.models import Appointment, InterviewSlot
+        from selfverify.services.desk import booked_slots
+        from selfverify.store.models import InterviewSlot
 
         query = select(InterviewSlot).where(InterviewSlot.status == "open").order_by(InterviewSlot.starts_at, InterviewSlot.id)
         if not include_past:
@@ -517,7 +518,7 @@ class InterviewService:
         with self.ctx.db.session() as s:
             slots = s.exec(query).all()
             ids = [r.id for r in slots]
-            taken = set(s.exec(select(Appointment.active_slot_id).where(Appointment.active_slot_id.in_(ids))).all()) if ids else set()
+            taken = booked_slots(self.ctx, s, ids)
         views = [self._slot_view(r, booked=r.id in taken) for r in slots]
         return [v for v in views if not v.booked] if only_free else views
 
@@ -606,9 +607,8 @@ class InterviewService:
             )
 
     def _bookable_slot(self, s, slot_id: int):  # noqa: ANN001
-        from sqlmodel import select
-
-        from selfverify.store.models import Appointment, InterviewSlot
+        from selfverify.services.desk import booked_slots
+        from selfverify.store.models import InterviewSlot
 
         slot = s.get(InterviewSlot, slot_id)
         if slot is None or slot.status != "open":
@@ -621,7 +621,7 @@ class InterviewService:
                 f"The slot {self.when(slot.starts_at)} has already started: it can no longer be booked.",
                 code="slot_expired", hint="Run 'selfverify interview slots' and pick a later one.",
             )
-        if s.exec(select(Appointment.id).where(Appointment.active_slot_id == slot_id)).first() is not None:
+        if booked_slots(self.ctx, s, [slot_id]):
             raise PolicyRefusal(
                 f"The slot {self.when(slot.starts_at)} is already booked: nothing was booked.",
                 code="slot_taken", hint="Run 'selfverify interview slots' and pick another one.",

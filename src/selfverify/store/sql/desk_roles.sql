@@ -42,6 +42,11 @@ GRANT SELECT, INSERT ON appointment TO selfverify_person;
 GRANT UPDATE (slot_id, active_slot_id, active_subject, status, credential_id) ON appointment TO selfverify_person;
 GRANT SELECT, UPDATE ON appointment TO selfverify_agent;
 
+-- which slots are taken, for everyone (slot ids only: the view runs as its owner, so it sees every
+-- booking, and shows nothing about who holds one)
+CREATE OR REPLACE VIEW booked_slot AS SELECT active_slot_id AS slot_id FROM appointment WHERE active_slot_id IS NOT NULL;
+GRANT SELECT ON booked_slot TO selfverify_person, selfverify_agent, selfverify_admin;
+
 -- decisions: only agents write them, each under its own role; nobody changes one (append-only trigger)
 GRANT SELECT ON decision_record TO selfverify_person;
 GRANT SELECT, INSERT ON decision_record TO selfverify_agent;
