@@ -202,3 +202,12 @@ class Appointment(SQLModel, table=True):
     checklist: str = "[]"  # JSON list of document types seen (never images)
     credential_id: str | None = None
     session_id: str | None = None
+
+
+class RevokedCredential(SQLModel, table=True):
+    """A revocation tombstone: the credential id and when, nothing personal. ``data delete-all`` keeps
+    it, so an erased credential can never verify again on the installation that issued it."""
+
+    __tablename__ = "revoked_credential"
+    id: str = Field(primary_key=True)
+    revoked_at: datetime = _dt()
