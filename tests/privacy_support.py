@@ -22,6 +22,26 @@ def kctx(settings, fake_clock):
 
 
 @pytest.fixture
+def cli_env(settings, monkeypatch):
+    """The CLI (in-process or a subprocess) sees the same user and keyring service as the test."""
+    import os
+
+    monkeypatch.setenv("SELFVERIFY_USER", settings.user)
+    monkeypatch.setenv("SELFVERIFY_KEYRING_SERVICE", settings.keyring_service)
+    return dict(os.environ)
+
+
+def sv(*args: str):
+    """``selfverify ARGS`` in-process, asserting no traceback reached the user."""
+    from tests.helpers import assert_no_traceback
+    from tests.inprocess_cli import run_main
+
+    proc = run_main(*args)
+    assert_no_traceback(proc)
+    return proc
+
+
+@pytest.fixture
 def fail_keyring():
     """The keyring's fail backend, as on a machine without any Secret Service."""
     import keyring

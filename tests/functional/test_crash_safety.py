@@ -16,6 +16,7 @@ import pytest
 
 from selfverify.context import AppContext
 from selfverify.services.credentials import CredentialService, credential_key, decode_claims
+from selfverify.store.signing_keys import DEVICE_KEY, keyring_entry
 from selfverify.services.startup import on_startup
 from selfverify.services.vault import PhotoVault, photo_key_name
 from tests.conftest import keyring_items
@@ -57,7 +58,7 @@ def restart(settings) -> AppContext:
 
 def credential_state(ctx, service: str) -> tuple[str | None, dict[str, str]]:
     """(token id in the keyring, {row id: status}) after checking they agree."""
-    token = keyring_items(service).get(credential_key(ctx.user))
+    token = keyring_items(service).get(credential_key(ctx.settings, ctx.user))
     rows = {r.id: r.status for r in CredentialService(ctx).records()}
     assert not {s for s in rows.values() if s in ("pending", "revoking", "rolling_back")}, rows
     issued = [rid for rid, status in rows.items() if status == "issued"]
@@ -165,4 +166,4 @@ def test_delete_all_killed_half_way_stays_consistent_and_finishes_when_run_again
     after = restart(settings)
     assert credential_state(after, settings.keyring_service) == (None, {})
     assert set(vault_state(after, settings.keyring_service).values()) == {"deleted"}
-    assert set(keyring_items(settings.keyring_service)) <= {"issuer-key"}
+    assert set(keyring_items(settings.keyring_service)) <= {keyring_entry(settings, DEVICE_KEY)}

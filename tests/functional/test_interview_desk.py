@@ -47,6 +47,14 @@ class Desk:
         return [sys.executable, "-m", "selfverify", *self.agent_args, "agent", *args]
 
 
+def user_token_entry() -> str:
+    """The keyring entry of alice's credential in the user's home (named after that home's installation id)."""
+    from selfverify.config import load_settings
+    from selfverify.services.credentials import credential_key
+
+    return credential_key(load_settings({"user": "alice"}), "alice")
+
+
 def _ok(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
     assert_no_traceback(proc)
     assert proc.returncode == 0, proc.stderr
@@ -81,12 +89,12 @@ def test_booking_then_agent_approval_puts_the_credential_in_the_users_keyring(de
     assert f"Code:     {code}" in opened.stdout and "Contact:  +1 555 0100" in opened.stdout
     approved = _ok(desk.agent("approve", code, "--seen", "passport", "--seen", "driving_licence", separate=True))
     assert f"Approved {code} (alice) as bob." in approved.stdout
-    assert "credential:alice" not in keyring_items(keyring_service)  # the agent never issues it
+    assert user_token_entry() not in keyring_items(keyring_service)  # the agent never issues it
 
     status = json.loads(_ok(desk.user("status", "--json", separate=True)).stdout)
     assert len(status["picked_up"]) == 1 and status["credential"]["method"] == "interview"
     assert "token" not in json.dumps(status)
-    token = keyring_items(keyring_service)["credential:alice"]
+    token = keyring_items(keyring_service)[user_token_entry()]
     assert token and status["credential"]["id"]
 
     again = json.loads(_ok(desk.user("status", "--json")).stdout)
@@ -114,7 +122,7 @@ def test_two_agents_approving_at_once_exactly_one_wins_and_one_credential(desk, 
     assert len(status["picked_up"]) == 1
     records = json.loads(_ok(desk.user("interview", "show", "--json")).stdout)["appointments"]
     assert records[0]["decided_by"] in ("agent-a", "agent-b") and records[0]["credential_id"]
-    assert list(keyring_items(keyring_service)).count("credential:alice") == 1
+    assert list(keyring_items(keyring_service)).count(user_token_entry()) == 1
 
 
 def test_declined_interview_is_shown_and_no_credential_is_issued(desk, keyring_service):
@@ -123,7 +131,7 @@ def test_declined_interview_is_shown_and_no_credential_is_issued(desk, keyring_s
     status = _ok(desk.user("status"))
     assert "Credential: none." in status.stdout
     assert f"Interview {code} was declined: The passport had expired" in status.stdout
-    assert "credential:alice" not in keyring_items(keyring_service)
+    assert user_token_entry() not in keyring_items(keyring_service)
 
 
 def test_without_a_keyring_the_approval_waits_and_is_picked_up_later(desk, keyring_service):
@@ -142,4 +150,4 @@ def test_without_a_keyring_the_approval_waits_and_is_picked_up_later(desk, keyri
     assert f"Interview {code} was approved: the credential is stored once your keyring can be used." in waiting.stdout
 
     later = json.loads(_ok(desk.user("status", "--json")).stdout)
-    assert len(later["picked_up"]) == 1 and "credential:alice" in keyring_items(keyring_service)
+    assert len(later["picked_up"]) == 1 and user_token_entry() in keyring_items(keyring_service)

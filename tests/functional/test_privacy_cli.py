@@ -12,28 +12,15 @@ import pytest
 from selfverify.context import AppContext
 from selfverify.services.attempts import AttemptPolicy
 from selfverify.services.consent import ConsentService
-from selfverify.services.credentials import CredentialService, _sign, credential_key, decode_claims
+from selfverify.services.credentials import CredentialService, credential_key, decode_claims
+from selfverify.services.tokens import sign_token
+from selfverify.store.signing_keys import DEVICE_KEY, keyring_entry, load_signing_key
 from selfverify.services.vault import PhotoVault, receipts_for
 from tests.conftest import keyring_items
 from tests.helpers import assert_no_traceback, run_cli
-from tests.inprocess_cli import run_main
-from tests.privacy_support import accept_consent, find_bytes, live_decision
+from tests.privacy_support import accept_consent, cli_env, find_bytes, live_decision, sv  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.keyring
-
-
-@pytest.fixture
-def cli_env(settings, monkeypatch):
-    """The CLI (in-process or a subprocess) sees the same user and keyring service as the test."""
-    monkeypatch.setenv("SELFVERIFY_USER", settings.user)
-    monkeypatch.setenv("SELFVERIFY_KEYRING_SERVICE", settings.keyring_service)
-    return dict(os.environ)
-
-
-def sv(*args: str):
-    proc = run_main(*args)
-    assert_no_traceback(proc)
-    return proc
 
 
 def test_consent_commands(cli_env):
@@ -76,10 +63,9 @@ def test_credential_show_export_verify_revoke(ctx, cli_env, tmp_path):
     as_json = json.loads(sv("credential", "verify", str(token_file), "--json").stdout)
     assert (as_json["valid"], as_json["reason"]) == (False, "bad_signature")
 
-    service = CredentialService(ctx)
     claims = decode_claims(issued.token)
-    token_file.write_text(_sign(service._issuer_private_key(create=False),
-                                {**claims, "exp": claims["iat"] - 1, "jti": "a" * 32}))
+    token_file.write_text(sign_token({**claims, "exp": claims["iat"] - 1, "jti": "a" * 32},
+                                     load_signing_key(ctx.settings, DEVICE_KEY, create=False)))
     expired = sv("credential", "verify", str(token_file))
     assert expired.returncode == 1 and expired.stdout.strip() == "invalid: expired"
 
@@ -99,12 +85,12 @@ def test_credential_show_export_verify_revoke(ctx, cli_env, tmp_path):
 def test_verify_on_another_computer_with_the_public_key(ctx, cli_env, tmp_path, settings):
     issued = CredentialService(ctx).issue("selfie", live_decision())
     key_file = tmp_path / "issuer.pem"
-    key_file.write_text(sv("credential", "public-key").stdout)
+    key_file.write_text(sv("credential", "public-key", "--format", "pem").stdout)
     token_file = tmp_path / "token.txt"
     token_file.write_text(issued.token)
     elsewhere = ["--home", str(tmp_path / "other-computer"), "--keyring-service", settings.keyring_service + "-other"]
     no_key = sv(*elsewhere, "credential", "verify", str(token_file))
-    assert no_key.returncode == 5 and "--public-key" in no_key.stderr
+    assert no_key.returncode == 5 and "--jwks" in no_key.stderr
     ok = sv(*elsewhere, "credential", "verify", str(token_file), "--public-key", str(key_file))
     assert ok.returncode == 0, ok.stderr
     key_file.write_text("not a key")
@@ -158,7 +144,7 @@ def test_data_delete_all_leaves_only_receipts_and_says_so(ctx, cli_env, settings
     assert PhotoVault(after).list(include_deleted=True)[0].status == "deleted"
     assert CredentialService(after).records() == []
     assert AttemptPolicy(after).status().total_failures == 0
-    assert set(keyring_items(settings.keyring_service)) == {"issuer-key"}
+    assert set(keyring_items(settings.keyring_service)) == {keyring_entry(settings, DEVICE_KEY)}
     kinds = {r["kind"] for r in json.loads(sv("photos", "show-receipts", "--json").stdout)}
     assert kinds == {"selfie", "credential", "consent_records", "attempt_counter"}
 
@@ -189,7 +175,7 @@ def failing_keyring():
 def everything_kept(settings, issued, photo_id: str) -> None:
     after = AppContext(settings=settings)
     assert {r.id: r.status for r in CredentialService(after).records()} == {issued.id: "issued"}
-    assert keyring_items(settings.keyring_service)[credential_key(settings.user)] == issued.token
+    assert keyring_items(settings.keyring_service)[credential_key(settings, settings.user)] == issued.token
     assert [(p.id, p.status) for p in PhotoVault(after).list()] == [(photo_id, "stored")]
     assert ConsentService(after).status().accepted
     assert AttemptPolicy(after).status().total_failures == 1
@@ -227,7 +213,7 @@ def test_status_finishes_a_revocation_left_half_done(ctx, cli_env, settings):
     status = sv("status")
     assert status.returncode == 0 and "Credential: none" in status.stdout
     assert {r.id: r.status for r in service.records()} == {issued.id: "revoked"}
-    assert credential_key(settings.user) not in keyring_items(settings.keyring_service)
+    assert credential_key(settings, settings.user) not in keyring_items(settings.keyring_service)
 
 
 def run_cli_on_a_terminal(args: tuple[str, ...], answer: str, env: dict) -> tuple[int, str]:
@@ -255,7 +241,7 @@ def test_revoke_and_withdraw_ask_first_on_a_terminal(ctx, cli_env, settings):
 
     code, out = run_cli_on_a_terminal(("credential", "revoke"), "n", cli_env)
     assert code == 1 and "Revoke your credential?" in out and "Nothing was revoked." in out, out
-    assert keyring_items(settings.keyring_service)[credential_key(settings.user)] == issued.token
+    assert keyring_items(settings.keyring_service)[credential_key(settings, settings.user)] == issued.token
 
     code, out = run_cli_on_a_terminal(("consent", "withdraw"), "y", cli_env)
     assert code == 0 and "delete your 1 kept photo(s)?" in out and "Deleted 1 kept photo(s)" in out, out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from selfverify.store.signing_keys import DEVICE_KEY, keyring_entry
 from tests.conftest import keyring_items
 from tests.tui.conftest import settle
 
@@ -88,7 +89,7 @@ async def test_full_selfie_flow_with_recorded_video(make_app, app_ctx, clip, cli
         assert outcome.credential is None  # a replay never earns a credential
         assert "liveness was skipped" in str(screen.query_one("#result-title").render())
     assert app.ctx.settings.liveness is False
-    assert keyring_items(ctx.settings.keyring_service).keys() <= {"issuer-key"}
+    assert keyring_items(ctx.settings.keyring_service).keys() <= {keyring_entry(ctx.settings, DEVICE_KEY)}
 
 
 async def test_selfie_screen_without_camera_says_what_to_do(make_app, app_ctx, clip_reference):
@@ -205,7 +206,7 @@ async def test_credential_revoke_from_my_data(make_app, app_ctx):
     from tests.privacy_support import live_decision
 
     cred = CredentialService(app_ctx).issue("selfie", live_decision())
-    assert credential_key(app_ctx.user) in keyring_items(app_ctx.settings.keyring_service)
+    assert credential_key(app_ctx.settings, app_ctx.user) in keyring_items(app_ctx.settings.keyring_service)
     app = make_app(startup=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f2")
@@ -217,7 +218,7 @@ async def test_credential_revoke_from_my_data(make_app, app_ctx):
         await settle(pilot)
         assert "revoked" in app.history.entries[-2][1] or "revoked" in app.history.last
         assert "No credential" in str(app.screen.query_one("#credential-info").render())
-    assert credential_key(app_ctx.user) not in keyring_items(app_ctx.settings.keyring_service)
+    assert credential_key(app_ctx.settings, app_ctx.user) not in keyring_items(app_ctx.settings.keyring_service)
     assert CredentialService(app_ctx).verify_token(cred.token).reason == "revoked"
 
 

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ["cv2", "dlib", "face_recognition", "textual", "sqlmodel", "sqlalchemy", "numpy"]
+HEAVY = ["cv2", "dlib", "face_recognition", "textual", "sqlmodel", "sqlalchemy", "numpy", "joserfc", "cryptography"]
 
 
 def modules_after(code: str) -> set[str]:

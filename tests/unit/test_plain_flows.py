@@ -10,6 +10,7 @@ import pytest
 from selfverify.context import AppContext
 from selfverify.errors import EXIT_OK
 from selfverify.plain.app import PlainApp, plain_settings
+from selfverify.store.signing_keys import DEVICE_KEY, keyring_entry
 from tests.plain_support import assert_plain_transcript, labelled_lines, piped_dialogue
 from tests.privacy_support import live_decision
 
@@ -159,7 +160,7 @@ def test_my_data_lists_deletes_shows_and_erases(kctx):
     assert "Result: deleted 1 photo(s), 1 credential(s), 1 consent record(s)" in text
     assert PhotoVault(kctx).list() == [] and CredentialService(kctx).current() is None
     assert ConsentService(kctx).status().choice is None
-    assert keyring_items(kctx.settings.keyring_service).keys() <= {"issuer-key"}
+    assert keyring_items(kctx.settings.keyring_service).keys() <= {keyring_entry(kctx.settings, DEVICE_KEY)}
     receipts = receipts_for(kctx, "alice")
     assert sorted(r.kind for r in receipts) == ["consent_records", "credential", "reference", "selfie"]
     _, listing = drive(kctx, ["3", "4", "10", MAIN_QUIT])

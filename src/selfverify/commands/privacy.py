@@ -194,19 +194,22 @@ def credential() -> None:
 
 
 def _check_dict(check) -> dict:
-    return {"valid": check.valid, "reason": check.reason, "message": check.message, "claims": check.claims}
+    return {"valid": check.valid, "reason": check.reason, "message": check.message, "claims": check.claims,
+            "format": check.format, "hidden_claims": check.hidden}
 
 
-def _echo_claims(claims: dict) -> None:
-    from selfverify.services.credentials import from_epoch
-
+def _echo_claims(claims: dict, hidden: int = 0) -> None:
     click.echo(f"Credential:  {claims.get('jti')}")
-    click.echo(f"Subject:     {claims.get('sub')}")
-    click.echo(f"Method:      {claims.get('mth')}")
-    click.echo(f"Issued:      {_date(from_epoch(int(claims['iat'])))}")
-    click.echo(f"Expires:     {_date(from_epoch(int(claims['exp'])))}")
-    for key, value in sorted((claims.get("asr") or {}).items()):
+    click.echo(f"Issuer:      {claims.get('iss', '-')}")
+    click.echo(f"Subject:     {claims.get('sub', '(not disclosed)')}")
+    click.echo(f"Method:      {claims.get('method', '(not disclosed)')}")
+    click.echo(f"Issued:      {_date(_from_epoch_safe(claims.get('iat')))}")
+    click.echo(f"Expires:     {_date(_from_epoch_safe(claims.get('exp')))}")
+    assurance = claims.get("assurance")
+    for key, value in sorted(assurance.items() if isinstance(assurance, dict) else ()):
         click.echo(f"  {key}: {value}")
+    if hidden:
+        click.echo(f"Hidden:      {hidden} claim(s) not disclosed")
 
 
 @credential.command("show")
@@ -226,33 +229,43 @@ def credential_show(app, as_json: bool) -> int:
     if as_json:
         emit_json({**current.as_dict(), "check": _check_dict(check)})
     else:
-        _echo_claims(check.claims or {"jti": current.id, "sub": current.subject, "mth": current.method,
-                                      "iat": int(current.issued_at.timestamp()), "exp": int(current.expires_at.timestamp())})
+        _echo_claims(check.claims or {"jti": current.id, "iss": current.issuer, "sub": current.subject,
+                                      "method": current.method, "iat": int(current.issued_at.timestamp()),
+                                      "exp": int(current.expires_at.timestamp())})
         click.echo(f"Status:      {check.message}")
     return EXIT_OK if check.valid else EXIT_NEGATIVE
 
 
 @credential.command("verify")
 @click.argument("source", default="-", metavar="[FILE]")
+@click.option("--jwks", "jwks_file", type=click.Path(dir_okay=False),
+              help="The issuer's JWK Set (from 'credential public-key' or a desk's 'desk jwks').")
 @click.option("--public-key", "public_key_file", type=click.Path(dir_okay=False),
-              help="Issuer public key (PEM) when checking on another computer.")
+              help="The issuer's public key (PEM), instead of a JWK Set.")
 @json_option
 @privacy_command
-def credential_verify(app, source: str, public_key_file: str | None, as_json: bool) -> int:
-    """Check a token from FILE or standard input: exit 0 valid, 1 invalid (bad signature, expired, revoked)."""
+def credential_verify(app, source: str, jwks_file: str | None, public_key_file: str | None, as_json: bool) -> int:
+    """Check a token or an SD-JWT presentation from FILE or standard input: exit 0 valid, 1 invalid.
+
+    Without --jwks or --public-key it is checked against this installation's own key."""
     from selfverify.services.credentials import CredentialService, load_public_key
 
+    if jwks_file and public_key_file:
+        raise InputError("Give --jwks or --public-key, not both.", code="bad_option")
     token = _read_text(source, "token").strip()
     if not token:
         raise InputError("The token is empty.", code="empty_token")
     public_key = load_public_key(_read_text(public_key_file, "public key")) if public_key_file else None
-    check = CredentialService(app).verify_token(token, public_key=public_key)
+    key_set = _read_text(jwks_file, "key set") if jwks_file else None
+    check = CredentialService(app).verify_token(token, public_key=public_key, key_set=key_set)
     if as_json:
         emit_json(_check_dict(check))
     elif check.valid:
         claims = check.claims or {}
-        click.echo(f"valid: credential {claims.get('jti')} for {claims.get('sub')} ({claims.get('mth')}), "
-                   f"expires {_date(_from_epoch_safe(claims.get('exp')))}")
+        old = " (old sv1 format: ask for a new credential)" if check.format == "sv1" else ""
+        who = f"for {claims['sub']}" if "sub" in claims else "subject not disclosed"
+        click.echo(f"valid{old}: credential {claims.get('jti')} {who} ({claims.get('method', 'method not disclosed')}), "
+                   f"issued by {claims.get('iss', '-')}, expires {_date(_from_epoch_safe(claims.get('exp')))}")
     else:
         click.echo(check.message)
     return EXIT_OK if check.valid else EXIT_NEGATIVE
@@ -261,7 +274,10 @@ def credential_verify(app, source: str, public_key_file: str | None, as_json: bo
 def _from_epoch_safe(value):
     from selfverify.services.credentials import from_epoch
 
-    return from_epoch(int(value)) if value is not None else None
+    try:
+        return from_epoch(int(value)) if value is not None else None
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def _read_text(source: str, what: str) -> str:
@@ -269,7 +285,7 @@ def _read_text(source: str, what: str) -> str:
         if sys.stdin.isatty():
             raise InputError(f"Give the {what} on standard input or as a file.", code="no_input",
                              hint="For example: selfverify credential export | selfverify credential verify")
-        return sys.stdin.read()
+        return sys.stdin.read(1_000_000)
     try:
         with open(source, encoding="utf-8") as fh:
             return fh.read(1_000_000)
@@ -286,7 +302,7 @@ def _read_text(source: str, what: str) -> str:
 @json_option
 @privacy_command
 def credential_revoke(app, yes: bool, as_json: bool) -> int:
-    """Remove your credential from the keyring and mark it revoked."""
+    """Remove your credential from the keyring and mark it revoked (seen only by this installation)."""
     from selfverify.errors import NotFound
     from selfverify.services.credentials import CredentialService
 
@@ -306,23 +322,80 @@ def credential_revoke(app, yes: bool, as_json: bool) -> int:
     return EXIT_OK
 
 
+def _write_new_file(path: str, text: str, force: bool) -> None:
+    """Write ``text`` to a new regular file (an existing one only with --force; never a device or a FIFO)."""
+    import os
+
+    if os.path.lexists(path) and not (force and os.path.isfile(path) and not os.path.islink(path)):
+        what = "exists" if os.path.isfile(path) else "exists and is not a regular file"
+        raise InputError(f"{path} {what}: nothing was written.", code="file_exists",
+                         hint="Choose another name, or pass --force to replace a regular file.")
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise InputError(f"Cannot write {path}: {exc.strerror}.", code="bad_file") from None
+
+
+def _key_set_path(token_path: str) -> str:
+    from pathlib import Path
+
+    return str(Path(token_path).with_suffix(".jwks.json"))
+
+
 @credential.command("export")
+@click.option("--output", "-o", default="-", metavar="FILE", help="Write the token to FILE ('-', the default: standard output).")
+@click.option("--jwks", "with_jwks", is_flag=True, help="Also write the issuer's JWK Set beside it (FILE with .jwks.json).")
+@click.option("--force", is_flag=True, help="Replace existing files.")
 @privacy_command
-def credential_export(app) -> int:
-    """Print your token for another program (it is a secret: handle it like a password)."""
+def credential_export(app, output: str, with_jwks: bool, force: bool) -> int:
+    """Print or write your token for a relying party (it names you: hand it only to whom you mean to)."""
     from selfverify.services.credentials import CredentialService
 
-    click.echo(CredentialService(app).export())
+    service = CredentialService(app)
+    token = service.export()
+    if output == "-":
+        if with_jwks:
+            raise InputError("--jwks writes the key set beside the token file: give --output FILE.", code="bad_option")
+        click.echo(token)
+        return EXIT_OK
+    jwks_path = _key_set_path(output) if with_jwks else None
+    if jwks_path == output:
+        raise InputError("Give the token file another name than *.jwks.json.", code="bad_option")
+    jwks_text = json.dumps(service.issuer_key_set(), indent=2) + "\n" if with_jwks else None
+    _write_new_file(output, token + "\n", force)
+    click.echo(f"Wrote your credential to {output}.")
+    if jwks_path:
+        _write_new_file(jwks_path, jwks_text, force)
+        click.echo(f"Wrote the issuer's key set to {jwks_path}.")
+    return EXIT_OK
+
+
+@credential.command("present")
+@click.option("--disclose", required=True, metavar="CLAIMS",
+              help="Comma-separated claims to show: sub, method, assurance (iss, iat, nbf, exp, jti are always shown).")
+@privacy_command
+def credential_present(app, disclose: str) -> int:
+    """Print an SD-JWT presentation showing only the claims you name (e.g. --disclose method,exp hides your name)."""
+    from selfverify.services.credentials import CredentialService
+
+    click.echo(CredentialService(app).present(disclose.split(",")))
     return EXIT_OK
 
 
 @credential.command("public-key")
+@click.option("--format", "fmt", type=click.Choice(["jwks", "pem"]), default="jwks", show_default=True,
+              help="A JWK Set (for JOSE libraries) or a PEM public key.")
 @privacy_command
-def credential_public_key(app) -> int:
-    """Print the issuer's public key (PEM) so another computer can verify credentials."""
+def credential_public_key(app, fmt: str) -> int:
+    """Print this installation's public key so a relying party can verify its credentials."""
     from selfverify.services.credentials import CredentialService
 
-    click.echo(CredentialService(app).issuer_public_key().rstrip())
+    service = CredentialService(app)
+    if fmt == "pem":
+        click.echo(service.issuer_public_key().rstrip())
+    else:
+        click.echo(json.dumps(service.issuer_key_set(), indent=2))
     return EXIT_OK
 
 

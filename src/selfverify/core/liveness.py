@@ -24,6 +24,9 @@ from dataclasses import dataclass
 
 from selfverify.core.events import ChallengeStep
 
+# signed into credentials as assurance.liveness_version: bump it when what counts as a pass changes
+CHALLENGE_VERSION = 1
+
 STEPS = ("blink", "turn_left", "turn_right")
 INSTRUCTIONS = {
     "blink": "blink your eyes",

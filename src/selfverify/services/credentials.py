@@ -1,49 +1,44 @@
 """Signed credentials: issued on a live, verified selfie or an approved interview, kept in the keyring.
 
-Token (compact, well under Windows' 2.5 KB secret limit): ``sv1.<claims>.<signature>``, where
-claims is base64url (unpadded) JSON and the signature is Ed25519 over ``sv1.<claims>``. The issuer's
-private key is the keyring item ``issuer-key`` (created on first use); the token is the keyring item
-``credential:<subject>``; the database keeps only id, subject, method, dates and status.
+A credential is a compact JWS (``services/tokens.py``: Ed25519, ``typ`` selfverify+jwt, ``kid`` the
+RFC 7638 thumbprint of the issuer key) with ``iss sub iat nbf exp jti method assurance``, and beside
+it the same claims as an SD-JWT (RFC 9901) whose ``sub``, ``method`` and ``assurance`` can be
+disclosed one by one (``credential present``). Both live in the keyring under this installation's
+names (``store/signing_keys.keyring_entry``); the database keeps only id, subject, method, dates
+and status. Who signs is decided in one place, ``CredentialService.issuer_for``.
 
-Issuing is crash-safe across database and keyring: a ``pending`` row, then the keyring write, then
-the row marked ``issued`` (the previous credential ``superseded``). Revoking marks the row
-``revoking``, deletes the token, then marks it ``revoked``. ``reconcile`` (at every start-up)
-finishes or rolls back whatever a crash interrupted, so a token is in the keyring exactly when its
-row says ``issued``.
+Issuing is crash-safe across database and keyring: a ``pending`` row, then the keyring writes
+(SD-JWT, then the JWS: that write is the commit point), then the row marked ``issued`` (the
+previous credential ``superseded``). Revoking writes a tombstone (id and time, which ``data
+delete-all`` keeps) and marks the row ``revoking``, deletes the tokens, then marks it ``revoked``.
+``reconcile`` (at every start-up) finishes or rolls back whatever a crash interrupted. A token
+whose id this database does not know is never deleted; on this installation it never verifies.
+
+Old ``sv1.`` tokens (``services/legacy_tokens.py``) still verify, saying so, until they expire.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from selfverify.errors import InputError, NotFound, PolicyRefusal, SelfverifyError
+from selfverify.errors import InputError, KeyringUnavailable, NotFound, PolicyRefusal, SelfverifyError
 from selfverify.services.crashsafe import fault_point, interprocess_lock
+from selfverify.services.tokens import REASON_MESSAGES, TokenCheck  # noqa: F401  (re-exported)
 
-TOKEN_PREFIX = "sv1."
-ISSUER_KEY_NAME = "issuer-key"
 # Windows' Credential Manager stores up to 2560 bytes of UTF-16, i.e. 1280 characters
 MAX_TOKEN_CHARS = 1200
 METHODS = ("selfie", "interview")
+# what an SD-JWT presentation may hide; everything else (iss iat nbf exp jti) is always shown
+DISCLOSABLE = ("sub", "method", "assurance")
+LEGACY_CREDENTIAL_PREFIX = "credential:"  # the pre-installation-id entry, shared by every home
 # statuses whose token must not be in the keyring and does not verify
 _DEAD = ("revoking", "revoked", "superseded", "rolling_back", "rolled_back")
 _TRANSITIONAL = ("pending", "revoking", "rolling_back")
 # statuses whose token is already gone from the keyring (reconcile saw to it)
 _TOKEN_GONE = ("revoked", "superseded", "rolled_back")
-
-REASON_MESSAGES = {
-    "malformed": "this is not a selfverify credential (malformed token)",
-    "bad_signature": "bad signature: the token was altered or signed by another key",
-    "expired": "expired",
-    "revoked": "revoked",
-    "not_issued": "it was never completely issued",
-}
 
 
 @dataclass(frozen=True)
@@ -55,10 +50,11 @@ class IssuedCredential:
     expires_at: datetime
     token: str
     assurance: dict[str, Any] = field(default_factory=dict)
+    issuer: str = ""
 
     def as_dict(self, with_token: bool = False) -> dict[str, Any]:
         data = {
-            "id": self.id, "subject": self.subject, "method": self.method,
+            "id": self.id, "subject": self.subject, "method": self.method, "issuer": self.issuer,
             "issued_at": self.issued_at.isoformat(), "expires_at": self.expires_at.isoformat(),
             "assurance": self.assurance,
         }
@@ -68,37 +64,26 @@ class IssuedCredential:
 
 
 @dataclass(frozen=True)
-class TokenCheck:
-    valid: bool
-    reason: str | None  # None when valid; else malformed | bad_signature | expired | revoked | not_issued
-    claims: dict | None
+class Issuer:
+    """Who signs a credential: the private key, the ``iss`` naming it, and whether it only vouches for itself."""
 
-    @property
-    def message(self) -> str:
-        if self.valid:
-            return "valid"
-        return f"invalid: {REASON_MESSAGES.get(self.reason or '', self.reason)}"
+    key: Any  # Ed25519PrivateKey
+    iss: str
+    self_asserted: bool
 
 
-def credential_key(subject: str) -> str:
-    return f"credential:{subject}"
+def credential_key(settings, subject: str) -> str:
+    """The keyring entry of ``subject``'s credential (the JWS) on this installation."""
+    from selfverify.store.signing_keys import keyring_entry
+
+    return keyring_entry(settings, f"credential:{subject}")
 
 
-def _b64e(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+def sd_credential_key(settings, subject: str) -> str:
+    """The keyring entry of the same credential as an SD-JWT (every disclosure attached)."""
+    from selfverify.store.signing_keys import keyring_entry
 
-
-def _b64d_strict(text: str) -> bytes:
-    """Decode unpadded base64url, refusing every non-canonical spelling (so no flipped bit goes unnoticed)."""
-    if not text or any(c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" for c in text):
-        raise ValueError("not base64url")
-    try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        raise ValueError("not base64url") from None
-    if _b64e(data) != text:
-        raise ValueError("non-canonical base64url")
-    return data
+    return keyring_entry(settings, f"credential-sd:{subject}")
 
 
 def _epoch(dt: datetime) -> int:
@@ -109,28 +94,21 @@ def from_epoch(value: int) -> datetime:
     return datetime.fromtimestamp(value, tz=timezone.utc)
 
 
-def key_id(public_raw: bytes) -> str:
-    return _b64e(hashlib.sha256(public_raw).digest()[:8])
-
-
 def decode_claims(token: str) -> dict | None:
-    """The claims of a well-formed token, without checking the signature (None if malformed)."""
+    """The claims of a well-formed token of any format, without checking the signature (None if malformed)."""
+    from selfverify.services import legacy_tokens
+    from selfverify.services.tokens import _Refused, _segment_json, split_sd, token_format
+
+    fmt = token_format(token)
+    if fmt == "sv1":
+        return legacy_tokens.decode_claims(token)
     try:
-        payload, _ = _split(token)
-        claims = json.loads(_b64d_strict(payload))
-    except (ValueError, UnicodeDecodeError):
+        jws = split_sd(token.strip())[0] if fmt == "sd-jwt" else token.strip()
+        parts = jws.split(".")
+        claims = _segment_json(parts[1]) if len(parts) == 3 else None
+    except _Refused:
         return None
     return claims if isinstance(claims, dict) else None
-
-
-def _split(token: str) -> tuple[str, str]:
-    token = token.strip()
-    if not token.startswith(TOKEN_PREFIX):
-        raise ValueError("wrong prefix")
-    parts = token[len(TOKEN_PREFIX):].split(".")
-    if len(parts) != 2:
-        raise ValueError("wrong number of parts")
-    return parts[0], parts[1]
 
 
 def load_public_key(text: str | bytes):
@@ -138,12 +116,14 @@ def load_public_key(text: str | bytes):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+    from selfverify.services.tokens import b64url_decode_strict
+
     raw = text.encode() if isinstance(text, str) else text
     try:
         if b"-----BEGIN" in raw:
             key = serialization.load_pem_public_key(raw)
         else:
-            key = Ed25519PublicKey.from_public_bytes(_b64d_strict(raw.decode("ascii").strip()))
+            key = Ed25519PublicKey.from_public_bytes(b64url_decode_strict(raw.decode("ascii").strip()))
     except (ValueError, UnicodeDecodeError, TypeError) as exc:
         raise InputError(f"That is not an Ed25519 public key ({exc}).", code="bad_public_key") from None
     if not isinstance(key, Ed25519PublicKey):
@@ -151,40 +131,22 @@ def load_public_key(text: str | bytes):
     return key
 
 
-def check_token(token: str, public_key, now: datetime) -> TokenCheck:
-    """Signature and expiry only (revocation needs the database: ``CredentialService.verify_token``)."""
-    from cryptography.exceptions import InvalidSignature
-
-    try:
-        payload, signature_text = _split(token)
-        signature = _b64d_strict(signature_text)
-        claims = json.loads(_b64d_strict(payload))
-        if not isinstance(claims, dict):
-            raise ValueError("claims are not an object")
-        expires = int(claims["exp"])
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        return TokenCheck(False, "malformed", None)
-    try:
-        public_key.verify(signature, (TOKEN_PREFIX + payload).encode("ascii"))
-    except InvalidSignature:
-        return TokenCheck(False, "bad_signature", None)
-    if _epoch(now) >= expires:
-        return TokenCheck(False, "expired", claims)
-    return TokenCheck(True, None, claims)
-
-
 def selfie_assurance(decision) -> dict[str, Any]:
-    """Assurance claims from a selfie Decision; refuses any decision that cannot earn a credential."""
+    """Assurance claims from a selfie Decision; refuses any decision that cannot earn a credential.
+
+    The facts a relying party may rely on, never a biometric and never a distance."""
     if not getattr(decision, "can_issue_credential", False):
         if getattr(decision, "verified", False) and getattr(decision, "liveness", None) != "passed":
             raise PolicyRefusal("A check without a passed liveness challenge (for example a replay with liveness off) "
                                 "can never produce a credential.", code="liveness_required")
         raise PolicyRefusal("Only a verified selfie check can produce a credential.", code="not_verified")
-    assurance: dict[str, Any] = {"liveness": "passed"}
-    if decision.distance is not None:
-        assurance["distance"] = round(float(decision.distance), 2)
-    assurance["tolerance"] = round(float(decision.tolerance), 2)
-    return assurance
+    return _liveness_facts()
+
+
+def _liveness_facts() -> dict[str, Any]:
+    from selfverify.core.liveness import CHALLENGE_VERSION
+
+    return {"liveness": True, "liveness_version": CHALLENGE_VERSION}
 
 
 def _check_assurance(assurance: dict[str, Any]) -> dict[str, Any]:
@@ -202,48 +164,120 @@ class CredentialService:
     def __init__(self, ctx):
         self.ctx = ctx
         self.subject = ctx.user
-        self._public_key = None  # the issuer key never changes while a service object lives
+        self._own_keys = None  # (device, legacy) public keys, read once per service object
 
     @property
     def _lock_path(self):
         return self.ctx.paths.data_dir / "locks" / "credentials.lock"
 
+    @property
+    def _token_entry(self) -> str:
+        return credential_key(self.ctx.settings, self.subject)
+
+    @property
+    def _sd_entry(self) -> str:
+        return sd_credential_key(self.ctx.settings, self.subject)
+
+    # who signs
+
+    def issuer_for(self, method: str) -> Issuer:
+        """The one place that decides who signs a credential issued by this installation.
+
+        Today: this device's key, and the credential says it is self-asserted (the person's own
+        machine vouches for itself). A kiosk enrolled by a desk admin, or an interview credential
+        signed by the deciding agent, would return that key here with ``self_asserted=False``."""
+        from selfverify.services.tokens import thumbprint
+        from selfverify.store.signing_keys import DEVICE_KEY, load_signing_key
+
+        key = load_signing_key(self.ctx.settings, DEVICE_KEY, create=True, secrets_store=self.ctx.secrets)
+        return Issuer(key=key, iss=f"selfverify:device:{thumbprint(key)}", self_asserted=True)
+
     # issuing
 
     def issue(self, method: str, assurance, *, appointment_id: int | None = None) -> IssuedCredential:
+        from selfverify.services.tokens import sign_sd_token, sign_token
+
         claims_assurance = self._assurance_for(method, assurance, appointment_id)
         self.ctx.secrets.require_secure()
         with interprocess_lock(self._lock_path):
             self._reconcile_locked(full=False)
-            private_key = self._issuer_private_key(create=True)
+            issuer = self.issuer_for(method)
+            self._own_keys = None  # the device key may have just been created
             now = self.ctx.clock.now()
             issued = _epoch(now)
             expires = _epoch(now + timedelta(days=self.ctx.settings.credential_days))
             credential_id = uuid.uuid4().hex
             claims = {
-                "jti": credential_id, "sub": self.subject, "mth": method, "iat": issued, "exp": expires,
-                "iss": key_id(_public_raw(private_key)), "asr": claims_assurance,
+                "iss": issuer.iss, "sub": self.subject, "iat": issued, "nbf": issued, "exp": expires,
+                "jti": credential_id, "method": method,
+                "assurance": {**claims_assurance, "self_asserted": issuer.self_asserted},
             }
-            token = _sign(private_key, claims)
-            if len(token) > MAX_TOKEN_CHARS:
-                raise InputError(f"The credential would be {len(token)} characters, over the keyring limit of "
-                                 f"{MAX_TOKEN_CHARS}: shorten the assurance details.", code="credential_too_large")
-            self._insert_pending(credential_id, method, issued, expires, appointment_id)
-            fault_point("credential.after_pending")
-            try:
-                self.ctx.secrets.set(credential_key(self.subject), token)
-            except SelfverifyError:
-                self._roll_back(credential_id)
-                raise
-            fault_point("credential.after_keyring_write")
-            self._finish(credential_id)
-            fault_point("credential.after_issued")
+            token = sign_token(claims, issuer.key)
+            sd_token = sign_sd_token(claims, DISCLOSABLE, issuer.key)
+            self._check_size(token, sd_token)
+            self._store_locked(credential_id, method, issued, expires, appointment_id, token, sd_token)
         from selfverify.services.audit import AuditLog
 
         AuditLog(self.ctx).record("issue", {"credential_id": credential_id, "method": method,
                                             "expires_at": from_epoch(expires), "appointment_id": appointment_id})
         return IssuedCredential(credential_id, self.subject, method, from_epoch(issued), from_epoch(expires),
-                                token, claims_assurance)
+                                token, claims["assurance"], issuer.iss)
+
+    def store_issued(self, token: str, keys, *, sd_token: str | None = None,
+                     appointment_id: int | None = None) -> IssuedCredential:
+        """Keep a credential issued elsewhere (an interview desk) after verifying it against ``keys``
+        (the issuer's JWK Set or public keys): it must be valid, for this subject, of a known method.
+        Refused with PolicyRefusal (exit 5) otherwise; nothing is stored then."""
+        from selfverify.services import tokens
+
+        check = tokens.verify_token(token, keys, self.ctx.clock.now())
+        claims = check.claims or {}
+        if not check.valid:
+            raise PolicyRefusal(f"The credential from the issuer does not verify: {check.message}.", code="pickup_invalid")
+        if claims.get("sub") != self.subject:
+            raise PolicyRefusal("The credential from the issuer is for someone else.", code="pickup_wrong_subject")
+        if claims.get("method") not in METHODS or not isinstance(claims.get("jti"), str) or not claims["jti"]:
+            raise PolicyRefusal("The credential from the issuer lacks a method or an id.", code="pickup_invalid")
+        if sd_token is not None:
+            sd_check = tokens.verify_token(sd_token, keys, self.ctx.clock.now())
+            if not sd_check.valid or sd_check.claims != claims:
+                raise PolicyRefusal("The selectively disclosable copy does not match the credential.", code="pickup_invalid")
+        self._check_size(token, sd_token)
+        self.ctx.secrets.require_secure()
+        with interprocess_lock(self._lock_path):
+            self._reconcile_locked(full=False)
+            if self._tombstoned(claims["jti"]):
+                raise PolicyRefusal("That credential was revoked.", code="pickup_revoked")
+            self._store_locked(claims["jti"], claims["method"], claims.get("iat", _epoch(self.ctx.clock.now())),
+                               claims["exp"], appointment_id, token.strip(), sd_token)
+        return IssuedCredential(claims["jti"], self.subject, claims["method"],
+                                from_epoch(claims.get("iat", _epoch(self.ctx.clock.now()))),
+                                from_epoch(claims["exp"]), token.strip(), dict(claims.get("assurance") or {}),
+                                str(claims.get("iss", "")))
+
+    @staticmethod
+    def _check_size(*tokens_: str | None) -> None:
+        for token in tokens_:
+            if token is not None and len(token) > MAX_TOKEN_CHARS:
+                raise InputError(f"The credential would be {len(token)} characters, over the keyring limit of "
+                                 f"{MAX_TOKEN_CHARS}: shorten the assurance details.", code="credential_too_large")
+
+    def _store_locked(self, credential_id: str, method: str, issued: int, expires: int,
+                      appointment_id: int | None, token: str, sd_token: str | None) -> None:
+        self._insert_pending(credential_id, method, issued, expires, appointment_id)
+        fault_point("credential.after_pending")
+        try:
+            if sd_token is not None:
+                self.ctx.secrets.set(self._sd_entry, sd_token)
+            else:
+                self._delete_tokens_of(None, only_sd=True)  # an older SD-JWT must not outlive its JWS
+            self.ctx.secrets.set(self._token_entry, token)
+        except SelfverifyError:
+            self._roll_back(credential_id)
+            raise
+        fault_point("credential.after_keyring_write")
+        self._finish(credential_id)
+        fault_point("credential.after_issued")
 
     def _assurance_for(self, method: str, assurance, appointment_id: int | None) -> dict[str, Any]:
         if method == "selfie":
@@ -256,7 +290,7 @@ class CredentialService:
                 distance, tolerance = assurance.get("distance"), assurance.get("tolerance")
                 if not isinstance(distance, (int, float)) or not isinstance(tolerance, (int, float)) or distance > tolerance:
                     raise PolicyRefusal("Only a verified selfie check can produce a credential.", code="not_verified")
-                return _check_assurance(assurance)
+                return _liveness_facts()
             return selfie_assurance(assurance)
         if method == "interview":
             if appointment_id is None:
@@ -273,6 +307,8 @@ class CredentialService:
         row = CredentialRecord(id=credential_id, subject=self.subject, method=method, issued_at=from_epoch(issued),
                                expires_at=from_epoch(expires), status="pending", appointment_id=appointment_id)
         with self.ctx.db.session() as s:
+            if s.get(CredentialRecord, credential_id) is not None:
+                raise PolicyRefusal("That credential is already kept here.", code="already_issued")
             s.add(row)
             try:
                 s.commit()
@@ -294,6 +330,7 @@ class CredentialService:
                 if row.id != credential_id:
                     row.status, row.revoked_at = "superseded", now
                     s.add(row)
+                    self._add_tombstone(s, row.id, now)
             row = s.get(CredentialRecord, credential_id)
             row.status = "issued"
             s.add(row)
@@ -303,10 +340,10 @@ class CredentialService:
         """Undo an interrupted issue: the row says so before the token is removed, so a crash resumes."""
         self._set_status(credential_id, "rolling_back", appointment_id=None)
         fault_point("credential.rollback.after_mark")
-        self._delete_token_if(credential_id)
+        self._delete_tokens_of({credential_id})
         self._set_status(credential_id, "rolled_back")
 
-    def _set_status(self, credential_id: str, status: str, **changes) -> None:
+    def _set_status(self, credential_id: str, status: str, *, tombstone: bool = False, **changes) -> None:
         from selfverify.store.models import CredentialRecord
 
         with self.ctx.db.session() as s:
@@ -317,13 +354,54 @@ class CredentialService:
             for name, value in changes.items():
                 setattr(row, name, value)
             s.add(row)
+            if tombstone:
+                self._add_tombstone(s, credential_id, self.ctx.clock.now())
             s.commit()
 
-    def _delete_token_if(self, credential_id: str) -> None:
-        """Remove the keyring token only if it is this credential (a newer one may have replaced it)."""
-        token = self.ctx.secrets.get(credential_key(self.subject))
-        if token is not None and (decode_claims(token) or {}).get("jti") == credential_id:
-            self.ctx.secrets.delete(credential_key(self.subject))
+    @staticmethod
+    def _add_tombstone(session, credential_id: str, when: datetime) -> None:
+        from selfverify.store.models import RevokedCredential
+
+        if session.get(RevokedCredential, credential_id) is None:
+            session.add(RevokedCredential(id=credential_id, revoked_at=when))
+
+    def _tombstoned(self, credential_id: str) -> bool:
+        from selfverify.store.models import RevokedCredential
+
+        with self.ctx.db.session() as s:
+            return s.get(RevokedCredential, credential_id) is not None
+
+    # keyring entries
+
+    def _legacy_entry(self) -> str:
+        return LEGACY_CREDENTIAL_PREFIX + self.subject
+
+    def _read_token(self) -> str | None:
+        """The subject's JWS from the keyring; a token under the old shared name is adopted only if this database issued it."""
+        token = self.ctx.secrets.get(self._token_entry)
+        if token is not None:
+            return token
+        legacy = self.ctx.secrets.get(self._legacy_entry())
+        legacy_id = (decode_claims(legacy) or {}).get("jti") if legacy else None
+        if not isinstance(legacy_id, str) or self._row(legacy_id) is None:
+            return None  # another home's token (or none): never ours to move or delete
+        self.ctx.secrets.set(self._token_entry, legacy)
+        self.ctx.secrets.delete(self._legacy_entry())
+        return legacy
+
+    def _delete_tokens_of(self, ids: set[str] | None, only_sd: bool = False) -> int:
+        """Remove the keyring entries (JWS, SD-JWT, old shared name) holding a credential whose id is in ``ids``.
+
+        ``ids`` None: the SD-JWT entry whatever it holds (it is replaced). Never touches a token of another id."""
+        entries = [self._sd_entry] if only_sd else [self._token_entry, self._sd_entry, self._legacy_entry()]
+        removed = 0
+        for entry in entries:
+            token = self.ctx.secrets.get(entry)
+            if token is None:
+                continue
+            if ids is None or (decode_claims(token) or {}).get("jti") in ids:
+                removed += bool(self.ctx.secrets.delete(entry))
+        return removed
 
     # reading
 
@@ -332,12 +410,18 @@ class CredentialService:
         row = self._issued_row()
         if row is None:
             return None
-        token = self.ctx.secrets.get(credential_key(self.subject))
+        token = self._read_token()
         claims = decode_claims(token) if token else None
         if not claims or claims.get("jti") != row.id:
             return None
         return IssuedCredential(row.id, row.subject, row.method, row.issued_at, row.expires_at, token,
-                                dict(claims.get("asr") or {}))
+                                dict(claims.get("assurance") or {}), str(claims.get("iss", "")))
+
+    def _row(self, credential_id: str):
+        from selfverify.store.models import CredentialRecord
+
+        with self.ctx.db.session() as s:
+            return s.get(CredentialRecord, credential_id)
 
     def _issued_row(self):
         from sqlmodel import select
@@ -359,30 +443,93 @@ class CredentialService:
             return list(s.exec(select(CredentialRecord).where(CredentialRecord.subject == self.subject)
                                .order_by(CredentialRecord.issued_at.desc())).all())
 
-    def verify_token(self, token: str, public_key=None) -> TokenCheck:
-        """Signature, expiry and (when this database knows the credential) revocation."""
-        from selfverify.store.models import CredentialRecord
+    def verify_token(self, token: str, public_key=None, key_set=None) -> TokenCheck:
+        """Signature, typ, dates and revocation of a JWS, an SD-JWT presentation or an old sv1 token.
 
-        if decode_claims(token) is None:
-            return TokenCheck(False, "malformed", None)
-        key = public_key if public_key is not None else self._issuer_public_key_object()
-        check = check_token(token, key, self.ctx.clock.now())
-        if check.reason in ("malformed", "bad_signature"):
-            return check
-        claims = check.claims or {}
-        with self.ctx.db.session() as s:
-            row = s.get(CredentialRecord, str(claims.get("jti", "")))
-        if row is not None and row.status in ("revoking", "revoked", "superseded"):
-            return TokenCheck(False, "revoked", claims)
+        Keys: ``key_set`` (any issuer's JWK Set), else ``public_key``, else this installation's own.
+        A token signed by this installation's key that its database does not know is ``unknown``."""
+        from selfverify.services import legacy_tokens, tokens
+
+        explicit = None
+        if key_set is not None:
+            explicit = tokens.load_key_set(key_set)
+        elif public_key is not None:
+            explicit = [public_key]
+        own_device, own_legacy = self._own_public_keys(required=explicit is None)
+        now = self.ctx.clock.now()
+        if tokens.token_format(token) == "sv1":
+            keys = explicit if explicit is not None else [own_legacy] if own_legacy is not None else None
+            if keys is None:
+                raise self._no_key()
+            check, used = legacy_tokens.check_token(token, keys, now)
+            signed_here = used is not None and own_legacy is not None and _same_key(used, own_legacy)
+        else:
+            keys = explicit if explicit is not None else [own_device] if own_device is not None else None
+            if keys is None:
+                raise self._no_key()
+            check = tokens.verify_token(token, keys, now)
+            signed_here = own_device is not None and (check.header or {}).get("kid") == tokens.thumbprint(own_device)
+        if check.claims is None:
+            return check  # malformed or not signed by any of the keys: nothing to look up
+        return self._with_revocation(check, signed_here)
+
+    def _with_revocation(self, check: TokenCheck, signed_here: bool) -> TokenCheck:
+        credential_id = str((check.claims or {}).get("jti", ""))
+        row = self._row(credential_id)
+        if self._tombstoned(credential_id) or (row is not None and row.status in ("revoking", "revoked", "superseded")):
+            return check.but("revoked")
         if row is not None and row.status in ("pending", "rolling_back", "rolled_back"):
-            return TokenCheck(False, "not_issued", claims)
+            return check.but("not_issued")
+        if row is None and signed_here and check.valid:
+            return check.but("unknown")
         return check
+
+    def _own_public_keys(self, required: bool):
+        """This installation's device key and the old shared issuer key (public halves; None when absent)."""
+        from selfverify.store.signing_keys import DEVICE_KEY, legacy_issuer_key, load_signing_key
+
+        if self._own_keys is not None:
+            return self._own_keys
+        try:
+            device = load_signing_key(self.ctx.settings, DEVICE_KEY, create=False, secrets_store=self.ctx.secrets)
+            legacy = legacy_issuer_key(self.ctx.settings, secrets_store=self.ctx.secrets)
+        except KeyringUnavailable:
+            if required:
+                raise
+            return None, None  # checking another issuer's token needs no keyring
+        self._own_keys = (device.public_key() if device else None), (legacy.public_key() if legacy else None)
+        return self._own_keys
+
+    @staticmethod
+    def _no_key() -> NotFound:
+        return NotFound("This computer has no issuer key, so it cannot check credentials by itself.",
+                        code="no_issuer_key",
+                        hint="Pass the issuer's key set or public key: credential verify --jwks FILE (or --public-key FILE)")
 
     def export(self) -> str:
         current = self.current()
         if current is None:
             raise NotFound("You have no credential to export.", hint="Pass a selfie check or an interview first.")
         return current.token
+
+    def present(self, disclose) -> str:
+        """An SD-JWT presentation of the current credential showing only ``disclose`` (plus iss, dates and id)."""
+        from selfverify.services.tokens import ALWAYS_VISIBLE, present
+
+        wanted = {name.strip() for name in disclose if name.strip()}
+        unknown = sorted(wanted - set(DISCLOSABLE) - set(ALWAYS_VISIBLE))
+        if unknown:
+            raise InputError(f"Cannot disclose {', '.join(unknown)}: choose from {', '.join(DISCLOSABLE)} "
+                             f"({', '.join(ALWAYS_VISIBLE)} are always shown).", code="bad_disclosure_name")
+        current = self.current()
+        if current is None:
+            raise NotFound("You have no credential to present.", hint="Pass a selfie check or an interview first.")
+        sd_token = self.ctx.secrets.get(self._sd_entry)
+        if sd_token is None or (decode_claims(sd_token) or {}).get("jti") != current.id:
+            raise NotFound("Your credential has no selectively disclosable form (it is in the old format or came "
+                           "from an issuer that did not provide one).", code="no_sd_jwt",
+                           hint="Export it whole (credential export), or get a new one.")
+        return present(sd_token, wanted & set(DISCLOSABLE))
 
     # revoking
 
@@ -396,9 +543,9 @@ class CredentialService:
             if row is None:
                 raise NotFound("You have no credential to revoke.")
             revoked = IssuedCredential(row.id, row.subject, row.method, row.issued_at, row.expires_at, "")
-            self._set_status(row.id, "revoking", revoked_at=self.ctx.clock.now())
+            self._set_status(row.id, "revoking", tombstone=True, revoked_at=self.ctx.clock.now())
             fault_point("credential.revoke.after_mark")
-            self._delete_token_if(row.id)
+            self._delete_tokens_of({row.id})
             fault_point("credential.revoke.after_keyring_delete")
             self._set_status(row.id, "revoked")
         AuditLog(self.ctx).record("revoke", {"credential_id": row.id})
@@ -409,9 +556,10 @@ class CredentialService:
         return any(row.status not in _TOKEN_GONE for row in self.records())
 
     def forget(self) -> list[str]:
-        """``data delete-all``: revoke and remove the token, then delete the rows; returns the deleted ids.
+        """``data delete-all``: tombstone every credential, remove its tokens, then delete the rows; returns the ids.
 
-        The keyring is checked before any row changes, so an unusable keyring leaves everything as it was."""
+        The keyring is checked before any row changes, so an unusable keyring leaves everything as it was.
+        Only tokens whose id this database knows are removed (another home's token is not ours)."""
         from sqlmodel import delete, select
 
         from selfverify.store.models import CredentialRecord
@@ -424,13 +572,18 @@ class CredentialService:
             live = [row for row in rows if row.status not in _TOKEN_GONE]
             if live:
                 self.ctx.secrets.require_secure("delete")
-            for row in live:
-                if row.status in ("issued", "missing", "pending"):
-                    self._set_status(row.id, "revoking", revoked_at=self.ctx.clock.now())
+            now = self.ctx.clock.now()
+            with self.ctx.db.session() as s:
+                for row in rows:
+                    self._add_tombstone(s, row.id, now)
+                    if row.status in ("issued", "missing", "pending"):
+                        row.status, row.revoked_at = "revoking", now
+                        s.add(row)
+                s.commit()
             fault_point("credential.forget.after_mark")
-            if live:  # dead rows have no token left in the keyring (reconcile saw to it)
-                self.ctx.secrets.delete(credential_key(self.subject))
             ids = [row.id for row in rows]
+            if live:  # dead rows have no token left in the keyring (reconcile saw to it)
+                self._delete_tokens_of(set(ids))
             with self.ctx.db.session() as s:
                 s.exec(delete(CredentialRecord).where(CredentialRecord.subject == self.subject))
                 s.commit()
@@ -442,7 +595,8 @@ class CredentialService:
         """Finish or roll back interrupted work so that keyring and database agree.
 
         ``full=False`` (start-up) touches the keyring only when a row is mid-change; ``full=True``
-        also finds issued rows whose token vanished and tokens no row knows."""
+        also finds issued rows whose token vanished and removes tokens of dead credentials. A token
+        whose id this database does not know is left alone (it may belong to another installation)."""
         with interprocess_lock(self._lock_path):
             return self._reconcile_locked(full=full)
 
@@ -457,7 +611,7 @@ class CredentialService:
         transitional = [r for r in rows if r.status in _TRANSITIONAL]
         if not transitional and not full:
             return done
-        token = self.ctx.secrets.get(credential_key(self.subject))
+        token = self._read_token()
         token_id = (decode_claims(token) or {}).get("jti") if token else None
         for row in transitional:
             if row.status == "pending" and row.id == token_id:
@@ -467,80 +621,46 @@ class CredentialService:
                 self._roll_back(row.id)
                 done["rolled_back"] += 1
             else:  # revoking
-                self._delete_token_if(row.id)
-                self._set_status(row.id, "revoked")
+                self._delete_tokens_of({row.id})
+                self._set_status(row.id, "revoked", tombstone=True)
                 done["revoked"] += 1
         if full:
-            known = {r.id: r.status for r in rows}
             for row in rows:
                 if row.status == "issued" and row.id != token_id:
                     self._set_status(row.id, "missing")
                     done["missing"] += 1
                 elif row.status == "missing" and row.id == token_id:
                     self._set_status(row.id, "issued")  # the token came back (e.g. a keyring restored from backup)
-            if token is not None and (token_id not in known or known[token_id] in _DEAD):
-                self.ctx.secrets.delete(credential_key(self.subject))
-                done["orphans_removed"] += 1
+            dead = {r.id for r in rows if r.status in _DEAD}
+            if dead:
+                done["orphans_removed"] = self._delete_tokens_of(dead)
         if any(done.values()):
             from selfverify.services.audit import AuditLog
 
             AuditLog(self.ctx).record("reconcile", {"area": "credential", **done})
         return done
 
-    # issuer key
+    # the issuer's public keys
+
+    def issuer_key_set(self) -> dict:
+        """This installation's JWK Set, for ``credential verify --jwks`` and relying parties."""
+        from selfverify.services.tokens import key_set
+
+        return key_set([self._device_key_for_publishing().public_key()])
 
     def issuer_public_key(self) -> str:
-        """The issuer's public key as PEM, for ``credential verify --public-key`` on another machine."""
-        from cryptography.hazmat.primitives import serialization
+        """The device key as PEM, for ``credential verify --public-key`` on another machine."""
+        from selfverify.services.tokens import public_pem
 
+        return public_pem(self._device_key_for_publishing())
+
+    def _device_key_for_publishing(self):
         self.ctx.secrets.require_secure()
         with interprocess_lock(self._lock_path):
-            private_key = self._issuer_private_key(create=True)
-        return private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
-
-    def _issuer_public_key_object(self):
-        if self._public_key is not None:
-            return self._public_key
-        private_key = self._issuer_private_key(create=False)
-        if private_key is None:
-            raise NotFound("This computer has no issuer key, so it cannot check credentials by itself.",
-                           code="no_issuer_key", hint="Pass the issuer's public key: credential verify --public-key FILE")
-        self._public_key = private_key.public_key()
-        return self._public_key
-
-    def _issuer_private_key(self, create: bool):
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-        from selfverify.errors import StorageError
-
-        stored = self.ctx.secrets.get(ISSUER_KEY_NAME)
-        if stored:
-            try:
-                return Ed25519PrivateKey.from_private_bytes(_b64d_strict(stored.removeprefix("ed25519:")))
-            except ValueError:
-                raise StorageError("The issuer key in the keyring is damaged.", code="issuer_key_damaged",
-                                   hint=f"Remove the keyring item {ISSUER_KEY_NAME!r}; credentials signed with it will stop verifying.") from None
-        if not create:
-            return None
-        key = Ed25519PrivateKey.generate()
-        self.ctx.secrets.set(ISSUER_KEY_NAME, "ed25519:" + _b64e(_private_raw(key)))
-        return key
+            return self.issuer_for("selfie").key
 
 
-def _private_raw(key) -> bytes:
-    from cryptography.hazmat.primitives import serialization
+def _same_key(a, b) -> bool:
+    from selfverify.services.tokens import thumbprint
 
-    return key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
-
-
-def _public_raw(key) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def _sign(private_key, claims: dict) -> str:
-    payload = _b64e(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode("utf-8"))
-    signing_input = TOKEN_PREFIX + payload
-    return signing_input + "." + _b64e(private_key.sign(signing_input.encode("ascii")))
+    return thumbprint(a) == thumbprint(b)

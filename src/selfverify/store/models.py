@@ -210,6 +210,15 @@ class Appointment(SQLModel, table=True):
     session_id: str | None = None
 
 
+class RevokedCredential(SQLModel, table=True):
+    """A revocation tombstone: the credential id and when, nothing personal. ``data delete-all`` keeps
+    it, so an erased credential can never verify again on the installation that issued it."""
+
+    __tablename__ = "revoked_credential"
+    id: str = Field(primary_key=True)
+    revoked_at: datetime = _dt()
+
+
 # ---------------------------------------------------------------- the desk (services/desk.py)
 
 
