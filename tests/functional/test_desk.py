@@ -4,6 +4,7 @@ credential without an interview would, on the real keyring (SQLite and PostgreSQ
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -71,7 +72,7 @@ def accounts(database_url, keyring_service, tmp_path):  # noqa: F811 - the impor
 
     made = Accounts(database_url, keyring_service, tmp_path)
     yield made
-    for user in ("admin", "ann", "bob", "dave", "eve", "staff"):
+    for user in ("admin", "ann", "bob", "dave", "eve", "kiosk", "staff"):
         purge_keyring_service(f"{keyring_service}-{user}")
 
 
@@ -200,3 +201,92 @@ def test_two_enrolled_agents_each_decide_and_sign(accounts):
 
     with accounts.context("admin").db.session() as s, pytest.raises(Exception, match="append-only"):
         s.execute(text("UPDATE decision_record SET outcome = 'approved'"))
+
+
+def _verify(accounts, user: str, token: str, jwks: str, tmp_path):  # noqa: ANN001, ANN202
+    path = tmp_path / f"token-{uuid.uuid4().hex[:6]}"
+    path.write_text(token)
+    return accounts.run(user, "credential", "verify", str(path), "--jwks", jwks, "--json")
+
+
+def test_the_interview_credential_is_the_agents_and_verifies_only_against_the_desks_keys(accounts, tmp_path):
+    from selfverify.services.tokens import sign_token, verify_token
+    from selfverify.store.signing_keys import load_signing_key
+
+    accounts.ok("admin", "desk", "init")
+    accounts.enrol("ann")
+    code = accounts.book("dave")
+    accounts.ok("ann", "agent", "approve", code, "--seen", "passport", "--seen", "id_card")
+    status = json.loads(accounts.ok("dave", "status", "--json").stdout)
+    assert len(status["picked_up"]) == 1 and status["credential"]["method"] == "interview"
+
+    token = accounts.ok("dave", "credential", "export").stdout.strip()
+    jwks_text = accounts.ok("dave", "desk", "jwks").stdout
+    jwks = tmp_path / "desk.jwks.json"
+    jwks.write_text(jwks_text)
+    good = _verify(accounts, "eve", token, str(jwks), tmp_path)  # a relying party: anyone with the key set
+    assert good.returncode == 0, good.stdout + good.stderr
+    check = verify_token(token, json.loads(jwks_text), datetime.now(timezone.utc))
+    ann_kid = json.loads(accounts.ok("admin", "desk", "keys", "--json").stdout)["keys"][0]["kid"]
+    desk_id = json.loads(accounts.ok("admin", "desk", "init", "--json").stdout)["desk_id"]
+    assert check.valid and check.header["kid"] == ann_kid
+    assert check.claims["iss"] == f"selfverify:desk:{desk_id}" and check.claims["sub"] == "dave"
+    assert check.claims["assurance"]["agent"] == "ann" and check.claims["assurance"]["documents_seen"] == ["passport", "id_card"]
+
+    # the same claims signed by a key the person holds (this machine's device key): refused by the desk's key set
+    dave = accounts.context("dave")
+    device_key = load_signing_key(dave.settings, "device-key", create=True, secrets_store=dave.secrets)
+    forged = _verify(accounts, "eve", sign_token(check.claims, device_key), str(jwks), tmp_path)
+    assert forged.returncode == 1 and json.loads(forged.stdout)["reason"] == "unknown_key"
+
+
+def test_a_decision_row_forged_in_the_database_gives_no_credential(accounts):
+    """On the single-machine desk the account can write the database file: the person's app still
+    stores only a credential that verifies against an enrolled agent's key."""
+    from sqlmodel import select
+
+    from selfverify.services.desk import DeskService
+    from selfverify.services.tokens import sign_token
+    from selfverify.store.models import Appointment, DecisionRecord
+    from selfverify.store.signing_keys import load_signing_key
+
+    accounts.ok("admin", "desk", "init")
+    accounts.enrol("ann")
+    code = accounts.book("eve")
+    eve = accounts.context("eve")
+    key = load_signing_key(eve.settings, "device-key", create=True, secrets_store=eve.secrets)
+    now = int(datetime.now(timezone.utc).timestamp())
+    claims = {"iss": f"selfverify:desk:{DeskService(eve).info().id}", "sub": "eve", "jti": uuid.uuid4().hex, "iat": now,
+              "nbf": now, "exp": now + 86400, "method": "interview", "assurance": {"agent": "ann", "documents_seen": ["passport"]}}
+    owner = accounts.context("admin")  # SQLite: the same file eve's account can write; PostgreSQL: the owner
+    with owner.db.session() as s:
+        row = s.exec(select(Appointment).where(Appointment.code == code.replace("-", ""))).one()
+        row.status, row.active_slot_id, row.active_subject, row.decided_by = "approved", None, None, "ann"
+        s.add(row)
+        s.add(DecisionRecord(appointment_id=row.id, subject="eve", outcome="approved", agent="ann", kid="forged",
+                             decided_at=datetime.now(timezone.utc), token=sign_token(claims, key, typ="selfverify-decision+jwt"),
+                             credential=sign_token(claims, key)))
+        s.commit()
+    status = accounts.run("eve", "status")
+    assert status.returncode == 5 and "does not verify" in status.stderr and "not stored" in status.stdout
+    assert json.loads(accounts.run("eve", "status", "--json").stdout)["credential"] is None
+
+
+def test_an_enrolled_kiosks_selfie_credentials_verify_against_the_desk(accounts, tmp_path):
+    from selfverify.services.credentials import CredentialService
+
+    accounts.ok("admin", "desk", "init")
+    request = tmp_path / "kiosk.json"
+    accounts.ok("kiosk", "desk", "kiosk-key", "hall-kiosk", "--out", str(request))
+    refused = accounts.run("kiosk", "desk", "enrol-kiosk", str(request))
+    assert refused.returncode == 5 and "Only the desk admin" in refused.stderr
+    accounts.ok("admin", "desk", "enrol-kiosk", str(request))
+    jwks = tmp_path / "desk.jwks.json"
+    jwks.write_text(accounts.ok("dave", "desk", "jwks").stdout)
+
+    selfie = {"liveness": "passed", "distance": 0.31, "tolerance": 0.6}
+    at_kiosk = CredentialService(accounts.context("kiosk")).issue("selfie", selfie)
+    at_home = CredentialService(accounts.context("dave")).issue("selfie", selfie)
+    assert _verify(accounts, "eve", at_kiosk.token, str(jwks), tmp_path).returncode == 0
+    home = _verify(accounts, "eve", at_home.token, str(jwks), tmp_path)
+    assert home.returncode == 1 and json.loads(home.stdout)["reason"] == "unknown_key"

@@ -210,7 +210,7 @@ def status(ctx: click.Context, tz: str | None, as_json: bool) -> int:
     """Your verification status. An approved interview's credential is stored in your keyring now."""
 
     def action():
-        from selfverify.errors import KeyringUnavailable
+        from selfverify.errors import KeyringUnavailable, PolicyRefusal
         from selfverify.services.credentials import CredentialService
         from selfverify.services.startup import on_startup
 
@@ -220,8 +220,9 @@ def status(ctx: click.Context, tz: str | None, as_json: bool) -> int:
         try:
             picked = svc.pick_up_credentials()
             current = CredentialService(svc.ctx).current()
-        except KeyringUnavailable as exc:
-            # the interview state is still worth showing; the credential waits for a usable keyring
+        except (KeyringUnavailable, PolicyRefusal) as exc:
+            # the interview state is still worth showing; the credential waits for a usable keyring,
+            # and one that does not verify against the desk's keys is never stored
             picked, current, problem = [], None, exc
         interviews = svc.my_appointments()
         lines = [f"Verification status for {svc.ctx.user}"]
@@ -232,8 +233,10 @@ def status(ctx: click.Context, tz: str | None, as_json: bool) -> int:
                 f"Credential: valid, method {current.method}, issued {svc.when(current.issued_at)}, "
                 f"expires {svc.when(current.expires_at)}."
             )
-        elif problem is not None:
+        elif isinstance(problem, KeyringUnavailable):
             lines.append("Credential: cannot be read or stored until your keyring works (see below).")
+        elif problem is not None:
+            lines.append("Credential: not stored (see below).")
         else:
             lines.append("Credential: none. Verify with a selfie ('selfverify') or book an interview ('selfverify interview slots').")
         for a in interviews:

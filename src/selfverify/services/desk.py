@@ -376,7 +376,8 @@ class DeskService:
     def decision_record(self, identity: AgentIdentity, appointment, outcome: str, seen: list[str],  # noqa: ANN001
                         reason: str | None, now: datetime):
         """The signed, append-only record of a decision (and, on approval, the interview credential)."""
-        from selfverify.services.tokens import sign_token
+        from selfverify.services.credentials import DISCLOSABLE
+        from selfverify.services.tokens import sign_sd_token, sign_token
         from selfverify.store.models import DecisionRecord
 
         issuer = desk_issuer(identity.desk_id)
@@ -386,28 +387,32 @@ class DeskService:
             "appointment": appointment.display_code, "decision": outcome, "agent": identity.handle,
             "documents_seen": seen, "reason": reason,
         }
-        credential = None
+        credential = credential_sd = None
         if outcome == "approved":
             expires = now + timedelta(days=self.ctx.settings.credential_days)
-            credential = sign_token({
+            claims = {
                 "iss": issuer, "sub": appointment.subject, "jti": uuid.uuid4().hex, "iat": at, "nbf": at,
                 "exp": int(expires.timestamp()), "method": "interview",
                 "assurance": {"agent": identity.handle, "documents_seen": seen},
-            }, identity.private_key)
+            }
+            credential = sign_token(claims, identity.private_key)
+            credential_sd = sign_sd_token(claims, DISCLOSABLE, identity.private_key)
         return DecisionRecord(
             appointment_id=appointment.id, subject=appointment.subject, outcome=outcome, agent=identity.handle,
             kid=identity.kid, documents_seen=json.dumps(seen), decided_at=now,
             token=sign_token(decision, identity.private_key, typ=DECISION_TYP), credential=credential,
+            credential_sd=credential_sd,
         )
 
     def check_interview_credential(self, token: str, subject: str) -> dict[str, Any]:
-        """The claims of an interview credential that verifies against the desk's agents' keys, was
-        signed by the agent it names, and is this subject's; otherwise a refusal (nothing is stored)."""
+        """The agents' key set, if an interview credential verifies against it, was signed by the agent
+        it names, by this desk, for this subject; otherwise a refusal (nothing is stored)."""
         from selfverify.services.tokens import REASON_MESSAGES, key_set, verify_token
 
         info = self.info()
         agents = {k.kid: k for k in self.enrolled("agent")}
-        check = verify_token(token, key_set([k.public_key for k in agents.values()]), self._now) if agents else None
+        keys = key_set([k.public_key for k in agents.values()])
+        check = verify_token(token, keys, self._now) if agents else None
         claims = (check.claims or {}) if check else {}
         signer = agents.get((check.header or {}).get("kid")) if check and check.valid else None
         problem = None
@@ -421,7 +426,7 @@ class DeskService:
             raise PolicyRefusal(f"The interview credential the desk holds for you does not verify: {problem}. "
                                 "It was not stored.", code="credential_unverified",
                                 hint="Ask the desk: the decision may have to be made again by an enrolled agent.")
-        return claims
+        return keys
 
     def decisions(self, subject: str | None = None) -> list:
         from sqlmodel import select
@@ -480,6 +485,7 @@ def pick_up_credentials(service) -> list:  # noqa: ANN001 - an InterviewService 
     from sqlmodel import select
 
     from selfverify.errors import PolicyRefusal as Refusal
+    from selfverify.services.credentials import CredentialService
     from selfverify.store.models import Appointment, DecisionRecord
 
     ctx = service.ctx
@@ -496,9 +502,10 @@ def pick_up_credentials(service) -> list:  # noqa: ANN001 - an InterviewService 
     desk = DeskService(ctx)
     stored = []
     for record, appointment in waiting:
-        claims = desk.check_interview_credential(record.credential or "", ctx.user)
+        keys = desk.check_interview_credential(record.credential or "", ctx.user)
         try:
-            credential = store_verified_credential(ctx, record.credential, claims, appointment.id)
+            credential = CredentialService(ctx).store_issued(record.credential, keys, sd_token=record.credential_sd,
+                                                             appointment_id=appointment.id)
         except Refusal as exc:
             if exc.code != "already_issued":
                 raise
@@ -508,27 +515,3 @@ def pick_up_credentials(service) -> list:  # noqa: ANN001 - an InterviewService 
         stored.append(credential)
     return stored
 
-
-def store_verified_credential(ctx, token: str, claims: dict[str, Any], appointment_id: int):  # noqa: ANN001
-    """Keep a credential another key signed (already verified) in this person's keyring, crash-safely:
-    a pending row, the keyring write, then the row marked issued."""
-    from selfverify.errors import SelfverifyError
-    from selfverify.services.audit import AuditLog
-    from selfverify.services.crashsafe import interprocess_lock
-    from selfverify.services.credentials import CredentialService, IssuedCredential, credential_key, from_epoch
-
-    service = CredentialService(ctx)
-    ctx.secrets.require_secure()
-    with interprocess_lock(service._lock_path):
-        service._reconcile_locked(full=False)
-        service._insert_pending(claims["jti"], "interview", claims["iat"], claims["exp"], appointment_id)
-        try:
-            ctx.secrets.set(credential_key(service.subject), token)
-        except SelfverifyError:
-            service._roll_back(claims["jti"])
-            raise
-        service._finish(claims["jti"])
-    AuditLog(ctx).record("issue", {"credential_id": claims["jti"], "method": "interview", "appointment_id": appointment_id,
-                                   "expires_at": from_epoch(claims["exp"]), "issuer": claims["iss"]})
-    return IssuedCredential(claims["jti"], service.subject, "interview", from_epoch(claims["iat"]),
-                            from_epoch(claims["exp"]), token, dict(claims.get("assurance") or {}))

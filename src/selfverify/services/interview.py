@@ -909,39 +909,13 @@ class InterviewService:
     # -------------------------------------------------- credential pickup (user's process)
 
     def pick_up_credentials(self):  # -> list[IssuedCredential]
-        """Issue the credential for each approved appointment of this user that has none yet.
+        """Store the credential of each approved appointment of this user that has none yet.
 
-        Runs in the user's process so the token lands in the user's own keyring."""
-        from sqlmodel import select
+        Runs in the user's process: the credential, signed by the deciding agent's key, is fetched
+        from the desk, verified against the desk's key set and stored in the user's own keyring."""
+        from selfverify.services.desk import pick_up_credentials
 
-        from selfverify.services.credentials import CredentialService
-        from selfverify.store.models import Appointment
-
-        subject = self.ctx.user
-        with self.ctx.db.session() as s:
-            waiting = s.exec(
-                select(Appointment).where(
-                    Appointment.subject == subject, Appointment.status == APPROVED, Appointment.credential_id.is_(None)
-                )
-            ).all()
-        issued = []
-        for row in waiting:
-            # plain values only: the assurance is signed into a compact token (the service adds the appointment id)
-            assurance = {
-                "agent": row.decided_by,
-                "documents": ",".join(json.loads(row.checklist or "[]")),
-                "decided_at": row.decided_at.isoformat() if row.decided_at else None,
-            }
-            try:
-                credential = CredentialService(self.ctx).issue("interview", assurance, appointment_id=row.id)
-            except PolicyRefusal as exc:
-                if exc.code != "already_issued":
-                    raise
-                self._link_existing_credential(row)  # another process of this user picked it up first
-                continue
-            self._link_credential(row, credential.id)
-            issued.append(credential)
-        return issued
+        return pick_up_credentials(self)
 
     def _link_existing_credential(self, row) -> None:  # noqa: ANN001
         from sqlmodel import select

@@ -226,7 +226,9 @@ class DeskInfo(SQLModel, table=True):
     """The desk this database serves: one row, written by ``selfverify desk init``."""
 
     __tablename__ = "desk_info"
+    __table_args__ = (CheckConstraint("singleton = 1", name="ck_desk_info_one_row"),)
     id: str = Field(primary_key=True)  # the desk id, in every interview credential's iss
+    singleton: int = Field(default=1, unique=True)  # one desk per database, enforced by the database
     admin: str  # handle (PostgreSQL: role) of the admin who created it
     admin_jwk: str  # public JWK of the admin's desk-key: every enrolment is signed by it
     created_at: datetime = _dt()
@@ -263,6 +265,7 @@ class DecisionRecord(SQLModel, table=True):
     decided_at: datetime = _dt()
     token: str  # the decision, a JWS by the agent's key
     credential: str | None = None  # approved: the interview credential (JWS by the same key), fetched by the person's app
+    credential_sd: str | None = None  # the same credential as an SD-JWT (selective disclosure), same key
 
 
 append_only(DecisionRecord.__table__)

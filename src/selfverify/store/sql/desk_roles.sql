@@ -29,6 +29,10 @@ GRANT SELECT ON schema_info, interview_slot, desk_info, desk_key TO selfverify_p
 GRANT INSERT, UPDATE ON interview_slot TO selfverify_agent;
 GRANT INSERT ON desk_info, desk_key TO selfverify_admin;
 
+-- revocation tombstones: a credential id and a time, nothing personal (ids are random and a person
+-- sees only their own credentials' ids)
+GRANT SELECT, INSERT ON revoked_credential TO selfverify_person;
+
 -- a person's own records: theirs alone
 GRANT SELECT, INSERT, UPDATE, DELETE ON verification_session, consent_record, attempt_counter, credential_record,
   retained_photo, deletion_receipt TO selfverify_person;
