@@ -240,9 +240,14 @@ def test_the_interview_credential_is_the_agents_and_verifies_only_against_the_de
     assert forged.returncode == 1 and json.loads(forged.stdout)["reason"] == "unknown_key"
 
 
-def test_a_decision_row_forged_in_the_database_gives_no_credential(accounts):
+@pytest.mark.parametrize("signer, issuer, named", [
+    ("eve", "desk", "ann"),  # a key the person holds
+    ("bob", "desk", "ann"),  # an enrolled agent's key, naming another agent
+    ("ann", "another-desk", "ann"),  # an enrolled agent's key, for another desk
+])
+def test_a_decision_row_forged_in_the_database_gives_no_credential(accounts, signer, issuer, named):
     """On the single-machine desk the account can write the database file: the person's app still
-    stores only a credential that verifies against an enrolled agent's key."""
+    stores only a credential that an enrolled agent of this desk signed under its own name."""
     from sqlmodel import select
 
     from selfverify.services.desk import DeskService
@@ -251,19 +256,21 @@ def test_a_decision_row_forged_in_the_database_gives_no_credential(accounts):
     from selfverify.store.signing_keys import load_signing_key
 
     accounts.ok("admin", "desk", "init")
-    accounts.enrol("ann")
+    accounts.enrol("ann", "bob")
     code = accounts.book("eve")
-    eve = accounts.context("eve")
-    key = load_signing_key(eve.settings, "device-key", create=True, secrets_store=eve.secrets)
+    eve, holder = accounts.context("eve"), accounts.context(signer)
+    key_name = "device-key" if signer == "eve" else f"agent-key:{signer}"
+    key = load_signing_key(holder.settings, key_name, create=True, secrets_store=holder.secrets)
+    desk_id = DeskService(eve).info().id if issuer == "desk" else "0123456789abcdef"
     now = int(datetime.now(timezone.utc).timestamp())
-    claims = {"iss": f"selfverify:desk:{DeskService(eve).info().id}", "sub": "eve", "jti": uuid.uuid4().hex, "iat": now,
-              "nbf": now, "exp": now + 86400, "method": "interview", "assurance": {"agent": "ann", "documents_seen": ["passport"]}}
+    claims = {"iss": f"selfverify:desk:{desk_id}", "sub": "eve", "jti": uuid.uuid4().hex, "iat": now,
+              "nbf": now, "exp": now + 86400, "method": "interview", "assurance": {"agent": named, "documents_seen": ["passport"]}}
     owner = accounts.context("admin")  # SQLite: the same file eve's account can write; PostgreSQL: the owner
     with owner.db.session() as s:
         row = s.exec(select(Appointment).where(Appointment.code == code.replace("-", ""))).one()
-        row.status, row.active_slot_id, row.active_subject, row.decided_by = "approved", None, None, "ann"
+        row.status, row.active_slot_id, row.active_subject, row.decided_by = "approved", None, None, named
         s.add(row)
-        s.add(DecisionRecord(appointment_id=row.id, subject="eve", outcome="approved", agent="ann", kid="forged",
+        s.add(DecisionRecord(appointment_id=row.id, subject="eve", outcome="approved", agent=named, kid="forged",
                              decided_at=datetime.now(timezone.utc), token=sign_token(claims, key, typ="selfverify-decision+jwt"),
                              credential=sign_token(claims, key)))
         s.commit()

@@ -161,3 +161,9 @@ def test_people_and_agents_use_the_app_as_their_own_roles(pg_schema, keyring_ser
     status = json.loads(ok(dave_url, "dave-home", "status", "--json").stdout)
     assert status["subject"] == dave and len(status["picked_up"]) == 1
     assert status["credential"]["method"] == "interview"
+    # a relying party with only the desk's published key set accepts it
+    token, jwks = tmp_path / "token.txt", tmp_path / "desk.jwks.json"
+    token.write_text(ok(dave_url, "dave-home", "credential", "export").stdout)
+    jwks.write_text(ok(erin_url, "erin-home", "desk", "jwks").stdout)
+    checked = json.loads(ok(erin_url, "rp-home", "credential", "verify", str(token), "--jwks", str(jwks), "--json").stdout)
+    assert checked["valid"] and checked["claims"]["sub"] == dave and checked["claims"]["assurance"]["agent"] == agent
