@@ -94,7 +94,7 @@ def test_a_decision_needs_a_desk_and_an_enrolled_agent_holding_its_key(accounts)
     assert unenrolled.returncode == 5 and "only an enrolled agent decides" in unenrolled.stderr
     named = accounts.run("bob", "agent", "--agent", "ann", "approve", code, "--seen", "passport")
     assert named.returncode == 5 and "does not hold the enrolled key of the agent 'ann'" in named.stderr
-    for command in (("agent", "today"), ("agent", "open", code), ("agent", "slots", "list")):
+    for command in (("agent",), ("agent", "today"), ("agent", "open", code), ("agent", "slots", "list")):
         assert accounts.run("bob", *command).returncode == 5  # every agent command, not only decisions
 
     # below the CLI (the console, any front end): the service itself refuses a decision without a key

@@ -282,6 +282,7 @@ def agent(ctx: click.Context, agent: str | None, tz: str | None) -> int:
     enrolled, holding its key in its own keyring, may use them (see 'selfverify desk')."""
     if ctx.invoked_subcommand is not None:
         return 0
+    service = _agent_service(ctx)  # only an enrolled agent holding its key gets the console
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         from selfverify.errors import InputError
 
@@ -292,7 +293,7 @@ def agent(ctx: click.Context, agent: str | None, tz: str | None) -> int:
         )
     from selfverify.tui.agent.app import run_agent_console
 
-    return run_agent_console(_agent_service(ctx))
+    return run_agent_console(service)
 
 
 @agent.group("slots", invoke_without_command=True)
