@@ -167,3 +167,18 @@ def test_people_and_agents_use_the_app_as_their_own_roles(pg_schema, keyring_ser
     jwks.write_text(ok(erin_url, "erin-home", "desk", "jwks").stdout)
     checked = json.loads(ok(erin_url, "rp-home", "credential", "verify", str(token), "--jwks", str(jwks), "--json").stdout)
     assert checked["valid"] and checked["claims"]["sub"] == dave and checked["claims"]["assurance"]["agent"] == agent
+
+
+def test_every_table_is_covered_by_the_desk_roles(desk):
+    """A table added later without grants breaks a person's app; one with a subject column but no
+    row-level security would show every person's rows to every person."""
+    from sqlmodel import SQLModel
+
+    for table in SQLModel.metadata.sorted_tables:
+        [(readable, secured)] = desk.sql(
+            desk.owner_url,
+            "SELECT has_table_privilege('selfverify_person', c.oid, 'SELECT'), c.relrowsecurity "
+            "FROM pg_class c WHERE c.oid = to_regclass(%s)", (table.name,))
+        assert readable, f"{table.name}: no grant for selfverify_person in store/sql/desk_roles.sql"
+        if "subject" in table.columns:
+            assert secured, f"{table.name} has a subject column but no row-level security"
