@@ -133,6 +133,14 @@ async def test_leaving_the_selfie_screen_releases_the_camera(make_app, app_ctx, 
     assert sessions and sessions[0].outcome in ("cancelled", "verified", "rejected")
 
 
+async def open_interview_screen(pilot) -> None:  # noqa: ANN001
+    await pilot.press("s")
+    await settle(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+    assert type(pilot.app.screen).__name__ == "InterviewScreen"
+
+
 async def test_interview_booking_flow(make_app, app_ctx):
     from selfverify.services.interview import InterviewService
 
@@ -140,11 +148,7 @@ async def test_interview_booking_flow(make_app, app_ctx):
     agent.add_slot(datetime(2026, 1, 2, 9, 0, tzinfo=timezone.utc))
     app = make_app(startup=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("s")
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        assert type(app.screen).__name__ == "InterviewScreen"
+        await open_interview_screen(pilot)
         app.screen.query_one("#contact").value = "alice@example.org"
         await pilot.press("ctrl+b")
         await settle(pilot)
@@ -152,6 +156,25 @@ async def test_interview_booking_flow(make_app, app_ctx):
         assert booking.startswith("Booked:") and "Confirmation code" in booking
     mine = InterviewService(app_ctx).my_appointments()
     assert len(mine) == 1 and mine[0].status == "booked" and mine[0].display_code in booking
+
+
+async def test_interview_screen_picks_up_the_credential_the_agent_signed(make_app, app_ctx):
+    from selfverify.context import AppContext
+    from selfverify.services.credentials import CredentialService
+    from selfverify.services.interview import InterviewService
+    from tests.desk_support import enrol_services
+
+    def staff(user: str) -> AppContext:
+        return AppContext(settings=app_ctx.settings.replace(user=user), clock=app_ctx.clock)
+
+    [agent] = enrol_services(staff("desk-admin"), staff("agent-ann"))
+    slot = agent.add_slot(datetime(2026, 1, 2, 9, 0, tzinfo=timezone.utc))
+    agent.approve(InterviewService(app_ctx).book(slot.id, "alice@example.org").code, ["passport"])
+    app = make_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_interview_screen(pilot)
+    current = CredentialService(app_ctx).current()
+    assert current is not None and current.method == "interview" and current.issuer.startswith("selfverify:desk:")
 
 
 async def test_photo_deletion_from_my_data(make_app, app_ctx, faces_dir):

@@ -246,3 +246,22 @@ def test_retention_keeps_nothing_by_default_and_says_why_when_it_cannot_keep(kct
     assert labelled_lines(text)[:2] == ["Status: nothing kept: no photo was stored.", "Result: kept 1 photo, encrypted, for 30 days."]
     assert labelled_lines(text)[2].startswith("Problem: nothing was kept: You have not accepted the notice")
     assert PhotoVault(kctx).list() == []
+
+
+def test_interview_approved_by_an_enrolled_agent_is_picked_up_and_verified(settings):
+    """The plain mode fetches the credential the agent signed, checks it against the desk's keys and
+    keeps it in the keyring."""
+    from selfverify.services.credentials import CredentialService
+    from selfverify.services.interview import InterviewService
+    from tests.desk_support import enrol_services
+
+    ctx = AppContext(settings=settings, front_end="plain")
+    admin = AppContext(settings=settings.replace(user="desk-admin"))
+    [agent] = enrol_services(admin, AppContext(settings=settings.replace(user="agent-ann")))
+    slot = agent.add_slot(datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(days=2))
+    booked = InterviewService(ctx).book(slot.id, "alice@example.org")
+    agent.approve(booked.code, ["passport"])
+    code, text = drive(ctx, ["2"])
+    current = CredentialService(ctx).current()
+    assert current is not None and current.method == "interview" and current.issuer.startswith("selfverify:desk:")
+    assert f"Result: your interview was approved. Credential {current.id} is now in your keyring" in text
