@@ -135,6 +135,7 @@ def _forgeries(ctx, issued) -> dict[str, str]:
         "expired": sign_token({**claims, "exp": now - 1, "jti": "1" * 32}, key),
         "not yet valid": sign_token({**claims, "nbf": now + 3600, "jti": "2" * 32}, key),
         "sub twice": signed(header, json.dumps(claims)[:-1] + ', "sub": "mallory"}', key),
+        "exp 10^20": sign_token({**claims, "exp": 10**20}, key),  # used to overflow into exit 70
     }
 
 
@@ -150,6 +151,7 @@ EXPECTED = {
     "expired": ("expired",),
     "not yet valid": ("not_yet_valid",),
     "sub twice": ("duplicate_member",),
+    "exp 10^20": ("malformed",),
 }
 
 

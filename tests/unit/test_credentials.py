@@ -228,6 +228,8 @@ def test_another_computer_verifies_with_the_exported_key_set_or_pem(kctx, issued
     assert CredentialService(other).verify_token(issued.token, public_key=load_public_key(pem)).claims["sub"] == "alice"
     check = CredentialService(other).verify_token(issued.token, key_set=json.dumps(jwks))
     assert check.valid and check.claims["sub"] == "alice"
+    named = {"keys": [{**jwks["keys"][0], "kid": "laptop-1"}]}  # a set may name the key its own way
+    assert CredentialService(other).verify_token(issued.token, key_set=named).valid
     foreign = key_set([Ed25519PrivateKey.generate().public_key()])
     assert CredentialService(other).verify_token(issued.token, key_set=foreign).reason == "unknown_key"
 
