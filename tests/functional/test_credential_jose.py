@@ -245,3 +245,26 @@ def test_export_writes_files_carefully(exported, cli_env, tmp_path):
     assert again.returncode == 2 and "--force" in again.stderr
     assert sv("credential", "export", "--output", str(token_file), "--force").returncode == 0
     assert sv("credential", "export", "--jwks").returncode == 2
+
+
+def test_an_old_sv1_token_still_verifies_at_the_command_line_and_says_so(ctx, cli_env, tmp_path):
+    from selfverify.store.signing_keys import LEGACY_ISSUER_KEY, encode_private_key
+    from tests.privacy_support import sign_sv1
+
+    old_key = Ed25519PrivateKey.generate()
+    ctx.secrets.set(LEGACY_ISSUER_KEY, encode_private_key(old_key))
+    now = int(time.time())
+    claims = {"jti": "c" * 32, "sub": "alice", "mth": "selfie", "iat": now, "exp": now + 3600, "iss": "x",
+              "asr": {"liveness": "passed"}}
+    service = CredentialService(ctx)
+    service._insert_pending("c" * 32, "selfie", now, now + 3600, None)
+    service._finish("c" * 32)
+    path = tmp_path / "old.txt"
+    path.write_text(sign_sv1(old_key, claims))
+    ok = sv("credential", "verify", str(path))
+    assert ok.returncode == 0 and ok.stdout.startswith("valid (old sv1 format: ask for a new credential): credential cccc")
+    path.write_text(sign_sv1(old_key, {**claims, "exp": now - 1}))
+    late = sv("credential", "verify", str(path))
+    assert (late.returncode, late.stdout.strip()) == (1, "invalid: expired (old sv1 format)")
+    path.write_text(sign_sv1(Ed25519PrivateKey.generate(), claims))
+    assert sv("credential", "verify", str(path)).stdout.strip() == "invalid: bad signature: the token was altered or signed by another key (old sv1 format)"
