@@ -65,6 +65,16 @@ def live_decision(distance: float = 0.3141, tolerance: float = 0.5):
     return Decision(verified=True, reason=None, distance=distance, tolerance=tolerance, frames_used=5, liveness="passed")
 
 
+def sign_sv1(private_key, claims: dict) -> str:
+    """An old-format token as selfverify 0.1 wrote it (the signer is gone from the app; only tests make them)."""
+    import base64
+    import json
+
+    payload = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode()).rstrip(b"=").decode()
+    signature = base64.urlsafe_b64encode(private_key.sign(f"sv1.{payload}".encode())).rstrip(b"=").decode()
+    return f"sv1.{payload}.{signature}"
+
+
 def files_under(*roots: Path) -> list[Path]:
     out = []
     for root in roots:

@@ -39,53 +39,56 @@ def exported(ctx, cli_env, tmp_path):
     return issued, token_file, jwks_file
 
 
+def readme_examples() -> dict[str, str]:
+    """The Python examples of the README's "For relying parties" section, by library."""
+    from tests.conftest import ROOT
+
+    section = (ROOT / "README.md").read_text().split("## For relying parties", 1)[1].split("\n## ", 1)[0]
+    blocks = [block.split("```", 1)[0] for block in section.split("```python\n")[1:]]
+    return {("pyjwt" if "import json, jwt" in block else "joserfc"): block for block in blocks}
+
+
 # what a relying party writes: only the JOSE library, nothing of selfverify
 VERIFIERS = {
-    "joserfc": """
-from joserfc import jwt
-from joserfc.jwk import KeySet
-keys = KeySet.import_key_set(json.load(open(JWKS)))
-token = jwt.decode(open(TOKEN).read().strip(), keys, algorithms=["Ed25519"])
-assert token.header["typ"] == "selfverify+jwt"
-jwt.JWTClaimsRegistry(exp={"essential": True}).validate(token.claims)
-claims = token.claims
-""",
+    **readme_examples(),
     "jwcrypto": """
+import json
 from jwcrypto import jwk, jwt
-keys = jwk.JWKSet.from_json(open(JWKS).read())
-token = jwt.JWT(jwt=open(TOKEN).read().strip(), key=keys, algs=["Ed25519"], expected_type="JWS")
-claims = json.loads(token.claims)
-""",
-    "pyjwt": """
-import jwt
-from jwt.algorithms import OKPAlgorithm
-jwt.register_algorithm("Ed25519", OKPAlgorithm())  # PyJWT 2.x names it EdDSA only
-token = open(TOKEN).read().strip()
-kid = jwt.get_unverified_header(token)["kid"]
-key = OKPAlgorithm.from_jwk(next(k for k in json.load(open(JWKS))["keys"] if k["kid"] == kid))
-claims = jwt.decode(token, key, algorithms=["Ed25519"])
+keys = jwk.JWKSet.from_json(open("credential.jwks.json").read())
+claims = json.loads(jwt.JWT(jwt=open("credential.jwt").read().strip(), key=keys, algs=["Ed25519"]).claims)
 """,
 }
 
 
+def run_verifier(library: str, folder) -> subprocess.CompletedProcess:
+    script = (VERIFIERS[library] + "\nimport json, sys\nclaims = claims if 'claims' in dir() else token.claims\n"
+              "assert not [m for m in sys.modules if m.startswith('selfverify')]\nprint(json.dumps(claims))\n")
+    return subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=60, cwd=folder)
+
+
+def test_the_readme_has_six_line_examples_for_joserfc_and_pyjwt():
+    examples = readme_examples()
+    assert sorted(examples) == ["joserfc", "pyjwt"]
+    assert all(len(code.strip().splitlines()) == 6 for code in examples.values())
+
+
 @pytest.mark.parametrize("library", sorted(VERIFIERS))
-def test_a_jose_library_alone_verifies_the_exported_token(exported, library, tmp_path):
+def test_a_jose_library_alone_verifies_the_exported_token(ctx, exported, library, tmp_path):
     issued, token_file, jwks_file = exported
-    script = ("import json, sys\n" f"TOKEN, JWKS = {str(token_file)!r}, {str(jwks_file)!r}\n" + VERIFIERS[library]
-              + "assert not [m for m in sys.modules if m.startswith('selfverify')]\nprint(json.dumps(claims))\n")
-    ok = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    ok = run_verifier(library, tmp_path)
     assert ok.returncode == 0, ok.stderr
     claims = json.loads(ok.stdout)
     assert (claims["sub"], claims["jti"], claims["method"]) == ("alice", issued.id, "selfie")
     assert claims["assurance"] == {"liveness": True, "liveness_version": 1, "self_asserted": True}
 
-    tampered = tmp_path / "tampered.jwt"
     header, payload, signature = issued.token.split(".")
-    forged = b64(json.dumps({**claims, "sub": "mallory"}).encode())
-    tampered.write_text(f"{header}.{forged}.{signature}")
-    refused = subprocess.run([sys.executable, "-I", "-c", script.replace(repr(str(token_file)), repr(str(tampered)))],
-                             capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    token_file.write_text(f"{header}.{b64(json.dumps({**claims, 'sub': 'mallory'}).encode())}.{signature}")
+    refused = run_verifier(library, tmp_path)
     assert refused.returncode != 0 and "mallory" not in refused.stdout
+    key = load_signing_key(ctx.settings, DEVICE_KEY, create=False)
+    for late in ({"exp": int(time.time()) - 3600}, {"nbf": int(time.time()) + 3600}):  # beyond any leeway
+        token_file.write_text(sign_token({**claims, **late}, key))
+        assert run_verifier(library, tmp_path).returncode != 0, late
 
 
 def test_the_key_set_and_pem_printed_by_public_key(exported, cli_env):
@@ -132,6 +135,7 @@ def _forgeries(ctx, issued) -> dict[str, str]:
         "expired": sign_token({**claims, "exp": now - 1, "jti": "1" * 32}, key),
         "not yet valid": sign_token({**claims, "nbf": now + 3600, "jti": "2" * 32}, key),
         "sub twice": signed(header, json.dumps(claims)[:-1] + ', "sub": "mallory"}', key),
+        "exp 10^20": sign_token({**claims, "exp": 10**20}, key),  # used to overflow into exit 70
     }
 
 
@@ -147,6 +151,7 @@ EXPECTED = {
     "expired": ("expired",),
     "not yet valid": ("not_yet_valid",),
     "sub twice": ("duplicate_member",),
+    "exp 10^20": ("malformed",),
 }
 
 
@@ -240,3 +245,26 @@ def test_export_writes_files_carefully(exported, cli_env, tmp_path):
     assert again.returncode == 2 and "--force" in again.stderr
     assert sv("credential", "export", "--output", str(token_file), "--force").returncode == 0
     assert sv("credential", "export", "--jwks").returncode == 2
+
+
+def test_an_old_sv1_token_still_verifies_at_the_command_line_and_says_so(ctx, cli_env, tmp_path):
+    from selfverify.store.signing_keys import LEGACY_ISSUER_KEY, encode_private_key
+    from tests.privacy_support import sign_sv1
+
+    old_key = Ed25519PrivateKey.generate()
+    ctx.secrets.set(LEGACY_ISSUER_KEY, encode_private_key(old_key))
+    now = int(time.time())
+    claims = {"jti": "c" * 32, "sub": "alice", "mth": "selfie", "iat": now, "exp": now + 3600, "iss": "x",
+              "asr": {"liveness": "passed"}}
+    service = CredentialService(ctx)
+    service._insert_pending("c" * 32, "selfie", now, now + 3600, None)
+    service._finish("c" * 32)
+    path = tmp_path / "old.txt"
+    path.write_text(sign_sv1(old_key, claims))
+    ok = sv("credential", "verify", str(path))
+    assert ok.returncode == 0 and ok.stdout.startswith("valid (old sv1 format: ask for a new credential): credential cccc")
+    path.write_text(sign_sv1(old_key, {**claims, "exp": now - 1}))
+    late = sv("credential", "verify", str(path))
+    assert (late.returncode, late.stdout.strip()) == (1, "invalid: expired (old sv1 format)")
+    path.write_text(sign_sv1(Ed25519PrivateKey.generate(), claims))
+    assert sv("credential", "verify", str(path)).stdout.strip() == "invalid: bad signature: the token was altered or signed by another key (old sv1 format)"

@@ -24,7 +24,7 @@ from selfverify.services.tokens import TOKEN_TYP, key_set, sign_token, thumbprin
 from selfverify.store.models import CredentialRecord, RevokedCredential
 from selfverify.store.signing_keys import DEVICE_KEY, LEGACY_ISSUER_KEY, encode_private_key, keyring_entry
 from tests.conftest import keyring_items
-from tests.privacy_support import fail_keyring, find_bytes, kctx, live_decision, pctx, row_counts  # noqa: F401
+from tests.privacy_support import fail_keyring, find_bytes, kctx, live_decision, pctx, row_counts, sign_sv1  # noqa: F401
 
 pytestmark = pytest.mark.keyring
 
@@ -35,12 +35,6 @@ def b64(data: bytes) -> str:
 
 def segment(token: str, index: int) -> dict:
     return json.loads(base64.urlsafe_b64decode(token.split(".")[index] + "=="))
-
-
-def sign_sv1(private_key, claims: dict) -> str:
-    """An old-format token as selfverify 0.1 wrote it (the signer is gone from the app; only tests make them)."""
-    payload = b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
-    return f"sv1.{payload}." + b64(private_key.sign(f"sv1.{payload}".encode()))
 
 
 @pytest.fixture
@@ -228,6 +222,8 @@ def test_another_computer_verifies_with_the_exported_key_set_or_pem(kctx, issued
     assert CredentialService(other).verify_token(issued.token, public_key=load_public_key(pem)).claims["sub"] == "alice"
     check = CredentialService(other).verify_token(issued.token, key_set=json.dumps(jwks))
     assert check.valid and check.claims["sub"] == "alice"
+    named = {"keys": [{**jwks["keys"][0], "kid": "laptop-1"}]}  # a set may name the key its own way
+    assert CredentialService(other).verify_token(issued.token, key_set=named).valid
     foreign = key_set([Ed25519PrivateKey.generate().public_key()])
     assert CredentialService(other).verify_token(issued.token, key_set=foreign).reason == "unknown_key"
 

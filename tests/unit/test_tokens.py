@@ -249,3 +249,17 @@ def test_strict_json_refuses_repeated_members_at_any_depth():
     with pytest.raises(tokens._Refused):
         tokens.strict_json('{"a": {"b": 1, "b": 2}}')
     assert tokens.strict_json('{"a": {"b": 1}, "c": [1, {"b": 2}]}') == {"a": {"b": 1}, "c": [1, {"b": 2}]}
+
+
+def test_a_key_set_naming_its_keys_its_own_way_is_honoured(key):
+    from joserfc import jwt
+    from joserfc.jwk import OKPKey
+
+    named = {"keys": [{**public_jwk(key.public_key()), "kid": "desk-2026"}]}
+    token = jwt.encode({"alg": "Ed25519", "typ": TOKEN_TYP, "kid": "desk-2026"}, claims(), OKPKey.import_key(key),
+                       algorithms=["Ed25519"])
+    assert verify_token(token, named, NOW).valid
+    assert verify_token(token, [key.public_key()], NOW).reason == "unknown_key"  # a bare key is known by its thumbprint
+    twice = {"keys": [named["keys"][0], {**public_jwk(Ed25519PrivateKey.generate().public_key()), "kid": "desk-2026"}]}
+    with pytest.raises(InputError):
+        load_key_set(twice)

@@ -521,4 +521,7 @@ def data_delete_all(app, yes: bool, as_json: bool) -> int:
                f"{'the' if report.attempt_counter_deleted else 'no'} attempt counter.")
     click.echo(f"Kept: {len(report.receipts)} deletion receipt(s) saying what was deleted and when, and the "
                "append-only audit log of events; neither holds a photo or face data.")
+    if report.credentials_deleted:
+        click.echo("Also kept: a revocation tombstone per deleted credential (its id and time only), so it never "
+                   "verifies again here.")
     return EXIT_OK

@@ -450,11 +450,11 @@ class CredentialService:
         A token signed by this installation's key that its database does not know is ``unknown``."""
         from selfverify.services import legacy_tokens, tokens
 
-        explicit = None
+        explicit, jws_keys = None, None
         if key_set is not None:
-            explicit = tokens.load_key_set(key_set)
+            explicit, jws_keys = tokens.load_key_set(key_set), key_set  # the set itself keeps its declared kids
         elif public_key is not None:
-            explicit = [public_key]
+            explicit = jws_keys = [public_key]
         own_device, own_legacy = self._own_public_keys(required=explicit is None)
         now = self.ctx.clock.now()
         if tokens.token_format(token) == "sv1":
@@ -464,7 +464,7 @@ class CredentialService:
             check, used = legacy_tokens.check_token(token, keys, now)
             signed_here = used is not None and own_legacy is not None and _same_key(used, own_legacy)
         else:
-            keys = explicit if explicit is not None else [own_device] if own_device is not None else None
+            keys = jws_keys if jws_keys is not None else [own_device] if own_device is not None else None
             if keys is None:
                 raise self._no_key()
             check = tokens.verify_token(token, keys, now)

@@ -4,7 +4,7 @@ Signing and signature checks are joserfc's; this module adds what a credential n
 an explicit ``typ``, ``kid`` = the RFC 7638 thumbprint of the signing key, refusal of everything a
 relying party could be tricked by (``alg: none``, HMAC with a public key as secret, duplicate JSON
 members, non-canonical base64url, a kid the key set does not list), and time checks against an
-injected clock. ``sv1.`` tokens (the old format) are checked only by ``selfverify.services.legacy``.
+injected clock. ``sv1.`` tokens (the old format) are checked only by ``selfverify.services.legacy_tokens``.
 
 SD-JWT: the issuer signs a JWT whose ``_sd`` array holds SHA-256 digests of the hidden claims;
 each disclosure is ``base64url(JSON [salt, name, value])``. A presentation is
