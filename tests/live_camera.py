@@ -83,13 +83,13 @@ def live_camera(video: Path, frames: tuple[int, int] = TURN_FRAMES, *, steps=("t
 
 
 def main(argv: list[str]) -> int:
-    """``python -m tests.live_camera VIDEO START:STOP STEPS -- selfverify args``: the CLI with the device injected."""
-    video, span, steps, separator, *args = argv
+    """``python -m tests.live_camera SCENARIO -- selfverify args``: the CLI with the device injected."""
+    name, separator, *args = argv
     assert separator == "--"
-    start, stop = (int(x) for x in span.split(":"))
     from selfverify.cli import main as cli_main
+    from tests.conftest import FACES
 
-    with live_camera(Path(video), (start, stop), steps=tuple(steps.split(","))):
+    with live_camera(FACES / "stage_clip.mp4", **scenario(name, FACES)):
         try:
             cli_main(args)
         except SystemExit as exit_:
@@ -99,3 +99,78 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+def photo_frame(photo: Path, *, mirror: bool = False, size: tuple[int, int] = (640, 360), face_height: int = 360):
+    """A real photo as a camera frame: scaled to ``face_height`` pixels high, centred on grey."""
+    import cv2
+    import numpy as np
+
+    image = cv2.imread(str(photo))
+    if mirror:
+        image = cv2.flip(image, 1)
+    scale = face_height / image.shape[0]
+    image = cv2.resize(image, (max(1, round(image.shape[1] * scale)), face_height), interpolation=cv2.INTER_AREA)
+    width, height = size
+    canvas = np.full((height, width, 3), 90, np.uint8)
+    shown = image[:, : min(width, image.shape[1])]
+    left, top = (width - shown.shape[1]) // 2, (height - face_height) // 2
+    canvas[top: top + face_height, left: left + shown.shape[1]] = shown
+    return canvas
+
+
+def then_photos(after: int, photos: list):
+    """A ``compose`` that keeps the clip's frames before index ``after``, then shows ``photos`` (one frame each)."""
+
+    def compose(index: int, frame):
+        return frame if index < after else photos[min(index - after, len(photos) - 1)].copy()
+
+    return compose
+
+
+def impostor_turns_left(faces: Path, frontal: int = 40, turned: int = 20) -> list:
+    """Person O faces the camera, then turns to his left (obama.jpg, then obama2.jpg mirrored: yaw +20 degrees)."""
+    return [photo_frame(faces / "obama.jpg")] * frontal + [photo_frame(faces / "obama2.jpg", mirror=True)] * turned
+
+
+def second_face_from(first: int, photo: Path, face_px: int = 110):
+    """A ``compose`` that puts a second real face (cut from ``photo``, its face ``face_px`` wide, about
+    as big as person S's) at the frame's right edge from index ``first`` on."""
+    import cv2
+
+    from selfverify.core.faces import detect_faces
+
+    image = cv2.imread(str(photo))
+    top, right, bottom, left = detect_faces(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), 0)[0]
+    scale = face_px / (right - left)
+    margin = (right - left) // 2
+    cut = image[max(0, top - margin): bottom + margin, max(0, left - margin): right + margin]
+    face = cv2.resize(cut, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+    def compose(index: int, frame):
+        if index >= first:
+            frame = frame.copy()
+            height, width = min(face.shape[0], frame.shape[0]), min(face.shape[1], frame.shape[1])
+            frame[:height, frame.shape[1] - width:] = face[:height, :width]
+        return frame
+
+    return compose
+
+
+SECOND_FACE_AT = 95  # person S's turn-right step starts at frame 94 and passes at 103 when alone
+IMPOSTOR_FROM = 125  # S has turned right by then, and has not yet turned left
+
+
+def scenario(name: str, faces: Path) -> dict:
+    """The live_camera arguments of each case the rules are tested on, all with person S as the reference:
+    live: S turns right (one step) and matches; second_face: person O's face enters during that step;
+    impostor_step: S turns right, then O (not S) does the second step, turning left."""
+    if name == "live":
+        return {"frames": TURN_FRAMES, "steps": ("turn_right",)}
+    if name == "second_face":
+        return {"frames": TURN_FRAMES, "steps": ("turn_right",), "compose": second_face_from(SECOND_FACE_AT, faces / "obama.jpg")}
+    if name == "impostor_step":
+        photos = impostor_turns_left(faces)
+        return {"frames": (TURN_FRAMES[0], IMPOSTOR_FROM + len(photos)), "steps": ("turn_right", "turn_left"),
+                "compose": then_photos(IMPOSTOR_FROM, photos)}
+    raise ValueError(name)
