@@ -97,8 +97,6 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
 
 
 def photo_frame(photo: Path, *, mirror: bool = False, size: tuple[int, int] = (640, 360), face_height: int = 360):
@@ -174,3 +172,7 @@ def scenario(name: str, faces: Path) -> dict:
         return {"frames": (TURN_FRAMES[0], IMPOSTOR_FROM + len(photos)), "steps": ("turn_right", "turn_left"),
                 "compose": then_photos(IMPOSTOR_FROM, photos)}
     raise ValueError(name)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
