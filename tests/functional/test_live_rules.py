@@ -151,3 +151,75 @@ def test_stopping_before_any_step_started_counts_nothing(ctx, s_reference, faces
         outcome = SelfieService(ctx).run(s_reference, "0", cancel=cancel)
     assert outcome.decision.reason == "cancelled" and not outcome.decision.challenge_started
     assert AttemptPolicy(ctx).status().total_failures == 0
+
+
+def test_the_test_camera_cannot_be_reached_from_outside(s_reference, tmp_path):
+    """The injected device is set only by Python code calling ``inject_test_camera``: nothing in the
+    app calls it, and a real process given ``--camera 0`` (with every way of passing options set)
+    opens the real device path, which does not exist here."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    src = ROOT / "src" / "selfverify"
+    users = sorted(str(p.relative_to(src)) for p in src.rglob("*.py")
+                   if re.search(r"inject_test_camera|InjectedTestCamera|_injected\b|challenge_steps = ", p.read_text()))
+    assert users == ["core/camera.py"]
+    camera_py = (src / "core" / "camera.py").read_text()
+    assert camera_py.count("_injected = device") == 1 and "os.environ" not in camera_py
+
+    config = tmp_path / "config.toml"
+    config.write_text('camera = "0"\nliveness = true\n')
+    env = {**os.environ, "SELFVERIFY_CAMERA": "0", "SELFVERIFY_CONFIG": str(config), "SELFVERIFY_TEST_CAMERA": "1"}
+    proc = subprocess.run([sys.executable, "-m", "selfverify", "--config", str(config), "consent", "accept", "--yes"],
+                          env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "selfverify", "--config", str(config), "verify", "--reference", str(s_reference),
+                           "--camera", "0"], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 2 and "There is no camera /dev/video0" in proc.stderr, proc.stderr
+    assert "Credential" not in proc.stdout
+
+
+def test_sessions_replay_reproduces_a_recorded_not_live_run_and_touches_nothing(faces_dir, settings, tmp_path):
+    """Issue 21: a user's run said not_live; support replays the session's own challenge on the
+    recording and gets the same verdict and distance, while the try counter and keyring stay as they were."""
+    from tests.face_media import jittered_still_video
+
+    service = ("--keyring-service", settings.keyring_service, "--user", "alice")
+    recording = jittered_still_video(faces_dir / "obama.jpg", tmp_path / "held-up.mp4", seconds=4.0, seed=3)
+    reference = str(faces_dir / "biden.jpg")  # the wrong person too: a replay must say both
+    assert run_main(*service, "consent", "accept", "--yes").returncode == 0
+    live = run_main(*service, "verify", "--reference", reference, "--camera", str(recording), "--timeout", "3", "--json")
+    lines = [json.loads(line) for line in live.stdout.splitlines()]
+    original, selfie = lines[-1]["result"], lines[-2]["selfie"]
+    assert original["reason"] == "not_live" and original["distance"] > original["tolerance"], original
+    assert selfie["attempts"]["total_failures"] == 1 and original["replay"] is False
+
+    replays = []
+    for args in (("sessions", "replay", selfie["session_id"][:8], "--camera", str(recording), "--reference", reference, "--json"),
+                 ("verify", "--replay", "--seed", str(original["seed"]), "--timeout", "3", "--camera", str(recording),
+                  "--reference", reference, "--json")):
+        proc = run_main(*service, *args)
+        assert proc.returncode == 1, proc.stderr
+        replays.append(json.loads(proc.stdout.splitlines()[-1])["result"])
+    for replay in replays:
+        assert replay["replay"] is True and replay["can_issue_credential"] is False
+        for key in ("reason", "liveness", "distance", "tolerance", "frames_used", "seed", "steps"):
+            assert replay[key] == original[key], key
+    text = run_main(*service, "sessions", "replay", selfie["session_id"], "--camera", str(recording), "--reference", reference)
+    assert f"match distance {original['distance']:.3f} above the tolerance" in text.stdout
+    assert "counts no try and never earns a credential" in text.stdout
+
+    ctx = AppContext(settings=settings)
+    assert AttemptPolicy(ctx).status().total_failures == 1
+    assert credentials_in_keyring(settings.keyring_service) == []
+    from selfverify.services.audit import list_sessions
+
+    assert len(list_sessions(ctx)) == 1  # a replay writes no session
+    refused = run_main(*service, "verify", "--replay", "--seed", "3", "--camera", "0", "--reference", reference)
+    assert refused.returncode == 2 and "not on the camera" in refused.stderr
+    chosen = run_main(*service, "verify", "--seed", "3", "--camera", str(recording), "--reference", reference)
+    assert chosen.returncode == 2 and "only be chosen for a support replay" in chosen.stderr
