@@ -262,6 +262,8 @@ def validate(s: Settings) -> None:
     for name in ("verify_timeout", "challenge_timeout", "failure_wait_seconds", "plain_step_timeout", "plain_run_timeout"):
         if getattr(s, name) < 0:
             raise ConfigError(f"{name} cannot be negative.")
+    if s.verify_timeout == 0 and s.challenge_timeout == 0:  # one try would have no end
+        raise ConfigError("verify_timeout and challenge_timeout cannot both be 0: a selfie run needs a time limit.")
     if not 10.0 <= s.plain_run_timeout <= MAX_PLAIN_RUN_SECONDS:  # no step deadline there, so the run needs one
         raise ConfigError(f"plain_run_timeout must be between 10 and {MAX_PLAIN_RUN_SECONDS:g} seconds, not {s.plain_run_timeout:g}.")
     for name in ("max_consecutive_failures", "max_total_failures", "credential_days", "retention_days"):

@@ -172,12 +172,10 @@ class TimelinePrinter:
         kind = event.kind
         if kind == "run_started":
             live = f"on (seed {event.seed})" if event.liveness else "off (replay)"
-            line = f"Source: {event.source}. Liveness: {live}. Tolerance: {event.tolerance:g}."
-            if event.replay:
-                return line + " Support replay: nothing is counted, stored or issued."
-            if event.liveness and not event.live_source:
-                return line + " This is a recording, not a live camera: it can never earn a credential."
-            return line
+            from selfverify.core.flow import start_notice
+
+            notice = start_notice(event)
+            return f"Source: {event.source}. Liveness: {live}. Tolerance: {event.tolerance:g}." + (f" {notice}" if notice else "")
         if kind == "camera_check":
             return f"Camera check: {event.verdict} ({event.reason})."
         if kind == "guidance":

@@ -36,6 +36,9 @@ from selfverify.core.liveness import SETTLE_SAMPLES, ChallengeSequence, Liveness
 from selfverify.core.quality import Guidance, guidance_for, measure
 from selfverify.errors import InputError, SelfverifyError
 
+# said by every front end when a run starts that can never earn a credential
+RECORDING_NOTICE = "This is a recording or a virtual camera, not a live camera: it can never earn a credential."
+REPLAY_NOTICE = "Support replay: nothing is counted, stored or issued."
 MIN_ENCODE_GAP_S = 0.06  # about every other frame at 30 fps: neighbouring frames add little evidence
 # guidance codes of a single tracked face whose picture is good, whichever way it looks
 _GOOD_FACE_GUIDANCE = frozenset({"ok", "look_straight"})
@@ -77,6 +80,15 @@ def refuse_liveness_off_with_camera(label: str) -> None:
         hint="Turn liveness back on (drop --liveness off / SELFVERIFY_LIVENESS=off), or use --camera with "
         "a video file, an image folder or a photo.",
     )
+
+
+def start_notice(event: RunStarted) -> str | None:
+    """What a user must know from the first line of a run that cannot earn a credential."""
+    if event.replay:
+        return REPLAY_NOTICE
+    if event.liveness and not event.live_source:
+        return RECORDING_NOTICE
+    return None
 
 
 class SelfieRun:
