@@ -151,5 +151,9 @@ def test_ctrl_c_during_verify_exits_130_and_the_session_is_cancelled(faces_dir):
     finally:
         proc.kill()
     assert proc.returncode == 130 and "Interrupted" in stderr and "Traceback" not in stderr
-    [session] = list_sessions(AppContext(settings=load_settings()))
+    ctx = AppContext(settings=load_settings())
+    [session] = list_sessions(ctx)
     assert (session.outcome, session.reason) == ("cancelled", "interrupted")
+    from selfverify.services.attempts import AttemptPolicy
+
+    assert AttemptPolicy(ctx).status().total_failures == 1  # the step had started: Ctrl+C is no free retry

@@ -37,3 +37,30 @@ def test_what_cannot_be_told_is_unknown_never_physical():
     assert classify_camera(UVC_WEBCAM[:60], "Integrated Camera").verdict == "unknown"  # a truncated answer
     assert classify_camera(None, "v4l2loopback device").verdict == "virtual"  # the name alone can still tell
     assert inspect_device("/dev/video-none").verdict == "unknown"  # no such node: nothing to ask
+
+
+def test_a_video_file_under_dev_is_not_a_camera(tmp_path):
+    """``/dev/...`` specs open as devices, and /dev/shm is writable by anyone: a file there is a recording."""
+    import uuid
+    from pathlib import Path
+
+    import cv2
+    import numpy as np
+
+    from selfverify.core.camera import open_source
+
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        pytest.skip("no /dev/shm on this system")
+    path = shm / f"selfverify-test-{uuid.uuid4().hex[:8]}.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 15.0, (64, 48))
+    for shade in range(5):
+        writer.write(np.full((48, 64, 3), 40 * shade, np.uint8))
+    writer.release()
+    try:
+        with open_source(str(path)) as source:
+            assert source.kind == "camera" and source.read() is not None  # OpenCV does open it as a "device"
+            assert not source.is_live_camera and source.identity.verdict == "virtual"
+            assert "a file" in source.identity.reason
+    finally:
+        path.unlink()

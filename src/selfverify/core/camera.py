@@ -551,6 +551,11 @@ def inspect_device(path: str) -> CameraIdentity:
     """Ask the device node itself (Linux); elsewhere the platform gives no driver through OpenCV."""
     if not sys.platform.startswith("linux") or not path.startswith("/dev/"):
         return classify_camera(None, None)
+    try:
+        if not stat.S_ISCHR(os.stat(path).st_mode):  # e.g. a video file put in /dev/shm
+            return CameraIdentity("virtual", "it is a file, not a camera device")
+    except OSError:
+        pass
     querycap: bytes | None = None
     try:
         import fcntl
