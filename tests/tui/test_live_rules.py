@@ -50,3 +50,30 @@ async def test_rules_in_the_app(name, make_app, app_ctx, faces_dir, tmp_path, mo
         assert outcome.credential.id in title or "verified" in title.lower()
     if name == "impostor_step":
         assert outcome.decision.liveness == "passed"  # the impostor's step passed: only rule (a) stopped it
+
+
+async def test_leaving_after_a_step_started_is_a_counted_try(make_app, app_ctx, faces_dir):
+    """Issue 10: escaping from a failing step used to cost nothing, so it could be retried forever."""
+    from selfverify.services.attempts import AttemptPolicy
+    from selfverify.services.consent import ConsentService
+
+    ConsentService(app_ctx).accept()
+    photo = str(faces_dir / "obama.jpg")  # held up: it matches, the first step starts, and nothing more happens
+    app = make_app(app_ctx, reference=str(faces_dir / "obama2.jpg"), camera=photo, startup=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        from selfverify.tui.screens.selfie import SelfieScreen
+
+        screen = SelfieScreen()
+        app.push_screen(screen)
+        for _ in range(600):
+            await pilot.pause(0.1)
+            if any(getattr(e, "kind", "") == "challenge_step" for e in screen.events_seen):
+                break
+        assert any(getattr(e, "kind", "") == "challenge_step" for e in screen.events_seen)
+        await pilot.press("escape")
+        await settle(pilot)
+        for _ in range(100):
+            if AttemptPolicy(app_ctx).status().total_failures:
+                break
+            await pilot.pause(0.1)
+    assert AttemptPolicy(app_ctx).status().total_failures == 1
