@@ -62,7 +62,7 @@ def accept_consent(ctx) -> None:
 def live_decision(distance: float = 0.3141, tolerance: float = 0.5):
     from selfverify.core.events import Decision
 
-    return Decision(verified=True, reason=None, distance=distance, tolerance=tolerance, frames_used=5, liveness="passed")
+    return Decision(verified=True, reason=None, distance=distance, tolerance=tolerance, frames_used=5, liveness="passed", live_source=True)
 
 
 def sign_sv1(private_key, claims: dict) -> str:

@@ -61,7 +61,7 @@ GLOBAL_FLAGS = ("home", "database_url", "user", "camera", "seed", "theme", "acce
 @click.option("--user", help="Handle of the person being verified (default: your login name).")
 @click.option("--camera", help="Camera: index, /dev/videoN, video file, image folder or still image.")
 @click.option("--reference", type=click.Path(dir_okay=False), help="Reference photo (e.g. an ID document image).")
-@click.option("--seed", type=int, help="Seed for the liveness challenge (support replay).")
+@click.option("--seed", type=int, help="Seed for the liveness challenge (only for verify --replay).")
 @click.option("--theme", help="Textual theme; selfverify-high-contrast has 7:1 contrast.")
 @click.option("--accessible/--no-accessible", default=None, help="Plain line-by-line mode for screen readers.")
 @click.option("--color", "plain_color", is_flag=True, default=None, help="Colour the accessible mode's labels (never with NO_COLOR).")

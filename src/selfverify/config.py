@@ -79,7 +79,7 @@ class Settings:
     # accessible mode (selfverify --accessible)
     plain_color: bool = field(default=False, metadata=_doc("Colour the labels of the accessible mode (never when NO_COLOR is set)", "accessible"))
     plain_step_timeout: float = field(default=0.0, metadata=_doc("Seconds per liveness step in the accessible mode (0 = each step waits for you)", "accessible"))
-    plain_run_timeout: float = field(default=0.0, metadata=_doc("Seconds before a selfie run gives up in the accessible mode (0 = never; type back to stop)", "accessible"))
+    plain_run_timeout: float = field(default=300.0, metadata=_doc("Seconds a selfie run may take in the accessible mode (10 to 3600; the user is told; steps themselves wait)", "accessible"))
 
     @property
     def paths(self) -> Paths:
@@ -95,6 +95,8 @@ class Settings:
             data["database_url"] = mask_url(data["database_url"])
         return data
 
+
+MAX_PLAIN_RUN_SECONDS = 3600.0
 
 _QUERY_SECRET = re.compile(r"(?i)([?&](?:password|passwd|pwd|sslpassword)=)[^&#\s\"]*")
 _USERINFO_SECRET = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s\"]+):(?P<password>[^@\s\"]+)@")
@@ -260,6 +262,10 @@ def validate(s: Settings) -> None:
     for name in ("verify_timeout", "challenge_timeout", "failure_wait_seconds", "plain_step_timeout", "plain_run_timeout"):
         if getattr(s, name) < 0:
             raise ConfigError(f"{name} cannot be negative.")
+    if s.verify_timeout == 0 and s.challenge_timeout == 0:  # one try would have no end
+        raise ConfigError("verify_timeout and challenge_timeout cannot both be 0: a selfie run needs a time limit.")
+    if not 10.0 <= s.plain_run_timeout <= MAX_PLAIN_RUN_SECONDS:  # no step deadline there, so the run needs one
+        raise ConfigError(f"plain_run_timeout must be between 10 and {MAX_PLAIN_RUN_SECONDS:g} seconds, not {s.plain_run_timeout:g}.")
     for name in ("max_consecutive_failures", "max_total_failures", "credential_days", "retention_days"):
         if getattr(s, name) < 1:
             raise ConfigError(f"{name} must be at least 1.")

@@ -18,7 +18,7 @@ def main(argv: list[str]) -> int:
     if argv[0] == "issue":
         from selfverify.services.credentials import CredentialService
 
-        decision = Decision(verified=True, distance=0.31, tolerance=0.5, frames_used=5, liveness="passed")
+        decision = Decision(verified=True, distance=0.31, tolerance=0.5, frames_used=5, liveness="passed", live_source=True)
         CredentialService(ctx).issue("selfie", decision)
     elif argv[0] == "retain":
         from selfverify.services.vault import PhotoVault

@@ -138,7 +138,7 @@ def test_a_held_up_photo_waits_at_the_step_until_the_user_stops(clip_reference, 
     from selfverify.services.attempts import AttemptPolicy
 
     # a 1 s step deadline elsewhere; the accessible mode has none unless plain_step_timeout is set
-    env = _env(keyring_service, clip_reference, SELFVERIFY_CHALLENGE_TIMEOUT="1", SELFVERIFY_SEED="7", TERM="dumb")
+    env = _env(keyring_service, clip_reference, SELFVERIFY_CHALLENGE_TIMEOUT="1", TERM="dumb")
     child, log = spawn_plain(env, "--accessible")
     _start_selfie(child, clip_reference)
     child.expect(r"Step 1 of \d: ", timeout=240)
@@ -163,4 +163,60 @@ def test_a_held_up_photo_waits_at_the_step_until_the_user_stops(clip_reference, 
     ctx = AppContext(settings=settings)
     [session] = list_sessions(ctx, subject="alice")
     assert session.front_end == "plain" and session.outcome == "cancelled" and session.ended_at is not None
-    assert AttemptPolicy(ctx).status().total_failures == 0  # stopping is not a failed try
+    # a face started the step: stopping is a failed try (it once counted nothing: issue 10)
+    assert AttemptPolicy(ctx).status().total_failures == 1
+    assert "You have up to 5 minutes for this check, and 5 tries before a wait." in transcript
+
+
+# scenario -> (the result sentence's start, counted as a failed try, credential stored)
+RULE_CASES = {
+    "live": ("Result: verified. Your credential ", 0, True),
+    "second_face": ("Result: not verified", 1, False),
+    "impostor_step": ("Result: not verified", 1, False),
+}
+
+
+@pytest.mark.parametrize("name", list(RULE_CASES))
+def test_rules_in_the_accessible_mode(name, faces_dir, keyring_service, settings, tmp_path):
+    """(c) a live pass stores a credential in the real keyring; (b) a second face entering during the
+    step stops it; (a) an impostor who did a step fails the run though the genuine face matched.
+    The camera device is the tests' own, injected by ``python -m tests.live_camera`` (no flag or
+    variable reaches it)."""
+    import os
+    import sys
+
+    import pexpect
+
+    from selfverify.context import AppContext
+    from selfverify.services.attempts import AttemptPolicy
+    from tests.conftest import ROOT, keyring_items
+    from tests.face_media import STAGE_REFERENCE_FRAME, extract_frame
+
+    reference = extract_frame(faces_dir / "stage_clip.mp4", STAGE_REFERENCE_FRAME, tmp_path / "reference-S.png")
+    env = {**{k: v for k, v in os.environ.items() if k != "NO_COLOR"}, "TERM": "xterm-256color", **_env(keyring_service, "0")}
+    child = pexpect.spawn(sys.executable, ["-m", "tests.live_camera", name, "--", "--accessible"], env=env, cwd=str(ROOT),
+                          encoding="utf-8", timeout=240, dimensions=(50, 200))
+    log = child.logfile_read = __import__("io").StringIO()
+    _start_selfie(child, reference)
+    child.expect_exact("Keep photos for an appeal?", timeout=240)
+    child.sendline("1")
+    child.expect_exact("Status: nothing kept: no photo was stored.")
+    if child.expect_exact(["What next?", "Choose 1 to 4:"]) == 0:
+        child.expect_exact("Choose 1 to 3 (Enter: 1):")
+        child.sendline("3")
+        child.expect_exact("Choose 1 to 4:")
+    child.sendline("4")
+    assert finish(child) == 0, log.getvalue()
+    transcript = log.getvalue().replace("\r\n", "\n")
+    assert_plain_transcript(transcript)
+    sentence, failures, credential = RULE_CASES[name]
+    result = [line for line in labelled_lines(transcript) if line.startswith("Result: ")]
+    assert result and result[0].startswith(sentence), transcript
+    ctx = AppContext(settings=settings)
+    assert AttemptPolicy(ctx).status().total_failures == failures
+    assert bool([k for k in keyring_items(keyring_service) if k.startswith("credential:")]) == credential
+    steps = [line for line in labelled_lines(transcript) if line.startswith("Step ")]
+    if name == "impostor_step":
+        assert "Step 2 of 2: done." in steps  # the impostor's own step passed
+    if name == "second_face":
+        assert steps == ["Step 1 of 1: turn your head to your right"] and "Status: Only one face, please" in transcript

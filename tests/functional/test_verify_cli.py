@@ -49,10 +49,11 @@ def test_a_photo_held_up_to_the_camera_is_not_live(faces_dir, tmp_path, camera):
     if camera == "jittered":
         source = jittered_still_video(source, tmp_path / "replay.mp4", seconds=4.0, seed=2)
     assert run_main("consent", "accept", "--yes").returncode == 0  # a live check is the selfie path: consent first
-    proc = run_main("verify", "--reference", str(faces_dir / "obama2.jpg"), "--camera", str(source), "--seed", "4", "--json")
+    proc = run_main("verify", "--reference", str(faces_dir / "obama2.jpg"), "--camera", str(source), "--json")
     assert proc.returncode == 1, proc.stderr
     events, result = timeline(proc)
     assert result["reason"] == "not_live" and result["liveness"] == "failed" and result["steps"]
+    assert result["live_source"] is False and result["can_issue_credential"] is False
     assert result["distance"] < result["tolerance"]  # the right person, so only liveness failed
     steps = [(e["index"], e["status"]) for e in events if e["kind"] == "challenge_step"]
     assert steps[0] == (1, "started") and "passed" not in {status for _, status in steps}
@@ -69,12 +70,12 @@ def test_input_problems_exit_2(faces_dir, tmp_path):
     assert proc.returncode == 2 and "No reference photo given" in proc.stderr
 
 
-@pytest.mark.parametrize(("photo", "seed"), [("obama2.jpg", 1), ("obama4.jpg", 5)])
-def test_a_turned_photo_held_up_is_a_counted_not_live_try(faces_dir, photo, seed):
+@pytest.mark.parametrize("photo", ["obama2.jpg", "obama4.jpg"])
+def test_a_turned_photo_held_up_is_a_counted_not_live_try(faces_dir, photo):
     """Its face is never frontal, so it is never matched and no step starts: still not live, and a
     failed try, so a photo-replay attacker cannot retry forever."""
     assert run_main("consent", "accept", "--yes").returncode == 0
-    args = ("verify", "--reference", str(faces_dir / "obama.jpg"), "--camera", str(faces_dir / photo), "--seed", str(seed),
+    args = ("verify", "--reference", str(faces_dir / "obama.jpg"), "--camera", str(faces_dir / photo),
             "--timeout", "1.5", "--json")
     for tries in (1, 2):
         proc = run_main(*args)
@@ -150,5 +151,9 @@ def test_ctrl_c_during_verify_exits_130_and_the_session_is_cancelled(faces_dir):
     finally:
         proc.kill()
     assert proc.returncode == 130 and "Interrupted" in stderr and "Traceback" not in stderr
-    [session] = list_sessions(AppContext(settings=load_settings()))
+    ctx = AppContext(settings=load_settings())
+    [session] = list_sessions(ctx)
     assert (session.outcome, session.reason) == ("cancelled", "interrupted")
+    from selfverify.services.attempts import AttemptPolicy
+
+    assert AttemptPolicy(ctx).status().total_failures == 1  # the step had started: Ctrl+C is no free retry

@@ -154,15 +154,47 @@ def test_replay_of_person_s_matches_with_liveness_skipped(plain_settings, stage_
     assert result.best_frame is not None and result.best_frame.shape == (360, 640, 3)
 
 
-def test_a_real_head_turn_passes_a_one_step_challenge(plain_settings, stage_reference, faces_dir):
-    """Person S turns to his right in the clip: a live face doing the step passes, and the run
-    may then earn a credential."""
+def test_a_replayed_clip_answering_its_chosen_challenge_passes_but_never_earns(plain_settings, stage_reference, faces_dir):
+    """Person S turns to his right in the clip, and seed 5 asks exactly that: the file answers the
+    challenge (liveness passes, the face matches), but a file is a recording and the seed was chosen,
+    so the decision can never earn a credential (it once could: issue 10)."""
     assert draw_challenge(TURN_RIGHT_SEED, 1) == ("turn_right",)
     settings = plain_settings.replace(seed=TURN_RIGHT_SEED, challenge_steps=1, challenge_timeout=5.0)
     result = SelfieRun(settings, stage_reference, open_source(str(faces_dir / "stage_clip.mp4"))).run()
     steps = [(e.step, e.status) for e in result.events if e.kind == "challenge_step"]
     assert steps == [("turn_right", "started"), ("turn_right", "passed")]
-    assert result.decision.verified and result.decision.liveness == "passed" and result.decision.can_issue_credential
+    decision = result.decision
+    assert decision.verified and decision.liveness == "passed" and not decision.live_source
+    assert not decision.can_issue_credential and result.events[0].live_source is False
+
+
+def test_a_real_head_turn_at_a_camera_device_earns(plain_settings, stage_reference, faces_dir):
+    """The same frames from a camera device, under a challenge the run drew itself: this may earn."""
+    from tests.live_camera import live_camera
+
+    settings = plain_settings.replace(challenge_timeout=5.0)
+    with live_camera(faces_dir / "stage_clip.mp4") as device:
+        result = SelfieRun(settings, stage_reference, open_source("0")).run()
+    assert device.opened and result.seed is not None
+    checked = [e for e in result.events if e.kind == "camera_check"]
+    assert [(e.verdict, e.driver) for e in checked] == [("physical", "uvcvideo")]
+    decision = result.decision
+    assert decision.verified and decision.liveness == "passed" and decision.live_source and decision.can_issue_credential
+
+
+@pytest.mark.parametrize("why", ["virtual", "chosen_seed", "replay"])
+def test_the_same_turn_never_earns_from_a_virtual_camera_a_chosen_seed_or_a_replay(plain_settings, stage_reference, faces_dir, why):
+    from tests.live_camera import LOOPBACK, UVC_WEBCAM, live_camera
+
+    settings = plain_settings.replace(challenge_timeout=5.0, seed=TURN_RIGHT_SEED if why != "virtual" else None)
+    with live_camera(faces_dir / "stage_clip.mp4", identity=LOOPBACK if why == "virtual" else UVC_WEBCAM):
+        result = SelfieRun(settings, stage_reference, open_source("/dev/video0"), replay=why == "replay").run()
+    decision = result.decision
+    assert decision.verified and decision.liveness == "passed"  # the face did everything asked
+    assert not decision.live_source and not decision.can_issue_credential and decision.replay == (why == "replay")
+    if why == "virtual":
+        check = next(e for e in result.events if e.kind == "camera_check")
+        assert check.verdict == "virtual" and "v4l2 loopback" in check.reason
 
 
 @pytest.fixture(scope="module")

@@ -210,9 +210,9 @@ def test_a_broken_config_file_is_left_alone(plain_settings):
     assert config_file.read_text() == "tolerance = = 1\n"
 
 
-def test_plain_settings_remove_deadlines_unless_set(plain_settings):
+def test_plain_settings_remove_step_deadlines_but_keep_a_run_limit(plain_settings):
     relaxed = plain_settings_for(plain_settings)
-    assert relaxed.challenge_timeout == 0 and relaxed.verify_timeout == 0
+    assert relaxed.challenge_timeout == 0 and relaxed.verify_timeout == 300  # each step waits; the whole run has 5 minutes
     longer = plain_settings_for(plain_settings.replace(plain_step_timeout=45.0, plain_run_timeout=300.0))
     assert longer.challenge_timeout == 45.0 and longer.verify_timeout == 300.0
 

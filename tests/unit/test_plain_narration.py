@@ -28,6 +28,9 @@ from tests.plain_support import assert_plain_transcript, labelled_lines, piped_d
 def test_each_event_kind_has_one_labelled_line():
     assert event_line(RunStarted(liveness=False)) == (
         "Status", "selfie check started without the liveness steps (a replay: no credential can be issued).")
+    assert event_line(RunStarted(liveness=True, live_source=False)) == (
+        "Status", "selfie check started, with the liveness steps. This is a recording or a virtual camera, "
+        "not a live camera: it can never earn a credential.")
     assert event_line(GuidanceChanged(code="centre", message="Face found, centred.")) == ("Status", "Face found, centred.")
     assert event_line(ChallengeIssued(steps=("blink", "turn_left"))) == ("Status", "liveness check: blink, then turn your head left.")
     started = ChallengeStep(index=2, total=3, step="turn_left", instruction="Step 2 of 3: turn your head left")
@@ -78,7 +81,7 @@ def _emitter(events, finished: threading.Event | None = None):
 
 def test_run_narrates_in_order_and_returns_the_outcome():
     dialogue, out = piped_dialogue([])
-    events = [RunStarted(liveness=True), PreviewFrame(frame=object()), GuidanceChanged(message="Move closer."),
+    events = [RunStarted(liveness=True, live_source=True), PreviewFrame(frame=object()), GuidanceChanged(message="Move closer."),
               ChallengeStep(index=1, total=2, instruction="Step 1 of 2: blink"), ChallengeStep(index=1, total=2, status="passed")]
     result = run_with_keyboard(dialogue, _emitter(events), RunNarrator(dialogue.out))
     assert result.outcome == "finished" and result.stopped_by is None

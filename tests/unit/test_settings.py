@@ -125,3 +125,23 @@ def test_passwords_in_query_strings_are_masked_too(tmp_path):
     assert "secretpw" not in mask_url(url) and "sslmode=require" in mask_url(url)
     s = load_settings({"database_url": url}, environ={}, config_file=tmp_path / "x")
     assert "secretpw" not in str(s.public_dict())
+
+
+@pytest.mark.parametrize("seconds", [0, 5, 7200])
+def test_the_accessible_mode_always_has_a_run_limit(home, seconds):
+    """No step deadline there, so a run without an overall limit would be an untimed, unlimited try."""
+    from selfverify.config import load_settings
+    from selfverify.errors import ConfigError
+
+    assert load_settings({}).plain_run_timeout == 300
+    with pytest.raises(ConfigError, match="plain_run_timeout must be between 10 and 3600"):
+        load_settings({"plain_run_timeout": seconds})
+
+
+def test_a_run_without_any_time_limit_is_refused(home):
+    from selfverify.config import load_settings
+    from selfverify.errors import ConfigError
+
+    assert load_settings({"verify_timeout": 0}).challenge_timeout == 10  # each step still has its deadline
+    with pytest.raises(ConfigError, match="cannot both be 0"):
+        load_settings({"verify_timeout": 0, "challenge_timeout": 0})

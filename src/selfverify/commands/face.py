@@ -64,7 +64,9 @@ def match(ctx: click.Context, reference: str, probe: str, as_json: bool, toleran
 @click.command()
 @click.option("--reference", "reference_path", help="Reference photo (an ID document scan or a photo).")
 @click.option("--camera", help="Camera: index, /dev/videoN, video file, image folder or still image.")
-@click.option("--seed", type=int, help="Seed for the challenge order (support replay).")
+@click.option("--seed", type=int, help="Seed of the challenge to replay (only with --replay).")
+@click.option("--replay", is_flag=True,
+              help="Support replay: SEED's challenge against a recording, judged as a live run; counts no try, never earns.")
 @click.option("--liveness", type=click.Choice(["on", "off"]),
               help="off only replays recordings (files, folders, photos; refused at a camera): never earns a credential.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per timeline event, then the result.")
@@ -75,12 +77,14 @@ def verify(
     reference_path: str | None,
     camera: str | None,
     seed: int | None,
+    replay: bool,
     liveness: str | None,
     as_json: bool,
     timeout: float | None,
 ) -> int:
     """Run the selfie check headless: exit 0 verified, 1 rejected (no_match, not_live, no_face,
-    timed_out), 2 input problem."""
+    timed_out), 2 input problem. Only a camera device can earn a credential; a video file, images
+    or a photo are recordings. --replay --seed N runs a recorded session's challenge again."""
     printer = TimelinePrinter(as_json)
     try:
         app = app_context(
@@ -94,7 +98,9 @@ def verify(
         if not reference_path:
             raise InputError("No reference photo given.", hint="Use --reference PHOTO (an ID document scan or a photo).")
         outcome = None
-        if app.settings.liveness:
+        if replay:
+            result = run_replay(app, reference_path, app.settings.camera, printer, liveness)
+        elif app.settings.liveness:
             # a live check is the selfie path: consent, attempt limits, session timeline, credential
             from selfverify.services.selfie import SelfieService
             from selfverify.services.startup import on_startup
@@ -132,6 +138,19 @@ def verify(
     return decision_exit_code(result.decision.reason)
 
 
+def run_replay(app, reference_path: str, camera: str, printer, liveness: str | None = None, *, recorded=None):
+    """A support replay through SelfieService.replay: the seed is required, liveness stays on."""
+    if liveness == "off":
+        raise InputError("A replay judges the liveness challenge: it cannot run with --liveness off.",
+                         hint="Drop --liveness off (a replay counts nothing and never earns a credential).")
+    if app.settings.seed is None:
+        raise InputError("A replay needs the seed of the run to replay.",
+                         hint="Use --seed N (shown by 'selfverify sessions show'), or 'selfverify sessions replay SESSION_ID'.")
+    from selfverify.services.selfie import SelfieService
+
+    return SelfieService(app).replay(reference_path, camera, app.settings.seed, on_event=printer, recorded=recorded)
+
+
 class TimelinePrinter:
     """Prints each timeline event as it happens: a JSON line, or a short sentence."""
 
@@ -153,7 +172,12 @@ class TimelinePrinter:
         kind = event.kind
         if kind == "run_started":
             live = f"on (seed {event.seed})" if event.liveness else "off (replay)"
-            return f"Source: {event.source}. Liveness: {live}. Tolerance: {event.tolerance:g}."
+            from selfverify.core.flow import start_notice
+
+            notice = start_notice(event)
+            return f"Source: {event.source}. Liveness: {live}. Tolerance: {event.tolerance:g}." + (f" {notice}" if notice else "")
+        if kind == "camera_check":
+            return f"Camera check: {event.verdict} ({event.reason})."
         if kind == "guidance":
             return f"Guidance: {event.message}"
         if kind == "challenge_issued":
@@ -184,5 +208,11 @@ class TimelinePrinter:
             click.echo(f"Verified: same person as the reference photo {detail}.")
         else:
             click.echo(f"Not verified: {REASONS.get(decision.reason or '', decision.reason)} {detail}.")
-        if decision.liveness == "skipped":
+        if decision.replay:
+            match = "no distance measured (no usable face)" if decision.distance is None else (
+                f"distance {decision.distance:.3f} {'within' if decision.distance <= decision.tolerance else 'above'} "
+                f"the tolerance {decision.tolerance:g}")
+            click.echo(f"Replay verdicts: liveness {decision.liveness}; match {match}. "
+                       "A replay counts no try and never earns a credential.")
+        elif decision.liveness == "skipped":
             click.echo("Liveness was skipped (replay mode): this result can never earn a credential.")

@@ -81,3 +81,36 @@ def sessions_export(ctx: click.Context, session_id: str, output: str | None, ski
     click.echo(f"Support bundle written to {path}")
     click.echo("It contains no photo, face data, token or key; send it to support staff if they ask.")
     return 0
+
+
+@sessions.command("replay")
+@click.argument("session_id")
+@click.option("--camera", required=True, help="The recording to replay: a video file, an image folder or a photo.")
+@click.option("--reference", "reference_path", required=True, help="The reference photo of the session.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per timeline event, then the result.")
+@click.pass_context
+def sessions_replay(ctx: click.Context, session_id: str, camera: str, reference_path: str, as_json: bool) -> int:
+    """Run a selfie session's challenge (its seed, step count and tolerance) again against a recording,
+    judged as the live run was. Reports the liveness and match verdicts; counts no try, stores and
+    issues nothing. Exit codes as for verify."""
+    from selfverify.cli import print_error
+    from selfverify.commands.face import TimelinePrinter, decision_exit_code, run_replay
+    from selfverify.errors import InputError, SelfverifyError
+    from selfverify.services.support import session_details
+
+    printer = TimelinePrinter(as_json)
+    try:
+        details = session_details(app_context(ctx), session_id)
+        summary = details["session"]
+        if summary["method"] != "selfie" or summary["seed"] is None:
+            raise InputError(f"Session {summary['id']} has no challenge to replay (only selfie checks have a seed).")
+        started = next((e["data"] for e in details["timeline"] if e["kind"] == "run_started"), {})
+        app = app_context(ctx, seed=summary["seed"])
+        result = run_replay(app, reference_path, camera, printer, recorded=started)
+    except SelfverifyError as err:
+        if not as_json:
+            raise
+        print_error(err, as_json=True)
+        return err.exit_code
+    printer.result(result)
+    return decision_exit_code(result.decision.reason)

@@ -1,7 +1,9 @@
 """Frame sources behind one interface: a camera device, a video file, a folder or glob of images,
 or a single still image repeated (what a photo held up to a camera looks like).
 
-``open_source(spec)`` picks the source from one ``--camera`` string. File sources replay every
+``open_source(spec)`` picks the source from one ``--camera`` string. Only a camera device can be
+live (``FrameSource.is_live_camera``): files, folders and stills are recordings, and so is a device
+whose driver says it is virtual (v4l2loopback and the like, see ``classify_camera``). File sources replay every
 frame in order by default (deterministic, timestamps from the frame rate); ``realtime=True``
 starts a reader thread that keeps only the newest frame, paced at the file's frame rate. Devices
 are realtime by default. A camera that stops sending frames raises ``CameraLostError``.
@@ -66,6 +68,14 @@ class FrameSource:
     def is_replay(self) -> bool:
         """True when frames come in file order with timestamps from the frame rate."""
         return not self.realtime
+
+    @property
+    def is_live_camera(self) -> bool:
+        """True only for a camera device not known to be virtual: nothing else can earn a credential."""
+        return False
+
+    # the challenge a test-only injected device asks for (see ``inject_test_camera``); None: drawn from the seed
+    challenge_steps: tuple[str, ...] | None = None
 
     def _pace_fps(self) -> float | None:
         return self.fps  # files and stills are paced; devices pace themselves
@@ -232,10 +242,14 @@ class _CaptureSource(FrameSource):
 class CameraDeviceSource(_CaptureSource):
     kind = "camera"
 
-    def __init__(self, target: int | str, *, realtime: bool = True, capture_factory: Callable[[Any], Any] | None = None):
+    def __init__(self, target: int | str, *, realtime: bool = True, capture_factory: Callable[[Any], Any] | None = None,
+                 identity: "CameraIdentity | None" = None):
         import cv2
 
         self.label = f"/dev/video{target}" if isinstance(target, int) and sys.platform.startswith("linux") else str(target)
+        if identity is None:
+            identity = inspect_device(self.label) if capture_factory is None else classify_camera(None, None)
+        self.identity = identity
         if sys.platform.startswith("linux") and not os.path.exists(self.label) and capture_factory is None:
             found = list_cameras()
             detail = f"cameras found: {', '.join(found)}" if found else "no camera was found on this computer"
@@ -252,6 +266,10 @@ class CameraDeviceSource(_CaptureSource):
 
     def _pace_fps(self) -> float | None:
         return None
+
+    @property
+    def is_live_camera(self) -> bool:
+        return self.identity.verdict != "virtual"
 
     def _grab(self):
         if self._pending is not None:
@@ -400,6 +418,8 @@ def open_source(spec: str, *, realtime: bool | None = None) -> FrameSource:
     text = str(spec).strip()
     if not text:
         raise CameraError("No camera given: use 0, /dev/video0, a video file, an image folder or a photo.")
+    if _injected is not None and is_device_spec(text):
+        return _injected.open(text)
     if text.isdigit():
         return CameraDeviceSource(int(text), realtime=True if realtime is None else realtime)
     if text.startswith("/dev/"):
@@ -460,3 +480,127 @@ def _probe_index(index: int, timeout: float = 2.0) -> bool:
     thread.start()
     thread.join(timeout)
     return bool(result and result[0])
+
+
+# --- is this camera a real one? -------------------------------------------------------------------
+# Linux tells a device's driver through VIDIOC_QUERYCAP (struct v4l2_capability, linux/videodev2.h):
+# driver[16] card[32] bus_info[32] then u32 version, capabilities, device_caps, reserved[3].
+V4L2_CAPABILITY_SIZE = 104
+VIDIOC_QUERYCAP = 0x80685600  # _IOR('V', 0, struct v4l2_capability)
+V4L2_CAP_VIDEO_CAPTURE = 0x00000001
+V4L2_CAP_VIDEO_OUTPUT = 0x00000002
+V4L2_CAP_VIDEO_M2M_MPLANE = 0x00004000
+V4L2_CAP_VIDEO_M2M = 0x00008000
+V4L2_CAP_DEVICE_CAPS = 0x80000000
+# drivers that present something other than a sensor as a camera (loopback, test pattern, converters)
+VIRTUAL_DRIVERS = frozenset({"v4l2 loopback", "v4l2loopback", "vivid", "vim2m", "vicodec", "akvcam", "vimc", "visl"})
+# names virtual-camera programs give their device (the card name, or /sys/class/video4linux/*/name)
+_VIRTUAL_NAME = re.compile(
+    r"loopback|virtual|dummy video device|\bobs\b|snap camera|manycam|xsplit|splitcam|e2esoft|akvcam|unity video capture"
+    r"|droidcam|iriun|epoccam|ndi webcam|camtwist",
+    re.IGNORECASE,
+)
+
+
+class CameraIdentity:
+    """What the platform says a camera device is. ``verdict``: physical | virtual | unknown."""
+
+    def __init__(self, verdict: str, reason: str, *, driver: str = "", card: str = "", bus_info: str = "",
+                 capabilities: int = 0):
+        self.verdict, self.reason = verdict, reason
+        self.driver, self.card, self.bus_info, self.capabilities = driver, card, bus_info, capabilities
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "reason": self.reason, "driver": self.driver, "card": self.card,
+                "bus_info": self.bus_info, "capabilities": f"0x{self.capabilities:08x}"}
+
+
+def _c_string(raw: bytes) -> str:
+    return raw.split(b"\0", 1)[0].decode("utf-8", "replace").strip()
+
+
+def classify_camera(querycap: bytes | None, sysfs_name: str | None) -> CameraIdentity:
+    """Pure: judge a device from its VIDIOC_QUERYCAP answer and its sysfs name (either may be None,
+    when the platform or a permission does not tell). A program can still name its device after a
+    real webcam's driver; what this catches is every virtual camera that says what it is."""
+    import struct
+
+    name = (sysfs_name or "").strip()
+    if querycap is None or len(querycap) < V4L2_CAPABILITY_SIZE:
+        if name and _VIRTUAL_NAME.search(name):
+            return CameraIdentity("virtual", f"its name {name!r} is a virtual camera's", card=name)
+        why = "the platform does not say which driver it has" if querycap is None else "its driver answer is truncated"
+        return CameraIdentity("unknown", f"cannot tell whether it is a real camera: {why}", card=name)
+    driver, card, bus = (_c_string(querycap[a:b]) for a, b in ((0, 16), (16, 48), (48, 80)))
+    _version, capabilities, device_caps = struct.unpack_from("<III", querycap, 80)
+    caps = device_caps if capabilities & V4L2_CAP_DEVICE_CAPS else capabilities
+    identity = dict(driver=driver, card=card or name, bus_info=bus, capabilities=caps)
+    if driver.lower() in VIRTUAL_DRIVERS or bus.lower().startswith(("platform:v4l2loopback", "platform:vivid")):
+        return CameraIdentity("virtual", f"its driver is {driver!r}, a virtual camera", **identity)
+    for label in (card, name):
+        if label and _VIRTUAL_NAME.search(label):
+            return CameraIdentity("virtual", f"its name {label!r} is a virtual camera's", **identity)
+    if caps & (V4L2_CAP_VIDEO_M2M | V4L2_CAP_VIDEO_M2M_MPLANE) or (caps & V4L2_CAP_VIDEO_OUTPUT and caps & V4L2_CAP_VIDEO_CAPTURE):
+        return CameraIdentity("virtual", "it both takes and gives video (a loopback or converter, not a sensor)", **identity)
+    if not caps & V4L2_CAP_VIDEO_CAPTURE:
+        return CameraIdentity("virtual", "it does not capture video", **identity)
+    return CameraIdentity("physical", f"driver {driver!r} on {bus or 'an unknown bus'}", **identity)
+
+
+def inspect_device(path: str) -> CameraIdentity:
+    """Ask the device node itself (Linux); elsewhere the platform gives no driver through OpenCV."""
+    if not sys.platform.startswith("linux") or not path.startswith("/dev/"):
+        return classify_camera(None, None)
+    try:
+        if not stat.S_ISCHR(os.stat(path).st_mode):  # e.g. a video file put in /dev/shm
+            return CameraIdentity("virtual", "it is a file, not a camera device")
+    except OSError:
+        pass
+    querycap: bytes | None = None
+    try:
+        import fcntl
+
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            buffer = bytearray(V4L2_CAPABILITY_SIZE)
+            fcntl.ioctl(fd, VIDIOC_QUERYCAP, buffer)
+            querycap = bytes(buffer)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+    try:
+        sysfs_name = (Path("/sys/class/video4linux") / Path(path).name / "name").read_text(errors="replace")
+    except OSError:
+        sysfs_name = None
+    return classify_camera(querycap, sysfs_name)
+
+
+class InjectedTestCamera:
+    """Test-only: an in-process camera device (a fake webcam over real frames), the one way tests reach
+    the live path with no webcam on the machine. Installed only by Python code through
+    ``inject_test_camera``; no flag, environment variable, config key or setting reaches it.
+    Its frames come in order at their frame rate (deterministic), its driver answer goes through
+    ``classify_camera`` like a real one, and ``steps`` fixes the challenge it is asked."""
+
+    def __init__(self, capture_factory: Callable[[Any], Any], *, querycap: bytes | None,
+                 sysfs_name: str | None = None, steps: tuple[str, ...] | None = None):
+        self.capture_factory, self.querycap, self.sysfs_name, self.steps = capture_factory, querycap, sysfs_name, steps
+        self.opened: list[CameraDeviceSource] = []
+
+    def open(self, spec: str) -> CameraDeviceSource:
+        target: int | str = int(spec) if spec.isdigit() else spec
+        source = CameraDeviceSource(target, realtime=False, capture_factory=self.capture_factory,
+                                    identity=classify_camera(self.querycap, self.sysfs_name))
+        source.challenge_steps = self.steps
+        self.opened.append(source)
+        return source
+
+
+_injected: InjectedTestCamera | None = None
+
+
+def inject_test_camera(device: InjectedTestCamera | None) -> None:
+    """Test-only: make device specs (``0``, ``/dev/video0``) open ``device``; None removes it."""
+    global _injected
+    _injected = device

@@ -30,6 +30,26 @@ class RunStarted(Event):
     liveness: bool = True
     seed: int | None = None
     tolerance: float = 0.0
+    live_source: bool = False  # see Decision.live_source: False means this run can never earn a credential
+    replay: bool = False  # a support replay: a chosen seed on a recording, nothing counted or issued
+    # the other settings a decision depends on, so a support replay can judge exactly as this run did
+    challenge_steps: int = 0
+    challenge_timeout: float = 0.0
+    verify_timeout: float = 0.0
+    decision_frames: int = 0
+
+
+@dataclass(frozen=True)
+class CameraChecked(Event):
+    """What the platform says the camera device is (driver, card, bus; never an image)."""
+
+    kind: ClassVar[str] = "camera_check"
+    verdict: str = "unknown"  # physical | virtual | unknown (the platform does not say)
+    reason: str = ""
+    driver: str = ""
+    card: str = ""
+    bus_info: str = ""
+    capabilities: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,11 +108,16 @@ class Decision(Event):
     tolerance: float = 0.0
     frames_used: int = 0
     liveness: str = "skipped"  # passed | failed | skipped
+    # frames from a camera device not known to be virtual, under a challenge the run drew itself;
+    # False for files, folders, stills, virtual cameras and chosen seeds
+    live_source: bool = False
+    replay: bool = False  # a support replay (chosen seed): reports verdicts, never counts or earns
+    challenge_started: bool = False  # a face started a challenge step: a try, however the run ended
 
     @property
     def can_issue_credential(self) -> bool:
-        """A run with liveness skipped (replay) can never earn a credential."""
-        return self.verified and self.liveness == "passed"
+        """Only a verified, live run at a real camera under its own challenge; never a replay."""
+        return self.verified and self.liveness == "passed" and self.live_source and not self.replay
 
 
 @dataclass(frozen=True, eq=False)

@@ -3,6 +3,9 @@
 Per frame: analyse (track the face, landmarks) -> quality guidance -> encode the face when the
 frame is good and more evidence is needed -> liveness step progress -> decide.
 
+Only a camera device (not a virtual one) under a challenge the run drew from its own seed can earn
+a credential (``Decision.live_source``); a chosen seed is a support replay (``replay=True``).
+
 Replays are deterministic: a file source gives every frame in order, and every deadline is
 measured in frame time (the video's timestamps), so a replay's events differ only in ``t``.
 Live sources measure deadlines with the injected clock.
@@ -17,6 +20,7 @@ from typing import Any, Callable
 from selfverify.core.camera import CameraDeviceSource, CameraLostError, FrameSource
 from selfverify.core.clock import SystemClock
 from selfverify.core.events import (
+    CameraChecked,
     CameraLost,
     ChallengeIssued,
     Decision,
@@ -32,6 +36,9 @@ from selfverify.core.liveness import SETTLE_SAMPLES, ChallengeSequence, Liveness
 from selfverify.core.quality import Guidance, guidance_for, measure
 from selfverify.errors import InputError, SelfverifyError
 
+# said by every front end when a run starts that can never earn a credential
+RECORDING_NOTICE = "This is a recording or a virtual camera, not a live camera: it can never earn a credential."
+REPLAY_NOTICE = "Support replay: nothing is counted, stored or issued."
 MIN_ENCODE_GAP_S = 0.06  # about every other frame at 30 fps: neighbouring frames add little evidence
 # guidance codes of a single tracked face whose picture is good, whichever way it looks
 _GOOD_FACE_GUIDANCE = frozenset({"ok", "look_straight"})
@@ -55,6 +62,7 @@ class RunResult:
     seed: int | None = None
     steps: tuple[str, ...] = ()
     frames_analysed: int = 0
+    challenge_started: bool = False
 
 
 def median(values: list[float]) -> float:
@@ -74,6 +82,15 @@ def refuse_liveness_off_with_camera(label: str) -> None:
     )
 
 
+def start_notice(event: RunStarted) -> str | None:
+    """What a user must know from the first line of a run that cannot earn a credential."""
+    if event.replay:
+        return REPLAY_NOTICE
+    if event.liveness and not event.live_source:
+        return RECORDING_NOTICE
+    return None
+
+
 class SelfieRun:
     """One selfie check. ``run()`` blocks until a decision and releases the source on every path."""
 
@@ -88,9 +105,11 @@ class SelfieRun:
         cancel: threading.Event | None = None,
         liveness: bool | None = None,
         encoder: FaceEncoder | None = None,
+        replay: bool = False,
     ):
         """``encoder``: computes encodings outside this process (``core.encoder.EncoderProcess``),
-        so a front end's own threads are not held up; None encodes here."""
+        so a front end's own threads are not held up; None encodes here. ``replay``: a support
+        replay of ``settings.seed``'s challenge; its decision is marked and can never earn."""
         self.settings = settings
         self.reference = reference
         self.source = source
@@ -98,8 +117,14 @@ class SelfieRun:
         self.on_event = on_event
         self.cancel = cancel or threading.Event()
         self.liveness = settings.liveness if liveness is None else liveness
-        self.seed = settings.seed if settings.seed is not None else new_seed()
-        self.steps = draw_challenge(self.seed, settings.challenge_steps) if self.liveness else ()
+        self.replay = replay
+        seed_chosen = settings.seed is not None
+        self.seed = settings.seed if seed_chosen else new_seed()
+        forced = getattr(source, "challenge_steps", None)  # only a test-only injected device sets it
+        self.steps = (tuple(forced) if forced else draw_challenge(self.seed, settings.challenge_steps)) if self.liveness else ()
+        # a chosen seed means a challenge someone could prepare a recording for
+        self.live_source = bool(self.liveness and not replay and not seed_chosen and getattr(source, "is_live_camera", False))
+        self._challenge_started = False
         self.needed = settings.decision_frames
         self.tolerance = settings.tolerance
         self.encoder = encoder
@@ -114,6 +139,11 @@ class SelfieRun:
         self._progress_shown = -1
         self._challenge: ChallengeSequence | None = None
         self._decided_tracks: list[int] = []
+
+    @property
+    def challenge_started(self) -> bool:
+        """A face started a challenge step: the run is a try, however it ends."""
+        return self._challenge_started
 
     # events -------------------------------------------------------------------------------
     def _emit(self, event_type: type[Event], **fields: Any) -> Event:
@@ -146,6 +176,7 @@ class SelfieRun:
             seed=self.seed,
             steps=self.steps,
             frames_analysed=self._frames,
+            challenge_started=self._challenge_started,
         )
 
     def _require_recording_without_liveness(self) -> None:
@@ -154,7 +185,13 @@ class SelfieRun:
 
     def _run(self) -> Decision:
         analyser = self._analyser = FrameAnalyser(self.settings.analysis_width, encoder=self.encoder)
-        self._emit(RunStarted, source=self.source.describe(), liveness=self.liveness, seed=self.seed, tolerance=self.tolerance)
+        self._emit(RunStarted, source=self.source.describe(), liveness=self.liveness, seed=self.seed, tolerance=self.tolerance,
+                   live_source=self.live_source, replay=self.replay, challenge_steps=len(self.steps),
+                   challenge_timeout=self.settings.challenge_timeout, verify_timeout=self.settings.verify_timeout,
+                   decision_frames=self.needed)
+        identity = getattr(self.source, "identity", None)
+        if identity is not None:
+            self._emit(CameraChecked, **identity.as_dict())
         if self.liveness:
             self._challenge = ChallengeSequence(
                 self.steps,
@@ -202,6 +239,7 @@ class SelfieRun:
             anchored = face is not None and face.confirmed and analysis.face_count == 1 and self._encoded(face.track_id)
             sample = LivenessSample.from_landmarks(now, face.track_id, face.landmarks) if anchored else None
             for event in self._challenge.observe(now, sample):
+                self._challenge_started = self._challenge_started or event.status == "started"
                 self._publish(event)
             if self._challenge.status == "failed":
                 return self._decide("not_live")
@@ -281,7 +319,7 @@ class SelfieRun:
         return "timed_out" if self._face_encoded else "no_face"
 
     def _decide(self, reason: str | None, *, distance: float | None = None, frames_used: int = 0) -> Decision:
-        if distance is None and reason in ("not_live", "timed_out") and self._decision_distances():
+        if distance is None and reason is not None and self._decision_distances():  # the match verdict, whatever ended the run
             used = sorted(self._decision_distances())[: self.needed]
             distance, frames_used = median(used), len(used)
         if not self.liveness:
@@ -296,6 +334,9 @@ class SelfieRun:
             tolerance=self.tolerance,
             frames_used=frames_used,
             liveness=liveness,
+            live_source=self.live_source,
+            replay=self.replay,
+            challenge_started=self._challenge_started,
         )
 
     def _best_frame(self, decision: Decision) -> Any:

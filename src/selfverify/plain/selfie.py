@@ -33,6 +33,15 @@ def ensure_face_models(out) -> None:  # noqa: ANN001
         out.status(f"face models loaded in {engine.load_seconds:.1f} seconds.")
 
 
+def run_limits_sentence(settings, attempts) -> str:  # noqa: ANN001
+    """The whole run's time limit and the tries left, said before the camera starts."""
+    minutes = settings.verify_timeout / 60.0
+    limit = f"{minutes:g} minute{'' if minutes == 1 else 's'}" if minutes >= 1 else f"{settings.verify_timeout:g} seconds"
+    tries = attempts.tries_left_before_wait
+    return (f"You have up to {limit} for this check, and {tries} tr{'y' if tries == 1 else 'ies'} before a wait. "
+            "Each step waits for you; once a step has started, stopping counts as a try.")
+
+
 class SelfieFlow(Flow):
     def run(self) -> None:
         from selfverify.core.engine import preload_in_background
@@ -46,6 +55,7 @@ class SelfieFlow(Flow):
         while True:
             self.out.line(f"Starting the selfie check with camera {self.ctx.settings.camera}. "
                           "Type back and Enter to stop; Enter alone repeats the last instruction.")
+            self.out.line(run_limits_sentence(self.ctx.settings, self._service().preflight().attempts))
             try:
                 run = run_with_keyboard(self.dialogue, lambda on_event, cancel: self._service().run(
                     reference, self.ctx.settings.camera, on_event=on_event, cancel=cancel,

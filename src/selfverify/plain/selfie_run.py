@@ -32,8 +32,11 @@ _JOIN_SECONDS = 15.0  # how long a stopped run may take to release the camera
 def event_line(event: Event) -> tuple[str, str] | None:
     """(label, text) for an event a user should hear about; None for the rest."""
     if isinstance(event, RunStarted):
+        from selfverify.core.flow import start_notice
+
         if event.liveness:
-            return "Status", "selfie check started, with the liveness steps."
+            notice = start_notice(event)
+            return "Status", "selfie check started, with the liveness steps." + (f" {notice}" if notice else "")
         return "Status", "selfie check started without the liveness steps (a replay: no credential can be issued)."
     if isinstance(event, GuidanceChanged):
         return "Status", event.message

@@ -223,7 +223,7 @@ def _owes_failed_attempt(ctx, session_id: str, subject: str) -> bool:
     """A liveness run that died before its result was counted: a failure, unless it was not one."""
     from sqlmodel import select
 
-    from selfverify.services.selfie import FAILURE_REASONS
+    from selfverify.services.selfie import is_failed_try
     from selfverify.store.models import AuditEvent
 
     with ctx.db.session() as s:
@@ -238,7 +238,7 @@ def _owes_failed_attempt(ctx, session_id: str, subject: str) -> bool:
     if decision is None:
         return True  # stopped mid-run: indistinguishable from walking away from a failing check
     data = json.loads(decision.data)
-    if data.get("verified") or data.get("reason") not in FAILURE_REASONS:
+    if data.get("verified") or not is_failed_try(data.get("reason"), data.get("challenge_started", False)):
         return False
     return not _attempt_recorded_after(ctx, decision.id, subject)
 

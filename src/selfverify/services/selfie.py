@@ -4,11 +4,14 @@ Order of a run: consent is checked before the camera opens; attempt limits are c
 runs only); the core SelfieRun analyses frames and emits events, which go to the session timeline
 (never preview frames) and to the front end; the result is counted (success resets the consecutive
 failures; no match / not live / timed out count as failures; a face that was there but never did
-the challenge, such as a photo held up, is not live); a credential is issued only when
-``decision.can_issue_credential`` (verified AND liveness passed). A ``liveness=False`` run (a
-replay of a recording; refused on a camera device) counts nothing and issues nothing. Ctrl+C ends
-the session as cancelled. The best frame stays in memory, in the outcome, until the user opts in
-to keep it (``retain``) or the outcome is dropped.
+the challenge, such as a photo held up, is not live; a run cancelled, interrupted or whose camera was
+lost after a face started a challenge step is a failed try too); a credential is issued only when
+``decision.can_issue_credential``: verified, liveness passed, at a camera device that is not a
+virtual one, under a challenge the run drew itself. Files, folders and stills never earn one, and a
+user cannot choose the seed (only ``replay``, which counts and records nothing). A
+``liveness=False`` run (a replay of a recording; refused on a camera device) counts nothing and
+issues nothing. Ctrl+C ends the session as cancelled. The best frame stays in memory, in the
+outcome, until the user opts in to keep it (``retain``) or the outcome is dropped.
 """
 
 from __future__ import annotations
@@ -20,8 +23,29 @@ from typing import Any, Callable
 
 from selfverify.errors import InputError, NotFound, SelfverifyError
 
-# decisions that count as a failed attempt; cancelled, camera lost or no face seen do not
+# decisions that count as a failed attempt; no face seen does not
 FAILURE_REASONS = frozenset({"no_match", "not_live", "timed_out"})
+# ...and these count once a face started a challenge step (else stopping would be a free retry)
+FAILURE_ONCE_STARTED = frozenset({"cancelled", "camera_lost"})
+
+
+def is_failed_try(reason: str | None, challenge_started: bool) -> bool:
+    return reason in FAILURE_REASONS or (reason in FAILURE_ONCE_STARTED and bool(challenge_started))
+
+
+def refuse_chosen_seed() -> None:
+    raise InputError(
+        "A challenge seed can only be chosen for a support replay of a recording: a live check draws its own, "
+        "so that nobody can prepare a recording for it.",
+        code="seed_needs_replay",
+        hint="Drop --seed / SELFVERIFY_SEED, or replay a recording with: selfverify verify --replay --seed N "
+        "--camera FILE --reference PHOTO",
+    )
+
+
+def refuse_replay_of_device(label: str) -> None:
+    raise InputError(f"A replay runs on a recording, not on the camera {label}.", code="replay_needs_recording",
+                     hint="Use --camera with a video file, an image folder or a photo.")
 
 
 @dataclass(frozen=True)
@@ -53,6 +77,12 @@ class SelfieOutcome:
     def discard_best_frame(self) -> None:
         self.best_frame = None
         self.best_frame_available = False
+
+
+# what a recorded run_started event holds that a replay must judge with
+REPLAYED_SETTINGS = ("challenge_steps", "challenge_timeout", "verify_timeout", "decision_frames", "tolerance")
+NO_CREDENTIAL_FROM_RECORDING = ("this check ran on a recording (a video file, images, a photo or a virtual camera), "
+                                "and only a live camera can earn a credential.")
 
 
 class SelfieService:
@@ -93,59 +123,89 @@ class SelfieService:
         ConsentService(self.ctx).require()  # before any camera frame is read
         policy = AttemptPolicy(self.ctx)
         attempts = policy.require() if liveness else policy.status()
+        from selfverify.core.camera import is_device_spec
+
         if not liveness:
-            from selfverify.core.camera import is_device_spec
             from selfverify.core.flow import refuse_liveness_off_with_camera
 
             if is_device_spec(camera_spec):  # before the camera is opened
                 refuse_liveness_off_with_camera(str(camera_spec))
+        elif self.ctx.settings.seed is not None:
+            refuse_chosen_seed()
 
         from selfverify.core.camera import open_source
         from selfverify.core.faces import load_reference
         from selfverify.core.flow import SelfieRun
-        from selfverify.core.liveness import new_seed
 
         reference = load_reference(reference_path, encoder=encoder)
-        # drawn here so the session row holds the seed a support replay needs
-        settings = self.ctx.settings if self.ctx.settings.seed is not None else self.ctx.settings.replace(seed=new_seed())
-        recorder = SessionRecorder(self.ctx, "selfie", seed=settings.seed)
-        recorder.note("preflight", liveness=liveness, consent="accepted",
-                      tries_left_before_wait=attempts.tries_left_before_wait, total_failures=attempts.total_failures)
+        source = open_source(str(camera_spec), realtime=realtime)
+        with source:
+            # the run draws its own seed; made before the session so its row holds the seed a support replay needs
+            flow = SelfieRun(self.ctx.settings, reference, source, clock=self.ctx.clock, cancel=cancel,
+                             liveness=liveness, encoder=encoder)
+            recorder = SessionRecorder(self.ctx, "selfie", seed=flow.seed)
+            recorder.note("preflight", liveness=liveness, consent="accepted", live_source=flow.live_source,
+                          tries_left_before_wait=attempts.tries_left_before_wait, total_failures=attempts.total_failures)
 
-        def forward(ev) -> None:
-            if getattr(ev, "in_timeline", True):
-                recorder.event(ev)
-            if on_event is not None:
-                on_event(ev)
+            def forward(ev) -> None:
+                if getattr(ev, "in_timeline", True):
+                    recorder.event(ev)
+                if on_event is not None:
+                    on_event(ev)
 
-        try:
-            with open_source(str(camera_spec), realtime=realtime) as source:
-                result = SelfieRun(settings, reference, source, clock=self.ctx.clock, on_event=forward,
-                                   cancel=cancel, liveness=liveness, encoder=encoder).run()
-        except SelfverifyError as exc:
-            recorder.finish("error", exc.code)
-            raise
-        except KeyboardInterrupt:  # Ctrl+C: the user stopped the check, nothing broke
-            recorder.finish("cancelled", "interrupted")
-            raise
-        except BaseException:
-            recorder.finish("error", "internal")
-            raise
+            flow.on_event = forward
+            try:
+                result = flow.run()
+            except SelfverifyError as exc:
+                recorder.finish("error", exc.code)
+                raise
+            except KeyboardInterrupt:  # Ctrl+C: the user stopped the check, nothing broke
+                if liveness and flow.challenge_started:
+                    policy.record_failure()
+                recorder.finish("cancelled", "interrupted")
+                raise
+            except BaseException:
+                recorder.finish("error", "internal")
+                raise
         decision = result.decision
         if not any(getattr(ev, "kind", None) == "decision" for ev in (result.events or ())):
             recorder.event(decision)  # a flow that did not emit its decision still leaves it in the timeline
         if liveness and decision.verified:
             attempts = policy.record_success()
-        elif liveness and decision.reason in FAILURE_REASONS:
+        elif liveness and is_failed_try(decision.reason, decision.challenge_started):
             attempts = policy.record_failure()
         credential, credential_error = None, None
         if liveness and decision.can_issue_credential:
             credential, credential_error = self._issue(decision, recorder)
+        elif liveness and decision.verified:
+            credential_error = NO_CREDENTIAL_FROM_RECORDING
+            recorder.note("credential_refused", code="not_a_live_camera", message=credential_error)
         outcome = "verified" if decision.verified else ("cancelled" if decision.reason == "cancelled" else "rejected")
         recorder.finish(outcome, decision.reason)
         best = getattr(result, "best_frame", None)
         return SelfieOutcome(decision, recorder.id, credential, attempts, best is not None, credential_error,
-                             str(reference_path), best, seed=settings.seed, steps=tuple(getattr(result, "steps", ())))
+                             str(reference_path), best, seed=flow.seed, steps=tuple(getattr(result, "steps", ())))
+
+    def replay(self, reference_path, camera_spec: str, seed: int, *, on_event: Callable | None = None,
+               recorded: dict[str, Any] | None = None):
+        """A support replay: ``seed``'s challenge against a recording, judged exactly as a live run
+        would be (liveness and matching, frame-time deadlines). Counts no attempt, records no
+        session, never issues a credential; the decision says ``replay`` and carries the match
+        distance whatever ended the run. ``recorded``: the settings the recorded run used (its
+        ``run_started`` event: step count, deadlines, tolerance, frames). Returns the core ``RunResult``."""
+        from selfverify.core.camera import is_device_spec, open_source
+        from selfverify.core.faces import load_reference
+        from selfverify.core.flow import SelfieRun
+
+        if is_device_spec(camera_spec):
+            refuse_replay_of_device(str(camera_spec))
+        changes: dict[str, Any] = {k: v for k, v in (recorded or {}).items() if k in REPLAYED_SETTINGS and v}
+        changes.update(seed=seed, liveness=True)
+        settings = self.ctx.settings.replace(**changes)
+        reference = load_reference(reference_path)
+        with open_source(str(camera_spec), realtime=False) as source:
+            return SelfieRun(settings, reference, source, clock=self.ctx.clock, on_event=on_event,
+                             liveness=True, replay=True).run()
 
     def _issue(self, decision, recorder):
         from selfverify.services.credentials import CredentialService

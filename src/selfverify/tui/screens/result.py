@@ -27,6 +27,8 @@ def describe(outcome) -> tuple[bool, str, str]:  # noqa: ANN001
     if d.verified and outcome.credential is not None:
         c = outcome.credential
         return True, "Verified.", f"Credential {c.id} is stored in your keyring, valid until {c.expires_at.astimezone():%Y-%m-%d}."
+    if d.verified and d.liveness == "passed" and not d.live_source:
+        return True, "Faces match, but this was a recording.", f"No credential was issued: {outcome.credential_error}"
     if d.verified and d.liveness == "passed":
         why = getattr(outcome, "credential_error", None) or "the keyring could not be used"
         return True, "Verified, but no credential could be stored.", f"{why} You can try again once the keyring works."

@@ -168,8 +168,11 @@ class SelfieScreen(AppScreen):
         guidance = self.query_one("#guidance", Static)
         if isinstance(ev, RunStarted):
             gc.freeze()  # again: the run's own modules and objects are loaded now
+            from selfverify.core.flow import start_notice
+
             mode = "liveness challenge on" if ev.liveness else "liveness OFF (replay: no credential possible)"
-            self.set_status(f"Selfie check started ({mode}).")
+            notice = start_notice(ev)
+            self.set_status(f"Selfie check started ({mode})." + (f" {notice}" if notice else ""))
         elif isinstance(ev, GuidanceChanged):
             guidance.update(ev.message)
             guidance.set_classes("ok" if ev.code in ("ok", "hold_still") else "warn")
