@@ -14,10 +14,15 @@ from pathlib import Path
 
 
 def detect(setting: str, out: Path) -> None:
+    import time
+
     from selfverify.tui.widgets.camera_view import detect_preview
 
+    started = time.perf_counter()
     mode = detect_preview(setting)
-    out.write_text(json.dumps({"kind": mode.kind, "cell": [mode.cell_width, mode.cell_height], "reason": mode.reason}))
+    seconds = time.perf_counter() - started
+    out.write_text(json.dumps({"kind": mode.kind, "cell": [mode.cell_width, mode.cell_height], "reason": mode.reason,
+                               "seconds": seconds}))
 
 
 def show(kind: str, clip: str, out: Path) -> None:

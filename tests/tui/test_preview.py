@@ -181,6 +181,7 @@ def test_auto_detection_asks_the_terminal(tmp_path, da1, kitty, kind):
     assert mode["kind"] == kind, mode
     if kind != "blocks":
         assert mode["cell"] == [9, 18]
+    assert mode["seconds"] < 0.2, "a terminal that answers costs one round trip, never a timeout"
 
 
 def test_blocks_setting_asks_the_terminal_nothing(tmp_path):

@@ -1,7 +1,7 @@
 """Live camera preview (and still thumbnails): real pixels where the terminal can show them.
 
 Three ways to draw a picture, chosen by ``--preview`` / ``SELFVERIFY_PREVIEW`` (``auto`` asks the
-terminal before the app starts, through textual-image's detection):
+terminal before the app starts, in one round trip: ``detect_preview``):
 
 - ``sixel`` (xterm, foot, WezTerm, Windows Terminal, iTerm2): the frame is encoded to a DCS Sixel
   string by textual-image's encoder and drawn over the widget's cells, which are skipped (cursor
@@ -23,6 +23,7 @@ never queued. Nothing is written to disk at any point (tests/unit/test_preview.p
 from __future__ import annotations
 
 import os
+import re
 import sys
 import zlib
 from base64 import standard_b64encode
@@ -58,7 +59,7 @@ BLOCKS = PreviewMode()
 
 def detect_preview(setting: str = "auto", stdout=None) -> PreviewMode:  # noqa: ANN001
     """Resolve the ``preview`` setting. Must run before Textual starts: the terminal is asked
-    (device attributes for Sixel, a graphics query for Kitty, the cell size in pixels), and
+    (Kitty graphics query, cell size in pixels, device attributes: Sixel is attribute 4), and
     Textual's input thread would swallow the answers."""
     stdout = stdout or sys.__stdout__
     if setting == "blocks":
@@ -68,20 +69,63 @@ def detect_preview(setting: str = "auto", stdout=None) -> PreviewMode:  # noqa: 
     if os.environ.get("TERM", "") in ("dumb", "linux"):
         return PreviewMode(reason=f"TERM={os.environ.get('TERM')}")
     try:
-        from textual_image._terminal import get_cell_size
-
-        kind = setting
-        if setting == "auto":
-            import textual_image.renderable as detected  # the import asks the terminal
-
-            kind = {"sixel": "sixel", "tgp": "kitty"}.get(detected.Image.__module__.rsplit(".", 1)[-1], "blocks")
-        if kind == "blocks":
-            return PreviewMode(reason="the terminal shows no images (no Sixel, no Kitty graphics)")
-        cell = get_cell_size()
-    except Exception as exc:  # a terminal that answers garbage must not stop the app
+        sixel, kitty, cell = _ask_terminal(stdout)
+    except Exception as exc:  # no termios (Windows), or a terminal that answers garbage
+        if setting in ("sixel", "kitty"):
+            return PreviewMode(kind=setting, reason=f"asked for; terminal not queried ({type(exc).__name__})")
         return PreviewMode(reason=f"terminal query failed ({type(exc).__name__})")
-    return PreviewMode(kind=kind, cell_width=max(1, cell.width), cell_height=max(1, cell.height),
-                       reason="asked for" if setting != "auto" else "detected")
+    kind = setting if setting != "auto" else "sixel" if sixel else "kitty" if kitty else "blocks"
+    if kind == "blocks":
+        return PreviewMode(reason="the terminal shows no images (no Sixel, no Kitty graphics)")
+    width, height = cell or (10, 20)  # a VT340's cell when the terminal does not say
+    return PreviewMode(kind=kind, cell_width=width, cell_height=height, reason="asked for" if setting != "auto" else "detected")
+
+
+_DA1 = re.compile(r"\x1b\[\?([0-9;]*)c")
+_KITTY_OK = re.compile(r"\x1b_Gi=31;OK\x1b\\")
+_CELL_SIZE = re.compile(r"\x1b\[6;(\d+);(\d+)t")
+
+
+def _ask_terminal(stdout, timeout: float = 0.25) -> tuple[bool, bool, tuple[int, int] | None]:  # noqa: ANN001
+    """One round trip: a Kitty graphics query, the cell size (CSI 16 t), then device attributes
+    (DA1), which every terminal answers last; so a terminal without graphics costs no timeout.
+    Sixel order as in textual-image: Sixel first (Kitty's placeholders fail in Konsole/WezTerm)."""
+    import select
+    import termios
+    import time
+    import tty
+
+    cell = None
+    try:  # the kernel may know the window's pixel size (TIOCGWINSZ)
+        import fcntl
+        import struct
+
+        rows, cols, px_w, px_h = struct.unpack("HHHH", fcntl.ioctl(stdout.fileno(), termios.TIOCGWINSZ, b"\0" * 8))
+        if rows and cols and px_w and px_h:
+            cell = (px_w // cols, px_h // rows)
+    except OSError:
+        pass
+    fd = sys.__stdin__.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd, termios.TCSANOW)
+    answer = ""
+    try:
+        stdout.write("\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + ("" if cell else "\x1b[16t") + "\x1b[c")
+        stdout.flush()
+        deadline = time.monotonic() + timeout
+        while not _DA1.search(answer):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                break
+            answer += os.read(fd, 1024).decode("ascii", "replace")
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
+    da1 = _DA1.search(answer)
+    sixel = bool(da1 and "4" in da1.group(1).split(";"))
+    size = _CELL_SIZE.search(answer)
+    if cell is None and size and int(size.group(1)) and int(size.group(2)):
+        cell = (int(size.group(2)), int(size.group(1)))
+    return sixel, bool(_KITTY_OK.search(answer)), cell
 
 
 @dataclass
