@@ -145,37 +145,47 @@ def test_kitty_stream_carries_the_real_frame_and_placeholders(clip, tmp_path):
     assert stream.count("\U0010eeee") >= cols * rows
 
 
-def play_terminal(da1: str | None, kitty: bool = False, cell: tuple[int, int] = (10, 20)):
-    """Answers like a terminal: device attributes, an optional Kitty graphics reply, the cell size."""
+def play_terminal(da1: str | None, kitty: bool = False, cell: tuple[int, int] = (10, 20), version: str = ""):
+    """Answers like a terminal: device attributes, an optional Kitty graphics reply, the cell size,
+    XTVERSION (replies as recorded from xterm 379 and kitty 0.26.5 under Xvfb)."""
     import pexpect
 
     def answer(child) -> None:  # noqa: ANN001
+        child.delaybeforesend = None  # answer at once, as a terminal does
         while True:
-            idx = child.expect([re.escape("\x1b[c"), r"\x1b_Gi=(\d+),[^;]*;AAAA\x1b\\", re.escape("\x1b[16t"), pexpect.EOF])
+            idx = child.expect([re.escape("\x1b[c"), r"\x1b_Gi=(\d+),[^;]*;AAAA\x1b\\", re.escape("\x1b[16t"),
+                                re.escape("\x1b[>q"), pexpect.EOF])
             if idx == 0 and da1:
                 child.send(da1)
             elif idx == 1 and kitty:
                 child.send(f"\x1b_Gi={child.match.group(1)};OK\x1b\\")
             elif idx == 2:
                 child.send(f"\x1b[6;{cell[1]};{cell[0]}t")
-            elif idx == 3:
+            elif idx == 3 and version:
+                child.send(f"\x1bP>|{version}\x1b\\")
+            elif idx == 4:
                 return
 
     return answer
 
 
 @pytest.mark.parametrize(
-    ("da1", "kitty", "kind"),
-    [("\x1b[?63;1;4;22c", False, "sixel"), ("\x1b[?62;22c", True, "kitty"), ("\x1b[?62;22c", False, "blocks")],
-    ids=["sixel-terminal", "kitty-terminal", "text-only-terminal"],
+    ("da1", "kitty", "version", "kind"),
+    [
+        ("\x1b[?63;1;2;4;6;9;15;16;22;28c", False, "XTerm(379)", "sixel"),
+        ("\x1b[?62;c", True, "kitty(0.35.2)", "kitty"),
+        ("\x1b[?62;c", True, "kitty(0.26.5)", "blocks"),  # answers the query, but has no placeholders
+        ("\x1b[?62;22c", False, "", "blocks"),
+    ],
+    ids=["sixel-terminal", "kitty-terminal", "old-kitty", "text-only-terminal"],
 )
-def test_auto_detection_asks_the_terminal(tmp_path, da1, kitty, kind):
+def test_auto_detection_asks_the_terminal(tmp_path, da1, kitty, version, kind):
     import pexpect
 
     out = tmp_path / "mode.json"
     child = pexpect.spawn(sys.executable, [str(CHILD), "detect", "auto", str(out)], dimensions=(24, 80),
                           encoding="utf-8", timeout=30, env={**os.environ, "TERM": "xterm-256color"})
-    play_terminal(da1, kitty, cell=(9, 18))(child)
+    play_terminal(da1, kitty, cell=(9, 18), version=version)(child)
     child.close()
     mode = json.loads(out.read_text())
     assert mode["kind"] == kind, mode

@@ -84,6 +84,7 @@ def detect_preview(setting: str = "auto", stdout=None) -> PreviewMode:  # noqa: 
 _DA1 = re.compile(r"\x1b\[\?([0-9;]*)c")
 _KITTY_OK = re.compile(r"\x1b_Gi=31;OK\x1b\\")
 _CELL_SIZE = re.compile(r"\x1b\[6;(\d+);(\d+)t")
+_KITTY_VERSION = re.compile(r"\x1bP>\|kitty\((\d+)\.(\d+)")
 
 
 def _ask_terminal(stdout, timeout: float = 0.25) -> tuple[bool, bool, tuple[int, int] | None]:  # noqa: ANN001
@@ -110,7 +111,7 @@ def _ask_terminal(stdout, timeout: float = 0.25) -> tuple[bool, bool, tuple[int,
     tty.setcbreak(fd, termios.TCSANOW)
     answer = ""
     try:
-        stdout.write("\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + ("" if cell else "\x1b[16t") + "\x1b[c")
+        stdout.write("\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + ("" if cell else "\x1b[16t") + "\x1b[>q\x1b[c")
         stdout.flush()
         deadline = time.monotonic() + timeout
         while not _DA1.search(answer):
@@ -125,7 +126,11 @@ def _ask_terminal(stdout, timeout: float = 0.25) -> tuple[bool, bool, tuple[int,
     size = _CELL_SIZE.search(answer)
     if cell is None and size and int(size.group(1)) and int(size.group(2)):
         cell = (int(size.group(2)), int(size.group(1)))
-    return sixel, bool(_KITTY_OK.search(answer)), cell
+    kitty = bool(_KITTY_OK.search(answer))
+    version = _KITTY_VERSION.search(answer)  # XTVERSION: kitty shows placeholders from 0.28 on
+    if kitty and version and tuple(int(v) for v in version.groups()) < (0, 28):
+        kitty = False
+    return sixel, kitty, cell
 
 
 @dataclass
