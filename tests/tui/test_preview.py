@@ -319,3 +319,32 @@ def test_preview_setting_from_env_flag_and_its_bounds():
     assert load_settings({"preview": "blocks"}, environ={"SELFVERIFY_PREVIEW": "kitty"}).preview == "blocks"
     with pytest.raises(ConfigError, match="preview must be auto, blocks, sixel or kitty"):
         load_settings({}, environ={"SELFVERIFY_PREVIEW": "png"})
+
+
+async def test_graphics_are_not_drawn_over_a_dialog(clip):
+    """Sixel pixels are drawn over whatever is on screen: with a dialog on top, none are sent."""
+    from textual.app import App
+    from textual.screen import ModalScreen
+    from textual.widgets import Static
+
+    class Dialog(ModalScreen):
+        def compose(self):
+            yield Static("Are you sure?")
+
+    class Demo(App):
+        def compose(self):
+            yield CameraView(id="cam")
+
+    picture = PreviewRenderer(mode=PreviewMode("sixel", 10, 20)).render(clip_frame(clip), 60, 30)
+    app = Demo()
+    async with app.run_test(size=(80, 34)) as pilot:
+        cam = app.query_one(CameraView)
+        cam.show_picture(picture)
+        await pilot.pause()
+        assert "\x1bP" in "".join(seg.text for seg in cam.render_line(picture.graphics_row))
+        await app.push_screen(Dialog())
+        await pilot.pause()
+        assert all("\x1bP" not in "".join(seg.text for seg in cam.render_line(y)) for y in range(30))
+        app.pop_screen()
+        await pilot.pause()
+        assert "\x1bP" in "".join(seg.text for seg in cam.render_line(picture.graphics_row))

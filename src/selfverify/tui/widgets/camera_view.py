@@ -371,6 +371,8 @@ class CameraView(Widget, can_focus=False):
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
         picture = self._picture
+        if picture is not None and picture.graphics and not self._on_active_screen():
+            return Strip.blank(width, self.rich_style)  # a dialog is on top: never draw over it
         if picture is not None and y < len(picture.strips):
             strip = picture.strips[y]
             if strip.cell_length != width:
@@ -382,6 +384,12 @@ class CameraView(Widget, can_focus=False):
             text = self.placeholder[:width].center(width)
             return self._with_pending(Strip([Segment(text, self.rich_style)], width), y)
         return self._with_pending(Strip.blank(width, self.rich_style), y)
+
+    def _on_active_screen(self) -> bool:
+        try:
+            return self.screen.is_active
+        except Exception:  # not mounted on a screen
+            return False
 
     def _with_pending(self, strip: Strip, y: int) -> Strip:
         if self._pending and y == 0:
