@@ -78,3 +78,21 @@ def test_wheel_carries_notice_stylesheets_and_every_data_file(tmp_path):
     assert notices and notices <= names
     assert not any("screenshots" in n for n in names), "README screenshots do not belong in the wheel"
     assert time.perf_counter() - started < 120
+
+
+@pytest.mark.skipif(shutil.which("uv") is None and not os.environ.get("CI"), reason="uv not installed")
+def test_requirements_for_pip_installs_match_the_lock(tmp_path):
+    """pip has no overrides: pipx installs use requirements-tool.txt with --no-deps, so it must
+    list every dependency of the lock (dlib only under a marker that is never true)."""
+    out = tmp_path / "req.txt"
+    cmd = ["uv", "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-project", "--format", "requirements-txt"]
+    proc = subprocess.run([*cmd, "-o", str(out)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+    def pins(text: str) -> list[str]:
+        return sorted(l.strip() for l in text.splitlines() if l.strip() and not l.lstrip().startswith("#"))
+
+    shipped = (ROOT / "requirements-tool.txt").read_text()
+    assert pins(shipped) == pins(out.read_text()), "regenerate it: " + " ".join(cmd) + " -o requirements-tool.txt"
+    assert "dlib==20.0.1 ; sys_platform == 'never'" in pins(shipped)
+    assert any(p.startswith("dlib-bin==") for p in pins(shipped))
