@@ -142,21 +142,24 @@ class SelfieScreen(AppScreen):
     def preview_loop(self) -> None:
         import os
 
-        renderer = PreviewRenderer(levels=32, colour=not os.environ.get("NO_COLOR"), mode=self.app.preview or BLOCKS)
+        renderer = PreviewRenderer(levels=32, colour=not os.environ.get("NO_COLOR"), mode=self.app.preview or BLOCKS, live=True)
         shown = None
-        while not self.cancel.is_set():
-            latest = self._latest
-            if latest is None or latest is shown:
-                time.sleep(0.01)
-                continue
-            shown = latest
-            started = time.perf_counter()
-            width, height = self.camera.preview_size
-            picture = renderer.render(latest.frame, width, height, latest.face_box)
-            self.post_message(self.PreviewReady(picture))
-            spare = PREVIEW_INTERVAL - (time.perf_counter() - started)
-            if spare > 0:
-                time.sleep(spare)
+        try:
+            while not self.cancel.is_set():
+                latest = self._latest
+                if latest is None or latest is shown:
+                    time.sleep(0.01)
+                    continue
+                shown = latest
+                started = time.perf_counter()
+                width, height = self.camera.preview_size
+                picture = renderer.render(latest.frame, width, height, latest.face_box)
+                self.post_message(self.PreviewReady(picture))
+                spare = PREVIEW_INTERVAL - (time.perf_counter() - started)
+                if spare > 0:
+                    time.sleep(spare)
+        finally:
+            renderer.close()
 
     # rendering events (UI thread) -------------------------------------------------------
     def on_selfie_screen_preview_ready(self, message: PreviewReady) -> None:

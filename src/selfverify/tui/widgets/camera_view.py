@@ -152,10 +152,15 @@ class Picture:
 class PreviewRenderer:
     """Frame (numpy BGR) -> Picture. Not thread-safe: one renderer per worker."""
 
-    def __init__(self, levels: int = 32, colour: bool = True, mode: PreviewMode = BLOCKS):
+    def __init__(self, levels: int = 32, colour: bool = True, mode: PreviewMode = BLOCKS, live: bool = False):
         self.shift = max(0, 8 - (levels - 1).bit_length())
         self.colour = colour
         self.mode = mode
+        self._child = None
+        if live and mode.kind == "sixel":  # a stream of frames: encode them outside this process's GIL
+            from selfverify.tui.widgets.sixel_child import SixelChild
+
+            self._child = SixelChild()
         self._styles: dict[tuple[int, int], Style] = {}
         self.kitty_id = randint(1, 2**24 - 1)  # 24 bits: carried by the placeholder cells' colour
         self._placeholders: dict[tuple[int, int, int, int, int], list[Strip]] = {}
@@ -208,7 +213,9 @@ class PreviewRenderer:
         from PIL import Image
         from textual_image._sixel import SixelOptions, image_to_sixels
 
-        data = image_to_sixels(Image.fromarray(rgb), SixelOptions(colors=SIXEL_COLOURS))
+        data = self._child.encode(rgb, SIXEL_COLOURS) if self._child is not None else None
+        if data is None:
+            data = image_to_sixels(Image.fromarray(rgb), SixelOptions(colors=SIXEL_COLOURS))
         blank = Strip([Segment(" " * width)], width)
         # the picture's cells are skipped, not painted: painting them blank first would flicker
         skip = [Segment(" " * left)] if left else []
@@ -254,6 +261,11 @@ class PreviewRenderer:
                 segments.append(Segment(" " * (width - left - cols)))
             strips.append(Strip(segments, width))
         return strips + [blank] * (height - top - rows)
+
+    def close(self) -> None:
+        """Ends the Sixel child process, if any (the renderer can still encode in-process)."""
+        if self._child is not None:
+            self._child.close()
 
     def kitty_delete(self) -> str:
         """Frees the terminal's copy of the last frame (sent when the preview is cleared)."""
