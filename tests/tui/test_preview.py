@@ -374,3 +374,13 @@ def test_live_sixel_frames_are_encoded_in_a_child_process_identically(clip):
     finally:
         live.close()
     assert child.wait(timeout=5) == 0
+
+
+def test_preview_flag_on_the_command_line():
+    from tests.helpers import run_cli
+
+    shown = run_cli("--preview", "sixel", "config", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["settings"]["preview"] == "sixel"
+    bad = run_cli("--preview", "png", "config")
+    assert bad.returncode == 2 and "'png' is not one of" in bad.stderr
