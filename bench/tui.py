@@ -110,7 +110,8 @@ def spawn(mode: str, cols: int, rows: int, extra: list[str], env: dict[str, str]
                     "COLORTERM": "truecolor", "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
         t0 = time.time()
         child = pexpect.spawn(sys.executable, [__file__, "--child", mode, "--out", str(out), "--t0", repr(t0), *extra],
-                              env=full_env, dimensions=(rows, cols), encoding="utf-8", timeout=120)
+                              env=full_env, dimensions=(rows, cols), encoding="utf-8", timeout=120,
+                              maxread=1 << 16)  # a Sixel preview writes ~50 KB a frame: read it in big gulps
         child.expect(pexpect.EOF)
         child.close()
         if not out.exists():
