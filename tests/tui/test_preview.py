@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from selfverify.tui.widgets.camera_view import BLOCKS, CameraView, PreviewMode, PreviewRenderer, detect_preview
+from selfverify.tui.widgets.camera_view import BLOCKS, SIXEL_MAX_WIDTH, CameraView, PreviewMode, PreviewRenderer, detect_preview
 
 CHILD = Path(__file__).with_name("preview_child.py")
 DCS_SIXEL = re.compile(r"\x1bP0;0;0q\"1;1;(\d+);(\d+)(.*?)\x1b\\", re.S)
@@ -308,7 +308,7 @@ async def test_selfie_screen_uses_the_terminal_graphics(make_app, app_ctx, clip,
         picture = screen.camera._picture
         assert picture is not None and picture.kind == "sixel" and DCS_SIXEL.fullmatch(picture.graphics)
         w, h = picture.size_px
-        assert w <= 480 and w % 8 == 0
+        assert w <= SIXEL_MAX_WIDTH and w % 8 == 0
         await pilot.press("escape")
 
 
@@ -353,7 +353,7 @@ async def test_graphics_are_not_drawn_over_a_dialog(clip):
 
 
 def test_live_sixel_frames_are_encoded_in_a_child_process_identically(clip):
-    """The live preview's Sixel encoding runs in a child (the encoder holds the GIL ~35 ms a
+    """The live preview's Sixel encoding runs in a child (the encoder holds the GIL ~25 ms a
     frame); its output is the in-process encoder's, byte for byte, and the child ends on close."""
     import time
 

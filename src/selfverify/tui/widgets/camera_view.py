@@ -37,8 +37,8 @@ from textual.widget import Widget
 
 HALF_BLOCK = "▀"
 PREVIEW_MODES = ("auto", "blocks", "sixel", "kitty")
-SIXEL_MAX_WIDTH = 480  # pixels: above this the encoder (~35 ms at 480 px) would cost frame rate
-SIXEL_COLOURS = 128
+SIXEL_MAX_WIDTH = 400  # pixels: wider costs frame rate (the encoder is Python: ~25 ms a frame at 400 px, 64 colours)
+SIXEL_COLOURS = 64
 _NO_OP = ((ControlType.CURSOR_FORWARD, 0),)  # marks raw escape data as a control segment
 _NULL = Style()
 _KITTY_PLACEHOLDER = chr(0x10EEEE)

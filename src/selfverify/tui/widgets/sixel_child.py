@@ -1,6 +1,6 @@
 """Sixel encoding in a child interpreter, for the live preview.
 
-textual-image's Sixel encoder is Python code: ~35 ms a frame at 480 pixels, holding the GIL all
+textual-image's Sixel encoder is Python code: ~25 ms a frame at 400 pixels, holding the GIL all
 along, so in the app's process it would slow the event loop and the analysis thread alike.
 ``SixelChild`` keeps one fresh interpreter (``python -m selfverify.tui.widgets.sixel_child``, in
 its own session, stderr on /dev/null) that reads frames on its stdin and writes the Sixel data on
