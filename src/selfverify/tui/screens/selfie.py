@@ -144,22 +144,20 @@ class SelfieScreen(AppScreen):
 
         renderer = PreviewRenderer(levels=32, colour=not os.environ.get("NO_COLOR"), mode=self.app.preview or BLOCKS, live=True)
         shown = None
-        try:
-            while not self.cancel.is_set():
-                latest = self._latest
-                if latest is None or latest is shown:
-                    time.sleep(0.01)
-                    continue
-                shown = latest
-                started = time.perf_counter()
-                width, height = self.camera.preview_size
-                picture = renderer.render(latest.frame, width, height, latest.face_box)
-                self.post_message(self.PreviewReady(picture))
-                spare = PREVIEW_INTERVAL - (time.perf_counter() - started)
-                if spare > 0:
-                    time.sleep(spare)
-        finally:
-            renderer.close()
+        while not self.cancel.is_set():
+            latest = self._latest
+            if latest is None or latest is shown:
+                time.sleep(0.01)
+                continue
+            shown = latest
+            started = time.perf_counter()
+            width, height = self.camera.preview_size
+            picture = renderer.render(latest.frame, width, height, latest.face_box)
+            self.post_message(self.PreviewReady(picture))
+            spare = PREVIEW_INTERVAL - (time.perf_counter() - started)
+            if spare > 0:
+                time.sleep(spare)
+        renderer.close()  # ends the Sixel child (it also leaves when this process's pipes close)
 
     # rendering events (UI thread) -------------------------------------------------------
     def on_selfie_screen_preview_ready(self, message: PreviewReady) -> None:
