@@ -44,7 +44,7 @@ def child_first_paint(out: Path, t0: float) -> None:
     Bench(AppContext(load_settings({})), startup=True).run()
 
 
-def child_selfie(out: Path, clip: str, reference: str) -> None:
+def child_selfie(out: Path, clip: str, reference: str, preview: str = "blocks") -> None:
     from selfverify.config import load_settings
     from selfverify.context import AppContext
     from selfverify.services.consent import ConsentService
@@ -93,7 +93,11 @@ def child_selfie(out: Path, clip: str, reference: str) -> None:
             out.write_text(json.dumps(stats))
             self.exit()
 
-    Bench(ctx, reference=reference, camera=clip, startup=False).run()
+    from selfverify.tui.widgets.camera_view import BLOCKS, PreviewMode
+
+    app = Bench(ctx, reference=reference, camera=clip, startup=False)
+    app.preview = BLOCKS if preview == "blocks" else PreviewMode(preview, 10, 20)  # 60x30 cells = 600x600 px
+    app.run()
 
 
 # --- parent side ----------------------------------------------------------------------------
@@ -106,7 +110,8 @@ def spawn(mode: str, cols: int, rows: int, extra: list[str], env: dict[str, str]
                     "COLORTERM": "truecolor", "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
         t0 = time.time()
         child = pexpect.spawn(sys.executable, [__file__, "--child", mode, "--out", str(out), "--t0", repr(t0), *extra],
-                              env=full_env, dimensions=(rows, cols), encoding="utf-8", timeout=120)
+                              env=full_env, dimensions=(rows, cols), encoding="utf-8", timeout=120,
+                              maxread=1 << 16)  # a Sixel preview writes ~50 KB a frame: read it in big gulps
         child.expect(pexpect.EOF)
         child.close()
         if not out.exists():
@@ -131,6 +136,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clip", default=str(DEFAULT_CLIP))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--preview", choices=["blocks", "sixel", "kitty"], default="blocks",
+                        help="how the selfie run draws its preview (sixel/kitty: 10x20-pixel cells)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--t0", type=float, help=argparse.SUPPRESS)
@@ -139,7 +146,7 @@ def main() -> None:
     if opts.child == "first-paint":
         return child_first_paint(Path(opts.out), opts.t0)
     if opts.child == "selfie":
-        return child_selfie(Path(opts.out), opts.clip, opts.reference)
+        return child_selfie(Path(opts.out), opts.clip, opts.reference, opts.preview)
 
     paints = [spawn("first-paint", 80, 24, [], {})["first_paint"] for _ in range(opts.runs)]
     print(f"first paint of the welcome screen: median {statistics.median(paints):.2f} s "
@@ -151,12 +158,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ref = reference_frame(clip, Path(tmp) / "reference.png")
         # 100x40 gives the preview pane its full 60x30 cells
-        runs = [spawn("selfie", 100, 40, ["--clip", str(clip), "--reference", str(ref)], {}) for _ in range(opts.runs)]
+        runs = [spawn("selfie", 100, 40, ["--clip", str(clip), "--reference", str(ref), "--preview", opts.preview], {})
+                for _ in range(opts.runs)]
     for r in runs:
         r["fps"] = r["frames_shown"] / r["seconds"]
         r["max_stall"] = max(r["stalls_ms"]) if r["stalls_ms"] else 0.0
         r["p99_stall"] = statistics.quantiles(r["stalls_ms"], n=100)[98] if len(r["stalls_ms"]) > 100 else r["max_stall"]
-    print(f"preview while analysing: median {statistics.median(r['fps'] for r in runs):.1f} fps at "
+    print(f"{opts.preview} preview while analysing: median {statistics.median(r['fps'] for r in runs):.1f} fps at "
           f"{runs[0]['preview_cells'][0]}x{runs[0]['preview_cells'][1]} cells "
           f"(runs: {', '.join(format(r['fps'], '.1f') for r in runs)}; {runs[0]['seconds']:.1f} s each)  target >= 12 fps")
     print(f"longest event-loop stall: median of runs {statistics.median(r['max_stall'] for r in runs):.1f} ms, "

@@ -50,7 +50,7 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-GLOBAL_FLAGS = ("home", "database_url", "user", "camera", "seed", "theme", "accessible", "plain_color", "keyring_service")
+GLOBAL_FLAGS = ("home", "database_url", "user", "camera", "seed", "theme", "accessible", "plain_color", "keyring_service", "preview")
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,6 +63,7 @@ GLOBAL_FLAGS = ("home", "database_url", "user", "camera", "seed", "theme", "acce
 @click.option("--reference", type=click.Path(dir_okay=False), help="Reference photo (e.g. an ID document image).")
 @click.option("--seed", type=int, help="Seed for the liveness challenge (only for verify --replay).")
 @click.option("--theme", help="Textual theme; selfverify-high-contrast has 7:1 contrast.")
+@click.option("--preview", type=click.Choice(["auto", "blocks", "sixel", "kitty"]), help="Camera preview: real pixels (sixel, kitty) or half blocks; auto asks the terminal.")
 @click.option("--accessible/--no-accessible", default=None, help="Plain line-by-line mode for screen readers.")
 @click.option("--color", "plain_color", is_flag=True, default=None, help="Colour the accessible mode's labels (never with NO_COLOR).")
 @click.option("--keyring-service", hidden=True, help="Keyring service name (tests).")

@@ -46,6 +46,7 @@ class Settings:
     accessible: bool = field(default=False, metadata=_doc("Start the plain, line-by-line accessible mode", "general"))
     theme: str = field(default="textual-dark", metadata=_doc("Textual theme (selfverify-high-contrast for 7:1 contrast)", "general"))
     animations: bool = field(default=False, metadata=_doc("Allow UI animations (off for accessibility)", "general"))
+    preview: str = field(default="auto", metadata=_doc("Camera preview: auto (ask the terminal), blocks, sixel or kitty", "general"))
     # camera and matching
     camera: str = field(default="0", metadata=_doc("Camera spec: index, /dev/videoN, video file, image folder or still", "camera"))
     tolerance: float = field(default=0.6, metadata=_doc("Maximum face distance for a match (lower is stricter; README: how 0.6 was chosen)", "matching"))
@@ -245,6 +246,8 @@ def validate(s: Settings) -> None:
             f"tolerance must be above 0 and at most {MAX_TOLERANCE} (stricter is lower), not {s.tolerance}.",
             hint="Above 0.6 the face matcher starts accepting different people.",
         )
+    if s.preview not in ("auto", "blocks", "sixel", "kitty"):
+        raise ConfigError(f"preview must be auto, blocks, sixel or kitty, not {s.preview!r}.")
     if s.challenge_steps not in (2, 3):
         raise ConfigError(f"challenge_steps must be 2 or 3, not {s.challenge_steps}.")
     if s.max_total_failures > MAX_TOTAL_FAILURES:

@@ -46,6 +46,15 @@ def check_python() -> Check:
     return Check("python", OK, f"Python {version} ({sys.executable})")
 
 
+def _importable(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def check_packages() -> Check:
     missing, found = [], []
     for name in REQUIRED_PACKAGES:
@@ -59,6 +68,9 @@ def check_packages() -> Check:
             missing.append(f"setuptools<82 (found {setuptools_version})")
     except importlib.metadata.PackageNotFoundError:
         missing.append("setuptools<82")
+    if "setuptools<82" not in " ".join(missing) and not _importable("pkg_resources"):
+        # face_recognition_models imports it; without it face_recognition would quit() silently
+        missing.append("pkg_resources (setuptools<82 installed, but its pkg_resources cannot be imported)")
     if missing:
         return Check("packages", FAIL, "missing: " + ", ".join(missing), "Run: uv sync")
     return Check("packages", OK, f"{len(found)} required packages installed")

@@ -56,6 +56,7 @@ class SelfverifyCommands(Provider):
 
 
 class SelfverifyApp(App):
+    preview = None  # camera_view.PreviewMode, set by run_tui (None: half blocks, as in tests)
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses elsewhere keep the style
     TITLE = "selfverify"
     SUB_TITLE = "identity check: selfie on this computer, or an interview"
@@ -184,7 +185,10 @@ class SelfverifyApp(App):
 
 
 def run_tui(ctx, reference: str | None = None) -> int:  # noqa: ANN001
+    from selfverify.tui.widgets.camera_view import detect_preview
+
     app = SelfverifyApp(ctx, reference=reference)
+    app.preview = detect_preview(ctx.settings.preview)  # asks the terminal: before Textual reads stdin
     try:
         app.run()
     finally:

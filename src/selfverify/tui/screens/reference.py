@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from textual import on, work
@@ -12,8 +13,10 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, DirectoryTree, Input, Static
 
 from selfverify.tui.screens.base import AppScreen
+from selfverify.tui.widgets.camera_view import BLOCKS, CameraView, PreviewRenderer
 from selfverify.tui.widgets.steps import StepIndicator
 
+THUMB_CELLS = (24, 10)  # the reference photo's thumbnail, with the found face boxed
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 
@@ -54,6 +57,9 @@ class ReferenceScreen(AppScreen):
                 )
                 yield Button("Check", id="check", variant="primary", compact=True)
             yield Static("", id="reference-result")
+            thumb = CameraView(id="reference-thumb", classes="hidden", placeholder="")
+            thumb.styles.width, thumb.styles.height = THUMB_CELLS
+            yield thumb
             with Horizontal(id="reference-nav"):
                 yield Button("Next: selfie (ctrl+n)", id="next", variant="success", disabled=True, compact=True)
                 yield Button("Interview instead", id="interview", compact=True)
@@ -113,25 +119,35 @@ class ReferenceScreen(AppScreen):
 
     def check_reference(self, value: str) -> None:
         self.query_one("#next", Button).disabled = True
+        self.query_one("#reference-thumb", CameraView).add_class("hidden")
         self._show_result(None, "Checking the photo… (the face models may still be loading)")
         self._load(str(Path(value.strip()).expanduser()))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="reference")
     def _load(self, path: str) -> None:
-        from selfverify.core.faces import load_reference
+        from selfverify.core.faces import reference_from_image
+        from selfverify.core.images import decode_image_file
         from selfverify.errors import SelfverifyError
 
         try:
-            ref = load_reference(path, encoder=self.app.face_encoder)
+            rgb = decode_image_file(path, "reference photo")
+            ref = reference_from_image(rgb, Path(path).name, encoder=self.app.face_encoder)
         except SelfverifyError as exc:
             self.app.call_from_thread(self._show_result, False, str(exc))
             return
         width, height = ref.image_size
         top, right, bottom, left = ref.face_box
         summary = f"1 face found ({right - left}x{bottom - top} pixels in a {width}x{height} photo)."
-        self.app.call_from_thread(self._accepted, path, summary)
+        # the thumbnail is encoded here, off the event loop; it lives in memory only
+        renderer = PreviewRenderer(colour=not os.environ.get("NO_COLOR"), mode=self.app.preview or BLOCKS)
+        thumbnail = renderer.render(rgb[:, :, ::-1], *THUMB_CELLS, face_box=ref.face_box, guide=False)
+        self.app.call_from_thread(self._accepted, path, summary, thumbnail)
 
-    def _accepted(self, path: str, summary: str) -> None:
+    def _accepted(self, path: str, summary: str, thumbnail=None) -> None:  # noqa: ANN001
+        if thumbnail is not None:
+            thumb = self.query_one("#reference-thumb", CameraView)
+            thumb.show_picture(thumbnail)
+            thumb.remove_class("hidden")
         self.app.journey.reference_path = path
         self.app.journey.reference_summary = summary
         self._show_result(True, summary + " Next: the selfie check.")

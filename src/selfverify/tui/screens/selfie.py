@@ -34,7 +34,7 @@ from selfverify.core.events import (
 )
 from selfverify.core.liveness import STEP_WORDS
 from selfverify.tui.screens.base import AppScreen
-from selfverify.tui.widgets.camera_view import CameraView, PreviewRenderer
+from selfverify.tui.widgets.camera_view import BLOCKS, CameraView, PreviewRenderer
 from selfverify.tui.widgets.steps import StepIndicator
 
 PREVIEW_INTERVAL = 1 / 20  # the preview worker never renders faster than this
@@ -53,9 +53,9 @@ class SelfieScreen(AppScreen):
             self.event = event
 
     class PreviewReady(Message):
-        def __init__(self, strips):  # noqa: ANN001
+        def __init__(self, picture):  # noqa: ANN001
             super().__init__()
-            self.strips = strips
+            self.picture = picture
 
     class RunFinished(Message):
         def __init__(self, outcome=None, error=None):  # noqa: ANN001
@@ -142,7 +142,7 @@ class SelfieScreen(AppScreen):
     def preview_loop(self) -> None:
         import os
 
-        renderer = PreviewRenderer(levels=32, colour=not os.environ.get("NO_COLOR"))
+        renderer = PreviewRenderer(levels=32, colour=not os.environ.get("NO_COLOR"), mode=self.app.preview or BLOCKS, live=True)
         shown = None
         while not self.cancel.is_set():
             latest = self._latest
@@ -152,15 +152,16 @@ class SelfieScreen(AppScreen):
             shown = latest
             started = time.perf_counter()
             width, height = self.camera.preview_size
-            strips = renderer.render(latest.frame, width, height, latest.face_box)
-            self.post_message(self.PreviewReady(strips))
+            picture = renderer.render(latest.frame, width, height, latest.face_box)
+            self.post_message(self.PreviewReady(picture))
             spare = PREVIEW_INTERVAL - (time.perf_counter() - started)
             if spare > 0:
                 time.sleep(spare)
+        renderer.close()  # ends the Sixel child (it also leaves when this process's pipes close)
 
     # rendering events (UI thread) -------------------------------------------------------
     def on_selfie_screen_preview_ready(self, message: PreviewReady) -> None:
-        self.query_one("#camera", CameraView).show_strips(message.strips)
+        self.query_one("#camera", CameraView).show_picture(message.picture)
 
     def on_selfie_screen_engine_event(self, message: EngineEvent) -> None:
         ev = message.event
