@@ -116,6 +116,12 @@ def check_database(ctx) -> Check:  # noqa: ANN001
         version = db.schema_version()
     except SelfverifyError as exc:
         return Check("database", FAIL, exc.user_message, exc.hint or "")
+    from selfverify.services.vault import PhotoVault
+
+    foreign = PhotoVault(ctx).foreign_reason()
+    if foreign is not None:
+        return Check("database", FAIL, foreign[0].upper() + foreign[1:],
+                     "Use the database that owns this vault (--database-url), or another --home for this database.")
     if db.path is None:
         return Check("database", OK, f"{db.display_url} (schema {version})")
     problems = []
