@@ -238,6 +238,13 @@ MAX_CREDENTIAL_DAYS = 5 * 366
 def validate(s: Settings) -> None:
     if not s.user.strip():
         raise ConfigError("The user handle cannot be empty.", hint="Pass --user NAME or set SELFVERIFY_USER.")
+    from selfverify.errors import InputError
+    from selfverify.textcheck import check_handle
+
+    try:
+        check_handle(s.user, "user handle")
+    except InputError as exc:
+        raise ConfigError(exc.user_message, hint=exc.hint) from None
     if not 0.0 < s.tolerance <= MAX_TOLERANCE:
         raise ConfigError(
             f"tolerance must be above 0 and at most {MAX_TOLERANCE} (stricter is lower), not {s.tolerance}.",

@@ -326,8 +326,10 @@ class InterviewService:
     """Every interview rule, for the Textual app, the accessible mode, the agent console and the CLI."""
 
     def __init__(self, ctx, agent: str | None = None, rng: random.Random | None = None):
+        from selfverify.textcheck import check_handle
+
         self.ctx = ctx
-        self.agent = agent or ctx.user
+        self.agent = check_handle(agent, "staff handle") if agent else ctx.user
         self.zone = resolve_zone(ctx.settings.timezone)
         self.rng = rng  # None: codes come from the OS's CSPRNG; tests inject a seeded one
 
@@ -581,18 +583,9 @@ class InterviewService:
         raise exc
 
     def _clean_contact(self, contact: str) -> str:
-        text = " ".join(str(contact or "").split())
-        if not text:
-            raise InputError(
-                "Give a contact line (a phone number or e-mail address the agent can reach you on).", code="bad_contact"
-            )
-        if len(text) > MAX_CONTACT_LENGTH:
-            raise InputError(
-                f"The contact line is too long ({len(text)} characters, at most {MAX_CONTACT_LENGTH}): "
-                "give only a phone number or e-mail address, never a photo or document.",
-                code="bad_contact",
-            )
-        return text
+        from selfverify.textcheck import check_contact
+
+        return check_contact(contact or "", MAX_CONTACT_LENGTH)
 
     def _check_no_open_booking(self, subject: str) -> None:
         current = [a for a in self.my_appointments(subject) if a.status == BOOKED]
@@ -836,11 +829,11 @@ class InterviewService:
 
     @staticmethod
     def _clean_reason(reason: str | None, required: bool) -> str | None:
-        text = " ".join(str(reason or "").split())
+        from selfverify.textcheck import check_free_text
+
+        text = check_free_text(reason or "", "reason", MAX_REASON_LENGTH, "bad_reason")
         if required and not text:
             raise InputError("Give a reason for declining (the user will see it).", code="reason_required")
-        if len(text) > MAX_REASON_LENGTH:
-            raise InputError(f"The reason is too long ({len(text)} characters, at most {MAX_REASON_LENGTH}).", code="bad_reason")
         return text or None
 
     def _decide(self, code: str, outcome: str, seen: list[str], reason: str | None) -> AppointmentView:

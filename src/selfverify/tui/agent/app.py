@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -52,7 +53,8 @@ class AgentApp(App):
                     yield Input(placeholder="Confirmation code, e.g. K7QX-M4PD", id="code", max_length=12)
                     yield Button("Open", id="open")
             with VerticalScroll(id="detail-pane"):
-                yield Static("Open an appointment: pick a row or type its code.", id="details")
+                # handles, contact lines and reasons are what people typed: shown literally, never as markup
+                yield Static("Open an appointment: pick a row or type its code.", id="details", markup=False)
                 yield Static("Documents seen (types only, never images):", id="checklist-title")
                 for key, label in DOCUMENT_TYPES.items():
                     yield Checkbox(label, id=f"doc-{key}", disabled=True)
@@ -103,7 +105,7 @@ class AgentApp(App):
         table.clear()
         for a in items:
             local = a.slot.starts_at.astimezone(self.service.zone)
-            table.add_row(f"{local:%H:%M}", a.display_code, a.subject, a.status, a.contact, key=a.code)
+            table.add_row(f"{local:%H:%M}", a.display_code, Text(a.subject), a.status, Text(a.contact), key=a.code)
         if not items:
             self.say(f"No appointments on {self.day:%a %Y-%m-%d}.")
 

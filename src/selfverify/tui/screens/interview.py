@@ -39,7 +39,7 @@ class InterviewScreen(AppScreen):
     def body(self) -> ComposeResult:
         with Vertical(id="interview-layout"):
             yield Static("Interview with a person: no photos, no face data. An agent checks your documents live.", id="interview-help")
-            yield Static("Loading your bookings…", id="booking")
+            yield Static("Loading your bookings…", id="booking", markup=False)  # holds the agent's reason
             yield Static("", id="zone")
             yield DataTable(id="slots", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="interview-form"):

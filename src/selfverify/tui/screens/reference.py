@@ -53,7 +53,7 @@ class ReferenceScreen(AppScreen):
                     id="reference-path",
                 )
                 yield Button("Check", id="check", variant="primary", compact=True)
-            yield Static("", id="reference-result")
+            yield Static("", id="reference-result", markup=False)  # quotes the typed path
             with Horizontal(id="reference-nav"):
                 yield Button("Next: selfie (ctrl+n)", id="next", variant="success", disabled=True, compact=True)
                 yield Button("Interview instead", id="interview", compact=True)
