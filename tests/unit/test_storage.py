@@ -50,7 +50,7 @@ def test_schema_version_recorded_and_reopen_is_idempotent(plain_settings):
     db2 = Database(plain_settings).init()
     with db2.session() as s:
         rows = s.exec(select(SchemaInfo)).all()
-        assert sorted(r.key for r in rows) == ["database_id", "version"]
+        assert sorted(r.key for r in rows) == ["audit_rules", "database_id", "version"]
     db2.dispose()
 
 

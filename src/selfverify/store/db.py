@@ -192,7 +192,9 @@ class Database:
             except (OperationalError, DBAPIError) as exc:
                 # SQLite answers "locked" at once, without waiting, when a transaction that read
                 # the schema must write and another process wrote first: retrying is the remedy
-                if "locked" not in str(exc) or attempt == INIT_ATTEMPTS - 1:
+                # (PostgreSQL: two first starts replacing the audit rule at once)
+                if not any(w in str(exc) for w in ("locked", "concurrently updated", "deadlock", "already exists")) \
+                        or attempt == INIT_ATTEMPTS - 1:
                     raise translate_db_error(exc, self.display_url, self._folder) from None
                 time.sleep(0.05 * (attempt + 1))
         if self.path is not None:
@@ -230,6 +232,7 @@ class Database:
                     with Session(engine) as session:
                         session.add(SchemaInfo(key="version", value=str(SCHEMA_VERSION)))
                         session.add(SchemaInfo(key="database_id", value=uuid.uuid4().hex))
+                        session.add(SchemaInfo(key="audit_rules", value=models.AUDIT_RULES_VERSION))
                         session.commit()
                 finally:
                     engine.dispose()
@@ -328,9 +331,26 @@ class Database:
             row = s.get(SchemaInfo, "database_id")
         return row.value if row is not None else ""
 
+    def _install_audit_rules(self, session: Session) -> None:
+        """Bring the audit log's append-only rule to the current form (it allows the erasure redaction)."""
+        row = session.get(SchemaInfo, "audit_rules")
+        if row is not None and row.value == models.AUDIT_RULES_VERSION:
+            return
+        statements = models.AUDIT_APPEND_ONLY_SQLITE if self.is_sqlite else models.AUDIT_APPEND_ONLY_POSTGRES
+        for statement in statements:
+            session.connection().exec_driver_sql(statement)
+        session.add(SchemaInfo(key="audit_rules", value=models.AUDIT_RULES_VERSION) if row is None else row)
+        if row is not None:
+            row.value = models.AUDIT_RULES_VERSION
+        try:
+            session.commit()
+        except IntegrityError:  # another process did the same first
+            session.rollback()
+
     def _init_schema(self) -> None:
         self._create_tables()
         with Session(self.engine) as session:
+            self._install_audit_rules(session)
             if session.get(SchemaInfo, "database_id") is None:
                 session.add(SchemaInfo(key="database_id", value=uuid.uuid4().hex))
                 try:

@@ -58,7 +58,9 @@ class VerificationSession(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only (the database refuses UPDATE and DELETE). ``data`` is JSON with no biometric content."""
+    """Append-only: the database refuses DELETE, and every UPDATE but one, the erasure redaction
+    (``subject`` -> ``ERASED_SUBJECT`` and ``data`` -> ``REDACTED_DATA``, id, time, kind and session
+    unchanged, once). ``data`` is JSON with no biometric content."""
 
     __tablename__ = "audit_event"
     id: int | None = Field(default=None, primary_key=True)
@@ -69,22 +71,47 @@ class AuditEvent(SQLModel, table=True):
     data: str = "{}"
 
 
-_AUDIT_APPEND_ONLY_SQLITE = (
-    "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_event "
+# "delete everything" redacts a person's events: the subject becomes '' (no handle can be empty)
+# and the data this marker; nothing else may change, and a redacted event can never change again
+ERASED_SUBJECT = ""
+REDACTED_DATA = '{"redacted":true}'
+AUDIT_RULES_VERSION = "2"  # schema_info "audit_rules": 2 = append-only with the erasure redaction
+_REDACTION = (
+    f"OLD.subject <> '{ERASED_SUBJECT}' AND NEW.subject = '{ERASED_SUBJECT}' AND NEW.data = '{REDACTED_DATA}' "
+    "AND NEW.id = OLD.id AND NEW.at = OLD.at AND NEW.kind = OLD.kind AND {same_session}"
+)
+AUDIT_APPEND_ONLY_SQLITE = (
+    "DROP TRIGGER IF EXISTS audit_event_no_update",
+    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+    f"WHEN NOT ({_REDACTION.replace('{same_session}', 'NEW.session_id IS OLD.session_id')}) "
     "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event "
     "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
 )
-_AUDIT_APPEND_ONLY_POSTGRES = (
-    "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
-    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+AUDIT_APPEND_ONLY_POSTGRES = (
+    "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ BEGIN "
+    f"IF TG_OP = 'UPDATE' AND {_REDACTION.replace('{same_session}', 'NEW.session_id IS NOT DISTINCT FROM OLD.session_id')} "
+    "THEN RETURN NEW; END IF; "
+    "RAISE EXCEPTION 'audit_event is append-only'; END $$ LANGUAGE plpgsql",
 )
+_AUDIT_TRIGGER_POSTGRES = (
+    "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
+    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()"
+)
+_AUDIT_APPEND_ONLY_SQLITE = AUDIT_APPEND_ONLY_SQLITE
+_AUDIT_APPEND_ONLY_POSTGRES = (*AUDIT_APPEND_ONLY_POSTGRES, _AUDIT_TRIGGER_POSTGRES)
 for _statement in _AUDIT_APPEND_ONLY_SQLITE:
     event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
 for _statement in _AUDIT_APPEND_ONLY_POSTGRES:
     event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+
+
+class SessionSettings(SQLModel, table=True):
+    """The settings a verification run used (no handle, paths or database URL), for support bundles."""
+
+    __tablename__ = "session_settings"
+    session_id: str = Field(primary_key=True)
+    data: str = "{}"
 
 
 class ConsentRecord(SQLModel, table=True):
