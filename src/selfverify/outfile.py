@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from selfverify.errors import InputError, StorageError
-from selfverify.paths import FILE_MODE
+from selfverify.paths import write_synced
 
 STDOUT = "-"
 MAX_PATH_BYTES = 4096
@@ -72,14 +72,10 @@ def write_output(target: str | os.PathLike[str], data: bytes, *, force: bool = F
             out.write(data)
         sys.stdout.flush()
         return "standard output"
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
     try:
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            write_synced(tmp, data)
             if force:
                 check_output_target(target, force=True)  # still a regular file (or gone) just before the swap
                 os.replace(tmp, path)

@@ -83,16 +83,21 @@ def ensure_private_file(path: Path) -> Path:
     return path
 
 
+def write_synced(path: Path, data: bytes, flags: int = os.O_EXCL) -> None:
+    """Create ``path`` (mode 0600) with ``data``, flushed to the disk before returning."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | flags, FILE_MODE)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def write_private_file(path: Path, data: bytes) -> None:
     """Write ``data`` atomically to ``path`` with mode 0600 (temp file in the same dir, fsync, rename)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, FILE_MODE)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        write_synced(tmp, data, os.O_TRUNC)
         os.replace(tmp, path)
     except BaseException:
         try:
