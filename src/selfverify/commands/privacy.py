@@ -432,7 +432,8 @@ def data() -> None:
 @json_option
 @privacy_command
 def data_delete_all(app, yes: bool, as_json: bool) -> int:
-    """Delete your photos, credential, consent records and attempt counts; only receipts remain."""
+    """Delete your photos, credential, consent records, attempt counts, interview bookings and
+    session records, and redact your audit events; only receipts remain."""
     from selfverify.services.erasure import delete_all_user_data, require_erasure_possible
 
     require_erasure_possible(app)
@@ -445,7 +446,9 @@ def data_delete_all(app, yes: bool, as_json: bool) -> int:
         return EXIT_OK
     click.echo(f"Deleted for {app.user}: {report.photos_deleted} photo(s), {report.credentials_deleted} credential(s), "
                f"{report.consent_records_deleted} consent record(s), "
-               f"{'the' if report.attempt_counter_deleted else 'no'} attempt counter.")
+               f"{'the' if report.attempt_counter_deleted else 'no'} attempt counter, "
+               f"{report.appointments_deleted} interview booking(s), {report.sessions_deleted} session record(s); "
+               f"{report.audit_events_redacted} audit event(s) redacted.")
     click.echo(f"Kept: {len(report.receipts)} deletion receipt(s) saying what was deleted and when, and the "
-               "append-only audit log of events; neither holds a photo or face data.")
+               "audit log's events reduced to their kind and time (no handle, no details).")
     return EXIT_OK

@@ -85,7 +85,7 @@ class AuditLog:
 
         row = AuditEvent(
             at=self.ctx.clock.now(),
-            subject=subject or self.ctx.user,
+            subject=self.ctx.user if subject is None else subject,
             session_id=session_id,
             kind=kind,
             data=json.dumps(sanitize(data), separators=(",", ":"), sort_keys=True),

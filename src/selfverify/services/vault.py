@@ -360,6 +360,7 @@ class PhotoVault:
             receipt = existing or DeletionReceipt(id=uuid.uuid4().hex, item_id=photo_id, subject=row.subject,
                                                   kind=row.kind, deleted_at=now, reason=row.delete_reason or "user")
             row.status, row.deleted_at = "deleted", now
+            row.size = 0  # the exact byte size of a photo that is gone says nothing anyone needs
             s.add(row)
             s.add(receipt)
             s.commit()
