@@ -28,6 +28,30 @@ def shown(text: str, limit: int = 40) -> str:
     return out + ("…" if len(text) > limit else "")
 
 
+def shown_path(path: object, limit: int = 120) -> str:
+    """A path for a message: printable, and shortened in the middle when long (never all 4,000 bytes)."""
+    text = str(path).encode("unicode_escape", "backslashreplace").decode("ascii")
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return f"{text[:half]}…{text[-half:]}"
+
+
+# database ids are 64-bit signed integers: anything outside is refused before it reaches SQL
+MAX_ID = 2**63 - 1
+
+
+def check_id(value: object, what: str) -> int:
+    """A positive whole number that fits the database's ids, or an InputError naming ``what``."""
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+    except (TypeError, ValueError):
+        raise InputError(f"The {what} must be a whole number, not {shown(value)}.", code="bad_id") from None
+    if not 1 <= number <= MAX_ID:
+        raise InputError(f"The {what} must be between 1 and {MAX_ID}, not {shown(number)}.", code="bad_id")
+    return number
+
+
 def bad_character(text: str) -> str | None:
     """Why ``text`` cannot be stored as typed (a control, bidi/format or undecodable character), or None."""
     for ch in text:

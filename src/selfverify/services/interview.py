@@ -140,9 +140,22 @@ def parse_local_time(text: str, zone: tzinfo) -> datetime:
         raise InputError(
             f"{raw!r} is not a date and time: use YYYY-MM-DD HH:MM (in {zone_name(zone)}).", code="bad_time"
         ) from None
-    if parsed.tzinfo is None:
-        parsed = _attach_zone(parsed, zone, raw)
-    return parsed.astimezone(timezone.utc)
+    check_year(parsed.year, raw)
+    try:
+        if parsed.tzinfo is None:
+            parsed = _attach_zone(parsed, zone, raw)
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        raise InputError(f"{raw!r} is too far from today.", code="bad_time") from None
+
+
+# dates people may type: anything outside is a typo or an attack, and would overflow date arithmetic
+YEARS = (2000, 2199)
+
+
+def check_year(year: int, shown: object) -> None:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise InputError(f"{str(shown)[:40]!r} is outside the years {YEARS[0]} to {YEARS[1]}.", code="bad_time")
 
 
 def _attach_zone(naive: datetime, zone: tzinfo, shown: str) -> datetime:
@@ -483,6 +496,9 @@ class InterviewService:
         from sqlmodel import select
 
         from selfverify.store.models import Appointment, InterviewSlot
+        from selfverify.textcheck import check_id
+
+        slot_id = check_id(slot_id, "slot number")
 
         with self.ctx.db.session() as s:
             slot = s.get(InterviewSlot, slot_id)
@@ -601,8 +617,9 @@ class InterviewService:
         from sqlmodel import select
 
         from selfverify.store.models import Appointment, InterviewSlot
+        from selfverify.textcheck import check_id
 
-        slot = s.get(InterviewSlot, slot_id)
+        slot = s.get(InterviewSlot, check_id(slot_id, "slot number"))
         if slot is None or slot.status != "open":
             raise NotFound(
                 f"There is no slot {slot_id}.", code="slot_not_found",
@@ -762,6 +779,8 @@ class InterviewService:
 
         from selfverify.store.models import Appointment, InterviewSlot
 
+        if day is not None:
+            check_year(day.year, day)
         self.expire_overdue()
         day = day or self._now.astimezone(self.zone).date()
         start = datetime.combine(day, time(0), tzinfo=self.zone).astimezone(timezone.utc)

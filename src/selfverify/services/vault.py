@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +30,7 @@ from typing import Iterable
 from selfverify.errors import InputError, NotFound, SelfverifyError, StorageError
 from selfverify.paths import ensure_private_dir, write_private_file
 from selfverify.services.crashsafe import fault_point, interprocess_lock
+from selfverify.textcheck import shown
 
 KINDS = ("reference", "selfie")
 REASONS = ("user", "expiry", "consent_withdrawn", "delete_all", "interrupted")
@@ -37,6 +39,7 @@ _NONCE_BYTES = 12
 _FILE_SUFFIX = ".svv"
 _LIVE = ("pending", "stored", "deleting")
 TAG_FILE = ".database-id"
+_PHOTO_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def _photo_id_of(name: str) -> str | None:
@@ -251,7 +254,7 @@ class PhotoVault:
         """Decrypt a stored photo into memory (for an appeal); never written anywhere."""
         row = self._row(photo_id)
         if row is None or row.status != "stored":
-            raise NotFound(f"There is no kept photo {photo_id}.", hint="List them with: selfverify photos list")
+            raise NotFound(f"There is no kept photo {shown(photo_id)}.", hint="List them with: selfverify photos list")
         text = self.ctx.secrets.get(photo_key_name(self.subject, photo_id))
         if text is None:
             raise StorageError(f"The key of photo {photo_id} is missing from the keyring: it cannot be opened.",
@@ -278,7 +281,7 @@ class PhotoVault:
         for photo_id in ids:
             row = self._row(photo_id)
             if row is None:
-                raise NotFound(f"There is no photo {photo_id}: nothing was deleted.",
+                raise NotFound(f"There is no photo {shown(photo_id)}: nothing was deleted.",
                                hint="List them with: selfverify photos list")
             rows[photo_id] = row
         live = [pid for pid, row in rows.items() if row.status in _LIVE]
@@ -436,6 +439,8 @@ class PhotoVault:
     def _row(self, photo_id: str, any_subject: bool = False):
         from selfverify.store.models import RetainedPhoto
 
+        if not _PHOTO_ID.fullmatch(str(photo_id)):  # typed ids are checked before they reach SQL
+            return None
         with self.ctx.db.session() as s:
             row = s.get(RetainedPhoto, photo_id)
         return row if row is not None and (any_subject or row.subject == self.subject) else None

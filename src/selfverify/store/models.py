@@ -26,6 +26,25 @@ class UTCDateTime(TypeDecorator):
             return value
         return value.astimezone(timezone.utc).replace(tzinfo=None)
 
+    def result_processor(self, dialect, coltype):
+        """A stored date that cannot be read (a damaged or hand-edited database) is a storage
+        error naming the value, never a crash."""
+        inner = super().result_processor(dialect, coltype)
+        if inner is None:
+            return None
+
+        def process(value):
+            try:
+                return inner(value)
+            except (ValueError, TypeError, OverflowError):
+                from selfverify.errors import DatabaseError
+
+                raise DatabaseError(f"The database holds a date that cannot be read ({str(value)[:40]!r}): it is damaged.",
+                                    code="database_damaged",
+                                    hint="Restore it from a backup, or run 'selfverify doctor' to see what else is wrong.") from None
+
+        return process
+
     def process_result_value(self, value, dialect):
         if value is None:
             return None
