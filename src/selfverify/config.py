@@ -245,8 +245,17 @@ def load_settings(
 
 def require_config_file(path: Path) -> None:
     """A config file the user named explicitly must exist (a typo must not silently mean defaults)."""
-    if not Path(path).is_file():
-        raise ConfigError(f"The config file {path} does not exist.", hint="Check the path given with --config or SELFVERIFY_CONFIG.")
+    import stat
+
+    from selfverify.textcheck import shown_path
+
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):  # missing, unreadable, a NUL or a name too long
+        regular = False
+    if not regular:
+        raise ConfigError(f"The config file {shown_path(path)} does not exist or is not a regular file.",
+                          hint="Check the path given with --config or SELFVERIFY_CONFIG.")
 
 
 def _paths_from_env(environ: Mapping[str, str]) -> Paths:

@@ -1,4 +1,9 @@
-"""Writing a file a person named (``--output``): one rule for every command.
+"""Files a person names: one rule for every command that writes one, and one for reading one.
+
+Reading (``read_input_file``): only a regular file, at most ``max_bytes``, checked before it is
+opened (a FIFO blocks for ever, /dev/zero never ends), as UTF-8 text; a refusal is an InputError.
+
+Writing (``--output``):
 
 ``-`` means standard output. Anything else is written atomically with mode 0600 (temp file in the
 same folder, fsync, then a rename). An existing target is refused unless ``force``; something
@@ -59,6 +64,34 @@ def check_output_target(target: str | os.PathLike[str], *, force: bool = False) 
     if not path.parent.is_dir():
         raise InputError(f"The folder {path.parent} does not exist: nothing was written.", code="bad_output")
     return path
+
+
+def read_input_file(source: str | os.PathLike[str], what: str, *, max_bytes: int = 1_000_000) -> str:
+    """The text of the file a person named, or an InputError (exit 2) saying why it cannot be read."""
+    from selfverify.textcheck import shown_path
+
+    path = Path(os.path.expanduser(os.fspath(source)))
+    shown = shown_path(path)
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(f"The {what} file {shown} does not exist.", code="file_not_found") from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or "not a valid file name"
+        raise InputError(f"The {what} file {shown} cannot be read: {reason}.", code="bad_file") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"The {what} file {shown} is {_kind(st.st_mode)}, not a file: it was not read.", code="bad_file")
+    if st.st_size > max_bytes:
+        raise InputError(f"The {what} file {shown} is too large ({st.st_size} bytes, at most {max_bytes}).", code="bad_file")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"The {what} file {shown} cannot be read: {exc.strerror}.", code="bad_file") from None
+    try:
+        return data[:max_bytes].decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"The {what} file {shown} is not UTF-8 text.", code="bad_file") from None
 
 
 def write_output(target: str | os.PathLike[str], data: bytes, *, force: bool = False) -> str:

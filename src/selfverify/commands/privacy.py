@@ -269,16 +269,10 @@ def _read_text(source: str, what: str) -> str:
         if sys.stdin.isatty():
             raise InputError(f"Give the {what} on standard input or as a file.", code="no_input",
                              hint="For example: selfverify credential export | selfverify credential verify")
-        return sys.stdin.read()
-    try:
-        with open(source, encoding="utf-8") as fh:
-            return fh.read(1_000_000)
-    except FileNotFoundError:
-        raise InputError(f"The {what} file {source} does not exist.", code="file_not_found") from None
-    except UnicodeDecodeError:
-        raise InputError(f"The {what} file {source} is not text.", code="bad_file") from None
-    except OSError as exc:
-        raise InputError(f"The {what} file {source} cannot be read: {exc.strerror}.", code="bad_file") from None
+        return sys.stdin.read(1_000_000)
+    from selfverify.outfile import read_input_file
+
+    return read_input_file(source, what)
 
 
 @credential.command("revoke")

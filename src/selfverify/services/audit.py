@@ -331,7 +331,9 @@ def list_sessions(ctx, limit: int = 50, subject: str | None = None) -> list[Sess
 
     query = select(VerificationSession)
     if subject is not None:
-        query = query.where(VerificationSession.subject == subject)
+        from selfverify.textcheck import check_handle
+
+        query = query.where(VerificationSession.subject == check_handle(subject, "handle"))
     query = query.order_by(VerificationSession.started_at.desc(), VerificationSession.id).limit(limit)
     with ctx.db.session() as s:
         rows = s.exec(query).all()

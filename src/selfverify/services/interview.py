@@ -275,13 +275,14 @@ def load_recurring_hours(path: str | os.PathLike[str], default_zone: tzinfo) -> 
         from = "09:00"
         to = "12:00"
     """
+    from selfverify.outfile import read_input_file
+
     path = Path(path)
+    text = read_input_file(path, "hours")  # a regular file only: a FIFO or /dev/zero is refused unread
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"The hours file {path} does not exist.", code="bad_hours") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"The hours file {path} cannot be read: {exc}.", code="bad_hours") from None
+        raw = tomllib.loads(text)
+    except RecursionError:
+        raise InputError(f"The hours file {path} nests too deeply to read.", code="bad_hours") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"The hours file {path} is not valid TOML: {exc}.", code="bad_hours") from None
 
