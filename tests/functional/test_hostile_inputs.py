@@ -242,7 +242,9 @@ def test_hostile_prompt_input(world, home, monkeypatch, kind, lines):
     from selfverify.textcheck import check_contact
     from tests.plain_support import assert_plain_transcript, piped_dialogue
 
-    monkeypatch.setattr(engine, "load_seconds", engine.load_seconds or 0.0)  # no face is analysed: files are refused
+    # no face is ever analysed here (every reference is refused before decoding): the models stay unloaded
+    monkeypatch.setattr(engine, "load_seconds", engine.load_seconds or 0.0)
+    monkeypatch.setattr(engine, "preload_in_background", lambda: None)
     start = (datetime.now(timezone.utc) + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
     if kind == "contact":
         agent = InterviewService(AppContext(settings=load_settings({"user": "bob"})))
