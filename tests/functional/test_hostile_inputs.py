@@ -26,7 +26,7 @@ CASE_SECONDS = 10
 
 HOSTILE_TEXT = [
     "[/] [bold]x[/bold]", "[work] +33 6 12 34 56 78", "a\x1b[31mred", "two\nlines", "rtl\u202eevil", "\u2066iso\u2069",
-    "\udcff\udcfe", "x" * 5000, "", " ", "-", "--", "../../etc/passwd", "%s%n%x", "' OR 1=1 --", "9" * 30, "-1", "0",
+    "\udcff\udcfe", "x" * 5000, "", " ", "-", "--", "../escape/passwd", "%s%n%x", "' OR 1=1 --", "9" * 30, "-1", "0",
     "1e300", "nan", "inf", "~nouser/x", "😀", "zero\u200bwidth",  # (argv and the environment cannot hold NUL)
 ]
 HOSTILE_NUMBERS = ["9223372036854775808", "99999999999999999999999", "-9223372036854775809", "0", "-1", "1e3",
@@ -105,6 +105,11 @@ def world(tmp_path_factory):
     base = tmp_path_factory.mktemp("hostile")
     home = base / "home"
     os.mkfifo(base / "fifo")
+    from tests.helpers import device_node
+
+    for name in ("null", "full"):
+        if device_node(base, name) != str(base / f"dev-{name}"):  # not root: the system's node cannot be replaced
+            os.symlink(f"/dev/{name}", base / f"dev-{name}")
     (base / "folder").mkdir()
     (base / "existing.json").write_text("keep me")
     (base / "empty.jpg").write_bytes(b"")
@@ -114,6 +119,8 @@ def world(tmp_path_factory):
     env = {"SELFVERIFY_HOME": str(home), "SELFVERIFY_KEYRING_SERVICE": f"selfverify-test-{uuid.uuid4().hex[:12]}"}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    cwd = os.getcwd()
+    os.chdir(base)
     try:
         start = (datetime.now(timezone.utc) + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
         assert run_main("--user", "bob", "agent", "slots", "add", start.isoformat(), "--repeat", "3").returncode == 0
@@ -124,6 +131,7 @@ def world(tmp_path_factory):
         code = json.loads(booked.stdout)["code"]
         session = json.loads(booked.stdout)["session_id"]
     finally:
+        os.chdir(cwd)
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
@@ -170,7 +178,9 @@ def _cli_cases() -> list[tuple[str, tuple, dict]]:
             add(f"env-{name}", "status", **{f"SELFVERIFY_{name.upper()}": value})
     for name in CONFIG_FILES:
         add(f"config-{name}", "--config", f"{{base}}/{name}.toml", "status")
-    for target in ("/dev/null", "/dev/full", "{base}/fifo", "{base}/folder", "{base}/existing.json", "-x",
+    # devices as output targets are private nodes under {base} when run as root (tests.helpers.device_node):
+    # a broken rule must not be able to replace the system's /dev/null
+    for target in ("{base}/dev-null", "{base}/dev-full", "{base}/fifo", "{base}/folder", "{base}/existing.json", "-x",
                    "{base}/nope/b.json", "{base}/" + "x" * 300, "~nouser/b.json"):
         add("export-output", "sessions", "export", "{session}", "--output", target, "--skip-models")
     for path in ("{base}/fifo", "/dev/null", "/dev/zero", "{base}/folder", "{base}/empty.jpg", "{base}/" + "y" * 300,
@@ -191,6 +201,7 @@ def _fill(arg: str, world: dict) -> str:
 
 
 def _run_case(world, monkeypatch, argv, env):  # noqa: ANN001
+    monkeypatch.chdir(world["base"])  # relative paths typed as input (--home -, ../x) land in the test's folder
     for key, value in {**world["env"], **env}.items():
         monkeypatch.setenv(key, value.encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
                            if "\x00" not in value else value.replace("\x00", ""))

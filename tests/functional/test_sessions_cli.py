@@ -11,6 +11,7 @@ import pytest
 
 from selfverify import __version__
 from selfverify.config import Settings
+from tests.helpers import device_node
 from tests.inprocess_cli import run_main
 from tests.postgres_db import database_url  # noqa: F401 - fixture
 
@@ -179,8 +180,8 @@ def test_bundle_records_the_settings_the_run_used_not_the_exporting_machines(int
 @pytest.mark.parametrize("make_target, force, fragment", [
     (lambda tmp: tmp / "exists.json", False, "already exists"),
     (lambda tmp: tmp, True, "is a folder"),
-    (lambda tmp: "/dev/null", True, "is a device"),
-    (lambda tmp: "/dev/full", True, "is a device"),
+    (lambda tmp: device_node(tmp, "null"), True, "is a device"),
+    (lambda tmp: device_node(tmp, "full"), True, "is a device"),
     (lambda tmp: tmp / "fifo", True, "FIFO"),
     (lambda tmp: tmp / "link-to-null", True, "is a device"),
 ], ids=["existing-file", "folder", "dev-null", "dev-full", "fifo", "symlink-to-device"])
@@ -188,11 +189,11 @@ def test_export_never_replaces_what_it_must_not(interview_session, tmp_path, mak
     session_id, args = interview_session
     (tmp_path / "exists.json").write_text("keep me")
     os.mkfifo(tmp_path / "fifo")
-    os.symlink("/dev/null", tmp_path / "link-to-null")
+    os.symlink(device_node(tmp_path, "null"), tmp_path / "link-to-null")
     target = str(make_target(tmp_path))
     before = {p.name: (p.lstat().st_mode, p.read_text() if p.is_file() and not p.is_symlink() else None)
               for p in tmp_path.iterdir()}
-    null_mode = os.stat("/dev/null").st_mode
+    null_mode = os.stat("/dev/null").st_mode  # (the targets are private nodes when run as root)
     proc = run_main(*args, "sessions", "export", session_id, "--output", target, *(["--force"] if force else []),
                     "--skip-models")
     assert proc.returncode == 2 and fragment in proc.stderr, proc
