@@ -133,9 +133,8 @@ class Database:
             uri = "file:" + pathname2url(str(path)) + "?mode=rw"  # never creates the file: init() does
 
             def _connect():
-                # SQLite would open a write-protected file read-only and fail later, less clearly
-                if path.exists() and not all(os.access(p, os.W_OK) for p in (path, path.parent)):
-                    raise self._unusable_file(OSError(errno.EROFS, "read-only"))
+                if path.exists():
+                    self._require_writable()
                 try:
                     return sqlite3.connect(uri, uri=True, timeout=5.0, check_same_thread=False)
                 except sqlite3.OperationalError as exc:
@@ -157,10 +156,18 @@ class Database:
                 tighten_sqlite_files(path)
 
             return engine
+        # an unreachable server must not hang the start for minutes (unless the URL sets its own limit)
+        connect_args = {"connect_timeout": 10} if self.url.startswith("postgresql") and "connect_timeout" not in self.url else {}
         try:
-            return create_engine(self.url, pool_pre_ping=True)
+            return create_engine(self.url, pool_pre_ping=True, connect_args=connect_args)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise DatabaseError(f"The database URL {mask_url(self.url)} cannot be used: {exc}.") from None
+
+    def _require_writable(self) -> None:
+        # SQLite would open a write-protected file (or one in a read-only folder, where its WAL
+        # cannot be made) read-only and fail later, less clearly
+        if not all(os.access(p, os.W_OK) for p in (self.path, self.path.parent)):
+            raise self._unusable_file(OSError(errno.EROFS, "read-only"))
 
     def _unusable_file(self, exc: OSError) -> StorageError:
         """Why the SQLite file cannot be opened for writing: a full disk, a read-only place, or no database yet."""
@@ -272,6 +279,7 @@ class Database:
             raise self._unusable_file(exc) from None
         if size == 0:
             raise self._refuse("is empty (0 bytes)", "database_empty")
+        self._require_writable()
         # read through a read-only connection: a file that is not ours must not even get our WAL mode
         try:
             conn = sqlite3.connect("file:" + pathname2url(str(self.path)) + "?mode=ro", uri=True, timeout=5.0)
