@@ -52,6 +52,15 @@ def check_id(value: object, what: str) -> int:
     return number
 
 
+def printable(text: object) -> str:
+    """``text`` for a screen: control, bidi/format and undecodable characters made visible as
+    ``\\uXXXX`` (a row stored by an older version, or by hand, cannot forge lines or reorder text)."""
+    out = []
+    for ch in str(text):
+        out.append(ch if ch == " " or ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
+    return "".join(out)
+
+
 def bad_character(text: str) -> str | None:
     """Why ``text`` cannot be stored as typed (a control, bidi/format or undecodable character), or None."""
     for ch in text:

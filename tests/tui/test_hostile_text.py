@@ -143,3 +143,50 @@ def test_handles_must_be_printable_and_short(home, handle):
         load_settings({"user": handle})
     with pytest.raises(InputError):
         InterviewService(AppContext(settings=load_settings({"user": "bob"})), agent=handle)
+
+
+STORED = ["line one\nforged line", "rtl\u202eevil", "esc\x1b[2Jclear", "[b]bold[/b]\u2066iso"]
+
+
+async def test_text_stored_by_an_older_version_cannot_forge_lines_on_either_screen(desk):
+    """Rows written before the edge checks existed (or by hand): newline, bidi and escape characters
+    are shown as visible escapes, markup literally, on the console and on the person's screen."""
+    import sqlite3
+
+    from textual.widgets import DataTable
+
+    from selfverify.tui.agent.app import AgentApp
+    from selfverify.tui.app import SelfverifyApp
+
+    agent, booked, clock = desk
+    conn = sqlite3.connect(agent.ctx.paths.database_file)
+    for a, text in zip(booked, STORED):
+        conn.execute("UPDATE appointment SET contact = ? WHERE id = ?", (text, a.id))
+    conn.commit()
+    conn.close()
+    app = AgentApp(agent)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await _settle(pilot)
+        table = app.query_one("#appointments", DataTable)
+        contacts = [str(table.get_row_at(i)[4]) for i in range(len(STORED))]
+        assert all("\n" not in c and "\x1b" not in c and "\u202e" not in c for c in contacts), contacts
+        assert contacts[0] == "line one\\nforged line" and contacts[3].startswith("[b]bold[/b]")
+        app.query_one("#code").value = booked[0].code
+        await pilot.press("ctrl+o", "enter")
+        await _settle(pilot)
+        details = _visible(app.query_one("#details"))
+        assert "line one\\nforged line" in details and "\nforged line" not in details
+        app.query_one("#reason").value = "ok"
+        await pilot.press("f10")
+        await _settle(pilot)
+    conn = sqlite3.connect(agent.ctx.paths.database_file)
+    conn.execute("UPDATE appointment SET decision_reason = ? WHERE id = ?", ("bad\nforged\u202e\x1b[2J", booked[0].id))
+    conn.commit()
+    conn.close()
+    person = SelfverifyApp(AppContext(settings=load_settings({"user": "user0", "timezone": "UTC"}), clock=clock,
+                                      front_end="tui"), startup=False)
+    async with person.run_test(size=(120, 30)) as pilot:
+        person.action_interview()
+        await _settle(pilot)
+        booking = _visible(person.screen.query_one("#booking"))
+        assert "bad\\nforged\\u202e\\x1b[2J" in booking and "\x1b" not in booking and "\n" not in booking.strip()

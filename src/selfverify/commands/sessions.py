@@ -23,6 +23,7 @@ def sessions() -> None:
 def sessions_list(ctx: click.Context, limit: int, subject: str | None, as_json: bool) -> int:
     """List recent sessions, newest first."""
     from selfverify.services.audit import list_sessions
+    from selfverify.textcheck import printable
 
     items = list_sessions(app_context(ctx), limit=limit, subject=subject)
     if as_json:
@@ -35,7 +36,7 @@ def sessions_list(ctx: click.Context, limit: int, subject: str | None, as_json: 
     for s in items:
         click.echo(
             f"{s.id[:12]:<12}  {s.started_at:%Y-%m-%d %H:%M:%S}  {s.method:<9}  {s.front_end:<5}  "
-            f"{s.outcome or 'running':<10}  {s.subject:<12}  {s.reason or ''}".rstrip()
+            f"{s.outcome or 'running':<10}  {printable(s.subject):<12}  {printable(s.reason or '')}".rstrip()
         )
     return 0
 

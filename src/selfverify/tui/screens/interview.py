@@ -21,7 +21,9 @@ def booking_text(a, when: str) -> str:  # noqa: ANN001
         issued = f"Credential {a.credential_id} is in your keyring." if a.credential_id else "Your credential is being issued."
         return f"Approved. Code {a.display_code}. {issued}"
     if a.status == "declined":
-        return f"Declined: {a.decision_reason or 'no reason given'}. You may book again."
+        from selfverify.textcheck import printable
+
+        return f"Declined: {printable(a.decision_reason or 'no reason given')}. You may book again."
     if a.status == "cancelled":
         return "Your last booking was cancelled. You may book again."
     if a.status == "expired":
