@@ -6,6 +6,7 @@ selfverify.db, deleted every file in the vault) and "damaged databases are silen
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 
@@ -206,3 +207,15 @@ def test_foreign_and_damaged_databases_are_refused_on_both_backends(database_url
         db.init()
     assert err.value.code == "database_foreign"
     db.dispose()
+
+
+def test_doctor_reports_unknown_status_values_and_sqlite_damage(home):
+    settings = load_settings({"user": "alice"})
+    Database(settings).init().dispose()
+    assert json.loads(run_main("doctor", "--json").stdout)["checks"]
+    _make_sqlite(settings.paths.database_file,
+                 "INSERT INTO retained_photo (id, subject, kind, created_at, expires_at, size, content_type, status) "
+                 "VALUES ('p', 'alice', 'selfie', '2026-01-01', '2026-02-01', 0, '', 'bogus')")
+    report = json.loads(run_main("doctor", "--json").stdout)
+    [check] = [c for c in report["checks"] if c["name"] == "database"]
+    assert check["status"] == "FAIL" and "retained_photo with an unknown status" in check["detail"], check

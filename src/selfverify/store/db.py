@@ -425,6 +425,28 @@ class Database:
         except (OperationalError, DBAPIError) as exc:
             raise translate_db_error(exc, self.display_url, self._folder) from None
 
+    # status columns without a CHECK constraint in the schema: doctor looks for values we never write
+    KNOWN_STATUSES = {
+        "retained_photo": ("pending", "stored", "deleting", "deleted"),
+        "interview_slot": ("open", "removed"),
+        "appointment": ("booked", "cancelled", "approved", "declined", "expired"),
+    }
+
+    def integrity_problems(self) -> list[str]:
+        """What ``doctor`` reports about the contents: SQLite's quick check and unknown status values."""
+        problems = []
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                verdict = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check(5)")]
+                if verdict != ["ok"]:
+                    problems.append("SQLite quick_check: " + "; ".join(str(v)[:80] for v in verdict))
+            for table, known in self.KNOWN_STATUSES.items():
+                marks = ", ".join(f"'{s}'" for s in known)
+                bad = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table} WHERE status NOT IN ({marks})").scalar()
+                if bad:
+                    problems.append(f"{bad} row(s) of {table} with an unknown status")
+        return problems
+
     def schema_version(self) -> int:
         with self.session() as s:
             row = s.exec(select(SchemaInfo).where(SchemaInfo.key == "version")).first()
