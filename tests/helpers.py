@@ -45,3 +45,18 @@ def blocker_dir(tmp_path: Path, *modules: str) -> Path:
         "sys.meta_path.insert(0, _Block())\n"
     )
     return d
+
+
+def device_node(folder: Path, name: str) -> str:
+    """A character device to aim a write at: as root, a private node in ``folder`` with the numbers of
+    /dev/<name> (so a broken rule replaces that node, never the system's /dev/null or /dev/full);
+    otherwise /dev/<name> itself, which a non-root process cannot replace."""
+    system = Path("/dev") / name
+    if os.geteuid() != 0:
+        return str(system)
+    import stat
+
+    node = folder / f"dev-{name}"
+    if not node.exists():
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.stat(system).st_rdev)
+    return str(node)

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from selfverify import __version__
-from selfverify.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SelfverifyError
+from selfverify.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, SelfverifyError
 
 # name -> ("module:attribute", one-line help). Help text lives here so listing costs no import.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -128,10 +128,20 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except UnicodeEncodeError as exc:
+        if "surrogates not allowed" not in str(exc):
+            _internal_error(exc, debug)
+        # an argument held bytes that are not UTF-8 (the OS hands them over as surrogates)
+        click.echo("Error: an argument or setting holds bytes that are not valid UTF-8: nothing was done.", err=True)
+        sys.exit(EXIT_INPUT)
     except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
-        if debug:
-            traceback.print_exc()
-        click.echo(f"Internal error ({type(exc).__name__}): {exc}", err=True)
-        click.echo("This is a bug in selfverify. Run again with --debug and report what it prints.", err=True)
-        sys.exit(EXIT_INTERNAL)
+        _internal_error(exc, debug)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _internal_error(exc: BaseException, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    click.echo(f"Internal error ({type(exc).__name__}): {exc}", err=True)
+    click.echo("This is a bug in selfverify. Run again with --debug and report what it prints.", err=True)
+    sys.exit(EXIT_INTERNAL)

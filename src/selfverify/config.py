@@ -153,17 +153,40 @@ def coerce(name: str, raw: Any) -> Any:
         raise ConfigError(f"Setting {name!r} has an invalid value {raw!r}: {exc}.") from None
 
 
-def _flatten_toml(data: Mapping[str, Any]) -> dict[str, Any]:
+MAX_CONFIG_DEPTH = 8  # tables are only for readability: deeper nesting is a damaged or hostile file
+
+
+def _flatten_toml(data: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
+    if depth > MAX_CONFIG_DEPTH:
+        raise ConfigError(f"The config file nests tables more than {MAX_CONFIG_DEPTH} deep.",
+                          hint="Put each setting at the top level or in one [section].")
     flat: dict[str, Any] = {}
     for key, value in data.items():
         if isinstance(value, dict):
-            flat.update(_flatten_toml(value))
+            flat.update(_flatten_toml(value, depth + 1))
         else:
             flat[key.replace("-", "_")] = value
     return flat
 
 
+MAX_CONFIG_BYTES = 1 << 20
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
+    import stat
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return {}
+    except ValueError:  # a NUL in the path
+        raise ConfigError("The config file path is not a valid file name.") from None
+    except OSError as exc:
+        raise ConfigError(f"The config file {path} cannot be read: {exc.strerror}.") from None
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block for ever, a device never end
+        raise ConfigError(f"The config file {path} is not a regular file: it was not read.")
+    if st.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"The config file {path} is {st.st_size} bytes: a config file is under 1 MB.")
     try:
         with open(path, "rb") as fh:
             raw = tomllib.load(fh)
@@ -171,6 +194,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         return {}
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from None
+    except RecursionError:
+        raise ConfigError(f"The config file {path} nests tables or arrays too deeply to read.") from None
     except UnicodeDecodeError:
         raise ConfigError(f"The config file {path} is not valid TOML: it is not UTF-8 text.") from None
     except OSError as exc:
@@ -223,8 +248,17 @@ def load_settings(
 
 def require_config_file(path: Path) -> None:
     """A config file the user named explicitly must exist (a typo must not silently mean defaults)."""
-    if not Path(path).is_file():
-        raise ConfigError(f"The config file {path} does not exist.", hint="Check the path given with --config or SELFVERIFY_CONFIG.")
+    import stat
+
+    from selfverify.textcheck import shown_path
+
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):  # missing, unreadable, a NUL or a name too long
+        regular = False
+    if not regular:
+        raise ConfigError(f"The config file {shown_path(path)} does not exist or is not a regular file.",
+                          hint="Check the path given with --config or SELFVERIFY_CONFIG.")
 
 
 def _paths_from_env(environ: Mapping[str, str]) -> Paths:
@@ -238,9 +272,55 @@ MAX_TOTAL_FAILURES = 100
 MAX_CREDENTIAL_DAYS = 5 * 366
 
 
+# every number a setting may hold, inclusive: a value outside is refused with the range, so no
+# setting can overflow a date, a timer or the database (e.g. interview_grace_hours=1e300)
+NUMERIC_BOUNDS: dict[str, tuple[float, float]] = {
+    "tolerance": (0.0, MAX_TOLERANCE), "decision_frames": (1, 100), "analysis_width": (160, 8192),
+    "verify_timeout": (0, 86_400), "min_face_fraction": (0.0, 1.0), "max_face_fraction": (0.0, 1.0),
+    "centre_tolerance": (0.0, 1.0), "min_brightness": (0.0, 255.0), "max_brightness": (0.0, 255.0),
+    "min_sharpness": (0.0, 1e6), "seed": (0, 2**63 - 1), "challenge_steps": (2, 3), "challenge_timeout": (0, 3600),
+    "turn_degrees": (5.0, 45.0), "blink_drop": (0.1, 0.8), "max_consecutive_failures": (1, MAX_TOTAL_FAILURES),
+    "failure_wait_seconds": (0, 86_400), "max_total_failures": (1, MAX_TOTAL_FAILURES),
+    "credential_days": (1, MAX_CREDENTIAL_DAYS), "retention_days": (1, 3660), "interview_grace_hours": (0, 24 * 31),
+    "plain_step_timeout": (0, 3600), "plain_run_timeout": (0, 86_400),
+}
+MAX_TEXT_SETTING = 4096  # characters: a database URL or a camera path, never a megabyte
+
+
+def _check_text_lengths(s: Settings) -> None:
+    for f in fields(Settings):
+        value = getattr(s, f.name)
+        if isinstance(value, str) and (len(value) > MAX_TEXT_SETTING or "\0" in value):
+            raise ConfigError(f"Setting {f.name!r} is not usable: "
+                              + ("it holds a NUL character." if "\0" in value else
+                                 f"{len(value)} characters, at most {MAX_TEXT_SETTING}."))
+
+
+def _check_bounds(s: Settings) -> None:
+    import math
+
+    for name, (low, high) in NUMERIC_BOUNDS.items():
+        value = getattr(s, name)
+        if value is None:
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{name} must be a finite number, not {value}.")
+        if not low <= value <= high:
+            shown = f"{value:.6g}" if isinstance(value, float) else (str(value) if len(str(value)) <= 30 else f"{str(value)[:27]}...")
+            raise ConfigError(f"{name} must be between {low:g} and {high:g}, not {shown}.")
+
+
 def validate(s: Settings) -> None:
+    _check_text_lengths(s)
     if not s.user.strip():
         raise ConfigError("The user handle cannot be empty.", hint="Pass --user NAME or set SELFVERIFY_USER.")
+    from selfverify.errors import InputError
+    from selfverify.textcheck import check_handle
+
+    try:
+        check_handle(s.user, "user handle")
+    except InputError as exc:
+        raise ConfigError(exc.user_message, hint=exc.hint) from None
     if not 0.0 < s.tolerance <= MAX_TOLERANCE:
         raise ConfigError(
             f"tolerance must be above 0 and at most {MAX_TOLERANCE} (stricter is lower), not {s.tolerance}.",
@@ -281,8 +361,11 @@ def validate(s: Settings) -> None:
 
         try:
             ZoneInfo(s.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"Unknown time zone {s.timezone!r}.", hint="Use a name like Europe/Paris, America/New_York or UTC.") from None
+        except (ZoneInfoNotFoundError, ValueError, OSError, UnicodeError):
+            from selfverify.textcheck import shown
+
+            raise ConfigError(f"Unknown time zone {shown(s.timezone)!r}.", hint="Use a name like Europe/Paris, America/New_York or UTC.") from None
+    _check_bounds(s)
 
 
 def describe_settings() -> list[tuple[str, str, str, str]]:

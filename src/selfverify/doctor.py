@@ -128,6 +128,21 @@ def check_database(ctx) -> Check:  # noqa: ANN001
         version = db.schema_version()
     except SelfverifyError as exc:
         return Check("database", FAIL, exc.user_message, exc.hint or "")
+    from selfverify.services.vault import PhotoVault
+
+    try:
+        damage = db.integrity_problems()
+    except SelfverifyError as exc:
+        damage = [exc.user_message]
+    except Exception as exc:  # noqa: BLE001 - a damaged file fails in many ways; doctor says so, never crashes
+        damage = [f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}"]
+    if damage:
+        return Check("database", FAIL, f"{db.display_url} is damaged: " + "; ".join(damage),
+                     "Restore it from a backup; selfverify does not repair it by itself.")
+    foreign = PhotoVault(ctx).foreign_reason()
+    if foreign is not None:
+        return Check("database", FAIL, foreign[0].upper() + foreign[1:],
+                     "Use the database that owns this vault (--database-url), or another --home for this database.")
     if db.path is None:
         return Check("database", OK, f"{db.display_url} (schema {version})")
     problems = []

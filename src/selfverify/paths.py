@@ -22,7 +22,7 @@ class Paths:
         """``home`` (flag) > ``SELFVERIFY_HOME`` > platformdirs defaults."""
         home = home or os.environ.get("SELFVERIFY_HOME") or None
         if home:
-            root = Path(home).expanduser().absolute()
+            root = Path(expand_home(home)).absolute()
             return cls(config_dir=root / "config", data_dir=root / "data")
         import platformdirs
 
@@ -46,6 +46,24 @@ class Paths:
     @property
     def bundles_dir(self) -> Path:
         return self.data_dir / "support-bundles"
+
+
+MAX_PATH_BYTES = 4096
+
+
+def expand_home(path: str | os.PathLike[str]) -> str:
+    """``path`` with ``~``/``~user`` expanded; a ConfigError for an unknown user, a NUL or an overlong path."""
+    from selfverify.errors import ConfigError
+
+    raw = os.fspath(path)
+    expanded = os.path.expanduser(raw)
+    if expanded.startswith("~"):
+        user = expanded[1:].split(os.sep, 1)[0]
+        raise ConfigError(f"Cannot expand ~{user[:40]}: there is no such user on this computer.",
+                          hint="Give the folder as a full path.")
+    if "\0" in expanded or len(os.fsencode(expanded)) > MAX_PATH_BYTES:
+        raise ConfigError(f"The folder path is not usable (a NUL character, or over {MAX_PATH_BYTES} bytes).")
+    return expanded
 
 
 def assets_dir() -> Path:
@@ -83,16 +101,21 @@ def ensure_private_file(path: Path) -> Path:
     return path
 
 
+def write_synced(path: Path, data: bytes, flags: int = os.O_EXCL) -> None:
+    """Create ``path`` (mode 0600) with ``data``, flushed to the disk before returning."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | flags, FILE_MODE)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def write_private_file(path: Path, data: bytes) -> None:
     """Write ``data`` atomically to ``path`` with mode 0600 (temp file in the same dir, fsync, rename)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, FILE_MODE)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        write_synced(tmp, data, os.O_TRUNC)
         os.replace(tmp, path)
     except BaseException:
         try:

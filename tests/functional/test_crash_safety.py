@@ -18,7 +18,7 @@ from selfverify.context import AppContext
 from selfverify.services.credentials import CredentialService, credential_key, decode_claims
 from selfverify.store.signing_keys import DEVICE_KEY, keyring_entry
 from selfverify.services.startup import on_startup
-from selfverify.services.vault import PhotoVault, photo_key_name
+from selfverify.services.vault import TAG_FILE, PhotoVault, photo_key_name
 from tests.conftest import keyring_items
 from tests.privacy_support import accept_consent, live_decision
 
@@ -75,7 +75,7 @@ def vault_state(ctx, service: str) -> dict[str, str]:
     assert set(rows.values()) <= {"stored", "deleted"}, rows
     keys = {k for k in keyring_items(service) if k.startswith("photo-key:")}
     assert keys == {photo_key_name(ctx.user, pid) for pid in stored}
-    files = {p.name for p in vault.dir.iterdir()} if vault.dir.exists() else set()
+    files = {p.name for p in vault.dir.iterdir() if p.name != TAG_FILE} if vault.dir.exists() else set()
     assert files == {f"{pid}.svv" for pid in stored}
     receipted = {r.item_id for r in vault.receipts()}
     assert receipted == set(rows) - stored

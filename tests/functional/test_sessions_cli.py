@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 from datetime import datetime, timedelta, timezone
 
@@ -11,6 +12,7 @@ import pytest
 from selfverify import __version__
 from selfverify.config import Settings
 from tests.desk_support import enrol_by_cli
+from tests.helpers import device_node
 from tests.inprocess_cli import run_main
 from tests.postgres_db import database_url  # noqa: F401 - fixture
 
@@ -58,7 +60,9 @@ def test_export_writes_a_private_bundle_without_secrets(interview_session, tmp_p
     text = out.read_text()
     bundle = json.loads(text)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
-    assert bundle["session"]["id"] == session_id and bundle["reason"] == "document unreadable"
+    # the agent's free-text reason stays out of the bundle (issue 20): only our codes travel
+    assert bundle["session"]["id"] == session_id and bundle["reason"] == "(free text withheld)"
+    assert "document unreadable" not in text
     assert bundle["app"]["version"] == __version__ and bundle["settings"]["tolerance"] == Settings().tolerance
     assert {c["name"] for c in bundle["doctor"]["checks"]} >= {"python", "keyring", "database"}
     assert [e["kind"] for e in bundle["timeline"]][-1] == "interview_decision"
@@ -161,3 +165,67 @@ def test_replay_with_a_seed_gives_the_same_timeline_every_time(clip_reference):
     result = first[-1]["result"]
     assert result["verified"] is True and result["liveness"] == "skipped" and result["can_issue_credential"] is False
     assert runs[1] == first and runs[2] == first
+
+
+def test_bundle_records_the_settings_the_run_used_not_the_exporting_machines(interview_session, tmp_path, monkeypatch):
+    session_id, args = interview_session
+    monkeypatch.setenv("SELFVERIFY_TOLERANCE", "0.41")  # the machine exporting it is set differently now
+    monkeypatch.setenv("SELFVERIFY_CHALLENGE_STEPS", "3")
+    out = tmp_path / "bundle.json"
+    _ok(run_main(*args, "--user", "carol", "sessions", "export", session_id, "--output", str(out), "--skip-models"))
+    bundle = json.loads(out.read_text())
+    assert bundle["settings"]["tolerance"] == Settings().tolerance and bundle["settings"]["challenge_steps"] == 2
+    assert not {"user", "home", "database_url", "keyring_service"} & set(bundle["settings"])
+    assert "carol" not in out.read_text()
+
+
+@pytest.mark.parametrize("make_target, force, fragment", [
+    (lambda tmp: tmp / "exists.json", False, "already exists"),
+    (lambda tmp: tmp, True, "is a folder"),
+    (lambda tmp: device_node(tmp, "null"), True, "is a device"),
+    (lambda tmp: device_node(tmp, "full"), True, "is a device"),
+    (lambda tmp: tmp / "fifo", True, "FIFO"),
+    (lambda tmp: tmp / "link-to-null", True, "is a device"),
+], ids=["existing-file", "folder", "dev-null", "dev-full", "fifo", "symlink-to-device"])
+def test_export_never_replaces_what_it_must_not(interview_session, tmp_path, make_target, force, fragment):
+    session_id, args = interview_session
+    (tmp_path / "exists.json").write_text("keep me")
+    os.mkfifo(tmp_path / "fifo")
+    os.symlink(device_node(tmp_path, "null"), tmp_path / "link-to-null")
+    target = str(make_target(tmp_path))
+    before = {p.name: (p.lstat().st_mode, p.read_text() if p.is_file() and not p.is_symlink() else None)
+              for p in tmp_path.iterdir()}
+    null_mode = os.stat("/dev/null").st_mode  # (the targets are private nodes when run as root)
+    proc = run_main(*args, "sessions", "export", session_id, "--output", target, *(["--force"] if force else []),
+                    "--skip-models")
+    assert proc.returncode == 2 and fragment in proc.stderr, proc
+    assert "Traceback" not in proc.stderr
+    after = {p.name: (p.lstat().st_mode, p.read_text() if p.is_file() and not p.is_symlink() else None)
+             for p in tmp_path.iterdir()}
+    assert after == before and os.stat("/dev/null").st_mode == null_mode
+
+
+def test_export_replaces_a_file_only_with_force_and_dash_is_standard_output(interview_session, tmp_path):
+    session_id, args = interview_session
+    out = tmp_path / "b.json"
+    out.write_text("old")
+    _ok(run_main(*args, "sessions", "export", session_id, "--output", str(out), "--force", "--skip-models"))
+    assert json.loads(out.read_text())["session"]["id"] == session_id
+    proc = _ok(run_main(*args, "sessions", "export", session_id, "--output", "-", "--skip-models"))
+    assert json.loads(proc.stdout)["session"]["id"] == session_id and "written to standard output" in proc.stderr
+    assert not (tmp_path / "-").exists() and not os.path.exists("-")
+
+
+def test_unit_output_helper_refuses_before_writing(tmp_path):
+    from selfverify.errors import InputError
+    from selfverify.outfile import write_output
+
+    target = tmp_path / "new.bin"
+    assert write_output(target, b"one") == str(target) and target.read_bytes() == b"one"
+    with pytest.raises(InputError, match="already exists"):
+        write_output(target, b"two")
+    assert target.read_bytes() == b"one" and write_output(target, b"two", force=True) and target.read_bytes() == b"two"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    with pytest.raises(InputError, match="too long"):
+        write_output("x" * 5000, b"")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.bin"]  # no temp file left behind

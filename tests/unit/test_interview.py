@@ -245,7 +245,7 @@ def test_racing_bookings_of_one_slot_exactly_one_wins(make_ctx, clock):
     def book(svc: InterviewService) -> None:
         barrier.wait()
         try:
-            results.append(svc.book(slot.id, "phone 555"))
+            results.append(svc.book(slot.id, "phone +1 555 0100"))
         except PolicyRefusal as exc:
             results.append(exc.code)
 

@@ -162,7 +162,7 @@ def test_my_data_lists_deletes_shows_and_erases(kctx):
     assert ConsentService(kctx).status().choice is None
     assert keyring_items(kctx.settings.keyring_service).keys() <= {keyring_entry(kctx.settings, DEVICE_KEY)}
     receipts = receipts_for(kctx, "alice")
-    assert sorted(r.kind for r in receipts) == ["consent_records", "credential", "reference", "selfie"]
+    assert sorted(r.kind for r in receipts) == ["audit_events", "consent_records", "credential", "reference", "selfie"]
     _, listing = drive(kctx, ["3", "4", "10", MAIN_QUIT])
     for receipt in receipts:
         assert f"receipt {receipt.id}." in listing

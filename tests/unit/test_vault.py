@@ -122,7 +122,7 @@ def test_reconcile_rolls_back_pending_retains_and_removes_stray_files(vault, kct
     result = vault.reconcile()
     assert result == {"rolled_back": 1, "deletions_finished": 0, "stray_files_removed": 1}
     assert keyring_items(settings.keyring_service) == {}
-    assert list(kctx.paths.vault_dir.iterdir()) == []
+    assert [p.name for p in kctx.paths.vault_dir.iterdir()] in ([], [".database-id"])
     assert [r.reason for r in vault.receipts()] == ["interrupted"]
 
 
@@ -142,7 +142,7 @@ def test_retention_needs_consent(kctx, settings, photo_bytes):
     with pytest.raises(ConsentRequired):
         PhotoVault(kctx).retain("reference", photo_bytes)
     assert keyring_items(settings.keyring_service) == {}
-    assert not kctx.paths.vault_dir.exists() or list(kctx.paths.vault_dir.iterdir()) == []
+    assert not kctx.paths.vault_dir.exists() or [p.name for p in kctx.paths.vault_dir.iterdir()] in ([], [".database-id"])
 
 
 def test_fail_backend_refuses_retention_and_stores_nothing(pctx, fail_keyring, photo_bytes):
@@ -151,7 +151,7 @@ def test_fail_backend_refuses_retention_and_stores_nothing(pctx, fail_keyring, p
         PhotoVault(pctx).retain("selfie", photo_bytes)
     assert "Nothing was stored" in err.value.user_message
     assert row_counts(pctx, RetainedPhoto, DeletionReceipt) == {"retained_photo": 0, "deletion_receipt": 0}
-    assert not pctx.paths.vault_dir.exists() or list(pctx.paths.vault_dir.iterdir()) == []
+    assert not pctx.paths.vault_dir.exists() or [p.name for p in pctx.paths.vault_dir.iterdir()] in ([], [".database-id"])
     assert find_bytes(photo_bytes[:64], pctx.paths.data_dir) == []
 
 

@@ -15,6 +15,7 @@ import click
 from selfverify.cli import app_context, print_error
 from selfverify.errors import SelfverifyError
 from selfverify.services.interview import DOCUMENT_TYPES
+from selfverify.textcheck import MAX_ID
 
 _TZ_HELP = "Time zone for showing and typing times, e.g. Europe/Paris (default: this computer's; SELFVERIFY_TIMEZONE)."
 _DOCUMENT_CHOICES = tuple(DOCUMENT_TYPES)
@@ -36,6 +37,10 @@ def _agent_service(ctx: click.Context):
 
     opts = _group_options(ctx)
     return agent_service(app_context(ctx, timezone=opts.get("tz")), opts.get("agent"))
+
+
+# slot numbers are database ids: range-checked before they reach SQL
+SLOT_ID = click.IntRange(1, MAX_ID)
 
 
 def _tz_option(fn: Callable) -> Callable:
@@ -128,7 +133,7 @@ def interview_slots(ctx: click.Context, as_json: bool, **_options: Any) -> int:
 
 
 @interview.command("book")
-@click.argument("slot_id", type=int)
+@click.argument("slot_id", type=SLOT_ID)
 @click.option("--contact", required=True, help="A phone number or e-mail address the agent can reach you on.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @_tz_option
@@ -150,7 +155,7 @@ def interview_book(ctx: click.Context, slot_id: int, contact: str, as_json: bool
 
 @interview.command("reschedule")
 @click.argument("code")
-@click.argument("slot_id", type=int)
+@click.argument("slot_id", type=SLOT_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @_tz_option
 @click.pass_context
@@ -390,7 +395,7 @@ def agent_slots_list(ctx: click.Context, include_past: bool = False, as_json: bo
 
 
 @agent_slots.command("remove")
-@click.argument("slot_id", type=int)
+@click.argument("slot_id", type=SLOT_ID)
 @_tz_option
 @_agent_option
 @click.pass_context

@@ -286,15 +286,9 @@ def _read_text(source: str, what: str) -> str:
             raise InputError(f"Give the {what} on standard input or as a file.", code="no_input",
                              hint="For example: selfverify credential export | selfverify credential verify")
         return sys.stdin.read(1_000_000)
-    try:
-        with open(source, encoding="utf-8") as fh:
-            return fh.read(1_000_000)
-    except FileNotFoundError:
-        raise InputError(f"The {what} file {source} does not exist.", code="file_not_found") from None
-    except UnicodeDecodeError:
-        raise InputError(f"The {what} file {source} is not text.", code="bad_file") from None
-    except OSError as exc:
-        raise InputError(f"The {what} file {source} cannot be read: {exc.strerror}.", code="bad_file") from None
+    from selfverify.outfile import read_input_file
+
+    return read_input_file(source, what)
 
 
 @credential.command("revoke")
@@ -322,21 +316,6 @@ def credential_revoke(app, yes: bool, as_json: bool) -> int:
     return EXIT_OK
 
 
-def _write_new_file(path: str, text: str, force: bool) -> None:
-    """Write ``text`` to a new regular file (an existing one only with --force; never a device or a FIFO)."""
-    import os
-
-    if os.path.lexists(path) and not (force and os.path.isfile(path) and not os.path.islink(path)):
-        what = "exists" if os.path.isfile(path) else "exists and is not a regular file"
-        raise InputError(f"{path} {what}: nothing was written.", code="file_exists",
-                         hint="Choose another name, or pass --force to replace a regular file.")
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise InputError(f"Cannot write {path}: {exc.strerror}.", code="bad_file") from None
-
-
 def _key_set_path(token_path: str) -> str:
     from pathlib import Path
 
@@ -362,12 +341,17 @@ def credential_export(app, output: str, with_jwks: bool, force: bool) -> int:
     jwks_path = _key_set_path(output) if with_jwks else None
     if jwks_path == output:
         raise InputError("Give the token file another name than *.jwks.json.", code="bad_option")
+    from selfverify.outfile import check_output_target, write_output
+
     jwks_text = json.dumps(service.issuer_key_set(), indent=2) + "\n" if with_jwks else None
-    _write_new_file(output, token + "\n", force)
-    click.echo(f"Wrote your credential to {output}.")
+    for path in (output, jwks_path):  # both checked before either is written: nothing half-done
+        if path:
+            check_output_target(path, force=force)
+    where = write_output(output, (token + "\n").encode(), force=force)
+    click.echo(f"Wrote your credential to {where}.")
     if jwks_path:
-        _write_new_file(jwks_path, jwks_text, force)
-        click.echo(f"Wrote the issuer's key set to {jwks_path}.")
+        where = write_output(jwks_path, jwks_text.encode(), force=force)
+        click.echo(f"Wrote the issuer's key set to {where}.")
     return EXIT_OK
 
 
@@ -505,7 +489,8 @@ def data() -> None:
 @json_option
 @privacy_command
 def data_delete_all(app, yes: bool, as_json: bool) -> int:
-    """Delete your photos, credential, consent records and attempt counts; only receipts remain."""
+    """Delete your photos, credential, consent records, attempt counts, interview bookings and
+    session records, and redact your audit events; only receipts remain."""
     from selfverify.services.erasure import delete_all_user_data, require_erasure_possible
 
     require_erasure_possible(app)
@@ -518,9 +503,11 @@ def data_delete_all(app, yes: bool, as_json: bool) -> int:
         return EXIT_OK
     click.echo(f"Deleted for {app.user}: {report.photos_deleted} photo(s), {report.credentials_deleted} credential(s), "
                f"{report.consent_records_deleted} consent record(s), "
-               f"{'the' if report.attempt_counter_deleted else 'no'} attempt counter.")
+               f"{'the' if report.attempt_counter_deleted else 'no'} attempt counter, "
+               f"{report.appointments_deleted} interview booking(s), {report.sessions_deleted} session record(s); "
+               f"{report.audit_events_redacted} audit event(s) redacted.")
     click.echo(f"Kept: {len(report.receipts)} deletion receipt(s) saying what was deleted and when, and the "
-               "append-only audit log of events; neither holds a photo or face data.")
+               "audit log's events reduced to their kind and time (no handle, no details).")
     if report.credentials_deleted:
         click.echo("Also kept: a revocation tombstone per deleted credential (its id and time only), so it never "
                    "verifies again here.")

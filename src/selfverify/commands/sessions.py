@@ -23,6 +23,7 @@ def sessions() -> None:
 def sessions_list(ctx: click.Context, limit: int, subject: str | None, as_json: bool) -> int:
     """List recent sessions, newest first."""
     from selfverify.services.audit import list_sessions
+    from selfverify.textcheck import printable
 
     items = list_sessions(app_context(ctx), limit=limit, subject=subject)
     if as_json:
@@ -35,7 +36,7 @@ def sessions_list(ctx: click.Context, limit: int, subject: str | None, as_json: 
     for s in items:
         click.echo(
             f"{s.id[:12]:<12}  {s.started_at:%Y-%m-%d %H:%M:%S}  {s.method:<9}  {s.front_end:<5}  "
-            f"{s.outcome or 'running':<10}  {s.subject:<12}  {s.reason or ''}".rstrip()
+            f"{s.outcome or 'running':<10}  {printable(s.subject):<12}  {printable(s.reason or '')}".rstrip()
         )
     return 0
 
@@ -69,17 +70,19 @@ def sessions_show(ctx: click.Context, session_id: str, as_json: bool) -> int:
 
 @sessions.command("export")
 @click.argument("session_id")
-@click.option("--output", "-o", type=click.Path(), help="Write here (default: the support-bundles folder).")
+@click.option("--output", "-o", help="Write here; - for standard output (default: a new file in the support-bundles folder).")
+@click.option("--force", is_flag=True, help="Replace an existing file (never a device, FIFO or folder).")
 @click.option("--skip-models", is_flag=True, help="Do not load the face models for the doctor report.")
 @click.pass_context
-def sessions_export(ctx: click.Context, session_id: str, output: str | None, skip_models: bool) -> int:
-    """Write a support bundle: the timeline, settings in force, app version and doctor report.
-    It holds no image, face encoding, token or key."""
+def sessions_export(ctx: click.Context, session_id: str, output: str | None, force: bool, skip_models: bool) -> int:
+    """Write a support bundle: the timeline, the settings the run used, app version and doctor report.
+    It holds no image, face encoding, token, key or free-text note."""
     from selfverify.services.support import write_bundle
 
-    path = write_bundle(app_context(ctx), session_id, output, face_models=not skip_models)
-    click.echo(f"Support bundle written to {path}")
-    click.echo("It contains no photo, face data, token or key; send it to support staff if they ask.")
+    where = write_bundle(app_context(ctx), session_id, output, face_models=not skip_models, force=force)
+    to_stderr = output == "-"  # standard output carries the bundle itself
+    click.echo(f"Support bundle written to {where}", err=to_stderr)
+    click.echo("It contains no photo, face data, token, key or note; send it to support staff if they ask.", err=to_stderr)
     return 0
 
 

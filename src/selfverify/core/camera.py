@@ -425,7 +425,7 @@ def open_source(spec: str, *, realtime: bool | None = None) -> FrameSource:
     if text.startswith("/dev/"):
         return CameraDeviceSource(text, realtime=True if realtime is None else realtime)
     replay_realtime = False if realtime is None else realtime
-    path = Path(text).expanduser()
+    path = Path(os.path.expanduser(text))
     if path.is_dir():
         return ImageSequenceSource.from_folder(path, realtime=replay_realtime)
     if path.is_file():

@@ -18,21 +18,39 @@ _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N"}
 
 
 def _checked_path(path: str | Path, what: str) -> Path:
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise ImageError(f"The {what} {p} does not exist.")
-    if p.is_dir():
-        raise ImageError(f"The {what} {p} is a folder, not an image file.")
+    """``path`` as a regular, readable, non-empty file: a FIFO or device is refused before it is
+    opened (opening a FIFO blocks for ever), and messages show at most ~120 characters of it."""
+    import errno
+    import os
+    import stat
+
+    from selfverify.textcheck import shown_path
+
+    p = Path(os.path.expanduser(str(path)))  # "~nobody/x" stays as typed (Path.expanduser raises)
+    shown = shown_path(p)
     try:
-        size = p.stat().st_size
+        st = os.stat(p)
+    except (FileNotFoundError, NotADirectoryError):
+        raise ImageError(f"The {what} {shown} does not exist.") from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise ImageError(f"The {what} path is too long ({len(os.fsencode(str(p)))} bytes): {shown}.") from None
+        raise ImageError(f"The {what} {shown} cannot be read: {exc.strerror or exc}.") from None
+    except ValueError:  # an embedded NUL
+        raise ImageError(f"The {what} path {shown} is not a valid file name.") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ImageError(f"The {what} {shown} is a folder, not an image file.")
+    if not stat.S_ISREG(st.st_mode):
+        raise ImageError(f"The {what} {shown} is not a regular file (a device, FIFO or socket): it was not opened.")
+    try:
         with open(p, "rb"):
             pass
     except PermissionError:
-        raise ImageError(f"The {what} {p} cannot be read: permission denied.") from None
+        raise ImageError(f"The {what} {shown} cannot be read: permission denied.") from None
     except OSError as exc:
-        raise ImageError(f"The {what} {p} cannot be read: {exc.strerror or exc}.") from None
-    if size == 0:
-        raise ImageError(f"The {what} {p} is empty.")
+        raise ImageError(f"The {what} {shown} cannot be read: {exc.strerror or exc}.") from None
+    if st.st_size == 0:
+        raise ImageError(f"The {what} {shown} is empty.")
     return p
 
 

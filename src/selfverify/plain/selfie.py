@@ -4,7 +4,7 @@ AttemptPolicy's; this module asks and says."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from selfverify.errors import SelfverifyError
 from selfverify.plain.flow import Flow
@@ -146,7 +146,7 @@ class SelfieFlow(Flow):
                 path = self.dialogue.ask(REFERENCE_QUESTION, REFERENCE_HELP).strip().strip("'\"")
                 if not path:
                     continue
-            path = str(Path(path).expanduser())
+            path = os.path.expanduser(path)  # "~nobody/x" stays as typed (Path.expanduser raises)
             ensure_face_models(self.out)
             try:
                 found = load_reference(path)

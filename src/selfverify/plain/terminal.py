@@ -211,13 +211,15 @@ class Dialogue:
                     return default  # type: ignore[return-value]
                 listing()
                 continue
-            if answer.isdigit() and 1 <= int(answer) <= count:
+            if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= count:  # not "²" (a digit int() refuses)
                 return keys[int(answer) - 1]
             word = answer.lower()
             matches = [key for key, label in choices if word == key or label.lower().split(" ", 1)[0].strip("(),.:") == word]
             if len(set(matches)) == 1:
                 return matches[0]
-            self.out.problem(f"{answer} is not one of the choices. Type a number from 1 to {count}, or help.")
+            from selfverify.textcheck import shown
+
+            self.out.problem(f"{shown(answer)} is not one of the choices. Type a number from 1 to {count}, or help.")
 
     def confirm(self, question: str, help_text: str = "") -> bool:
         """Only yes (or y) goes ahead; Enter or no does nothing."""

@@ -85,7 +85,7 @@ class AuditLog:
 
         row = AuditEvent(
             at=self.ctx.clock.now(),
-            subject=subject or self.ctx.user,
+            subject=self.ctx.user if subject is None else subject,
             session_id=session_id,
             kind=kind,
             data=json.dumps(sanitize(data), separators=(",", ":"), sort_keys=True),
@@ -93,6 +93,28 @@ class AuditLog:
         with self.ctx.db.session() as s:
             s.add(row)
             s.commit()
+
+
+# settings that name the person or this machine's places: never stored with a session
+_NOT_RUN_SETTINGS = ("user", "home", "database_url", "keyring_service")
+
+
+def run_settings(settings) -> dict[str, Any]:
+    """The settings a run used, as stored with its session for support bundles: everything that
+    shapes a decision, nothing that names the person, a file or a database (the camera by kind only)."""
+    data = {k: v for k, v in settings.public_dict().items() if k not in _NOT_RUN_SETTINGS}
+    camera = str(data.get("camera", ""))
+    data["camera"] = "device" if camera.isdigit() or camera.startswith("/dev/") else "file or folder"
+    return data
+
+
+def session_settings(ctx, session_id: str) -> dict[str, Any] | None:
+    """The settings stored with a session (None for a session of an earlier version)."""
+    from selfverify.store.models import SessionSettings
+
+    with ctx.db.session() as s:
+        row = s.get(SessionSettings, session_id)
+    return json.loads(row.data) if row is not None else None
 
 
 def session_lock_path(ctx, session_id: str) -> Path:
@@ -107,7 +129,7 @@ class SessionRecorder:
 
     def __init__(self, ctx, method: str, seed: int | None = None):
         from selfverify.services.crashsafe import LivenessLock
-        from selfverify.store.models import VerificationSession
+        from selfverify.store.models import SessionSettings, VerificationSession
 
         self.ctx = ctx
         self.id = uuid.uuid4().hex
@@ -121,6 +143,7 @@ class SessionRecorder:
                 id=self.id, subject=ctx.user, method=method, front_end=ctx.front_end,
                 started_at=ctx.clock.now(), seed=seed,
             ))
+            s.add(SessionSettings(session_id=self.id, data=json.dumps(sanitize(run_settings(ctx.settings)), sort_keys=True)))
             s.commit()
         self._log.record("session_started", {"method": method, "front_end": ctx.front_end, "seed": seed}, self.id)
 
@@ -308,7 +331,9 @@ def list_sessions(ctx, limit: int = 50, subject: str | None = None) -> list[Sess
 
     query = select(VerificationSession)
     if subject is not None:
-        query = query.where(VerificationSession.subject == subject)
+        from selfverify.textcheck import check_handle
+
+        query = query.where(VerificationSession.subject == check_handle(subject, "handle"))
     query = query.order_by(VerificationSession.started_at.desc(), VerificationSession.id).limit(limit)
     with ctx.db.session() as s:
         rows = s.exec(query).all()

@@ -1,15 +1,24 @@
 """``data delete-all``: erase everything selfverify keeps about one user, leaving only receipts.
 
 Photos are crypto-shredded, the credential is revoked and removed from the keyring and its rows
-deleted, consent records and the attempt counter are deleted. Each gets a deletion receipt (what,
-when, why; nothing biometric). The append-only audit log is not rewritten. When photos or a
-credential are kept, the keyring is checked first: without it nothing at all is deleted.
+deleted, consent records and the attempt counter are deleted, interview appointments (contact
+line, the agent's note) and session rows (seed, reason, the settings used) are deleted, and the
+rows of deleted photos keep only what their receipt says (id, kind, deletion time: the vault
+needs the ids it owned; size and dates are cleared). The person's audit events are redacted: the
+append-only log allows exactly one change, subject -> '' and data -> {"redacted": true}, keeping
+each event's id, time, kind and session, so the log still shows that something happened, in
+order, but not to whom or with what details. Each erased set gets a deletion receipt (what,
+when, why; nothing biometric): the receipts are the only rows left that carry the handle.
+When photos or a credential are kept, the keyring is checked first: without it nothing at all
+is deleted. Every step is idempotent: an erasure killed half-way finishes when run again.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+
+ERASED_SUBJECT = ""  # selfverify.store.models.ERASED_SUBJECT (not imported here: sqlmodel is heavy)
 
 
 @dataclass
@@ -18,6 +27,9 @@ class ErasureReport:
     credentials_deleted: int = 0
     consent_records_deleted: int = 0
     attempt_counter_deleted: bool = False
+    appointments_deleted: int = 0
+    sessions_deleted: int = 0
+    audit_events_redacted: int = 0
     receipts: list = field(default_factory=list)  # DeletionReceiptInfo written by this erasure
 
     def as_dict(self) -> dict:
@@ -26,8 +38,12 @@ class ErasureReport:
             "credentials_deleted": self.credentials_deleted,
             "consent_records_deleted": self.consent_records_deleted,
             "attempt_counter_deleted": self.attempt_counter_deleted,
+            "appointments_deleted": self.appointments_deleted,
+            "sessions_deleted": self.sessions_deleted,
+            "audit_events_redacted": self.audit_events_redacted,
             "receipts": [r.as_dict() for r in self.receipts],
-            "kept": "deletion receipts and the append-only audit log (no photos, no face data)",
+            "kept": "deletion receipts (with your handle) and the audit log's events redacted to their kind "
+                    "and time (no handle, no details)",
         }
 
 
@@ -63,6 +79,53 @@ def delete_all_user_data(ctx) -> ErasureReport:
     report.attempt_counter_deleted = AttemptPolicy(ctx).reset()
     if report.attempt_counter_deleted:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "attempt_counter", "delete_all"))
-    AuditLog(ctx).record("delete_all", {k: v for k, v in report.as_dict().items() if k not in ("receipts", "kept")})
+    report.appointments_deleted, report.sessions_deleted = _delete_interviews_and_sessions(ctx)
+    if report.appointments_deleted:
+        report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "appointments", "delete_all"))
+    if report.sessions_deleted:
+        report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "sessions", "delete_all"))
+    report.audit_events_redacted = redact_audit_events(ctx, ctx.user)
+    if report.audit_events_redacted:
+        report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "audit_events", "delete_all"))
+    # the erasure's own event names nobody: the receipts above are the handle's only trace
+    AuditLog(ctx).record("delete_all", {k: v for k, v in report.as_dict().items() if k not in ("receipts", "kept")},
+                         subject=ERASED_SUBJECT)
     ctx.db.checkpoint()
     return report
+
+
+def _delete_interviews_and_sessions(ctx) -> tuple[int, int]:
+    """Delete the person's appointments and session rows (with their stored settings); reduce the rows
+    of their deleted photos to what the receipts say."""
+    from sqlalchemy import delete, update
+    from sqlmodel import select
+
+    from selfverify.store.models import Appointment, RetainedPhoto, SessionSettings, VerificationSession
+
+    subject = ctx.user
+    with ctx.db.session() as s:
+        appointments = s.exec(delete(Appointment).where(Appointment.subject == subject)).rowcount
+        session_ids = list(s.exec(select(VerificationSession.id).where(VerificationSession.subject == subject)).all())
+        if session_ids:
+            s.exec(delete(SessionSettings).where(SessionSettings.session_id.in_(session_ids)))
+            s.exec(delete(VerificationSession).where(VerificationSession.id.in_(session_ids)))
+        s.exec(update(RetainedPhoto).where(RetainedPhoto.subject == subject, RetainedPhoto.status == "deleted")
+               .values(size=0, content_type="", delete_reason=None, created_at=RetainedPhoto.deleted_at,
+                       expires_at=RetainedPhoto.deleted_at))
+        s.commit()
+    return appointments, len(session_ids)
+
+
+def redact_audit_events(ctx, subject: str) -> int:
+    """The one change the append-only audit log allows: a person's events lose their handle and details."""
+    from sqlalchemy import update
+
+    from selfverify.store.models import REDACTED_DATA, AuditEvent
+
+    if subject == ERASED_SUBJECT:
+        return 0
+    with ctx.db.session() as s:
+        done = s.exec(update(AuditEvent).where(AuditEvent.subject == subject)
+                      .values(subject=ERASED_SUBJECT, data=REDACTED_DATA)).rowcount
+        s.commit()
+    return done

@@ -140,9 +140,22 @@ def parse_local_time(text: str, zone: tzinfo) -> datetime:
         raise InputError(
             f"{raw!r} is not a date and time: use YYYY-MM-DD HH:MM (in {zone_name(zone)}).", code="bad_time"
         ) from None
-    if parsed.tzinfo is None:
-        parsed = _attach_zone(parsed, zone, raw)
-    return parsed.astimezone(timezone.utc)
+    check_year(parsed.year, raw)
+    try:
+        if parsed.tzinfo is None:
+            parsed = _attach_zone(parsed, zone, raw)
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        raise InputError(f"{raw!r} is too far from today.", code="bad_time") from None
+
+
+# dates people may type: anything outside is a typo or an attack, and would overflow date arithmetic
+YEARS = (2000, 2199)
+
+
+def check_year(year: int, shown: object) -> None:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise InputError(f"{str(shown)[:40]!r} is outside the years {YEARS[0]} to {YEARS[1]}.", code="bad_time")
 
 
 def _attach_zone(naive: datetime, zone: tzinfo, shown: str) -> datetime:
@@ -262,13 +275,14 @@ def load_recurring_hours(path: str | os.PathLike[str], default_zone: tzinfo) -> 
         from = "09:00"
         to = "12:00"
     """
+    from selfverify.outfile import read_input_file
+
     path = Path(path)
+    text = read_input_file(path, "hours")  # a regular file only: a FIFO or /dev/zero is refused unread
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"The hours file {path} does not exist.", code="bad_hours") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"The hours file {path} cannot be read: {exc}.", code="bad_hours") from None
+        raw = tomllib.loads(text)
+    except RecursionError:
+        raise InputError(f"The hours file {path} nests too deeply to read.", code="bad_hours") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"The hours file {path} is not valid TOML: {exc}.", code="bad_hours") from None
 
@@ -326,8 +340,10 @@ class InterviewService:
     """Every interview rule, for the Textual app, the accessible mode, the agent console and the CLI."""
 
     def __init__(self, ctx, agent: str | None = None, rng: random.Random | None = None):
+        from selfverify.textcheck import check_handle
+
         self.ctx = ctx
-        self.agent = agent or ctx.user
+        self.agent = check_handle(agent, "staff handle") if agent else ctx.user
         self.zone = resolve_zone(ctx.settings.timezone)
         self.rng = rng  # None: codes come from the OS's CSPRNG; tests inject a seeded one
         self.identity = None  # the enrolled agent's key (services.desk.agent_service): deciding needs it
@@ -482,6 +498,9 @@ class InterviewService:
         from sqlmodel import select
 
         from selfverify.store.models import Appointment, InterviewSlot
+        from selfverify.textcheck import check_id
+
+        slot_id = check_id(slot_id, "slot number")
 
         with self.ctx.db.session() as s:
             slot = s.get(InterviewSlot, slot_id)
@@ -583,18 +602,9 @@ class InterviewService:
         raise exc
 
     def _clean_contact(self, contact: str) -> str:
-        text = " ".join(str(contact or "").split())
-        if not text:
-            raise InputError(
-                "Give a contact line (a phone number or e-mail address the agent can reach you on).", code="bad_contact"
-            )
-        if len(text) > MAX_CONTACT_LENGTH:
-            raise InputError(
-                f"The contact line is too long ({len(text)} characters, at most {MAX_CONTACT_LENGTH}): "
-                "give only a phone number or e-mail address, never a photo or document.",
-                code="bad_contact",
-            )
-        return text
+        from selfverify.textcheck import check_contact
+
+        return check_contact(contact or "", MAX_CONTACT_LENGTH)
 
     def _check_no_open_booking(self, subject: str) -> None:
         current = [a for a in self.my_appointments(subject) if a.status == BOOKED]
@@ -609,8 +619,9 @@ class InterviewService:
     def _bookable_slot(self, s, slot_id: int):  # noqa: ANN001
         from selfverify.services.desk import booked_slots
         from selfverify.store.models import InterviewSlot
+        from selfverify.textcheck import check_id
 
-        slot = s.get(InterviewSlot, slot_id)
+        slot = s.get(InterviewSlot, check_id(slot_id, "slot number"))
         if slot is None or slot.status != "open":
             raise NotFound(
                 f"There is no slot {slot_id}.", code="slot_not_found",
@@ -770,6 +781,8 @@ class InterviewService:
 
         from selfverify.store.models import Appointment, InterviewSlot
 
+        if day is not None:
+            check_year(day.year, day)
         self.expire_overdue()
         day = day or self._now.astimezone(self.zone).date()
         start = datetime.combine(day, time(0), tzinfo=self.zone).astimezone(timezone.utc)
@@ -837,11 +850,11 @@ class InterviewService:
 
     @staticmethod
     def _clean_reason(reason: str | None, required: bool) -> str | None:
-        text = " ".join(str(reason or "").split())
+        from selfverify.textcheck import check_free_text
+
+        text = check_free_text(reason or "", "reason", MAX_REASON_LENGTH, "bad_reason")
         if required and not text:
             raise InputError("Give a reason for declining (the user will see it).", code="reason_required")
-        if len(text) > MAX_REASON_LENGTH:
-            raise InputError(f"The reason is too long ({len(text)} characters, at most {MAX_REASON_LENGTH}).", code="bad_reason")
         return text or None
 
     def _decide(self, code: str, outcome: str, seen: list[str], reason: str | None) -> AppointmentView:

@@ -41,6 +41,10 @@ def on_startup(ctx) -> StartupReport:
     except KeyringUnavailable as exc:
         report.postponed.append(f"credential recovery: {exc.user_message}")
     vault = PhotoVault(ctx)
+    foreign = vault.foreign_reason()
+    if foreign is not None:  # another database's photos: neither reconciled nor purged from here
+        report.postponed.append(f"photo clean-up: {foreign}")
+        return report
     try:
         report.vault = vault.reconcile()
         report.photos_purged = vault.purge()

@@ -54,11 +54,33 @@ def session_details(ctx, session_id: str) -> dict[str, Any]:
     return {"session": summary.as_dict(), "timeline": timeline(ctx, summary.id)}
 
 
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_FREE_TEXT_KEYS = ("note", "notes", "reason", "contact")
+WITHHELD = "(free text withheld)"
+
+
+def _no_free_text(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without what someone typed: a reason is kept only when it is one of our codes."""
+    out = {}
+    for key, value in data.items():
+        if key in _FREE_TEXT_KEYS and value is not None and not (isinstance(value, str) and _CODE.fullmatch(value)):
+            value = WITHHELD
+        out[key] = value
+    return out
+
+
 def build_bundle(ctx, session_id: str, *, face_models: bool = True) -> dict[str, Any]:
+    """The bundle: never a free-text note (an agent's reason, a contact line), and the settings
+    stored with the session when it ran (not this machine's settings now)."""
     from selfverify import __version__
     from selfverify.doctor import report_dict, run_checks
+    from selfverify.services.audit import session_settings
 
     details = session_details(ctx, session_id)
+    details["session"] = _no_free_text(details["session"])
+    for event in details["timeline"]:
+        event["data"] = _no_free_text(event["data"])
+    used = session_settings(ctx, details["session"]["id"])
     failed = details["session"]["outcome"] not in (None, "verified", "approved", "booked")
     return {
         "bundle_format": BUNDLE_FORMAT,
@@ -73,7 +95,9 @@ def build_bundle(ctx, session_id: str, *, face_models: bool = True) -> dict[str,
         "session": details["session"],
         "reason": details["session"]["reason"] if failed else None,
         "timeline": details["timeline"],
-        "settings": ctx.settings.public_dict(),
+        "settings": used,
+        "settings_note": ("the settings this run used, stored with the session" if used is not None
+                          else "not recorded: the session predates settings being stored with it"),
         "doctor": report_dict(run_checks(ctx, face_models=face_models)),
         "privacy": "No image, face encoding, landmark, credential token or key is included.",
     }
@@ -86,27 +110,26 @@ def bundle_text(bundle: dict[str, Any]) -> str:
     return mask_url(text)
 
 
-def write_bundle(ctx, session_id: str, output: str | Path | None = None, *, face_models: bool = True) -> Path:
-    """Write the bundle (mode 0600) to ``output`` or the bundles dir; returns the path."""
-    from selfverify.paths import ensure_private_dir, write_private_file
+def write_bundle(ctx, session_id: str, output: str | Path | None = None, *, face_models: bool = True,
+                 force: bool = False) -> str:
+    """Write the bundle (mode 0600) to ``output`` (``-``: standard output; an existing file only
+    with ``force``; never a device, FIFO or folder) or a new file in the bundles dir; returns where."""
+    from selfverify.outfile import check_output_target, write_output
+    from selfverify.paths import ensure_private_dir
 
+    if output is not None:
+        check_output_target(output, force=force)  # refuse before the (slow) doctor report runs
     bundle = build_bundle(ctx, session_id, face_models=face_models)
     if output is None:
         stamp = datetime.fromisoformat(bundle["created_at"]).strftime("%Y%m%dT%H%M%SZ")
-        path = ensure_private_dir(ctx.paths.bundles_dir) / f"selfverify-session-{bundle['session']['id'][:12]}-{stamp}.json"
-    else:
-        path = Path(output).expanduser()
-        if path.is_dir():
-            raise InputError(f"{path} is a folder: give a file name for the bundle.", code="bad_output")
-        if not path.parent.is_dir():
-            raise InputError(f"The folder {path.parent} does not exist.", code="bad_output")
-    try:
-        write_private_file(path, bundle_text(bundle).encode("utf-8"))
-    except OSError as exc:
-        from selfverify.errors import StorageError
+        try:
+            folder = ensure_private_dir(ctx.paths.bundles_dir)
+        except OSError as exc:
+            from selfverify.errors import StorageError
 
-        raise StorageError(f"Could not write the bundle to {path}: {exc.strerror}.") from None
-    return path
+            raise StorageError(f"Could not create {ctx.paths.bundles_dir}: {exc.strerror}.") from None
+        output = folder / f"selfverify-session-{bundle['session']['id'][:12]}-{stamp}.json"
+    return write_output(output, bundle_text(bundle).encode("utf-8"), force=force)
 
 
 def _describe_value(value: Any) -> str:

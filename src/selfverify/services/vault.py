@@ -9,12 +9,18 @@ Retaining: ``pending`` row, key in the keyring, ciphertext written, row ``stored
 row ``deleting`` (with its reason), key removed (the photo is now unreadable), ciphertext removed,
 then row ``deleted`` and a deletion receipt in one transaction, then a WAL checkpoint.
 ``reconcile`` (every start-up) finishes interrupted deletions and rolls back interrupted retains.
+
+The vault is tagged with its database's id (``<vault dir>/.database-id``, written with the first
+photo). Reconcile and retain leave a vault tagged for another database alone (start-up and
+``doctor`` report it), and reconcile only ever removes files of photos this database knew and
+no longer keeps: a file whose id the database never heard of is not touched.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +30,7 @@ from typing import Iterable
 from selfverify.errors import InputError, NotFound, SelfverifyError, StorageError
 from selfverify.paths import ensure_private_dir, write_private_file
 from selfverify.services.crashsafe import fault_point, interprocess_lock
+from selfverify.textcheck import shown
 
 KINDS = ("reference", "selfie")
 REASONS = ("user", "expiry", "consent_withdrawn", "delete_all", "interrupted")
@@ -31,6 +38,17 @@ _MAGIC = b"SVV1"
 _NONCE_BYTES = 12
 _FILE_SUFFIX = ".svv"
 _LIVE = ("pending", "stored", "deleting")
+TAG_FILE = ".database-id"
+_PHOTO_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _photo_id_of(name: str) -> str | None:
+    """The photo id in a vault file name: ``<id>.svv`` or a write's temp file ``.<id>.svv.tmp-<pid>``."""
+    if name.endswith(_FILE_SUFFIX) and not name.startswith("."):
+        return name[: -len(_FILE_SUFFIX)]
+    if name.startswith(".") and f"{_FILE_SUFFIX}.tmp-" in name:
+        return name[1:].split(f"{_FILE_SUFFIX}.tmp-", 1)[0]
+    return None
 
 
 @dataclass(frozen=True)
@@ -132,6 +150,7 @@ class PhotoVault:
             raise InputError("There is no photo to keep (it is empty).")
         ConsentService(self.ctx).require()
         self.ctx.secrets.require_secure()
+        self._require_own_vault()
         photo_id = uuid.uuid4().hex
         key = AESGCM.generate_key(bit_length=256)
         blob = encrypt_photo(key, bytes(image_bytes), _aad(self.subject, photo_id, kind))
@@ -158,6 +177,52 @@ class PhotoVault:
         AuditLog(self.ctx).record("retain", {"photo_id": photo_id, "kind": kind, "size": len(image_bytes),
                                              "expires_at": info.expires_at})
         return RetainedPhotoInfo(**{**info.__dict__, "status": "stored"})
+
+    # ownership
+
+    def owner(self) -> str | None:
+        """The database id this vault is tagged with (None: untagged or no vault)."""
+        try:
+            return (self.dir / TAG_FILE).read_text(encoding="ascii").strip()[:64] or None
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def foreign_reason(self) -> str | None:
+        """Why this vault must not be touched with this database, or None when it is its own."""
+        owner = self.owner()
+        if owner is None:
+            return None
+        mine = self.ctx.db.database_id
+        if owner == mine:
+            return None
+        return (f"the vault {self.dir} belongs to another database (id {owner[:12]}), not {self.ctx.db.display_url} "
+                f"(id {mine[:12]}): its photos were left untouched")
+
+    def _require_own_vault(self) -> None:
+        reason = self.foreign_reason()
+        if reason is not None:
+            raise StorageError(f"No photo was kept: {reason}.", code="vault_foreign",
+                               hint="Use the database that owns this vault, or another --home for this one.")
+        try:
+            self._claim()
+        except OSError as exc:
+            raise StorageError(f"The vault {self.dir} cannot be written ({exc.strerror}): no photo was kept.",
+                               code="vault_write") from None
+
+    def _claim(self) -> None:
+        """Tag an untagged vault (a new one, or one of the previous version) with this database,
+        unless it holds photos this database never knew (then it is another database's)."""
+        if self.owner() is not None:
+            return
+        files, known = self._files_and_known()
+        strangers = sorted(p.name for p, pid in files.items() if pid not in known)
+        if strangers:
+            raise StorageError(f"No photo was kept: the vault {self.dir} holds photos this database "
+                               f"({self.ctx.db.display_url}) does not know ({len(strangers)} file(s)).",
+                               code="vault_foreign",
+                               hint="Use the database that owns this vault, or another --home for this one.")
+        ensure_private_dir(self.dir)
+        write_private_file(self.dir / TAG_FILE, self.ctx.db.database_id.encode("ascii"))
 
     def _write_ciphertext(self, photo_id: str, blob: bytes) -> None:
         try:
@@ -189,7 +254,7 @@ class PhotoVault:
         """Decrypt a stored photo into memory (for an appeal); never written anywhere."""
         row = self._row(photo_id)
         if row is None or row.status != "stored":
-            raise NotFound(f"There is no kept photo {photo_id}.", hint="List them with: selfverify photos list")
+            raise NotFound(f"There is no kept photo {shown(photo_id)}.", hint="List them with: selfverify photos list")
         text = self.ctx.secrets.get(photo_key_name(self.subject, photo_id))
         if text is None:
             raise StorageError(f"The key of photo {photo_id} is missing from the keyring: it cannot be opened.",
@@ -216,7 +281,7 @@ class PhotoVault:
         for photo_id in ids:
             row = self._row(photo_id)
             if row is None:
-                raise NotFound(f"There is no photo {photo_id}: nothing was deleted.",
+                raise NotFound(f"There is no photo {shown(photo_id)}: nothing was deleted.",
                                hint="List them with: selfverify photos list")
             rows[photo_id] = row
         live = [pid for pid, row in rows.items() if row.status in _LIVE]
@@ -298,6 +363,7 @@ class PhotoVault:
             receipt = existing or DeletionReceipt(id=uuid.uuid4().hex, item_id=photo_id, subject=row.subject,
                                                   kind=row.kind, deleted_at=now, reason=row.delete_reason or "user")
             row.status, row.deleted_at = "deleted", now
+            row.size = 0  # the exact byte size of a photo that is gone says nothing anyone needs
             s.add(row)
             s.add(receipt)
             s.commit()
@@ -313,6 +379,8 @@ class PhotoVault:
         from selfverify.store.models import RetainedPhoto
 
         done = {"rolled_back": 0, "deletions_finished": 0, "stray_files_removed": 0}
+        if self.foreign_reason() is not None:
+            return done
         with self.ctx.db.session() as s:
             rows = [r for r in s.exec(select(RetainedPhoto).where(RetainedPhoto.status.in_(("pending", "deleting")))).all()
                     if self._is_local(r)]
@@ -339,19 +407,28 @@ class PhotoVault:
         return done
 
     def _stray_files(self) -> list[Path]:
-        """Vault files no live row owns (e.g. the temp file of a write killed half-way: ciphertext only)."""
+        """Vault files of photos this database knew and no longer keeps (e.g. the temp file of a
+        write killed half-way). A file whose photo id this database never heard of is not ours to remove."""
+        files, known = self._files_and_known()
+        return [p for p, pid in files.items()
+                if pid in known and (known[pid] not in _LIVE or p.name != f"{pid}{_FILE_SUFFIX}")]
+
+    def _files_and_known(self) -> tuple[dict[Path, str], dict[str, str]]:
+        """The vault's photo files (path -> photo id) and the status of those ids this database knows."""
         from sqlmodel import select
 
         from selfverify.store.models import RetainedPhoto
 
         if not self.dir.is_dir():
-            return []
-        files = [p for p in self.dir.iterdir() if p.is_file()]
+            return {}, {}
+        files = {p: _photo_id_of(p.name) for p in self.dir.iterdir() if p.is_file()}
+        files = {p: pid for p, pid in files.items() if pid}
         if not files:
-            return []
+            return {}, {}
         with self.ctx.db.session() as s:
-            live = set(s.exec(select(RetainedPhoto.id).where(RetainedPhoto.status.in_(_LIVE))).all())
-        return [p for p in files if not (p.suffix == _FILE_SUFFIX and p.stem in live)]
+            rows = s.exec(select(RetainedPhoto.id, RetainedPhoto.status)
+                          .where(RetainedPhoto.id.in_(set(files.values())))).all()
+        return files, {pid: status for pid, status in rows}
 
     # helpers
 
@@ -362,6 +439,8 @@ class PhotoVault:
     def _row(self, photo_id: str, any_subject: bool = False):
         from selfverify.store.models import RetainedPhoto
 
+        if not _PHOTO_ID.fullmatch(str(photo_id)):  # typed ids are checked before they reach SQL
+            return None
         with self.ctx.db.session() as s:
             row = s.get(RetainedPhoto, photo_id)
         return row if row is not None and (any_subject or row.subject == self.subject) else None

@@ -26,6 +26,25 @@ class UTCDateTime(TypeDecorator):
             return value
         return value.astimezone(timezone.utc).replace(tzinfo=None)
 
+    def result_processor(self, dialect, coltype):
+        """A stored date that cannot be read (a damaged or hand-edited database) is a storage
+        error naming the value, never a crash."""
+        inner = super().result_processor(dialect, coltype)
+        if inner is None:
+            return None
+
+        def process(value):
+            try:
+                return inner(value)
+            except (ValueError, TypeError, OverflowError):
+                from selfverify.errors import DatabaseError
+
+                raise DatabaseError(f"The database holds a date that cannot be read ({str(value)[:40]!r}): it is damaged.",
+                                    code="database_damaged",
+                                    hint="Restore it from a backup, or run 'selfverify doctor' to see what else is wrong.") from None
+
+        return process
+
     def process_result_value(self, value, dialect):
         if value is None:
             return None
@@ -58,7 +77,9 @@ class VerificationSession(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only (the database refuses UPDATE and DELETE). ``data`` is JSON with no biometric content."""
+    """Append-only: the database refuses DELETE, and every UPDATE but one, the erasure redaction
+    (``subject`` -> ``ERASED_SUBJECT`` and ``data`` -> ``REDACTED_DATA``, id, time, kind and session
+    unchanged, once). ``data`` is JSON with no biometric content."""
 
     __tablename__ = "audit_event"
     id: int | None = Field(default=None, primary_key=True)
@@ -90,7 +111,48 @@ def append_only(table) -> None:  # noqa: ANN001
         event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
 
 
-append_only(AuditEvent.__table__)
+
+# "delete everything" redacts a person's events: the subject becomes '' (no handle can be empty)
+# and the data this marker; nothing else may change, and a redacted event can never change again
+ERASED_SUBJECT = ""
+REDACTED_DATA = '{"redacted":true}'
+AUDIT_RULES_VERSION = "2"  # schema_info "audit_rules": 2 = append-only with the erasure redaction
+_REDACTION = (
+    f"OLD.subject <> '{ERASED_SUBJECT}' AND NEW.subject = '{ERASED_SUBJECT}' AND NEW.data = '{REDACTED_DATA}' "
+    "AND NEW.id = OLD.id AND NEW.at = OLD.at AND NEW.kind = OLD.kind AND {same_session}"
+)
+AUDIT_APPEND_ONLY_SQLITE = (
+    "DROP TRIGGER IF EXISTS audit_event_no_update",
+    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+    f"WHEN NOT ({_REDACTION.replace('{same_session}', 'NEW.session_id IS OLD.session_id')}) "
+    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event "
+    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+)
+AUDIT_APPEND_ONLY_POSTGRES = (
+    "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ BEGIN "
+    f"IF TG_OP = 'UPDATE' AND {_REDACTION.replace('{same_session}', 'NEW.session_id IS NOT DISTINCT FROM OLD.session_id')} "
+    "THEN RETURN NEW; END IF; "
+    "RAISE EXCEPTION 'audit_event is append-only'; END $$ LANGUAGE plpgsql",
+)
+_AUDIT_TRIGGER_POSTGRES = (
+    "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
+    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()"
+)
+_AUDIT_APPEND_ONLY_SQLITE = AUDIT_APPEND_ONLY_SQLITE
+_AUDIT_APPEND_ONLY_POSTGRES = (*AUDIT_APPEND_ONLY_POSTGRES, _AUDIT_TRIGGER_POSTGRES)
+for _statement in _AUDIT_APPEND_ONLY_SQLITE:
+    event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in _AUDIT_APPEND_ONLY_POSTGRES:
+    event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+
+
+class SessionSettings(SQLModel, table=True):
+    """The settings a verification run used (no handle, paths or database URL), for support bundles."""
+
+    __tablename__ = "session_settings"
+    session_id: str = Field(primary_key=True)
+    data: str = "{}"
 
 
 class ConsentRecord(SQLModel, table=True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -16,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, RichLog, Static
 
 from selfverify.services.interview import APPROVED, BOOKED, DECLINED, DOCUMENT_TYPES, AppointmentView, InterviewService
+from selfverify.textcheck import printable
 
 
 class AgentApp(App):
@@ -52,7 +54,8 @@ class AgentApp(App):
                     yield Input(placeholder="Confirmation code, e.g. K7QX-M4PD", id="code", max_length=12)
                     yield Button("Open", id="open")
             with VerticalScroll(id="detail-pane"):
-                yield Static("Open an appointment: pick a row or type its code.", id="details")
+                # handles, contact lines and reasons are what people typed: shown literally, never as markup
+                yield Static("Open an appointment: pick a row or type its code.", id="details", markup=False)
                 yield Static("Documents seen (types only, never images):", id="checklist-title")
                 for key, label in DOCUMENT_TYPES.items():
                     yield Checkbox(label, id=f"doc-{key}", disabled=True)
@@ -103,7 +106,8 @@ class AgentApp(App):
         table.clear()
         for a in items:
             local = a.slot.starts_at.astimezone(self.service.zone)
-            table.add_row(f"{local:%H:%M}", a.display_code, a.subject, a.status, a.contact, key=a.code)
+            table.add_row(f"{local:%H:%M}", a.display_code, Text(printable(a.subject)), a.status,
+                          Text(printable(a.contact)), key=a.code)
         if not items:
             self.say(f"No appointments on {self.day:%a %Y-%m-%d}.")
 
@@ -149,7 +153,7 @@ class AgentApp(App):
     def _show_appointment(self, a: AppointmentView, announce: bool = True) -> None:
         changed = self.current is None or self.current.id != a.id or self.current.status != a.status
         self.current = a
-        lines = [f"{label:<10} {text}" for label, text in self.service.describe(a)]
+        lines = [f"{label:<10} {printable(text)}" for label, text in self.service.describe(a)]
         self.query_one("#details", Static).update("\n".join(lines))
         open_for_decision = a.status == BOOKED
         for key in DOCUMENT_TYPES:
@@ -164,7 +168,7 @@ class AgentApp(App):
         self.query_one("#approve", Button).disabled = not open_for_decision
         self.query_one("#decline", Button).disabled = not open_for_decision
         if announce:
-            self.say(f"Opened {a.display_code}: {a.subject}, {self.service.when(a.slot.starts_at)}, {a.status}.")
+            self.say(f"Opened {a.display_code}: {printable(a.subject)}, {self.service.when(a.slot.starts_at)}, {a.status}.")
 
     # -------------------------------------------------- deciding
 
@@ -204,9 +208,9 @@ class AgentApp(App):
     def _decided(self, a: AppointmentView) -> None:
         self._show_appointment(a, announce=False)
         if a.status == APPROVED:
-            self.say(f"Approved {a.display_code} ({a.subject}). The user's app stores the credential in their keyring.")
+            self.say(f"Approved {a.display_code} ({printable(a.subject)}). The user's app stores the credential in their keyring.")
         else:
-            self.say(f"Declined {a.display_code} ({a.subject}): {a.decision_reason}")
+            self.say(f"Declined {a.display_code} ({printable(a.subject)}): {printable(a.decision_reason)}")
         self.load_day()
 
 

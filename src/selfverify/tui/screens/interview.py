@@ -21,7 +21,9 @@ def booking_text(a, when: str) -> str:  # noqa: ANN001
         issued = f"Credential {a.credential_id} is in your keyring." if a.credential_id else "Your credential is being issued."
         return f"Approved. Code {a.display_code}. {issued}"
     if a.status == "declined":
-        return f"Declined: {a.decision_reason or 'no reason given'}. You may book again."
+        from selfverify.textcheck import printable
+
+        return f"Declined: {printable(a.decision_reason or 'no reason given')}. You may book again."
     if a.status == "cancelled":
         return "Your last booking was cancelled. You may book again."
     if a.status == "expired":
@@ -39,7 +41,7 @@ class InterviewScreen(AppScreen):
     def body(self) -> ComposeResult:
         with Vertical(id="interview-layout"):
             yield Static("Interview with a person: no photos, no face data. An agent checks your documents live.", id="interview-help")
-            yield Static("Loading your bookings…", id="booking")
+            yield Static("Loading your bookings…", id="booking", markup=False)  # holds the agent's reason
             yield Static("", id="zone")
             yield DataTable(id="slots", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="interview-form"):

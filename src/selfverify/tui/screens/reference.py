@@ -24,7 +24,7 @@ class ExistingImageFile(Validator):
     def validate(self, value: str) -> ValidationResult:
         if not value.strip():
             return self.failure("Type the path of your ID photo, or browse for it.")
-        path = Path(value.strip()).expanduser()
+        path = Path(os.path.expanduser(value.strip()))
         if not path.exists():
             return self.failure("No file at that path.")
         if path.is_dir():
@@ -56,7 +56,7 @@ class ReferenceScreen(AppScreen):
                     id="reference-path",
                 )
                 yield Button("Check", id="check", variant="primary", compact=True)
-            yield Static("", id="reference-result")
+            yield Static("", id="reference-result", markup=False)  # quotes the typed path
             thumb = CameraView(id="reference-thumb", classes="hidden", placeholder="")
             thumb.styles.width, thumb.styles.height = THUMB_CELLS
             yield thumb
@@ -66,8 +66,8 @@ class ReferenceScreen(AppScreen):
 
     def _start_dir(self) -> Path:
         current = self.app.journey.reference_path
-        if current and Path(current).expanduser().parent.is_dir():
-            return Path(current).expanduser().parent
+        if current and Path(os.path.expanduser(current)).parent.is_dir():
+            return Path(os.path.expanduser(current)).parent
         return Path.home()
 
     def on_mount(self) -> None:
@@ -121,7 +121,7 @@ class ReferenceScreen(AppScreen):
         self.query_one("#next", Button).disabled = True
         self.query_one("#reference-thumb", CameraView).add_class("hidden")
         self._show_result(None, "Checking the photo… (the face models may still be loading)")
-        self._load(str(Path(value.strip()).expanduser()))
+        self._load(str(Path(os.path.expanduser(value.strip()))))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="reference")
     def _load(self, path: str) -> None:

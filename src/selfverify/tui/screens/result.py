@@ -53,7 +53,7 @@ class ResultScreen(AppScreen):
         with VerticalScroll(id="result"):
             yield StepIndicator("Result", id="steps")
             yield Static(("OK: " if ok else "") + title, id="result-title", classes="ok" if ok else "problem")
-            yield Static(details, id="result-details")
+            yield Static(details, id="result-details", markup=False)
             if not ok and attempts is not None:
                 yield Static(attempts.message, id="result-tries")
             with Vertical(id="retention"):

@@ -12,6 +12,10 @@ class StatusLine(Static):
     StatusLine { height: 1; text-wrap: nowrap; text-overflow: ellipsis; padding: 0 1; background: $panel; color: $text; }
     """
 
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        kwargs.setdefault("markup", False)  # statuses quote file names, handles and reasons: literally
+        super().__init__(*args, **kwargs)
+
     def show(self, text: str) -> None:
         self.update(f"Status: {text}")
 
