@@ -95,3 +95,24 @@ CREATE POLICY agent_decide ON appointment FOR UPDATE TO selfverify_agent USING (
 CREATE POLICY person_own ON decision_record FOR SELECT TO selfverify_person USING (subject = current_user);
 DROP POLICY IF EXISTS agent_sign ON decision_record;
 CREATE POLICY agent_sign ON decision_record FOR INSERT TO selfverify_agent WITH CHECK (agent = current_user);
+
+-- the settings a person's run used (support bundles): the person's own sessions' rows only
+GRANT SELECT, INSERT, DELETE ON session_settings TO selfverify_person;
+GRANT SELECT ON session_settings TO selfverify_agent, selfverify_admin;
+ALTER TABLE session_settings ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS person_own ON session_settings;
+CREATE POLICY person_own ON session_settings TO selfverify_person
+  USING (EXISTS (SELECT 1 FROM verification_session v WHERE v.id = session_settings.session_id AND v.subject = current_user))
+  WITH CHECK (EXISTS (SELECT 1 FROM verification_session v WHERE v.id = session_settings.session_id AND v.subject = current_user));
+DROP POLICY IF EXISTS staff_read ON session_settings;
+CREATE POLICY staff_read ON session_settings FOR SELECT TO selfverify_agent, selfverify_admin USING (true);
+
+-- "delete everything": a person removes their own bookings and redacts their own audit events
+-- (the audit trigger allows only the one-way redaction: subject '' and data {"redacted":true})
+GRANT DELETE ON appointment TO selfverify_person;
+DROP POLICY IF EXISTS person_erase ON appointment;
+CREATE POLICY person_erase ON appointment FOR DELETE TO selfverify_person USING (subject = current_user);
+GRANT UPDATE (subject, data) ON audit_event TO selfverify_person;
+DROP POLICY IF EXISTS person_redact ON audit_event;
+CREATE POLICY person_redact ON audit_event FOR UPDATE TO selfverify_person
+  USING (subject = current_user) WITH CHECK (subject = '');
