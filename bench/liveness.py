@@ -14,6 +14,7 @@ The default (5 people x 6 families x 7) is 210 attacks and takes a few minutes o
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections import Counter, defaultdict
@@ -144,7 +145,7 @@ def switch_off_3d_checks() -> None:
     the pitch and brow guards for blinks; open mouth with the gap alone."""
     from selfverify.core import liveness
 
-    liveness.TURN_MIDLINE_PARALLAX = liveness.TURN_CONTOUR_PARALLAX = -1.0
+    liveness.TURN_MIDLINE_PARALLAX = liveness.TURN_CONTOUR_PARALLAX = liveness.TURN_TEXTURE_PARALLAX = -math.inf
     liveness.BLINK_PITCH_STEADY = liveness.MOUTH_PITCH_STEADY = float("inf")
     liveness.BLINK_BROW_SHRINK = float("inf")
     liveness.MOUTH_LIPS_OPEN = -1.0

@@ -57,20 +57,24 @@ def jittered_still_video(photo: Path, out: Path, *, seconds: float = 4.0, fps: f
     return out
 
 
-def analysed_landmarks(video: Path) -> list[tuple[int, float, int, object]]:
-    """(frame index, time, track, 68 landmarks) for every frame of ``video`` with a confirmed face,
-    through the real analyser (tracking + 68-point landmarks); memory only. Times are frame times."""
+def analysed_landmarks(video: Path) -> list[tuple[int, float, int, object, float]]:
+    """(frame index, time, track, 68 landmarks, tracked nose parallax) for every frame of ``video``
+    with a confirmed face, through the real analyser (tracking + 68-point landmarks) and the
+    texture tracker, as a selfie run feeds them; memory only. Times are frame times."""
     from selfverify.core.camera import open_source
     from selfverify.core.faces import FrameAnalyser
+    from selfverify.core.liveness import TextureParallax
 
-    analyser = FrameAnalyser(640)
+    analyser, texture = FrameAnalyser(640), TextureParallax()
     found = []
     with open_source(str(video)) as source:
         index = 0
         while (frame := source.read()) is not None:
-            face = analyser.analyse(frame).face
+            analysis = analyser.analyse(frame)
+            face = analysis.face
             if face is not None and face.confirmed:
-                found.append((index, source.timestamp, face.track_id, face.landmarks))
+                parallax = texture.update(face.track_id, analysis.gray, face.landmarks)
+                found.append((index, source.timestamp, face.track_id, face.landmarks, parallax))
             index += 1
     return found
 
@@ -79,4 +83,5 @@ def analysed_samples(video: Path) -> list[tuple[int, object]]:
     """(frame index, LivenessSample) for every frame of ``video`` with a confirmed face."""
     from selfverify.core.liveness import LivenessSample
 
-    return [(i, LivenessSample.from_landmarks(t, track, points)) for i, t, track, points in analysed_landmarks(video)]
+    return [(i, LivenessSample.from_landmarks(t, track, points, texture))
+            for i, t, track, points, texture in analysed_landmarks(video)]

@@ -4,6 +4,7 @@ trajectories and on real landmark sequences (the stage clip; a jittered still ph
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -89,12 +90,14 @@ def test_moving_a_flat_photo_does_not_change_yaw_or_eye_ratio():
 # -- blink on synthetic trajectories -----------------------------------------------------------
 NOSE_PARALLAX_PER_DEGREE = 0.0023  # a head's nose tip moves ahead of its midline by this, in face heights (the clip)
 CONTOUR_PARALLAX_PER_DEGREE = 0.012  # ... and ahead of its contour at the same height
+TEXTURE_PARALLAX_PER_DEGREE = 0.003  # ... and, tracked on the picture, ahead of its bridge-lip line
 
 
 def sample(t=0.0, *, track=1, ear=0.3, yaw=0.0, eye_open=None, pitch=0.6, brow=0.45, mouth=0.05, lips=0.2, parallax=None):
     """A sample as a head gives it: the nose tip's parallax follows the yaw unless told otherwise."""
     depth = yaw * NOSE_PARALLAX_PER_DEGREE if parallax is None else parallax
-    return LivenessSample(t, track, ear, yaw, col=depth, row=depth * CONTOUR_PARALLAX_PER_DEGREE / NOSE_PARALLAX_PER_DEGREE, eye_open=ear * 0.6 if eye_open is None else eye_open,
+    return LivenessSample(t, track, ear, yaw, col=depth, row=depth * CONTOUR_PARALLAX_PER_DEGREE / NOSE_PARALLAX_PER_DEGREE,
+                          texture=depth * TEXTURE_PARALLAX_PER_DEGREE / NOSE_PARALLAX_PER_DEGREE, eye_open=ear * 0.6 if eye_open is None else eye_open,
                           pitch=pitch, brow=brow, mouth=mouth, lips=lips)
 
 
@@ -244,7 +247,7 @@ def stage_landmarks():
 
 @pytest.fixture(scope="module")
 def stage_samples(stage_landmarks):
-    return [(i, LivenessSample.from_landmarks(t, track, points)) for i, t, track, points in stage_landmarks]
+    return [(i, LivenessSample.from_landmarks(t, track, points, texture)) for i, t, track, points, texture in stage_landmarks]
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +269,7 @@ def s_neutral(stage_samples):
     return neutral_of(person_s(stage_samples, 145, 150))
 
 
-REAL_TURNS = (("right", 111, 140), ("left", 151, 165), ("right", 195, 210))
+REAL_TURNS = (("right", 96, 140), ("left", 146, 165), ("right", 180, 210))  # from before each turn starts
 
 
 def test_real_head_turns_in_the_stage_clip_are_detected(stage_samples, plain_settings):
@@ -294,6 +297,39 @@ def test_a_real_turns_nose_tip_moves_ahead_of_midline_and_contour(stage_samples)
         for s in turned:
             assert sign * (s.col - neutral.col) >= TURN_MIDLINE_PARALLAX, (first, s.yaw)
             assert sign * (s.row - neutral.row) >= TURN_CONTOUR_PARALLAX, (first, s.yaw)
+
+
+def test_the_tracked_parallax_grows_on_real_turns(stage_samples):
+    """S's real turns, tracked on the picture from frame 141: the tip moves ahead of the
+    bridge-lip line by more than the threshold, each way, within the turn."""
+    from selfverify.core.liveness import TURN_TEXTURE_PARALLAX
+
+    for sign, first, last in ((1, 146, 162), (-1, 180, 210)):
+        values = [sign * s.texture for s in person_s(stage_samples, first, last)]
+        assert not any(math.isnan(v) for v in values)
+        assert max(values) - min(values[: len(values) // 2]) >= TURN_TEXTURE_PARALLAX * 1.5, (first, values)
+
+
+def test_a_bent_print_fools_the_landmark_model_but_not_the_tracked_parallax(tmp_path):
+    """The print of O on a cylinder (r = 13 cm) swung both ways: dlib's landmarks put the nose tip
+    off the midline as on a turned head, the texture tracked on the picture does not move so."""
+    from selfverify.core.liveness import TURN_MIDLINE_PARALLAX, TURN_TEXTURE_PARALLAX
+    from tests import attack_sim as sim
+    from tests.conftest import FACES
+
+    if not (FACES / "obama.jpg").is_file():
+        pytest.skip(f"real face fixtures not found at {FACES}")
+    person = {p.name: p for p in sim.people(FACES)}["O"]
+    attack = sim.make_attack("O", "cylinder_convex", ("turn_left", "turn_right"), 300_010)
+    attack.duration = 3.4  # the first swing
+    found = analysed_samples(sim.write_video(attack, sim.load_image(person.printed), tmp_path / "bent.mp4"))
+    samples = [s for _, s in found]
+    neutral = neutral_of(samples[:5])
+    turned = [s for s in samples if abs(s.yaw - neutral.yaw) >= 15]
+    assert turned  # the 2D yaw reads a turn
+    assert max(abs(s.col - neutral.col) for s in turned) >= TURN_MIDLINE_PARALLAX  # and so do the landmarks
+    textures = [s.texture for s in samples if not math.isnan(s.texture)]
+    assert len(textures) > 0.8 * len(samples) and max(textures) - min(textures) < TURN_TEXTURE_PARALLAX
 
 
 def on_sheet(points, shape, angle_deg, *, axis="yaw", distance_px=1500.0):
@@ -330,13 +366,15 @@ def on_sheet(points, shape, angle_deg, *, axis="yaw", distance_px=1500.0):
 def test_real_landmarks_on_a_turned_sheet_fake_the_2d_yaw_but_not_the_parallax(stage_landmarks, shape):
     """S's own frontal landmarks (frame 148) on a sheet turned both ways up to 60 degrees: for the
     curved and folded sheets the old 2D yaw reads a turn, and the 3D check refuses every one."""
-    frontal = next(points for i, _, _, points in stage_landmarks if i == 148)
-    neutral = LivenessSample.from_landmarks(0.0, 1, on_sheet(frontal, shape, 0))
+    frontal = next(points for i, _, _, points, _ in stage_landmarks if i == 148)
+    neutral = LivenessSample.from_landmarks(0.0, 1, on_sheet(frontal, shape, 0), texture=0.0)
     faked = False
     for direction in ("left", "right"):
         detector = TurnDetector(direction, neutral, 15.0)
         for k, angle in enumerate(list(range(0, 61, 4)) + list(range(0, -61, -4))):
             s = LivenessSample.from_landmarks(k / FPS, 1, on_sheet(frontal, shape, angle))
+            # as if the tracked texture showed a head's parallax: only the landmark cues are tested here
+            s = replace(s, texture=(s.yaw - neutral.yaw) * TEXTURE_PARALLAX_PER_DEGREE)
             faked |= abs(s.yaw - neutral.yaw) >= 15
             assert not detector.update(s), (shape, direction, angle)
     assert faked or shape == "flat"
@@ -361,7 +399,7 @@ def test_a_blink_on_real_landmarks_is_eyelids_and_a_tilt_is_not(stage_landmarks,
     """S's real frames 166-180 (moving, talking): with his upper eyelids lowered for three frames
     the detector sees a blink; tilting the same frames back 60 degrees for three frames shrinks
     the eyes (the old EAR reads a blink) but the pitch changes with them, so no blink."""
-    frames = [(t, points) for i, t, _, points in stage_landmarks if 166 <= i <= 180]
+    frames = [(t, points) for i, t, _, points, _ in stage_landmarks if 166 <= i <= 180]
     closing = {7: 0.6, 8: 0.9, 9: 0.9, 10: 0.4}
     real = BlinkDetector(plain_settings.blink_drop)
     assert any(real.update(LivenessSample.from_landmarks(t, 1, eyelids_closed(p, closing.get(k, 0.0))))
@@ -380,7 +418,7 @@ def test_real_mouth_opening_in_the_clip_passes_and_a_tilted_or_bent_one_does_not
     detector = MouthDetector(rest)
     assert any(detector.update(s) for s in person_s(stage_samples, 155, 164))
     # the same shut mouth, tilted back and forth or bent: never an open mouth
-    shut = [(t, points) for i, t, _, points in stage_landmarks if 183 <= i <= 191]
+    shut = [(t, points) for i, t, _, points, _ in stage_landmarks if 183 <= i <= 191]
     for shape in ("flat", "cylinder", "fold_horizontal"):
         detector = MouthDetector(rest)
         for k, (t, p) in enumerate(shut):

@@ -41,6 +41,9 @@ STEP_WORDS = {
 MIDLINE = (27, 33, 51, 57, 8)  # nose bridge, nose base, upper and lower lip, chin: the face's vertical midline
 TURN_MIDLINE_PARALLAX = 0.02  # the nose tip's move ahead of the midline a turn needs, in face heights
 TURN_CONTOUR_PARALLAX = 0.09  # ... and ahead of the face's contour at its own height
+TURN_TEXTURE_PARALLAX = 0.025  # ... and, tracked on the picture, ahead of its bridge-lip line (TextureParallax)
+TEXTURE_BACK_PX = 1.0  # forward-backward tracking error beyond which a tracked point is lost
+TEXTURE_MAX_STEP = 0.04  # a larger change of the tracked parallax in one frame is a tracking slip
 BLINK_PITCH_STEADY = 0.12  # eye-to-nose-base height / eye span may change this much while the eyes close
 BLINK_BROW_SHRINK = 0.1  # the brows-to-upper-lids height may shrink this much while the eyes close (it grows in a blink)
 MOUTH_OPEN = 0.12  # inner-lip gap growth an open mouth needs, in nose lengths (27-33)
@@ -138,10 +141,86 @@ class LivenessSample:
     brow: float = 0.0
     mouth: float = 0.0
     lips: float = 0.0
+    texture: float = math.nan
 
     @classmethod
-    def from_landmarks(cls, t: float, track_id: int, landmarks) -> "LivenessSample":
-        return cls(t, track_id, eyes_aspect_ratio(landmarks), head_yaw(landmarks), **face_ratios(landmarks))
+    def from_landmarks(cls, t: float, track_id: int, landmarks, texture: float = math.nan) -> "LivenessSample":
+        """``texture``: the nose tip's parallax measured by TextureParallax (NaN: not measured)."""
+        return cls(t, track_id, eyes_aspect_ratio(landmarks), head_yaw(landmarks), texture=texture, **face_ratios(landmarks))
+
+
+class TextureParallax:
+    """The nose tip's parallax measured on the picture itself, not on the landmark model.
+
+    dlib's landmark model has learnt what turned heads look like: on a print bent round a
+    cylinder and swung, it places the nose tip off the midline as on a turned head, although the
+    print's nose tip stays on its midline. So the picture's own texture at the nose bridge (27), the
+    nose tip (30) and the upper lip (51) is tracked from frame to frame (pyramidal Lucas-Kanade
+    optical flow), from where the landmarks put them when the face appeared, and this reports how
+    far the tracked tip has moved across the face from the tracked bridge-lip line since then, in
+    face heights. On paper, bent round a vertical axis or folded along a vertical line, the three
+    lie on one straight ruling and the value stays near 0; on a head the tip moves ahead of them.
+    Memory only: it keeps the previous grey frame of the tracked face, nothing else."""
+
+    POINTS = (27, 30, 51)
+
+    def __init__(self) -> None:
+        self._track: int | None = None
+        self._previous = None
+        self._points = None
+        self._origin = 0.0  # value of the raw offset when the value was 0 (continuity over restarts)
+        self._last = 0.0
+
+    def _raw(self, points, landmarks) -> float | None:
+        import numpy as np
+
+        frame = _axes(landmarks)
+        height = float(np.linalg.norm(landmarks[8] - landmarks[27]))
+        if frame is None or height <= 0:
+            return None
+        u, v, _ = frame
+        bridge, tip, lip = points
+        along = float((lip - bridge) @ v)
+        if along <= 0:
+            return None
+        on_line = bridge + float((tip - bridge) @ v) / along * (lip - bridge)
+        return float((tip - on_line) @ u) / height
+
+    def update(self, track_id: int, gray, landmarks) -> float:
+        """Feed one frame of a tracked face; the parallax since the face appeared (NaN when lost)."""
+        import cv2
+        import numpy as np
+
+        if track_id != self._track or self._previous is None or self._previous.shape != gray.shape:
+            self._track, self._origin, self._last = track_id, None, 0.0
+            return self._restart(gray, landmarks)
+        flow = dict(winSize=(15, 15), maxLevel=3, criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
+        points, status, _ = cv2.calcOpticalFlowPyrLK(self._previous, gray, self._points, None, **flow)
+        back, back_status, _ = cv2.calcOpticalFlowPyrLK(gray, self._previous, points, None, **flow)
+        self._previous = gray
+        consistent = bool(status.all() and back_status.all() and np.abs(back - self._points).max() <= TEXTURE_BACK_PX)
+        raw = self._raw(points.reshape(-1, 2), landmarks) if consistent else None
+        if raw is None or abs(raw - self._origin - self._last) > TEXTURE_MAX_STEP:
+            return self._restart(gray, landmarks)  # lost, or a jump no head makes in one frame
+        self._points = points
+        self._last = raw - self._origin
+        return self._last
+
+    def _restart(self, gray, landmarks) -> float:
+        """Start tracking again where the landmarks are now, continuing from the last value."""
+        import numpy as np
+
+        self._previous = gray
+        self._points = np.asarray(landmarks, dtype=np.float32)[list(self.POINTS)].reshape(-1, 1, 2)
+        raw = self._raw(self._points.reshape(-1, 2), landmarks)
+        if raw is None:
+            self._previous = None
+            return math.nan
+        if self._origin is None:
+            self._origin = raw
+        else:
+            self._origin = raw - self._last
+        return self._last
 
 
 def face_ratios(landmarks) -> dict[str, float]:
@@ -190,14 +269,14 @@ def _at_height(pu, pv, path, level: float) -> float | None:
 
 def neutral_of(samples: list[LivenessSample]) -> LivenessSample:
     """The per-cue median of a face's settling samples: its own neutral pose and expression."""
-    fields = ("ear", "yaw", "col", "row", "eye_open", "pitch", "brow", "mouth", "lips")
+    fields = ("ear", "yaw", "col", "row", "eye_open", "pitch", "brow", "mouth", "lips", "texture")
     last = samples[-1]
     return replace(last, **{name: _median([getattr(s, name) for s in samples]) for name in fields})
 
 
 def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2]
+    ordered = sorted(v for v in values if not math.isnan(v))
+    return ordered[len(ordered) // 2] if ordered else math.nan
 
 
 def _off(value: float, reference: float, tolerance: float) -> bool:
@@ -262,13 +341,18 @@ class TurnDetector:
         self.neutral = neutral
         self.degrees = degrees
         self._held = 0
+        self._least_texture = math.inf  # the least-turned tracked parallax seen during this step
 
     def turned(self, sample: LivenessSample) -> bool:
         n, sign = self.neutral, self.sign
+        if not math.isnan(sample.texture):
+            self._least_texture = min(self._least_texture, sign * sample.texture)
         return (
             sign * (sample.yaw - n.yaw) >= self.degrees
             and sign * (sample.col - n.col) >= TURN_MIDLINE_PARALLAX
             and sign * (sample.row - n.row) >= TURN_CONTOUR_PARALLAX
+            # grown during the step (the tracking drifts over long runs): False when not measured
+            and sign * sample.texture - self._least_texture >= TURN_TEXTURE_PARALLAX
         )
 
     def update(self, sample: LivenessSample) -> bool:
