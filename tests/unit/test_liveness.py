@@ -412,6 +412,30 @@ def test_a_blink_on_real_landmarks_is_eyelids_and_a_tilt_is_not(stage_landmarks,
     assert min(ears[7:11]) < (1 - plain_settings.blink_drop) * sorted(ears)[len(ears) // 2]  # 2D EAR fooled
 
 
+def folded_above_eyes(points, angle_deg):
+    """Real landmarks as a print folded along the lower eyelids shows them, the part above (lids,
+    brows) turned back by ``angle_deg``: everything above the fold is foreshortened towards it."""
+    import numpy as np
+
+    p = np.array(points, dtype=np.float32)
+    fold = float(np.mean(p[[40, 41, 46, 47], 1]))
+    above = p[:, 1] < fold
+    p[above, 1] = fold - (fold - p[above, 1]) * math.cos(math.radians(angle_deg))
+    return p
+
+
+def test_a_print_folded_at_the_eyes_is_not_a_blink(stage_landmarks, plain_settings):
+    """Folding the print's top back at the lower eyelids shrinks the eye opening alone, against the
+    nose (the old EAR and even eye_open read a blink), but the brows come down with the lids."""
+    frames = [(t, points) for i, t, _, points, _ in stage_landmarks if 166 <= i <= 180]
+    detector, opening = BlinkDetector(plain_settings.blink_drop), []
+    for k, (t, p) in enumerate(frames):
+        s = LivenessSample.from_landmarks(t, 1, folded_above_eyes(p, {7: 55, 8: 70, 9: 70, 10: 50}.get(k, 0)))
+        opening.append(s.eye_open)
+        assert not detector.update(s), k
+    assert min(opening[7:11]) < (1 - plain_settings.blink_drop) * sorted(opening)[len(opening) // 2]
+
+
 def test_real_mouth_opening_in_the_clip_passes_and_a_tilted_or_bent_one_does_not(stage_samples, stage_landmarks):
     """S sings: his mouth is nearly shut in frames 183-191 and opens wider in 155-164."""
     rest = neutral_of(person_s(stage_samples, 183, 191))
