@@ -36,6 +36,16 @@ def test_the_same_seed_gives_the_same_steps():
     assert {draw_challenge(seed, 1)[0] for seed in range(50)} == set(STEPS)
 
 
+def test_a_recorded_answer_fits_few_challenges():
+    """Four step kinds, two steps by default, never the same twice in a row: 12 ordered challenges,
+    about equally likely, so a recording of one answer fits about 1 challenge in 12."""
+    from collections import Counter
+
+    drawn = Counter(draw_challenge(seed, 2) for seed in range(6000))
+    assert len(STEPS) >= 4 and len(drawn) == len(STEPS) * (len(STEPS) - 1)
+    assert max(drawn.values()) / 6000 < 1.3 / len(drawn)
+
+
 # -- geometry ----------------------------------------------------------------------------------
 def synthetic_landmarks(eye_open=0.3, nose_shift=0.0):
     """68 points with realistic eye corners and a nose tip; other points do not matter here."""
