@@ -25,7 +25,8 @@ the face's contour at the tip's own height, so on a turn it moves ahead of both.
   landmarks, so it inherits the model's prior, and a bent sheet is itself rigid.
   Measured on person S's real turns in the stage clip: per degree of 2D yaw the tip moves about
   0.0023 face heights ahead of the midline, 0.012 ahead of the contour, and the tracked tip
-  0.05-0.09 within a 20-30 degree turn; the thresholds are half of what 15 degrees give or less.
+  0.05-0.09 within a 20-30 degree turn; the thresholds sit under what 15 degrees give (midline
+  and texture about half of it, contour about 70 %: a horizontally folded print reached 0.10 there).
 - Blink: the eyelid opening over the height from the eye corners to the nose base (a tilt shrinks
   both alike) dips below ``1 - blink_drop`` of its open level for ``MIN_CLOSED_SAMPLES`` and comes
   back within ``MAX_CLOSED_S``, while the pitch (that height over the eye span) stays within
@@ -68,7 +69,7 @@ STEP_WORDS = {
 }
 MIDLINE = (27, 33, 51, 57, 8)  # nose bridge, nose base, upper and lower lip, chin: the face's vertical midline
 TURN_MIDLINE_PARALLAX = 0.02  # the nose tip's move ahead of the midline a turn needs, in face heights
-TURN_CONTOUR_PARALLAX = 0.09  # ... and ahead of the face's contour at its own height
+TURN_CONTOUR_PARALLAX = 0.13  # ... and ahead of the face's contour at its own height
 TURN_TEXTURE_PARALLAX = 0.025  # ... and, tracked on the picture, ahead of its bridge-lip line (TextureParallax)
 TEXTURE_BACK_PX = 1.0  # forward-backward tracking error beyond which a tracked point is lost
 TEXTURE_MAX_STEP = 0.04  # a larger change of the tracked parallax in one frame is a tracking slip
