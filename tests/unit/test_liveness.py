@@ -46,6 +46,22 @@ def test_a_recorded_answer_fits_few_challenges():
     assert max(drawn.values()) / 6000 < 1.3 / len(drawn)
 
 
+def test_every_step_kind_is_said_in_words_by_the_plain_mode():
+    """Each kind has an instruction and a short name; the plain mode says a step on one line."""
+    from selfverify.core.events import ChallengeIssued, ChallengeStep
+    from selfverify.core.liveness import INSTRUCTIONS, STEP_WORDS
+    from selfverify.plain.selfie_run import event_line
+
+    assert set(INSTRUCTIONS) == set(STEP_WORDS) == set(STEPS)
+    issued = event_line(ChallengeIssued(steps=("open_mouth", "turn_right")))
+    assert issued == ("Status", "liveness check: open your mouth, then turn your head right.")
+    sequence = ChallengeSequence(("open_mouth",), step_timeout=10.0, turn_degrees=15.0, blink_drop=0.25)
+    [started] = [e for s in samples([0.0] * 6) for e in sequence.observe(s.t, s)]
+    label, text = event_line(started)
+    assert (label, text) == ("Step 1 of 1", "open your mouth wide, then close it (within 10 seconds)") and "\n" not in text
+    assert isinstance(started, ChallengeStep)
+
+
 # -- geometry ----------------------------------------------------------------------------------
 def synthetic_landmarks(eye_open=0.3, nose_shift=0.0):
     """68 points with realistic eye corners and a nose tip; other points do not matter here."""
