@@ -28,8 +28,9 @@ the face's contour at the tip's own height, so on a turn it moves ahead of both.
   0.05-0.09 within a 20-30 degree turn; the thresholds sit under what 15 degrees give (midline
   and texture about half of it, contour about 70 %: a horizontally folded print reached 0.10 there).
 - Blink: the eyelid opening over the height from the eye corners to the nose base (a tilt shrinks
-  both alike) dips below ``1 - blink_drop`` of its open level for ``MIN_CLOSED_SAMPLES`` and comes
-  back within ``MAX_CLOSED_S``, while the pitch (that height over the eye span) stays within
+  both alike) dips below ``1 - blink_drop`` of its open level for ``MIN_CLOSED_SAMPLES``, at its
+  deepest to ``BLINK_SHUT`` of it (landmark noise on a small, still face dips by a quarter), and
+  comes back within ``MAX_CLOSED_S``, while the pitch (that height over the eye span) stays within
   ``BLINK_PITCH_STEADY`` and the brows do not come down towards the lids (``BLINK_BROW_SHRINK``):
   a print tilted back or folded at the eyes foreshortens brows and lids together, closing eyelids
   move away from the brows.
@@ -73,6 +74,7 @@ TURN_CONTOUR_PARALLAX = 0.13  # ... and ahead of the face's contour at its own h
 TURN_TEXTURE_PARALLAX = 0.025  # ... and, tracked on the picture, ahead of its bridge-lip line (TextureParallax)
 TEXTURE_BACK_PX = 1.0  # forward-backward tracking error beyond which a tracked point is lost
 TEXTURE_MAX_STEP = 0.04  # a larger change of the tracked parallax in one frame is a tracking slip
+BLINK_SHUT = 0.5  # a blink all but shuts the eyes: its deepest sample is at most half the open level
 BLINK_PITCH_STEADY = 0.12  # eye-to-nose-base height / eye span may change this much while the eyes close
 BLINK_BROW_SHRINK = 0.1  # the brows-to-upper-lids height may shrink this much while the eyes close (it grows in a blink)
 MOUTH_OPEN = 0.12  # inner-lip gap growth an open mouth needs, in nose lengths (27-33)
@@ -325,6 +327,7 @@ class BlinkDetector:
         self._closed_since: float | None = None
         self._closed_samples = 0
         self._steady = True
+        self._deepest = math.inf
 
     @property
     def baseline(self) -> LivenessSample | None:
@@ -341,8 +344,9 @@ class BlinkDetector:
         level, t = sample.eye_open, sample.t
         if level <= base.eye_open * (1.0 - self.drop):
             if self._closed_since is None:
-                self._closed_since, self._steady = t, True
+                self._closed_since, self._steady, self._deepest = t, True, level
             self._closed_samples += 1
+            self._deepest = min(self._deepest, level)
             self._steady = self._steady and not (
                 _off(sample.pitch, base.pitch, BLINK_PITCH_STEADY) or sample.brow < base.brow * (1.0 - BLINK_BROW_SHRINK)
             )
@@ -355,7 +359,8 @@ class BlinkDetector:
             return False  # half-way: neither closed nor open again yet
         self._closed_since, self._closed_samples = None, 0
         self._open.append(sample)
-        return samples >= MIN_CLOSED_SAMPLES and closed_for <= MAX_CLOSED_S and self._steady
+        shut = self._deepest <= base.eye_open * min(1.0 - self.drop, BLINK_SHUT)
+        return samples >= MIN_CLOSED_SAMPLES and closed_for <= MAX_CLOSED_S and shut and self._steady
 
 
 class TurnDetector:
