@@ -77,8 +77,9 @@ TEXTURE_MAX_STEP = 0.04  # a larger change of the tracked parallax in one frame 
 BLINK_SHUT = 0.5  # a blink all but shuts the eyes: its deepest sample is at most half the open level
 BLINK_PITCH_STEADY = 0.12  # eye-to-nose-base height / eye span may change this much while the eyes close
 BLINK_BROW_SHRINK = 0.1  # the brows-to-upper-lids height may shrink this much while the eyes close (it grows in a blink)
-MOUTH_OPEN = 0.12  # inner-lip gap growth an open mouth needs, in nose lengths (27-33)
-MOUTH_LIPS_OPEN = 0.4  # ... and in the lips' own thickness (51-62 + 66-57)
+MOUTH_OPEN = 0.15  # inner-lip gap growth an open mouth needs, in nose lengths (27-33)
+MOUTH_LIPS_OPEN = 0.5  # ... and in the lips' own thickness (51-62 + 66-57)
+MOUTH_HOLD_SAMPLES = 3  # an open mouth is held; mouth landmarks of a small, blurred face wobble for a frame or two
 MOUTH_PITCH_STEADY = 0.15
 NOSE_DEPTH_RATIO = 0.4  # nose-tip protrusion / outer-eye-corner distance of a typical adult face
 MAX_CLOSED_S = 1.0  # a longer closure is not a blink
@@ -398,7 +399,7 @@ class TurnDetector:
 class MouthDetector:
     """The inner lips part by ``MOUTH_OPEN`` nose lengths more than at rest, and the gap grows
     against the lips' own thickness (a non-rigid change: bending or tilting a print scales the gap
-    and the lips together), while the head's pitch stays steady, for ``TURN_HOLD_SAMPLES`` samples."""
+    and the lips together), while the head's pitch stays steady, for ``MOUTH_HOLD_SAMPLES`` samples."""
 
     def __init__(self, neutral: LivenessSample):
         self.neutral = neutral
@@ -414,7 +415,7 @@ class MouthDetector:
 
     def update(self, sample: LivenessSample) -> bool:
         self._held = self._held + 1 if self.opened(sample) else 0
-        return self._held >= TURN_HOLD_SAMPLES
+        return self._held >= MOUTH_HOLD_SAMPLES
 
 
 class ChallengeSequence:
