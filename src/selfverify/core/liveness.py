@@ -73,6 +73,7 @@ TURN_MIDLINE_PARALLAX = 0.02  # the nose tip's move ahead of the midline a turn 
 TURN_CONTOUR_PARALLAX = 0.13  # ... and ahead of the face's contour at its own height
 TURN_TEXTURE_PARALLAX = 0.025  # ... and, tracked on the picture, ahead of its bridge-lip line (TextureParallax)
 TEXTURE_BACK_PX = 1.0  # forward-backward tracking error beyond which a tracked point is lost
+TEXTURE_WINDOW_S = 1.0  # the tracked parallax must grow within this long after the face looked at the camera
 TEXTURE_MAX_STEP = 0.04  # a larger change of the tracked parallax in one frame is a tracking slip
 BLINK_SHUT = 0.5  # a blink all but shuts the eyes: its deepest sample is at most half the open level
 BLINK_PITCH_STEADY = 0.12  # eye-to-nose-base height / eye span may change this much while the eyes close
@@ -376,18 +377,24 @@ class TurnDetector:
         self.neutral = neutral
         self.degrees = degrees
         self._held = 0
-        self._least_texture = math.inf  # the least-turned tracked parallax seen during this step
+        self._frontal: deque[tuple[float, float]] = deque()  # (t, tracked parallax) facing the camera
 
     def turned(self, sample: LivenessSample) -> bool:
         n, sign = self.neutral, self.sign
-        if not math.isnan(sample.texture):
-            self._least_texture = min(self._least_texture, sign * sample.texture)
+        # the reference is taken facing the camera (never turned the other way: a sheet swung both
+        # ways would add its small parallax one way to that the other way) within the last
+        # TEXTURE_WINDOW_S (a turn takes well under a second; tracking drifts over longer)
+        if not math.isnan(sample.texture) and abs(sample.yaw - n.yaw) <= self.degrees / 2:
+            self._frontal.append((sample.t, sign * sample.texture))
+        while self._frontal and self._frontal[0][0] < sample.t - TEXTURE_WINDOW_S:
+            self._frontal.popleft()
+        least = min((value for _, value in self._frontal), default=math.inf)
         return (
             sign * (sample.yaw - n.yaw) >= self.degrees
             and sign * (sample.col - n.col) >= TURN_MIDLINE_PARALLAX
             and sign * (sample.row - n.row) >= TURN_CONTOUR_PARALLAX
             # grown during the step (the tracking drifts over long runs): False when not measured
-            and sign * sample.texture - self._least_texture >= TURN_TEXTURE_PARALLAX
+            and sign * sample.texture - least >= TURN_TEXTURE_PARALLAX
         )
 
     def update(self, sample: LivenessSample) -> bool:
