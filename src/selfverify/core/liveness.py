@@ -13,8 +13,8 @@ the face's contour at the tip's own height, so on a turn it moves ahead of both.
   corners) past ``turn_degrees``; the landmark nose tip ahead of the midline line fitted through
   27-33-51-57-8 (``TURN_MIDLINE_PARALLAX`` face heights) and of the contour's middle at its height
   (``TURN_CONTOUR_PARALLAX``); and the same parallax measured on the picture itself
-  (``TextureParallax``: the texture at 27, 30 and 51 tracked by optical flow, its growth during the
-  step at least ``TURN_TEXTURE_PARALLAX``). Why three: dlib's 68-point model has learnt what turned
+  (``TextureParallax``: the texture at 27, 30 and 51 tracked by optical flow, its growth within
+  ``TEXTURE_WINDOW_S`` of a sample facing the camera at least ``TURN_TEXTURE_PARALLAX``). Why three: dlib's 68-point model has learnt what turned
   heads look like, and on a print bent round a cylinder of 6-13 cm and swung 45 degrees it puts the
   nose tip off the midline and ahead of the contour as on a real head (measured with
   tests/attack_sim.py: up to 4 times the threshold); the tracked texture cannot be talked into that,
