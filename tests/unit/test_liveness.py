@@ -205,6 +205,18 @@ def test_a_turn_without_the_nose_tips_parallax_is_a_sheet_not_a_head():
     assert feed_turn("left", sweep, parallax=lambda yaw: -yaw * NOSE_PARALLAX_PER_DEGREE) == []  # the wrong way
 
 
+def test_the_tracked_parallax_counts_from_facing_the_camera_not_from_the_other_way():
+    """A sheet swung right then left: its tracked parallax wanders a little each way (-0.02, then
+    +0.012). Counted from the right swing that is a 0.032 growth; from facing the camera, 0.012."""
+    detector = TurnDetector("left", sample(yaw=0.0), 15.0)
+    swing = [(0, 0.0), (-10, -0.01), (-25, -0.02), (-25, -0.02), (-10, -0.01), (0, 0.0), (10, 0.006), (25, 0.012), (25, 0.012), (25, 0.012)]
+    assert not any(detector.update(replace(sample(i / FPS, yaw=yaw), texture=texture)) for i, (yaw, texture) in enumerate(swing))
+    # a head: the same swing with a real parallax growth passes
+    detector = TurnDetector("left", sample(yaw=0.0), 15.0)
+    assert any(detector.update(replace(sample(i / FPS, yaw=yaw), texture=yaw * TEXTURE_PARALLAX_PER_DEGREE))
+               for i, (yaw, _) in enumerate(swing))
+
+
 # -- open mouth ----------------------------------------------------------------------------------
 def test_an_open_mouth_needs_the_gap_to_grow_against_nose_and_lips_with_a_steady_pitch():
     rest = sample(mouth=0.05, lips=0.2)
