@@ -8,7 +8,8 @@ from pathlib import Path
 STAGE_REFERENCE_FRAME = 180  # person S, frontal and sharp (README: S is in frames ~85-210)
 
 
-def extract_frame(video: Path, index: int, out: Path) -> Path:
+def read_frame(video: Path, index: int):
+    """Frame ``index`` of ``video`` (BGR)."""
     import cv2
 
     capture = cv2.VideoCapture(str(video))
@@ -18,7 +19,13 @@ def extract_frame(video: Path, index: int, out: Path) -> Path:
     finally:
         capture.release()
     assert ok, f"cannot read frame {index} of {video}"
-    cv2.imwrite(str(out), frame)
+    return frame
+
+
+def extract_frame(video: Path, index: int, out: Path) -> Path:
+    import cv2
+
+    cv2.imwrite(str(out), read_frame(video, index))
     return out
 
 
@@ -50,20 +57,31 @@ def jittered_still_video(photo: Path, out: Path, *, seconds: float = 4.0, fps: f
     return out
 
 
-def analysed_samples(video: Path) -> list[tuple[int, object]]:
-    """(frame index, LivenessSample) for every frame of ``video`` with a confirmed face, through the
-    real analyser (tracking + 68-point landmarks). Timestamps are frame times."""
+def analysed_landmarks(video: Path) -> list[tuple[int, float, int, object, float]]:
+    """(frame index, time, track, 68 landmarks, tracked nose parallax) for every frame of ``video``
+    with a confirmed face, through the real analyser (tracking + 68-point landmarks) and the
+    texture tracker, as a selfie run feeds them; memory only. Times are frame times."""
     from selfverify.core.camera import open_source
     from selfverify.core.faces import FrameAnalyser
-    from selfverify.core.liveness import LivenessSample
+    from selfverify.core.liveness import TextureParallax
 
-    analyser = FrameAnalyser(640)
-    samples = []
+    analyser, texture = FrameAnalyser(640), TextureParallax()
+    found = []
     with open_source(str(video)) as source:
         index = 0
         while (frame := source.read()) is not None:
-            face = analyser.analyse(frame).face
+            analysis = analyser.analyse(frame)
+            face = analysis.face
             if face is not None and face.confirmed:
-                samples.append((index, LivenessSample.from_landmarks(source.timestamp, face.track_id, face.landmarks)))
+                parallax = texture.update(face.track_id, analysis.gray, face.landmarks)
+                found.append((index, source.timestamp, face.track_id, face.landmarks, parallax))
             index += 1
-    return samples
+    return found
+
+
+def analysed_samples(video: Path) -> list[tuple[int, object]]:
+    """(frame index, LivenessSample) for every frame of ``video`` with a confirmed face."""
+    from selfverify.core.liveness import LivenessSample
+
+    return [(i, LivenessSample.from_landmarks(t, track, points, texture))
+            for i, t, track, points, texture in analysed_landmarks(video)]

@@ -15,6 +15,7 @@ import time
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from selfverify.core.liveness import CHALLENGE_VERSION
 from selfverify.services.credentials import CredentialService, decode_claims
 from selfverify.services.tokens import TOKEN_TYP, key_set, public_jwk, sign_token, thumbprint
 from selfverify.store.signing_keys import DEVICE_KEY, load_signing_key
@@ -79,7 +80,7 @@ def test_a_jose_library_alone_verifies_the_exported_token(ctx, exported, library
     assert ok.returncode == 0, ok.stderr
     claims = json.loads(ok.stdout)
     assert (claims["sub"], claims["jti"], claims["method"]) == ("alice", issued.id, "selfie")
-    assert claims["assurance"] == {"liveness": True, "liveness_version": 1, "self_asserted": True}
+    assert claims["assurance"] == {"liveness": True, "liveness_version": CHALLENGE_VERSION, "self_asserted": True}
 
     header, payload, signature = issued.token.split(".")
     token_file.write_text(f"{header}.{b64(json.dumps({**claims, 'sub': 'mallory'}).encode())}.{signature}")

@@ -9,6 +9,7 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from selfverify.core.liveness import CHALLENGE_VERSION
 from selfverify.context import AppContext
 from selfverify.core.events import Decision
 from selfverify.errors import InputError, KeyringUnavailable, NotFound, PolicyRefusal
@@ -56,7 +57,7 @@ def test_a_live_verified_selfie_issues_a_compact_jws(kctx, issued, settings):
     now = int(kctx.clock.now().timestamp())
     assert claims == {"iss": f"selfverify:device:{thumbprint(key)}", "sub": "alice", "iat": now, "nbf": now,
                       "exp": now + 365 * 86400, "jti": issued.id, "method": "selfie",
-                      "assurance": {"liveness": True, "liveness_version": 1, "self_asserted": True}}
+                      "assurance": {"liveness": True, "liveness_version": CHALLENGE_VERSION, "self_asserted": True}}
     assert "distance" not in issued.token and "0.31" not in json.dumps(claims)  # never a distance
     assert issued.issuer == claims["iss"]
 

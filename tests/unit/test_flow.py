@@ -15,6 +15,7 @@ from tests.face_media import STAGE_REFERENCE_FRAME, extract_frame, jittered_stil
 from tests.unit.test_camera import FakeWebcam
 
 TURN_RIGHT_SEED = 5  # one-step challenge: turn_right
+BLINK_FIRST_SEED = 2  # challenges that start with a blink
 
 
 def blank_reference():
@@ -131,7 +132,8 @@ def test_a_photo_replay_fails_liveness_because_nothing_moved(plain_settings, sti
     """The face is found, matches (same person) and the step starts; it then times out."""
     from selfverify.core.faces import load_reference
 
-    settings = plain_settings.replace(seed=1, challenge_timeout=2.0)  # seed 1 starts with a blink
+    settings = plain_settings.replace(seed=BLINK_FIRST_SEED, challenge_timeout=2.0)
+    assert draw_challenge(BLINK_FIRST_SEED, settings.challenge_steps)[0] == "blink"
     previews = []
     result = SelfieRun(settings, load_reference(faces_dir / "obama2.jpg"), open_source(str(still_replay)),
                        on_event=lambda e: e.kind == "preview" and previews.append(e.face_box)).run()
@@ -210,7 +212,7 @@ def obama_reference():
 @pytest.mark.parametrize(
     ("photo", "seed", "guidance"),
     [
-        ("obama2.jpg", 1, "look_straight"),  # blink first: the turned face is asked to look straight
+        ("obama2.jpg", BLINK_FIRST_SEED, "look_straight"),  # blink first: the turned face is asked to look straight
         ("obama4.jpg", 5, "ok"),  # a turn first: the turned face looks good, but is never frontal
     ],
 )

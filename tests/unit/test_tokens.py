@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from selfverify.core.liveness import CHALLENGE_VERSION
 from selfverify.errors import InputError
 from selfverify.services import tokens
 from selfverify.services.tokens import (
@@ -37,7 +38,7 @@ def b64(data: bytes) -> str:
 def claims(**extra) -> dict:
     return {"iss": "selfverify:device:test", "sub": "alice", "iat": T, "nbf": T, "exp": T + 86400,
             "jti": "a" * 32, "method": "selfie",
-            "assurance": {"liveness": True, "liveness_version": 1, "self_asserted": True}, **extra}
+            "assurance": {"liveness": True, "liveness_version": CHALLENGE_VERSION, "self_asserted": True}, **extra}
 
 
 def forge(header: dict | str, payload: dict | str, key=None, secret: bytes | None = None) -> str:

@@ -73,7 +73,7 @@ class ChallengeStep(Event):
     kind: ClassVar[str] = "challenge_step"
     index: int = 0  # 1-based
     total: int = 0
-    step: str = ""  # blink | turn_left | turn_right
+    step: str = ""  # blink | turn_left | turn_right | open_mouth
     instruction: str = ""  # "Step 2 of 3: turn your head left"
     status: str = "started"  # started | passed | timed_out
     deadline_s: float | None = None  # None = no deadline

@@ -13,6 +13,7 @@ Live sources measure deadlines with the injected clock.
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
@@ -32,7 +33,14 @@ from selfverify.core.events import (
     RunStarted,
 )
 from selfverify.core.faces import FaceEncoder, FrameAnalyser, FrameAnalysis, Reference
-from selfverify.core.liveness import SETTLE_SAMPLES, ChallengeSequence, LivenessSample, draw_challenge, new_seed
+from selfverify.core.liveness import (
+    SETTLE_SAMPLES,
+    ChallengeSequence,
+    LivenessSample,
+    TextureParallax,
+    draw_challenge,
+    new_seed,
+)
 from selfverify.core.quality import Guidance, guidance_for, measure
 from selfverify.errors import InputError, SelfverifyError
 
@@ -139,6 +147,7 @@ class SelfieRun:
         self._progress_shown = -1
         self._challenge: ChallengeSequence | None = None
         self._decided_tracks: list[int] = []
+        self._texture = TextureParallax()  # the nose tip's parallax on the picture, for turn steps
 
     @property
     def challenge_started(self) -> bool:
@@ -236,8 +245,10 @@ class SelfieRun:
             self._collect(frame, analysis, now)
         if self._challenge is not None:
             # steps count only on a single, detected face whose identity has been measured
-            anchored = face is not None and face.confirmed and analysis.face_count == 1 and self._encoded(face.track_id)
-            sample = LivenessSample.from_landmarks(now, face.track_id, face.landmarks) if anchored else None
+            tracked = face is not None and face.confirmed
+            texture = self._texture.update(face.track_id, analysis.gray, face.landmarks) if tracked else math.nan
+            anchored = tracked and analysis.face_count == 1 and self._encoded(face.track_id)
+            sample = LivenessSample.from_landmarks(now, face.track_id, face.landmarks, texture) if anchored else None
             for event in self._challenge.observe(now, sample):
                 self._challenge_started = self._challenge_started or event.status == "started"
                 self._publish(event)

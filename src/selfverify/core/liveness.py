@@ -1,17 +1,47 @@
-"""An active liveness challenge: a seeded random sequence of blink / turn-left / turn-right steps,
-judged from 68-point landmarks.
+"""An active liveness challenge: a seeded random sequence of steps (blink, turn left, turn right,
+open the mouth), each judged on the tracked face with evidence a printed or on-screen photo cannot
+give: 3D parallax for turns, eyelid and lip motion that is not foreshortening for the others.
 
-- Blink: the eye aspect ratio (EAR, Soukupova and Cech 2016) stays below ``1 - blink_drop`` times
-  the face's own open-eye baseline for ``MIN_CLOSED_SAMPLES`` frames, then recovers, all within
-  ``MAX_CLOSED_S``.
-- Turn: the head's yaw, relative to the face's own neutral yaw (measured when the face settles),
-  goes beyond ``turn_degrees`` in the requested direction for ``TURN_HOLD_SAMPLES`` samples.
+Paper is developable: bent round a vertical axis (a cylinder, convex or concave) or folded along a
+vertical line, its depth depends on x only, so points printed on one vertical line stay on one
+straight line whatever way the sheet is turned; folded along a horizontal line, its depth depends
+on y only. A head's nose tip sticks out in front of both the face's midline (27-33-51-57-8) and
+the face's contour at the tip's own height, so on a turn it moves ahead of both.
 
-Yaw comes from where the nose tip sits between the outer eye corners, along the eye line. A flat
-photo that is shifted, zoomed, rotated in its plane or tilted away keeps that ratio, so moving a
-printed photo does not fake a turn, and a photo cannot blink. This defeats photo replay; it is
-not certified presentation-attack detection (ISO/IEC 30107-3), and a replayed video of the person
-doing the right moves can beat it.
+- Turn: relative to the face's neutral pose (the median of its first ``SETTLE_SAMPLES``), for
+  ``TURN_HOLD_SAMPLES`` samples in a row, all of: the 2D yaw (the nose tip between the outer eye
+  corners) past ``turn_degrees``; the landmark nose tip ahead of the midline line fitted through
+  27-33-51-57-8 (``TURN_MIDLINE_PARALLAX`` face heights) and of the contour's middle at its height
+  (``TURN_CONTOUR_PARALLAX``); and the same parallax measured on the picture itself
+  (``TextureParallax``: the texture at 27, 30 and 51 tracked by optical flow, its growth within
+  ``TEXTURE_WINDOW_S`` of a sample facing the camera at least ``TURN_TEXTURE_PARALLAX``). Why three: dlib's 68-point model has learnt what turned
+  heads look like, and on a print bent round a cylinder of 6-13 cm and swung 45 degrees it puts the
+  nose tip off the midline and ahead of the contour as on a real head (measured with
+  tests/attack_sim.py: up to 4 times the threshold); the tracked texture cannot be talked into that,
+  because on the print the tip and its midline move together. The landmark cues still catch what
+  the tracked midline cannot: a sheet folded horizontally with a ridge at the nose (depth a
+  function of y: the contour at the tip's height moves with the tip). A rigid 3D fit (solvePnP
+  against a generic head, or affine factorisation) was not chosen: it reads its depth from the same
+  landmarks, so it inherits the model's prior, and a bent sheet is itself rigid.
+  Measured on person S's real turns in the stage clip: per degree of 2D yaw the tip moves about
+  0.0023 face heights ahead of the midline, 0.012 ahead of the contour, and the tracked tip
+  0.05-0.09 within a 20-30 degree turn; the thresholds sit under what 15 degrees give (midline
+  and texture about half of it, contour about 70 %: a horizontally folded print reached 0.10 there).
+- Blink: the eyelid opening over the height from the eye corners to the nose base (a tilt shrinks
+  both alike) dips below ``1 - blink_drop`` of its open level for ``MIN_CLOSED_SAMPLES``, at its
+  deepest to ``BLINK_SHUT`` of it (landmark noise on a small, still face dips by a quarter), and
+  comes back within ``MAX_CLOSED_S``, while the pitch (that height over the eye span) stays within
+  ``BLINK_PITCH_STEADY`` and the brows do not come down towards the lids (``BLINK_BROW_SHRINK``):
+  a print tilted back or folded at the eyes foreshortens brows and lids together, closing eyelids
+  move away from the brows.
+- Open mouth: the inner-lip gap grows by ``MOUTH_OPEN`` nose lengths and by ``MOUTH_LIPS_OPEN``
+  of the lips' own thickness (bending or stretching a picture scales gap and lips together), with a
+  steady pitch. Person S's singing in the clip passes it.
+
+With 2 steps from 4 kinds, never the same twice in a row, there are 12 challenges: one recorded
+answer fits about 1 in 12. This is not certified presentation-attack detection (ISO/IEC
+30107-3): a replayed video of the person doing the right moves, a 3D mask or an injected deepfake
+can beat it.
 """
 
 from __future__ import annotations
@@ -20,21 +50,41 @@ import math
 import random
 import secrets
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from selfverify.core.events import ChallengeStep
 
 # signed into credentials as assurance.liveness_version: bump it when what counts as a pass changes
-CHALLENGE_VERSION = 1
+CHALLENGE_VERSION = 2  # 2: 3D parallax for turns, eyelid-only blinks, open-mouth step
 
-STEPS = ("blink", "turn_left", "turn_right")
+STEPS = ("blink", "turn_left", "turn_right", "open_mouth")
 INSTRUCTIONS = {
     "blink": "blink your eyes",
     "turn_left": "turn your head to your left",
     "turn_right": "turn your head to your right",
+    "open_mouth": "open your mouth wide, then close it",
 }
 # short names of the steps, for front ends that summarise a challenge ("blink, then turn your head left")
-STEP_WORDS = {"blink": "blink", "turn_left": "turn your head left", "turn_right": "turn your head right"}
+STEP_WORDS = {
+    "blink": "blink",
+    "turn_left": "turn your head left",
+    "turn_right": "turn your head right",
+    "open_mouth": "open your mouth",
+}
+MIDLINE = (27, 33, 51, 57, 8)  # nose bridge, nose base, upper and lower lip, chin: the face's vertical midline
+TURN_MIDLINE_PARALLAX = 0.02  # the nose tip's move ahead of the midline a turn needs, in face heights
+TURN_CONTOUR_PARALLAX = 0.13  # ... and ahead of the face's contour at its own height
+TURN_TEXTURE_PARALLAX = 0.025  # ... and, tracked on the picture, ahead of its bridge-lip line (TextureParallax)
+TEXTURE_BACK_PX = 1.0  # forward-backward tracking error beyond which a tracked point is lost
+TEXTURE_WINDOW_S = 1.0  # the tracked parallax must grow within this long after the face looked at the camera
+TEXTURE_MAX_STEP = 0.04  # a larger change of the tracked parallax in one frame is a tracking slip
+BLINK_SHUT = 0.5  # a blink all but shuts the eyes: its deepest sample is at most half the open level
+BLINK_PITCH_STEADY = 0.12  # eye-to-nose-base height / eye span may change this much while the eyes close
+BLINK_BROW_SHRINK = 0.1  # the brows-to-upper-lids height may shrink this much while the eyes close (it grows in a blink)
+MOUTH_OPEN = 0.15  # inner-lip gap growth an open mouth needs, in nose lengths (27-33)
+MOUTH_LIPS_OPEN = 0.5  # ... and in the lips' own thickness (51-62 + 66-57)
+MOUTH_HOLD_SAMPLES = 3  # an open mouth is held; mouth landmarks of a small, blurred face wobble for a frame or two
+MOUTH_PITCH_STEADY = 0.15
 NOSE_DEPTH_RATIO = 0.4  # nose-tip protrusion / outer-eye-corner distance of a typical adult face
 MAX_CLOSED_S = 1.0  # a longer closure is not a blink
 MIN_CLOSED_SAMPLES = 2  # landmark noise on one frame is not a blink (a blink lasts 100-400 ms)
@@ -86,72 +136,296 @@ def head_yaw(landmarks) -> float:
     return math.degrees(math.atan(offset / NOSE_DEPTH_RATIO))
 
 
+def _axes(landmarks):
+    """Unit vectors of the face's own frame: u along the eye line (outer corners 36 -> 45), v down."""
+    import numpy as np
+
+    axis = landmarks[45] - landmarks[36]
+    span = float(np.linalg.norm(axis))
+    if span <= 0:
+        return None
+    u = axis / span
+    return u, np.array([-u[1], u[0]]), span
+
+
+def _lid_opening(landmarks) -> float:
+    import numpy as np
+
+    gaps = [(np.linalg.norm(landmarks[s + 1] - landmarks[s + 5]) + np.linalg.norm(landmarks[s + 2] - landmarks[s + 4])) / 2.0
+            for s in (36, 42)]
+    return float(sum(gaps) / 2.0)
+
+
 @dataclass(frozen=True)
 class LivenessSample:
-    """What the challenge sees of one frame: which face, its EAR and its yaw. No landmarks."""
+    """What the challenge sees of one frame: which face and a few ratios of its landmarks (no
+    landmarks). ``col``/``row``: the nose tip's offset from the face's midline (27-33-51-57-8) and
+    from the middle of the face's contour (0-8, 16-8) at the tip's own height, across the face, in
+    face heights (27-8); ``eye_open``: eyelid
+    opening over the eye-corner-to-nose-base height; ``pitch``: that height over the eye span;
+    ``brow``: the brows' height above the upper eyelids over the same height; ``mouth``: inner-lip gap over nose length (27-33);
+    ``lips``: the gap over the lips' own thickness."""
 
     t: float
     track_id: int
     ear: float
     yaw: float
+    col: float = 0.0
+    row: float = 0.0
+    eye_open: float = 0.0
+    pitch: float = 0.0
+    brow: float = 0.0
+    mouth: float = 0.0
+    lips: float = 0.0
+    texture: float = math.nan
 
     @classmethod
-    def from_landmarks(cls, t: float, track_id: int, landmarks) -> "LivenessSample":
-        return cls(t, track_id, eyes_aspect_ratio(landmarks), head_yaw(landmarks))
+    def from_landmarks(cls, t: float, track_id: int, landmarks, texture: float = math.nan) -> "LivenessSample":
+        """``texture``: the nose tip's parallax measured by TextureParallax (NaN: not measured)."""
+        return cls(t, track_id, eyes_aspect_ratio(landmarks), head_yaw(landmarks), texture=texture, **face_ratios(landmarks))
+
+
+class TextureParallax:
+    """The nose tip's parallax measured on the picture itself, not on the landmark model.
+
+    dlib's landmark model has learnt what turned heads look like: on a print bent round a
+    cylinder and swung, it places the nose tip off the midline as on a turned head, although the
+    print's nose tip stays on its midline. So the picture's own texture at the nose bridge (27), the
+    nose tip (30) and the upper lip (51) is tracked from frame to frame (pyramidal Lucas-Kanade
+    optical flow), from where the landmarks put them when the face appeared, and this reports how
+    far the tracked tip has moved across the face from the tracked bridge-lip line since then, in
+    face heights. On paper, bent round a vertical axis or folded along a vertical line, the three
+    lie on one straight ruling and the value stays near 0; on a head the tip moves ahead of them.
+    Memory only: it keeps the previous grey frame of the tracked face, nothing else."""
+
+    POINTS = (27, 30, 51)
+
+    def __init__(self) -> None:
+        self._track: int | None = None
+        self._previous = None
+        self._points = None
+        self._origin = 0.0  # value of the raw offset when the value was 0 (continuity over restarts)
+        self._last = 0.0
+
+    def _raw(self, points, landmarks) -> float | None:
+        import numpy as np
+
+        frame = _axes(landmarks)
+        height = float(np.linalg.norm(landmarks[8] - landmarks[27]))
+        if frame is None or height <= 0:
+            return None
+        u, v, _ = frame
+        bridge, tip, lip = points
+        along = float((lip - bridge) @ v)
+        if along <= 0:
+            return None
+        on_line = bridge + float((tip - bridge) @ v) / along * (lip - bridge)
+        return float((tip - on_line) @ u) / height
+
+    def update(self, track_id: int, gray, landmarks) -> float:
+        """Feed one frame of a tracked face; the parallax since the face appeared (NaN when lost)."""
+        import cv2
+        import numpy as np
+
+        if track_id != self._track or self._previous is None or self._previous.shape != gray.shape:
+            self._track, self._origin, self._last = track_id, None, 0.0
+            return self._restart(gray, landmarks)
+        flow = dict(winSize=(15, 15), maxLevel=3, criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
+        points, status, _ = cv2.calcOpticalFlowPyrLK(self._previous, gray, self._points, None, **flow)
+        back, back_status, _ = cv2.calcOpticalFlowPyrLK(gray, self._previous, points, None, **flow)
+        self._previous = gray
+        consistent = bool(status.all() and back_status.all() and np.abs(back - self._points).max() <= TEXTURE_BACK_PX)
+        raw = self._raw(points.reshape(-1, 2), landmarks) if consistent else None
+        if raw is None or abs(raw - self._origin - self._last) > TEXTURE_MAX_STEP:
+            return self._restart(gray, landmarks)  # lost, or a jump no head makes in one frame
+        self._points = points
+        self._last = raw - self._origin
+        return self._last
+
+    def _restart(self, gray, landmarks) -> float:
+        """Start tracking again where the landmarks are now, continuing from the last value."""
+        import numpy as np
+
+        self._previous = gray
+        self._points = np.asarray(landmarks, dtype=np.float32)[list(self.POINTS)].reshape(-1, 1, 2)
+        raw = self._raw(self._points.reshape(-1, 2), landmarks)
+        if raw is None:
+            self._previous = None
+            return math.nan
+        if self._origin is None:
+            self._origin = raw
+        else:
+            self._origin = raw - self._last
+        return self._last
+
+
+def face_ratios(landmarks) -> dict[str, float]:
+    """The 3D and non-rigid cues of one frame (see the module docstring); zeros for a degenerate face."""
+    import numpy as np
+
+    frame = _axes(landmarks)
+    zero = dict(col=0.0, row=0.0, eye_open=0.0, pitch=0.0, brow=0.0, mouth=0.0, lips=0.0)
+    if frame is None:
+        return zero
+    u, v, span = frame
+    p = np.asarray(landmarks, dtype=np.float64)
+    pu, pv = p @ u, p @ v
+    height = pv[8] - pv[27]
+    nose_length = pv[33] - pv[27]
+    corners = (pv[36] + pv[39] + pv[42] + pv[45]) / 4.0
+    eye_to_base = pv[33] - corners
+    if min(height, nose_length, eye_to_base) <= 0:
+        return zero
+    midline = list(MIDLINE)
+    slope, intercept = np.polyfit(pv[midline], pu[midline], 1)
+    gap = float(np.mean([np.linalg.norm(p[a] - p[b]) for a, b in ((61, 67), (62, 66), (63, 65))]))
+    lips = float(np.linalg.norm(p[51] - p[62]) + np.linalg.norm(p[66] - p[57]))
+    left = _at_height(pu, pv, range(0, 9), pv[30])  # the face's contour at the nose tip's height
+    right = _at_height(pu, pv, range(16, 7, -1), pv[30])
+    ratios = dict(
+        col=float(pu[30] - (intercept + slope * pv[30])) / height,
+        row=(float(pu[30]) - (left + right) / 2.0) / height if left is not None and right is not None else 0.0,
+        eye_open=_lid_opening(p) / eye_to_base,
+        pitch=eye_to_base / span,
+        brow=float(np.mean(pv[[37, 38, 43, 44]]) - np.mean(pv[17:27])) / eye_to_base,
+        mouth=gap / nose_length,
+        lips=gap / lips if lips > 0 else 0.0,
+    )
+    return {name: float(value) for name, value in ratios.items()}
+
+
+def _at_height(pu, pv, path, level: float) -> float | None:
+    """Where the polyline of landmarks ``path`` crosses the height ``level`` (u coordinate), if it does."""
+    points = list(path)
+    for a, b in zip(points, points[1:]):
+        if (pv[a] - level) * (pv[b] - level) <= 0 and pv[a] != pv[b]:
+            return float(pu[a] + (level - pv[a]) / (pv[b] - pv[a]) * (pu[b] - pu[a]))
+    return None
+
+
+def neutral_of(samples: list[LivenessSample]) -> LivenessSample:
+    """The per-cue median of a face's settling samples: its own neutral pose and expression."""
+    fields = ("ear", "yaw", "col", "row", "eye_open", "pitch", "brow", "mouth", "lips", "texture")
+    last = samples[-1]
+    return replace(last, **{name: _median([getattr(s, name) for s in samples]) for name in fields})
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(v for v in values if not math.isnan(v))
+    return ordered[len(ordered) // 2] if ordered else math.nan
+
+
+def _off(value: float, reference: float, tolerance: float) -> bool:
+    """True when ``value`` differs from ``reference`` by more than ``tolerance`` of it."""
+    return abs(value - reference) > tolerance * abs(reference)
 
 
 class BlinkDetector:
-    def __init__(self, drop: float = 0.25, baseline: list[float] | None = None):
+    """Eyelid opening (``eye_open``, against a vertical reference a tilt shrinks as much) dips
+    below ``1 - drop`` of its open level and recovers, while the head's pitch stays steady and the
+    brows do not come down towards the lids: a tilted or folded print foreshortens those with the
+    eyes; closing eyelids move away from the brows."""
+
+    def __init__(self, drop: float = 0.25, baseline: list[LivenessSample] | None = None):
         self.drop = drop
-        self._open: deque[float] = deque(baseline or [], maxlen=BASELINE_SAMPLES)
+        self._open: deque[LivenessSample] = deque(baseline or [], maxlen=BASELINE_SAMPLES)
         self._closed_since: float | None = None
         self._closed_samples = 0
+        self._steady = True
+        self._deepest = math.inf
 
     @property
-    def baseline(self) -> float | None:
+    def baseline(self) -> LivenessSample | None:
         if len(self._open) < MIN_BASELINE_SAMPLES:
             return None
-        ordered = sorted(self._open)
-        return ordered[len(ordered) // 2]
+        return neutral_of(list(self._open))
 
-    def update(self, t: float, ear: float) -> bool:
+    def update(self, sample: LivenessSample) -> bool:
         """Feed one sample; True when it completes a blink."""
         base = self.baseline
         if base is None:
-            self._open.append(ear)
+            self._open.append(sample)
             return False
-        if ear <= base * (1.0 - self.drop):
+        level, t = sample.eye_open, sample.t
+        if level <= base.eye_open * (1.0 - self.drop):
             if self._closed_since is None:
-                self._closed_since = t
+                self._closed_since, self._steady, self._deepest = t, True, level
             self._closed_samples += 1
+            self._deepest = min(self._deepest, level)
+            self._steady = self._steady and not (
+                _off(sample.pitch, base.pitch, BLINK_PITCH_STEADY) or sample.brow < base.brow * (1.0 - BLINK_BROW_SHRINK)
+            )
             return False
         if self._closed_since is None:
-            self._open.append(ear)
+            self._open.append(sample)
             return False
         closed_for, samples = t - self._closed_since, self._closed_samples
-        if ear < base * (1.0 - self.drop / 2.0):
+        if level < base.eye_open * (1.0 - self.drop / 2.0):
             return False  # half-way: neither closed nor open again yet
         self._closed_since, self._closed_samples = None, 0
-        self._open.append(ear)
-        return samples >= MIN_CLOSED_SAMPLES and closed_for <= MAX_CLOSED_S
+        self._open.append(sample)
+        shut = self._deepest <= base.eye_open * min(1.0 - self.drop, BLINK_SHUT)
+        return samples >= MIN_CLOSED_SAMPLES and closed_for <= MAX_CLOSED_S and shut and self._steady
 
 
 class TurnDetector:
-    def __init__(self, direction: str, neutral_yaw: float, degrees: float = 15.0):
+    """The 2D yaw goes ``degrees`` past the neutral pose in the asked direction AND the nose tip
+    moves ahead of both the face's midline and its contour at the same height (3D parallax), for
+    ``TURN_HOLD_SAMPLES`` samples."""
+
+    def __init__(self, direction: str, neutral: LivenessSample, degrees: float = 15.0):
         if direction not in ("left", "right"):
             raise ValueError(f"unknown turn direction {direction!r}")
         self.sign = 1.0 if direction == "left" else -1.0
-        self.neutral_yaw = neutral_yaw
+        self.neutral = neutral
         self.degrees = degrees
         self._held = 0
+        self._frontal: deque[tuple[float, float]] = deque()  # (t, tracked parallax) facing the camera
 
-    def update(self, t: float, yaw: float) -> bool:
+    def turned(self, sample: LivenessSample) -> bool:
+        n, sign = self.neutral, self.sign
+        # the reference is taken facing the camera (never turned the other way: a sheet swung both
+        # ways would add its small parallax one way to that the other way) within the last
+        # TEXTURE_WINDOW_S (a turn takes well under a second; tracking drifts over longer)
+        if not math.isnan(sample.texture) and abs(sample.yaw - n.yaw) <= self.degrees / 2:
+            self._frontal.append((sample.t, sign * sample.texture))
+        while self._frontal and self._frontal[0][0] < sample.t - TEXTURE_WINDOW_S:
+            self._frontal.popleft()
+        least = min((value for _, value in self._frontal), default=math.inf)
+        return (
+            sign * (sample.yaw - n.yaw) >= self.degrees
+            and sign * (sample.col - n.col) >= TURN_MIDLINE_PARALLAX
+            and sign * (sample.row - n.row) >= TURN_CONTOUR_PARALLAX
+            # grown during the step (the tracking drifts over long runs): False when not measured
+            and sign * sample.texture - least >= TURN_TEXTURE_PARALLAX
+        )
+
+    def update(self, sample: LivenessSample) -> bool:
         """Feed one sample; True once the head has been turned far enough for long enough."""
-        if self.sign * (yaw - self.neutral_yaw) >= self.degrees:
-            self._held += 1
-        else:
-            self._held = 0
+        self._held = self._held + 1 if self.turned(sample) else 0
         return self._held >= TURN_HOLD_SAMPLES
+
+
+class MouthDetector:
+    """The inner lips part by ``MOUTH_OPEN`` nose lengths more than at rest, and the gap grows
+    against the lips' own thickness (a non-rigid change: bending or tilting a print scales the gap
+    and the lips together), while the head's pitch stays steady, for ``MOUTH_HOLD_SAMPLES`` samples."""
+
+    def __init__(self, neutral: LivenessSample):
+        self.neutral = neutral
+        self._held = 0
+
+    def opened(self, sample: LivenessSample) -> bool:
+        n = self.neutral
+        return (
+            sample.mouth - n.mouth >= MOUTH_OPEN
+            and sample.lips - n.lips >= MOUTH_LIPS_OPEN
+            and not _off(sample.pitch, n.pitch, MOUTH_PITCH_STEADY)
+        )
+
+    def update(self, sample: LivenessSample) -> bool:
+        self._held = self._held + 1 if self.opened(sample) else 0
+        return self._held >= MOUTH_HOLD_SAMPLES
 
 
 class ChallengeSequence:
@@ -173,8 +447,8 @@ class ChallengeSequence:
         self._deadline: float | None = None
         self._track: int | None = None
         self._settling: list[LivenessSample] = []
-        self._neutral_yaw: float | None = None
-        self._detector: BlinkDetector | TurnDetector | None = None
+        self._neutral: LivenessSample | None = None
+        self._detector: BlinkDetector | TurnDetector | MouthDetector | None = None
 
     @property
     def done(self) -> bool:
@@ -201,23 +475,24 @@ class ChallengeSequence:
         if sample.track_id != self._track:
             self._track = sample.track_id
             self._settling = []
-            self._neutral_yaw = None
+            self._neutral = None
             self._detector = None
-        if self._neutral_yaw is not None:
+        if self._neutral is not None:
             return True
         self._settling.append(sample)
         if len(self._settling) < SETTLE_SAMPLES:
             return False
-        yaws = sorted(s.yaw for s in self._settling)
-        self._neutral_yaw = yaws[len(yaws) // 2]
+        self._neutral = neutral_of(self._settling)
         return True
 
-    def _new_detector(self) -> BlinkDetector | TurnDetector:
+    def _new_detector(self) -> BlinkDetector | TurnDetector | MouthDetector:
         step = self.steps[self.index]
         if step == "blink":
-            return BlinkDetector(self.blink_drop, baseline=[s.ear for s in self._settling])
-        assert self._neutral_yaw is not None
-        return TurnDetector(step.removeprefix("turn_"), self._neutral_yaw, self.turn_degrees)
+            return BlinkDetector(self.blink_drop, baseline=list(self._settling))
+        assert self._neutral is not None
+        if step == "open_mouth":
+            return MouthDetector(self._neutral)
+        return TurnDetector(step.removeprefix("turn_"), self._neutral, self.turn_degrees)
 
     def observe(self, t: float, sample: LivenessSample | None) -> list[ChallengeStep]:
         """Advance with one frame (``sample`` None: no single, confirmed, identified face in it)."""
@@ -235,8 +510,7 @@ class ChallengeSequence:
             events.append(self._step_event("started"))
         if self._detector is None:
             self._detector = self._new_detector()
-        value = sample.ear if isinstance(self._detector, BlinkDetector) else sample.yaw
-        if not self._detector.update(t, value):
+        if not self._detector.update(sample):
             return events
         events.append(self._step_event("passed"))
         self.passed_tracks.append(sample.track_id)

@@ -15,7 +15,7 @@ from selfverify.tui.widgets.steps import StepIndicator
 
 REASONS = {
     "no_match": ("The face did not match the reference photo.", "Use a clearer, more recent reference photo, face the camera in good light, or choose the interview."),
-    "not_live": ("The liveness challenge was not completed.", "Follow each step (blink, turn your head) while looking at the camera. A photo held up to the camera cannot pass."),
+    "not_live": ("The liveness challenge was not completed.", "Follow each step (blink, turn your head, open your mouth) while looking at the camera. A photo held up to the camera cannot pass."),
     "no_face": ("No face was seen clearly enough.", "Sit in front of the camera, face a light, and keep your whole face in the oval."),
     "timed_out": ("The check took too long.", "Try again, or choose the interview if the camera keeps struggling."),
     "camera_lost": ("The camera stopped during the check.", "Reconnect the camera and try again, or choose the interview."),
