@@ -53,7 +53,8 @@ class Accounts:
 
     def book(self, user: str) -> str:
         """A slot tomorrow (published through the service: no agent command needed) booked by ``user``."""
-        start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(second=0, microsecond=0)
+        # on the hour: two calls a minute apart never make overlapping 20-minute slots
+        start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
         slots = InterviewService(self.context("staff"), agent="staff")
         taken = {s.starts_at for s in slots.list_slots()}
         while start in taken:

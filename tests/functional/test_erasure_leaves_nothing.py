@@ -42,8 +42,10 @@ def _all_text(ctx) -> str:
 def story(make_ctx):  # noqa: F811
     clock = FakeClock()
     person = make_ctx(HANDLE, clock=clock)
+    from tests.desk_support import enrol_services
+
     agent_ctx = make_ctx("desk-agent", clock=clock)
-    agent = InterviewService(agent_ctx, rng=random.Random(1))
+    [agent] = enrol_services(make_ctx("desk-admin", clock=clock), agent_ctx)  # only an enrolled agent decides
     slots = [agent.add_slot(clock.now() + timedelta(hours=2 + i)) for i in range(2)]
     mine = InterviewService(person, rng=random.Random(2))
     first = mine.book(slots[0].id, CONTACT)

