@@ -62,7 +62,7 @@ class SelfverifyApp(App):
     COMMANDS = App.COMMANDS | {SelfverifyCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
         Binding("f2", "my_data", "My data"),
         Binding("f3", "status_log", "Log"),
     ]
@@ -177,6 +177,12 @@ class SelfverifyApp(App):
 
         if not isinstance(self.screen, StatusLogScreen):
             self.push_screen(StatusLogScreen())
+
+    def action_interrupt(self) -> None:
+        """Ctrl+C leaves at once, from any screen (mid-selfie too), with the documented exit code 130."""
+        from selfverify.errors import EXIT_INTERRUPTED
+
+        self.exit(return_code=EXIT_INTERRUPTED)
 
     def action_high_contrast(self) -> None:
         self.theme = "selfverify-high-contrast"

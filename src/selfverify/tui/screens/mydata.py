@@ -78,6 +78,11 @@ class MyDataScreen(AppScreen):
                 data[key] = fn()
             except SelfverifyError as exc:
                 data[key] = exc
+        if data["credential"] is None:  # none stored: say so only if the keyring could have held one
+            from selfverify.store.secrets import backend_status
+
+            status = backend_status(probe=True)
+            data["keyring"] = None if status.usable else f"the keyring is unavailable: {status.reason}. Fix: {status.fix}"
         self.app.call_from_thread(self._show, data, announce)
 
     def _show(self, data: dict, announce: bool = True) -> None:
@@ -100,7 +105,9 @@ class MyDataScreen(AppScreen):
         info = self.query_one("#credential-info", Static)
         has_cred = cred is not None and not isinstance(cred, Exception)
         if isinstance(cred, Exception):
-            info.update(f"Cannot read the credential: {cred.user_message}")
+            info.update(f"Cannot read the credential: {cred.user_message}" + (f" Fix: {cred.hint}" if cred.hint else ""))
+        elif data.get("keyring"):
+            info.update(f"No credential can be stored or read: {data['keyring']}")
         elif cred is None:
             info.update("No credential. Complete a selfie check or an interview to get one.")
         else:
@@ -117,7 +124,10 @@ class MyDataScreen(AppScreen):
             cinfo.update(f"Not given ({consent.choice or 'never asked'}).")
         self.query_one("#consent-withdraw", Button).disabled = isinstance(consent, Exception) or not consent.accepted
         if announce:
-            self.set_status(f"My data: {n_photos} retained photo(s); {'a credential' if has_cred else 'no credential'}.")
+            unreadable = isinstance(cred, Exception) or data.get("keyring")
+            cred_word = "credential unreadable" if unreadable else ("a credential" if has_cred else "no credential")
+            photos_word = "photos unreadable" if isinstance(data["photos"], Exception) else f"{n_photos} retained photo(s)"
+            self.set_status(f"My data: {photos_word}; {cred_word}.")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         handlers = {
@@ -172,6 +182,13 @@ class MyDataScreen(AppScreen):
 
         self.app.push_screen(ConfirmDialog(question, label), answered)
 
+    def _show_token(self, token: str) -> None:
+        from pathlib import Path
+
+        from selfverify.tui.widgets.token_dialog import TokenDialog
+
+        self.app.push_screen(TokenDialog(token, Path.home() / "selfverify-credential.jwt"))
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="mydata-action")
     def run_service(self, op: str, ids: list[str] | None = None) -> None:
         from selfverify.errors import SelfverifyError
@@ -196,8 +213,8 @@ class MyDataScreen(AppScreen):
                 if cred is None:
                     message = "No credential to export."
                 else:
-                    self.app.call_from_thread(self.app.copy_to_clipboard, cred.token)
-                    message = "Token copied to the clipboard (or run: selfverify credential export)."
+                    self.app.call_from_thread(self._show_token, cred.token)
+                    message = "Your token is shown: select it, or save it to a file (or run: selfverify credential export)."
             elif op == "revoke":
                 cred = CredentialService(ctx).revoke()
                 message = f"Credential {cred.id} revoked and removed from the keyring."

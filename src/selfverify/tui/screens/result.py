@@ -29,7 +29,8 @@ def describe(outcome) -> tuple[bool, str, str]:  # noqa: ANN001
         return True, "Verified.", f"Credential {c.id} is stored in your keyring, valid until {c.expires_at.astimezone():%Y-%m-%d}."
     if d.verified and d.liveness == "passed":
         why = getattr(outcome, "credential_error", None) or "the keyring could not be used"
-        return True, "Verified, but no credential could be stored.", f"{why} You can try again once the keyring works."
+        fix = getattr(outcome, "credential_hint", None)
+        return True, "Verified, but no credential could be stored.", f"{why} " + (f"Fix: {fix} Then try again." if fix else "You can try again once the keyring works.")
     if d.verified:
         return True, "Faces match, but liveness was skipped (replay).", "A replay never earns a credential: no credential was issued."
     why, what = REASONS.get(d.reason or "", (f"Not verified ({d.reason}).", "Try again or choose the interview."))
