@@ -5,7 +5,7 @@ Update after an intended change: uv run pytest tests/tui/test_snapshots.py --sna
 
 from __future__ import annotations
 
-import tempfile
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,11 +17,21 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40"
 
 
 @pytest.fixture
-def stable_dir() -> Path:
-    """Paths shown on screen must not change between runs (tmp_path does)."""
-    d = Path(tempfile.gettempdir()) / "selfverify-snapshots"
-    d.mkdir(exist_ok=True)
-    return d
+def app_settings(home):
+    """Snapshots run without a Secret Service unless they ask for ``keyring_service`` themselves."""
+    from selfverify.config import load_settings
+    from tests.conftest import purge_keyring_service
+
+    service = f"selfverify-test-{uuid.uuid4().hex[:12]}"
+    yield load_settings({"keyring_service": service, "user": "alice", "timezone": "UTC"})
+    purge_keyring_service(service)
+
+
+@pytest.fixture
+def stable_dir(tmp_path, monkeypatch) -> Path:
+    """Paths shown on screen must not change between runs: this test's own folder, named relatively."""
+    monkeypatch.chdir(tmp_path)
+    return Path(".")
 
 
 @pytest.fixture
@@ -65,7 +75,7 @@ def test_reference_with_no_face(snap_compare, make_app, app_ctx, blank_photo, si
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_selfie_without_camera(snap_compare, make_app, app_ctx, clip_reference, size):
+def test_selfie_without_camera(snap_compare, make_app, app_ctx, keyring_service, clip_reference, size):
     from selfverify.services.consent import ConsentService
 
     ConsentService(app_ctx).accept()
@@ -159,7 +169,7 @@ def test_interview_slots(snap_compare, make_app, app_ctx, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_my_data_empty(snap_compare, make_app, size):
+def test_my_data_empty(snap_compare, make_app, keyring_service, size):
     async def run_before(pilot):
         await pilot.press("f2")
         await settle(pilot)
@@ -167,7 +177,7 @@ def test_my_data_empty(snap_compare, make_app, size):
     assert snap_compare(make_app(startup=False), terminal_size=size, run_before=run_before)
 
 
-def test_delete_all_confirmation_dialog(snap_compare, make_app, app_ctx, faces_dir, monkeypatch):
+def test_delete_all_confirmation_dialog(snap_compare, make_app, app_ctx, keyring_service, faces_dir, monkeypatch):
     import uuid
 
     from selfverify.services.consent import ConsentService
