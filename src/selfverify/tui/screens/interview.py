@@ -30,7 +30,8 @@ def booking_text(a, when: str) -> str:  # noqa: ANN001
 
 
 class InterviewScreen(AppScreen):
-    BINDINGS = [Binding("r", "refresh", "Refresh"), Binding("ctrl+b", "book", "Book")]
+    # f5 refreshes from anywhere, the contact field too; r only outside it (there it types an r)
+    BINDINGS = [Binding("f5", "refresh", "Refresh"), Binding("r", "refresh", "Refresh", show=False), Binding("ctrl+b", "book", "Book")]
 
     def __init__(self):
         super().__init__()
@@ -93,6 +94,7 @@ class InterviewScreen(AppScreen):
             self.app.call_from_thread(self.set_status, pickup_problem)
 
     def _show(self, rows, mine, zone, picked, holding: bool = False) -> None:  # noqa: ANN001
+        from selfverify.services.interview import format_when
         table = self.query_one("#slots", DataTable)
         table.clear()
         for when, length, slot_id in rows:
@@ -113,10 +115,19 @@ class InterviewScreen(AppScreen):
             text = booking_text(a, when)
             booking.update(text)
         for cred in picked or []:
-            self.set_status(f"Interview approved: credential {cred.id} stored in your keyring, valid until {cred.expires_at:%Y-%m-%d}.")
+            self.set_status(f"Interview approved: credential {cred.id} stored in your keyring, valid until {format_when(cred.expires_at, zone)}.")
         self.query_one("#reschedule", Button).disabled = self.current is None or not rows
         self.query_one("#cancel-booking", Button).disabled = self.current is None
         self.query_one("#book", Button).disabled = self.current is not None or self.approved is not None or not rows
+
+    def run_palette_action(self, op: str) -> None:
+        """The command palette's interview entries: the same path (and confirmation) as the buttons."""
+        if op == "refresh":
+            self.action_refresh()
+        elif op == "book":
+            self.action_book()
+        else:
+            self.on_button_pressed(Button.Pressed(self.query_one("#cancel-booking", Button)))
 
     def _selected_slot(self) -> int | None:
         table = self.query_one("#slots", DataTable)

@@ -13,12 +13,34 @@ from selfverify.tui.screens.base import AppScreen
 from selfverify.tui.widgets.confirm import ConfirmDialog
 
 
-def _day(dt) -> str:  # noqa: ANN001
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else "-"
+def _day(dt, zone=None) -> str:  # noqa: ANN001
+    """The one time format of every screen (the interview's): weekday, date, time and zone."""
+    from selfverify.services.interview import format_when
+
+    return format_when(dt, zone or dt.astimezone().tzinfo) if dt else "-"
+
+
+RECEIPT_WORDS = {
+    "reference": "reference photo", "selfie": "selfie photo", "credential": "credential",
+    "consent_records": "consent records", "attempt_counter": "selfie attempt count",
+    "user": "you deleted it", "expiry": "retention period ended", "consent_withdrawn": "consent withdrawn",
+    "delete_all": "you deleted everything", "interrupted": "unfinished, cleaned up",
+}
+
+
+def _words(code: str) -> str:
+    """A receipt's kind or reason in words, never the internal code."""
+    return RECEIPT_WORDS.get(code, code.replace("_", " "))
 
 
 def _size(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / (1024 * 1024):.1f} MB"
+
+
+PALETTE_BUTTONS = {
+    "delete_all_photos": "delete-all-photos", "export": "credential-export", "revoke": "credential-revoke",
+    "withdraw": "consent-withdraw", "delete_everything": "delete-everything",
+}
 
 
 class MyDataScreen(AppScreen):
@@ -86,18 +108,31 @@ class MyDataScreen(AppScreen):
         self.app.call_from_thread(self._show, data, announce)
 
     def _show(self, data: dict, announce: bool = True) -> None:
+        focused = self.focused
+        try:
+            self._fill(data, announce)
+        finally:
+            # the button just used (Revoke, Withdraw) may now be disabled: focus goes back to the
+            # top of the page, never on to the next button (which would be Delete everything)
+            if isinstance(focused, Button) and focused.disabled:
+                self.query_one("#photos-table", DataTable).focus()
+
+    def _fill(self, data: dict, announce: bool = True) -> None:
+        from selfverify.services.interview import resolve_zone
+
+        zone = resolve_zone(self.app.ctx.settings.timezone)
         photos = self.query_one("#photos-table", DataTable)
         photos.clear()
         if isinstance(data["photos"], Exception):
             self.set_status(f"Photos: {data['photos'].user_message}")
         else:
             for p in data["photos"]:
-                photos.add_row(p.kind, _day(p.created_at), _day(p.expires_at), _size(p.size), p.id, key=p.id)
+                photos.add_row(_words(p.kind), _day(p.created_at, zone), _day(p.expires_at, zone), _size(p.size), p.id, key=p.id)
         receipts = self.query_one("#receipts-table", DataTable)
         receipts.clear()
         if not isinstance(data["receipts"], Exception):
             for r in data["receipts"]:
-                receipts.add_row(_day(r.deleted_at), r.kind, r.reason, r.id, key=r.id)
+                receipts.add_row(_day(r.deleted_at, zone), _words(r.kind), _words(r.reason), r.id, key=r.id)
         n_photos = 0 if isinstance(data["photos"], Exception) else len(data["photos"])
         self.query_one("#delete-selected", Button).disabled = n_photos == 0
         self.query_one("#delete-all-photos", Button).disabled = n_photos == 0
@@ -111,7 +146,7 @@ class MyDataScreen(AppScreen):
         elif cred is None:
             info.update("No credential. Complete a selfie check or an interview to get one.")
         else:
-            info.update(f"Credential {cred.id} ({cred.method}), issued {_day(cred.issued_at)}, valid until {_day(cred.expires_at)}.")
+            info.update(f"Credential {cred.id} ({cred.method}), issued {_day(cred.issued_at, zone)}, valid until {_day(cred.expires_at, zone)}.")
         for bid in ("credential-show", "credential-export", "credential-revoke"):
             self.query_one(f"#{bid}", Button).disabled = not has_cred
         consent = data["consent"]
@@ -119,7 +154,7 @@ class MyDataScreen(AppScreen):
         if isinstance(consent, Exception):
             cinfo.update(f"Cannot read consent: {consent.user_message}")
         elif consent.accepted:
-            cinfo.update(f"Given for notice {consent.version} on {_day(consent.at)}.")
+            cinfo.update(f"Given for notice {consent.version} on {_day(consent.at, zone)}.")
         else:
             cinfo.update(f"Not given ({consent.choice or 'never asked'}).")
         self.query_one("#consent-withdraw", Button).disabled = isinstance(consent, Exception) or not consent.accepted
@@ -142,6 +177,14 @@ class MyDataScreen(AppScreen):
         handler = handlers.get(event.button.id or "")
         if handler:
             handler()
+
+    def run_palette_action(self, op: str) -> None:
+        """The command palette's My data entries: the same path (and confirmation) as the buttons."""
+        button = self.query_one(f"#{PALETTE_BUTTONS[op]}", Button)
+        if button.disabled:
+            self.set_status(f"{button.label}: not available now (nothing to act on).")
+            return
+        self.on_button_pressed(Button.Pressed(button))
 
     def _selected_photo(self) -> str | None:
         table = self.query_one("#photos-table", DataTable)

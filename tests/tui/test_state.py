@@ -1,0 +1,177 @@
+"""Stale or contradictory state, palette and focus at 80x24 (issue 17)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tests.tui.conftest import press_settled, settle
+
+
+def _text(screen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+def _outcome(credential=None, verified=True, reason=None, distance=0.3, liveness="passed"):  # noqa: ANN001
+    from selfverify.core.events import Decision
+    from selfverify.services.selfie import SelfieOutcome
+
+    decision = Decision(verified=verified, reason=reason, distance=distance, tolerance=0.6, frames_used=3, liveness=liveness)
+    return SelfieOutcome(decision, "session-1", credential, None, best_frame_available=False)
+
+
+async def _confirm(pilot, button: str) -> None:
+    await pilot.click(button)
+    await pilot.pause()
+    await press_settled(pilot, "y")
+
+
+async def test_after_delete_everything_the_result_no_longer_says_stored(make_app, app_ctx):
+    from selfverify.services.consent import ConsentService
+    from selfverify.services.credentials import CredentialService
+    from selfverify.tui.screens.result import ResultScreen
+    from tests.privacy_support import live_decision
+
+    ConsentService(app_ctx).accept()
+    cred = CredentialService(app_ctx).issue("selfie", live_decision())
+    app = make_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ResultScreen(_outcome(cred)))
+        await settle(pilot)
+        assert "is stored in your keyring" in _text(app.screen, "#result-details")
+        # verified with a credential: nothing to retry, no interview offered
+        assert not app.screen.query("#try-again") and not app.screen.query("#interview")
+        await pilot.press("t", "i")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ResultScreen"
+        await press_settled(pilot, "f2")
+        await _confirm(pilot, "#delete-everything")
+        await press_settled(pilot, "escape")
+        assert type(app.screen).__name__ == "ResultScreen"
+        details = _text(app.screen, "#result-details")
+        assert "is stored in your keyring" not in details and "no longer stored" in details
+        assert "✓ Consent" not in _text(app.screen, "#steps") and "Consent withdrawn" in _text(app.screen, "#steps")
+
+
+async def test_after_withdrawal_the_step_bar_does_not_tick_consent(make_keyless_app, keyless_ctx):
+    from selfverify.services.consent import ConsentService
+    from selfverify.tui.screens.result import ResultScreen
+
+    ConsentService(keyless_ctx).accept()
+    app = make_keyless_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ResultScreen(_outcome(None, verified=False, reason="no_match", distance=0.8)))
+        await settle(pilot)
+        assert "✓ Consent" in _text(app.screen, "#steps")
+        await press_settled(pilot, "f2")
+        await _confirm(pilot, "#consent-withdraw")
+        await press_settled(pilot, "escape")
+        assert "✓ Consent" not in _text(app.screen, "#steps")
+
+
+async def test_an_old_status_does_not_follow_the_user_to_another_screen(make_keyless_app):
+    app = make_keyless_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.set_status("Guidance: No face found")
+        app.history.entries[-1] = (datetime.now() - timedelta(seconds=5), app.history.entries[-1][1])
+        await press_settled(pilot, "s", "2")
+        assert "Guidance" not in _text(app.screen, "#status-line")
+        # a message set on the way to a screen (e.g. "Consent recorded. Next: ...") is still shown there
+        app.set_status("Next: your reference photo.")
+        await press_settled(pilot, "f3")
+        await press_settled(pilot, "escape", "escape")
+        assert type(app.screen).__name__ == "ConsentScreen"
+        assert "Guidance" not in _text(app.screen, "#status-line")
+
+
+def test_a_wrong_person_is_told_the_face_did_not_match():
+    from selfverify.tui.screens.result import describe
+
+    ok, title, what = describe(_outcome(None, verified=False, reason="not_live", distance=0.82, liveness="failed"))
+    assert not ok and "did not match" in title and "liveness" not in title.lower()
+    ok, title, what = describe(_outcome(None, verified=False, reason="not_live", distance=0.31, liveness="failed"))
+    assert "liveness challenge was not completed" in title  # the right person who did not finish the challenge
+
+
+async def test_receipts_in_words_and_one_time_format(make_app, app_ctx, faces_dir):
+    from selfverify.services.consent import ConsentService
+    from selfverify.services.vault import PhotoVault
+
+    ConsentService(app_ctx).accept()
+    PhotoVault(app_ctx).retain("selfie", (faces_dir / "obama_small.jpg").read_bytes())
+    ConsentService(app_ctx).withdraw()
+    app = make_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_settled(pilot, "f2")
+        table = app.screen.query_one("#receipts-table")
+        row = [str(c) for c in table.get_row_at(0)]
+        assert row[1:3] == ["selfie photo", "consent withdrawn"], row
+        assert row[0] == "Thu 2026-01-01 12:00 UTC", row  # the interview screen's format
+        assert not any("_" in cell for cell in row[:3])
+
+
+async def test_focus_after_revoke_stays_at_the_top_not_on_delete_everything(make_app, app_ctx):
+    from selfverify.services.credentials import CredentialService
+    from tests.privacy_support import live_decision
+
+    CredentialService(app_ctx).issue("selfie", live_decision())
+    app = make_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_settled(pilot, "f2")
+        app.screen.query_one("#credential-revoke").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        await press_settled(pilot, "y")
+        assert app.focused is not None and app.focused.id == "photos-table"
+
+
+async def test_palette_lists_my_data_and_interview_actions_and_quit_once(make_keyless_app):
+    from selfverify.tui.app import SelfverifyCommands
+
+    app = make_keyless_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles += [title for title, _, _ in SelfverifyCommands(app.screen)._commands()]
+        assert sum("quit" in t.lower() for t in titles) == 1, titles
+        assert "My data: withdraw consent" in titles and "Interview: book the selected slot" in titles
+        await app.run_action("my_data_do('delete_everything')")
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        await press_settled(pilot, "n")
+        assert type(app.screen).__name__ == "MyDataScreen"
+
+
+async def test_palette_screenshot_without_downloads_saves_in_home(make_keyless_app, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = make_keyless_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.run_action("screenshot")
+        await pilot.pause(0.5)
+        saved = list(tmp_path.glob("*.svg"))
+        assert len(saved) == 1
+        assert "Saved screenshot" in app.history.last and "[" not in app.history.last.replace(f"'{saved[0]}'", "")
+
+
+async def test_focused_consent_checkbox_shows_its_tick_and_label_at_80x24(make_keyless_app):
+    app = make_keyless_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_settled(pilot, "s")
+        box = app.screen.query_one("#accept")
+        box.focus()
+        await pilot.press("a")
+        await pilot.pause()
+        assert box.has_focus and box.content_region.height == 1 and box.content_region.width > 40
+        screen_text = "\n".join(s.text for s in app.screen._compositor.render_strips())
+        assert "[x] I have read the notice" in screen_text
+
+
+async def test_r_types_in_the_contact_field_and_f5_refreshes(make_keyless_app):
+    app = make_keyless_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_settled(pilot, "s", "2")
+        field = app.screen.query_one("#contact")
+        field.focus()
+        await pilot.press("r", "o")
+        assert field.value == "ro"
+        app.screen.query_one("#booking").update("stale")
+        await press_settled(pilot, "f5")
+        assert _text(app.screen, "#booking") != "stale" and field.value == "ro"
