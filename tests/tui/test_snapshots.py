@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.conftest import settle
+from tests.privacy_support import fail_keyring  # noqa: F401
+from tests.tui.conftest import press_settled, settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -216,3 +217,30 @@ def test_high_contrast_theme(snap_compare, make_app, app_ctx):
         await settle(pilot)
 
     assert snap_compare(make_app(ctx, startup=False), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_interview_without_a_keyring(snap_compare, keyless_ctx, make_keyless_app, fail_keyring):  # noqa: F811
+    """An approved interview whose credential cannot be stored: bookings, slots and the fix all shown."""
+    from tests.tui.test_conditions import _approved_interview
+
+    _approved_interview(keyless_ctx)
+
+    async def run_before(pilot):
+        await press_settled(pilot, "s", "2")
+
+    assert snap_compare(make_keyless_app(startup=False), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_consent_with_a_read_only_data_folder(snap_compare, make_keyless_app, readonly_data, tmp_path):
+    """The notice says why it is missing; the tick is refused (the folder's path is shown as ~)."""
+
+    async def run_before(pilot):
+        await press_settled(pilot, "s", "a")
+        notice = pilot.app.screen.query_one("#notice")
+        shown = str(tmp_path).replace("_", "\\_")  # as written in the notice's Markdown
+        assert shown in notice.source  # the real message names the real folder ...
+        await notice.update(notice.source.replace(shown, "~"))  # ... shown stable for the snapshot
+        pilot.app.set_status(pilot.app.history.last.replace(str(tmp_path), "~"))
+        await settle(pilot)
+
+    assert snap_compare(make_keyless_app(startup=False), terminal_size=(80, 24), run_before=run_before)

@@ -6,6 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, DataTable, Input, Static
 
 from selfverify.tui.screens.base import AppScreen
@@ -89,11 +90,11 @@ class InterviewScreen(AppScreen):
             self.app.call_from_thread(self.query_one("#booking", Static).update, f"Could not load your bookings: {exc.user_message}")
             self.app.call_from_thread(self.set_status, exc.user_message)
             return
-        self.app.call_from_thread(self._show, rows, mine_text, zone, picked, holding)
+        self.app.call_from_thread(self._show, rows, mine_text, zone, picked, holding, pickup_problem)
         if pickup_problem:
             self.app.call_from_thread(self.set_status, pickup_problem)
 
-    def _show(self, rows, mine, zone, picked, holding: bool = False) -> None:  # noqa: ANN001
+    def _show(self, rows, mine, zone, picked, holding: bool = False, problem: str | None = None) -> None:  # noqa: ANN001
         from selfverify.services.interview import format_when
         table = self.query_one("#slots", DataTable)
         table.clear()
@@ -113,7 +114,7 @@ class InterviewScreen(AppScreen):
         else:
             a, when = latest
             text = booking_text(a, when)
-            booking.update(text)
+            booking.update(Content(f"{text}\n{problem}" if problem and a.waiting_for_pickup else text))
         for cred in picked or []:
             self.set_status(f"Interview approved: credential {cred.id} stored in your keyring, valid until {format_when(cred.expires_at, zone)}.")
         self.query_one("#reschedule", Button).disabled = self.current is None or not rows
