@@ -175,3 +175,29 @@ async def test_r_types_in_the_contact_field_and_f5_refreshes(make_keyless_app):
         app.screen.query_one("#booking").update("stale")
         await press_settled(pilot, "f5")
         assert _text(app.screen, "#booking") != "stale" and field.value == "ro"
+
+
+async def test_the_wait_between_tries_shows_one_number_and_says_press_t_at_zero(make_keyless_app, keyless_ctx, clip, clip_reference):
+    import re
+    import time
+
+    from selfverify.services.attempts import AttemptPolicy
+    from selfverify.services.consent import ConsentService
+    from selfverify.tui.screens.selfie import SelfieScreen
+
+    ConsentService(keyless_ctx).accept()
+    for _ in range(keyless_ctx.settings.max_consecutive_failures):
+        AttemptPolicy(keyless_ctx).record_failure()
+    keyless_ctx.clock.advance(1)
+    app = make_keyless_app(reference=str(clip_reference), camera=str(clip), startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(SelfieScreen())
+        await settle(pilot, 0.6)
+        screen = app.screen
+        assert screen._wait_until is not None, _text(screen, "#guidance")
+        numbers = {re.search(r"(\d+) s", _text(screen, sel)).group(1) for sel in ("#guidance", "#countdown")}
+        assert len(numbers) == 1, (_text(screen, "#guidance"), _text(screen, "#countdown"))
+        screen._wait_until = time.monotonic()  # the wait is over
+        await pilot.pause(0.4)
+        assert "press t now" in _text(screen, "#guidance").lower()
+        assert "wait" not in _text(screen, "#guidance").lower()
