@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from tests.functional.test_agent_console import desk  # noqa: F401
 from tests.tui.conftest import press_settled, settle
 
 
@@ -201,3 +202,29 @@ async def test_the_wait_between_tries_shows_one_number_and_says_press_t_at_zero(
         await pilot.pause(0.4)
         assert "press t now" in _text(screen, "#guidance").lower()
         assert "wait" not in _text(screen, "#guidance").lower()
+
+
+async def test_agent_console_at_80x24_shows_the_decision_and_the_whole_footer(desk):  # noqa: F811
+    from tests.functional.test_agent_console import open_typed
+    from tests.functional.test_agent_console import settle as agent_settle
+    from selfverify.tui.agent.app import AgentApp
+
+    agent, booked, _service = desk
+    app = AgentApp(agent)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await agent_settle(pilot)
+        await open_typed(pilot, booked[1].display_code)
+        await agent_settle(pilot)
+        for bid in ("#approve", "#decline"):
+            button = app.screen.query_one(bid)
+            region = button.region
+            assert region.height >= 1 and region.bottom <= 24, (bid, region)
+            assert app.screen.get_widget_at(region.x + 1, region.y)[0] is button, (bid, region, "\n".join(s.text for s in app.screen._compositor.render_strips()))  # drawn, not scrolled away
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+        assert "f10 Decline" in lines[-1] and "^q Quit" in lines[-1], lines[-1]
+        screen_text = "\n".join(lines)
+        assert "[ ] Passport" in screen_text or "[ ] passport" in screen_text.lower(), screen_text
+        assert "▐" not in screen_text
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+    assert app.return_code == 130
