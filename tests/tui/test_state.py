@@ -228,3 +228,23 @@ async def test_agent_console_at_80x24_shows_the_decision_and_the_whole_footer(de
         await pilot.press("ctrl+c")
         await pilot.pause()
     assert app.return_code == 130
+
+
+async def test_my_data_table_headers_line_up_with_their_rows_on_first_display(make_app, app_ctx, faces_dir):
+    from selfverify.services.consent import ConsentService
+    from selfverify.services.vault import PhotoVault
+
+    ConsentService(app_ctx).accept()
+    PhotoVault(app_ctx).retain("reference", (faces_dir / "obama_small.jpg").read_bytes())
+    PhotoVault(app_ctx).delete_all()
+    PhotoVault(app_ctx).retain("selfie", (faces_dir / "obama_small.jpg").read_bytes())
+    app = make_app(startup=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_settled(pilot, "f2")
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+    photos_header = next(i for i, line in enumerate(lines) if "Created" in line and "Expires" in line)
+    row = lines[photos_header + 1]
+    assert lines[photos_header].index("Created") == row.index("Thu 2026-01-01")
+    assert lines[photos_header].index("ID") == row.index("33 KB") + len("33 KB  ")
+    receipts_header = next(i for i, line in enumerate(lines) if "Why" in line and "Receipt" in line)
+    assert lines[receipts_header].index("Why") == lines[receipts_header + 1].index("you deleted it")

@@ -37,6 +37,22 @@ def _size(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / (1024 * 1024):.1f} MB"
 
 
+PHOTO_COLUMNS = ("Kind", "Created", "Expires", "Size", "ID")
+RECEIPT_COLUMNS = ("Deleted", "Kind", "Why", "Receipt")
+
+
+def _fill_table(table: DataTable, labels: tuple[str, ...], rows: list[tuple[str, tuple[str, ...]]]) -> None:
+    """Columns sized from the rows now: DataTable otherwise widens them later, on idle, and a header
+    line drawn in between stays cached at the old widths (out of line with its rows)."""
+    from rich.cells import cell_len
+
+    table.clear(columns=True)
+    for i, label in enumerate(labels):
+        table.add_column(label, width=max([cell_len(label), *(cell_len(cells[i]) for _, cells in rows)]))
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+
+
 PALETTE_BUTTONS = {
     "delete_all_photos": "delete-all-photos", "export": "credential-export", "revoke": "credential-revoke",
     "withdraw": "consent-withdraw", "delete_everything": "delete-everything",
@@ -72,9 +88,9 @@ class MyDataScreen(AppScreen):
 
     def on_mount(self) -> None:
         photos = self.query_one("#photos-table", DataTable)
-        photos.add_columns("Kind", "Created", "Expires", "Size", "ID")
+        photos.add_columns(*PHOTO_COLUMNS)
         receipts = self.query_one("#receipts-table", DataTable)
-        receipts.add_columns("Deleted", "Kind", "Why", "Receipt")
+        receipts.add_columns(*RECEIPT_COLUMNS)
         self.action_refresh()
         photos.focus()
 
@@ -122,17 +138,18 @@ class MyDataScreen(AppScreen):
 
         zone = resolve_zone(self.app.ctx.settings.timezone)
         photos = self.query_one("#photos-table", DataTable)
-        photos.clear()
+        photo_rows = []
         if isinstance(data["photos"], Exception):
             self.set_status(f"Photos: {data['photos'].user_message}")
         else:
-            for p in data["photos"]:
-                photos.add_row(_words(p.kind), _day(p.created_at, zone), _day(p.expires_at, zone), _size(p.size), p.id, key=p.id)
+            photo_rows = [(p.id, (_words(p.kind), _day(p.created_at, zone), _day(p.expires_at, zone), _size(p.size), p.id))
+                          for p in data["photos"]]
+        _fill_table(photos, PHOTO_COLUMNS, photo_rows)
         receipts = self.query_one("#receipts-table", DataTable)
-        receipts.clear()
+        receipt_rows = []
         if not isinstance(data["receipts"], Exception):
-            for r in data["receipts"]:
-                receipts.add_row(_day(r.deleted_at, zone), _words(r.kind), _words(r.reason), r.id, key=r.id)
+            receipt_rows = [(r.id, (_day(r.deleted_at, zone), _words(r.kind), _words(r.reason), r.id)) for r in data["receipts"]]
+        _fill_table(receipts, RECEIPT_COLUMNS, receipt_rows)
         n_photos = 0 if isinstance(data["photos"], Exception) else len(data["photos"])
         self.query_one("#delete-selected", Button).disabled = n_photos == 0
         self.query_one("#delete-all-photos", Button).disabled = n_photos == 0
