@@ -173,3 +173,20 @@ async def test_export_shows_the_token_and_saves_a_private_new_file(make_app, app
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "MyDataScreen"
+
+
+def test_ctrl_c_in_the_real_app_exits_130(tmp_path):
+    """The whole path: a terminal, `python -m selfverify` (the app), Ctrl+C -> exit status 130."""
+    import os
+    import sys
+
+    import pexpect
+
+    env = {**os.environ, "SELFVERIFY_HOME": str(tmp_path / "home"), "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    child = pexpect.spawn(sys.executable, ["-m", "selfverify"], env=env, encoding="utf-8", timeout=60, dimensions=(24, 80))
+    child.expect("Welcome to selfverify")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130, (child.exitstatus, child.signalstatus)
