@@ -154,3 +154,19 @@ def clip_reference(clip, tmp_path) -> Path:
     path = tmp_path / "reference_s.png"
     cv2.imwrite(str(path), frame)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _no_cursor_blink(monkeypatch):
+    """Text cursors do not blink in tests: a snapshot never depends on the blink phase under load."""
+    from textual.widgets import Input, TextArea
+
+    for cls in (Input, TextArea):
+        original = cls._on_mount
+
+        def on_mount(self, event, _original=original):  # noqa: ANN001
+            result = _original(self, event)
+            self.cursor_blink = False
+            return result
+
+        monkeypatch.setattr(cls, "_on_mount", on_mount)

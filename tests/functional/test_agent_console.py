@@ -171,7 +171,7 @@ async def test_every_binding_is_shown_in_the_footer(desk):
         await settle(pilot)
         shown = {key.description for key in app.query(FooterKey)}
         assert {b.description for b in AgentApp.BINDINGS} <= shown
-        assert all(b.show for b in AgentApp.BINDINGS)
+        assert all(b.show for b in AgentApp.BINDINGS if b.key != "ctrl+c")  # ctrl+c: quit as everywhere (130)
 
 
 def test_snapshot_with_an_appointment_open(desk, snap_compare):

@@ -29,6 +29,35 @@ def make_app(app_ctx):
     return factory
 
 
+@pytest.fixture
+def keyless_ctx(home):
+    """A context for screens that need no keyring: runs without a Secret Service (never skips)."""
+    import uuid
+
+    settings = load_settings({"keyring_service": f"selfverify-test-{uuid.uuid4().hex[:12]}", "user": "alice", "timezone": "UTC"})
+    return AppContext(settings=settings, clock=FakeClock(), front_end="tui")
+
+
+@pytest.fixture
+def make_keyless_app(keyless_ctx):
+    from selfverify.tui.app import SelfverifyApp
+
+    def factory(**kwargs):
+        return SelfverifyApp(keyless_ctx, **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def readonly_data(keyless_ctx):
+    """The data folder on a read-only bind mount (root ignores file modes), unmounted afterwards."""
+    from tests.unit.test_storage import _mounted
+
+    data_dir = keyless_ctx.settings.paths.data_dir
+    with _mounted(data_dir, "--bind", "-o", "ro", str(data_dir)):
+        yield data_dir
+
+
 async def settle(pilot, seconds: float = 0.0) -> None:
     """Let the app's own workers finish and their results reach the screen (a DirectoryTree's
     loader worker never finishes, so widgets' internal workers are not waited for)."""
@@ -41,3 +70,10 @@ async def settle(pilot, seconds: float = 0.0) -> None:
     await pilot.pause(seconds)
     await pilot.app.workers.wait_for_complete(ours())
     await pilot.pause()
+
+
+async def press_settled(pilot, *keys: str) -> None:
+    """Press each key in turn and let the screen it opens finish loading."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)

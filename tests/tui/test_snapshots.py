@@ -5,23 +5,34 @@ Update after an intended change: uv run pytest tests/tui/test_snapshots.py --sna
 
 from __future__ import annotations
 
-import tempfile
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from tests.tui.conftest import settle
+from tests.privacy_support import fail_keyring  # noqa: F401
+from tests.tui.conftest import press_settled, settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
 @pytest.fixture
-def stable_dir() -> Path:
-    """Paths shown on screen must not change between runs (tmp_path does)."""
-    d = Path(tempfile.gettempdir()) / "selfverify-snapshots"
-    d.mkdir(exist_ok=True)
-    return d
+def app_settings(home):
+    """Snapshots run without a Secret Service unless they ask for ``keyring_service`` themselves."""
+    from selfverify.config import load_settings
+    from tests.conftest import purge_keyring_service
+
+    service = f"selfverify-test-{uuid.uuid4().hex[:12]}"
+    yield load_settings({"keyring_service": service, "user": "alice", "timezone": "UTC"})
+    purge_keyring_service(service)
+
+
+@pytest.fixture
+def stable_dir(tmp_path, monkeypatch) -> Path:
+    """Paths shown on screen must not change between runs: this test's own folder, named relatively."""
+    monkeypatch.chdir(tmp_path)
+    return Path(".")
 
 
 @pytest.fixture
@@ -68,7 +79,7 @@ def test_reference_with_no_face(snap_compare, make_app, app_ctx, blank_photo, si
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_selfie_without_camera(snap_compare, make_app, app_ctx, clip_reference, size):
+def test_selfie_without_camera(snap_compare, make_app, app_ctx, keyring_service, clip_reference, size):
     from selfverify.services.consent import ConsentService
 
     ConsentService(app_ctx).accept()
@@ -162,7 +173,7 @@ def test_interview_slots(snap_compare, make_app, app_ctx, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_my_data_empty(snap_compare, make_app, size):
+def test_my_data_empty(snap_compare, make_app, keyring_service, size):
     async def run_before(pilot):
         await pilot.press("f2")
         await settle(pilot)
@@ -170,7 +181,7 @@ def test_my_data_empty(snap_compare, make_app, size):
     assert snap_compare(make_app(startup=False), terminal_size=size, run_before=run_before)
 
 
-def test_delete_all_confirmation_dialog(snap_compare, make_app, app_ctx, faces_dir, monkeypatch):
+def test_delete_all_confirmation_dialog(snap_compare, make_app, app_ctx, keyring_service, faces_dir, monkeypatch):
     import uuid
 
     from selfverify.services.consent import ConsentService
@@ -209,3 +220,30 @@ def test_high_contrast_theme(snap_compare, make_app, app_ctx):
         await settle(pilot)
 
     assert snap_compare(make_app(ctx, startup=False), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_interview_without_a_keyring(snap_compare, keyless_ctx, make_keyless_app, fail_keyring):  # noqa: F811
+    """An approved interview whose credential cannot be stored: bookings, slots and the fix all shown."""
+    from tests.tui.test_conditions import _approved_interview
+
+    _approved_interview(keyless_ctx)
+
+    async def run_before(pilot):
+        await press_settled(pilot, "s", "2")
+
+    assert snap_compare(make_keyless_app(startup=False), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_consent_with_a_read_only_data_folder(snap_compare, make_keyless_app, readonly_data, tmp_path):
+    """The notice says why it is missing; the tick is refused (the folder's path is shown as ~)."""
+
+    async def run_before(pilot):
+        await press_settled(pilot, "s", "a")
+        notice = pilot.app.screen.query_one("#notice")
+        shown = str(tmp_path).replace("_", "\\_")  # as written in the notice's Markdown
+        assert shown in notice.source  # the real message names the real folder ...
+        await notice.update(notice.source.replace(shown, "~"))  # ... shown stable for the snapshot
+        pilot.app.set_status(pilot.app.history.last.replace(str(tmp_path), "~"))
+        await settle(pilot)
+
+    assert snap_compare(make_keyless_app(startup=False), terminal_size=(80, 24), run_before=run_before)

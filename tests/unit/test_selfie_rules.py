@@ -30,8 +30,8 @@ def test_without_a_keyring_the_run_may_start_but_no_credential_is_stored(pctx, f
     assert pre.ready and not pre.keyring_ok and "no credential" in pre.message
 
     recorder = SessionRecorder(pctx, "selfie")
-    credential, error = SelfieService(pctx)._issue(live_decision(), recorder)
-    assert credential is None and "Nothing was stored" in error
+    credential, error, hint = SelfieService(pctx)._issue(live_decision(), recorder)
+    assert credential is None and "Nothing was stored" in error and "keyring" in hint  # the fix travels to the result
     assert timeline(pctx, recorder.id)[-1]["kind"] == "credential_refused"
     assert row_counts(pctx, CredentialRecord) == {"credential_record": 0}
 
@@ -49,7 +49,7 @@ def test_retaining_a_frame_that_was_never_captured_is_refused(pctx):
 @pytest.mark.keyring
 def test_a_live_verified_decision_gets_its_credential_noted_in_the_timeline(kctx):
     recorder = SessionRecorder(kctx, "selfie")
-    credential, error = SelfieService(kctx)._issue(live_decision(), recorder)
+    credential, error, _hint = SelfieService(kctx)._issue(live_decision(), recorder)
     assert error is None and credential.method == "selfie"
     last = timeline(kctx, recorder.id)[-1]
     assert last["kind"] == "credential_issued" and last["data"]["credential_id"] == credential.id

@@ -249,6 +249,10 @@ def status(ctx: click.Context, tz: str | None, as_json: bool) -> int:
                 lines.append(f"Interview: {a.display_code} booked for {svc.when(a.slot.starts_at)}.")
             elif a.waiting_for_pickup:
                 lines.append(f"Interview {a.display_code} was approved: the credential is stored once your keyring can be used.")
+        if problem is not None and interviews:  # already on the interview path: only the keyring fix
+            from selfverify.store.secrets import without_interview_alternative
+
+            problem.hint = without_interview_alternative(problem.hint)
         latest = interviews[0] if interviews else None
         if latest is not None and latest.status == "declined":
             lines.append(f"Interview {latest.display_code} was declined: {latest.decision_reason}")

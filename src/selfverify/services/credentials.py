@@ -417,6 +417,10 @@ class CredentialService:
         return IssuedCredential(row.id, row.subject, row.method, row.issued_at, row.expires_at, token,
                                 dict(claims.get("assurance") or {}), str(claims.get("iss", "")))
 
+    def holds_one(self) -> bool:
+        """Whether the subject has an issued (not revoked or deleted) credential; reads no keyring."""
+        return self._issued_row() is not None
+
     def _row(self, credential_id: str):
         from selfverify.store.models import CredentialRecord
 

@@ -73,6 +73,7 @@ class SelfieOutcome:
     best_frame: Any = field(default=None, repr=False)  # BGR array, memory only, for an opted-in retain
     seed: int | None = None  # the challenge seed (support replay)
     steps: tuple[str, ...] = ()  # the challenge drawn from it
+    credential_hint: str | None = None  # how to fix what stopped the credential (e.g. start a keyring)
 
     def discard_best_frame(self) -> None:
         self.best_frame = None
@@ -174,9 +175,9 @@ class SelfieService:
             attempts = policy.record_success()
         elif liveness and is_failed_try(decision.reason, decision.challenge_started):
             attempts = policy.record_failure()
-        credential, credential_error = None, None
+        credential, credential_error, credential_hint = None, None, None
         if liveness and decision.can_issue_credential:
-            credential, credential_error = self._issue(decision, recorder)
+            credential, credential_error, credential_hint = self._issue(decision, recorder)
         elif liveness and decision.verified:
             credential_error = NO_CREDENTIAL_FROM_RECORDING
             recorder.note("credential_refused", code="not_a_live_camera", message=credential_error)
@@ -184,7 +185,8 @@ class SelfieService:
         recorder.finish(outcome, decision.reason)
         best = getattr(result, "best_frame", None)
         return SelfieOutcome(decision, recorder.id, credential, attempts, best is not None, credential_error,
-                             str(reference_path), best, seed=flow.seed, steps=tuple(getattr(result, "steps", ())))
+                             str(reference_path), best, seed=flow.seed, steps=tuple(getattr(result, "steps", ())),
+                             credential_hint=credential_hint)
 
     def replay(self, reference_path, camera_spec: str, seed: int, *, on_event: Callable | None = None,
                recorded: dict[str, Any] | None = None):
@@ -214,9 +216,9 @@ class SelfieService:
             credential = CredentialService(self.ctx).issue("selfie", decision)
         except SelfverifyError as exc:
             recorder.note("credential_refused", code=exc.code, message=exc.user_message)
-            return None, exc.user_message
+            return None, exc.user_message, exc.hint
         recorder.note("credential_issued", credential_id=credential.id, expires_at=credential.expires_at)
-        return credential, None
+        return credential, None, None
 
     def retain(self, outcome: SelfieOutcome, keep_reference: bool, keep_selfie: bool) -> list:
         """Opt-in after the result: keep the reference file and/or the best frame (JPEG made in memory), encrypted."""

@@ -15,12 +15,20 @@ from selfverify.errors import KeyringUnavailable
 _REFUSED_MODULE_PREFIXES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 
 
+INTERVIEW_ALTERNATIVE = " Or choose the interview path."
+
+
+def without_interview_alternative(hint: str | None) -> str | None:
+    """The keyring fix for a user already on the interview path (who needs no other path)."""
+    return hint.replace(INTERVIEW_ALTERNATIVE, "") if hint else hint
+
+
 def _fix_hint() -> str:
     if sys.platform.startswith("linux"):
         return (
             "Start a Secret Service: install gnome-keyring (or KWallet) and unlock it in your desktop "
             "session; on a headless machine run inside 'dbus-run-session' and start "
-            "'gnome-keyring-daemon --unlock --components=secrets'. Or choose the interview path."
+            "'gnome-keyring-daemon --unlock --components=secrets'." + INTERVIEW_ALTERNATIVE
         )
     return "Unlock your system keychain (macOS Keychain or Windows Credential Locker) and try again."
 

@@ -37,11 +37,18 @@ class SelfverifyCommands(Provider):
             ("Start: consent and choice", "start", "Read the notice, then choose a selfie check or an interview"),
             ("Selfie check", "selfie", "Compare your face with a reference photo on this computer"),
             ("Interview with a person", "interview", "Book a time; no photos, no face data"),
+            ("Interview: book the selected slot", "interview_do('book')", "Book the slot chosen in the table"),
+            ("Interview: refresh", "interview_do('refresh')", "Reload your booking and the free slots"),
+            ("Interview: cancel my booking", "interview_do('cancel')", "Asks before cancelling"),
             ("My data", "my_data", "Retained photos, deletion receipts, credential and consent"),
+            ("My data: delete all photos", "my_data_do('delete_all_photos')", "Asks before deleting"),
+            ("My data: show my credential token", "my_data_do('export')", "See the token and save it to a file"),
+            ("My data: revoke my credential", "my_data_do('revoke')", "Asks before revoking"),
+            ("My data: withdraw consent", "my_data_do('withdraw')", "Asks before withdrawing; retained photos are deleted"),
+            ("My data: delete everything", "my_data_do('delete_everything')", "Asks before deleting"),
             ("Status log", "status_log", "Every status message of this session"),
             ("High-contrast theme", "high_contrast", "Switch to the 7:1 contrast theme"),
-            ("Quit", "quit", "Leave selfverify"),
-        ]
+        ]  # Quit is the system provider's entry (listed once)
 
     async def discover(self) -> Hits:
         for title, action, help_ in self._commands():
@@ -63,7 +70,7 @@ class SelfverifyApp(App):
     COMMANDS = App.COMMANDS | {SelfverifyCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
         Binding("f2", "my_data", "My data"),
         Binding("f3", "status_log", "Log"),
     ]
@@ -136,13 +143,22 @@ class SelfverifyApp(App):
     # status: one place that shows and remembers every message
     def set_status(self, text: str) -> None:
         self.history.add(text)
-        try:
-            self.screen.query_one(StatusLine).show(text)
-        except Exception:  # a modal dialog has no status line; the history keeps the text
-            pass
+        for screen in reversed(self.screen_stack):  # under a modal dialog: the screen beneath shows it
+            lines = screen.query(StatusLine)
+            if lines:
+                lines.first().show(text)
+                break
 
-    def notify(self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None, markup: bool = False) -> None:  # type: ignore[override]
-        self.set_status(f"{title}: {message}" if title else message)
+    def notify(self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None, markup: bool = True) -> None:  # type: ignore[override]
+        plain = message
+        if markup:  # the status line and the log show words, not markup such as [$text-success]
+            from textual.content import Content
+
+            try:
+                plain = Content.from_markup(message).plain
+            except Exception:  # not valid markup after all: show it as it is
+                pass
+        self.set_status(f"{title}: {plain}" if title else plain)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # braille displays follow the terminal cursor: put it on the focused widget
@@ -178,6 +194,35 @@ class SelfverifyApp(App):
 
         if not isinstance(self.screen, StatusLogScreen):
             self.push_screen(StatusLogScreen())
+
+    def action_interrupt(self) -> None:
+        """Ctrl+C leaves at once, from any screen (mid-selfie too), with the documented exit code 130."""
+        from selfverify.errors import EXIT_INTERRUPTED
+
+        self.exit(return_code=EXIT_INTERRUPTED)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save an SVG screenshot in ~/Downloads, or in the home folder when there is no Downloads."""
+        if path is None:
+            downloads = Path.home() / "Downloads"
+            path = str(downloads if downloads.is_dir() else Path.home())
+        self.deliver_screenshot(filename, path)
+
+    def action_my_data_do(self, op: str) -> None:
+        """A My data action from the command palette: opens My data, then asks as its button does."""
+        from selfverify.tui.screens.mydata import MyDataScreen
+
+        if not isinstance(self.screen, MyDataScreen):
+            self.push_screen(MyDataScreen())
+        self.call_after_refresh(lambda: self.screen.run_palette_action(op))
+
+    def action_interview_do(self, op: str) -> None:
+        """An interview action from the command palette: opens the interview screen, then acts."""
+        from selfverify.tui.screens.interview import InterviewScreen
+
+        if not isinstance(self.screen, InterviewScreen):
+            self.push_screen(InterviewScreen())
+        self.call_after_refresh(lambda: self.screen.run_palette_action(op))
 
     def action_high_contrast(self) -> None:
         self.theme = "selfverify-high-contrast"

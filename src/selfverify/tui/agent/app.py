@@ -18,21 +18,27 @@ from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, 
 
 from selfverify.services.interview import APPROVED, BOOKED, DECLINED, DOCUMENT_TYPES, AppointmentView, InterviewService
 from selfverify.textcheck import printable
+from selfverify.tui.widgets.checkbox import TextCheckbox
 
 
 class AgentApp(App):
     CSS_PATH = "agent.tcss"
     TITLE = "selfverify agent console"
-    ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("ctrl+o", "focus_code", "Open code", priority=True),
+        Binding("ctrl+o", "focus_code", "Open", priority=True),
         Binding("f5", "refresh", "Refresh", priority=True),
-        Binding("f6", "previous_day", "Prev day", priority=True),
-        Binding("f7", "next_day", "Next day", priority=True),
+        Binding("f6", "previous_day", "Prev", priority=True),
+        Binding("f7", "next_day", "Next", priority=True),
         Binding("f9", "approve", "Approve", priority=True),
         Binding("f10", "decline", "Decline", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),  # as in the user's app: exit 130
     ]
+
+    def action_interrupt(self) -> None:
+        from selfverify.errors import EXIT_INTERRUPTED
+
+        self.exit(return_code=EXIT_INTERRUPTED)
 
     def __init__(self, service: InterviewService):
         super().__init__()
@@ -58,13 +64,13 @@ class AgentApp(App):
                 yield Static("Open an appointment: pick a row or type its code.", id="details", markup=False)
                 yield Static("Documents seen (types only, never images):", id="checklist-title")
                 for key, label in DOCUMENT_TYPES.items():
-                    yield Checkbox(label, id=f"doc-{key}", disabled=True)
-                yield Input(placeholder="Reason (needed to decline, optional note to approve)", id="reason", max_length=500, disabled=True)
-                with Horizontal(id="decision-row"):
-                    yield Button("Approve (F9)", id="approve", variant="success", disabled=True)
-                    yield Button("Decline (F10)", id="decline", variant="error", disabled=True)
+                    yield TextCheckbox(label, id=f"doc-{key}", disabled=True)  # "[x]"/"[ ]", not "▐X▌" either way
+                yield Input(placeholder="Reason (needed to decline, optional note to approve)", id="reason", max_length=500, disabled=True, compact=True)
+                with Horizontal(id="decision-row"):  # compact: both fit at 80x24 without scrolling
+                    yield Button("Approve (F9)", id="approve", variant="success", disabled=True, compact=True)
+                    yield Button("Decline (F10)", id="decline", variant="error", disabled=True, compact=True)
         yield RichLog(id="status-log", max_lines=200, wrap=True, markup=False, highlight=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         from selfverify.tui.theme import THEMES

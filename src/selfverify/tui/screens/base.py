@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from selfverify.tui.widgets.status_log import StatusLine
+from selfverify.tui.widgets.steps import StepIndicator
+
+FRESH_STATUS_SECONDS = 1.0
 
 
 class AppScreen(Screen):
@@ -21,10 +25,28 @@ class AppScreen(Screen):
     def body(self) -> ComposeResult:  # pragma: no cover - every screen overrides it
         yield from ()
 
+    _resumed = False
+
     def on_screen_resume(self) -> None:
-        last = self.app.history.last
-        if last:
-            self.query_one(StatusLine).show(last)
+        # a new screen shows only the message that led to it (set just now), not an older screen's
+        # status; a screen shown again keeps its own line (messages set under a dialog land there)
+        first, self._resumed = not self._resumed, True
+        if first and self.app.history.last and self.app.history.age_seconds() < FRESH_STATUS_SECONDS:
+            self.query_one(StatusLine).show(self.app.history.last)
+        if not first and self.query(StepIndicator):
+            self.recheck_consent()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="steps-consent")
+    def recheck_consent(self) -> None:
+        """Consent withdrawn in My data meanwhile: the step bar must not still tick it."""
+        from selfverify.errors import SelfverifyError
+        from selfverify.services.consent import ConsentService
+
+        try:
+            accepted = ConsentService(self.app.ctx).status().accepted
+        except SelfverifyError:
+            return
+        self.app.call_from_thread(self.query_one(StepIndicator).show_consent, accepted)
 
     def set_status(self, text: str) -> None:
         self.app.set_status(text)

@@ -27,6 +27,7 @@ class ConsentScreen(AppScreen):
         super().__init__()
         self.focus_selfie = focus_selfie
         self.notice_version: str | None = None
+        self.load_problem: str | None = None  # why the notice (and so consent) is unavailable
 
     def body(self) -> ComposeResult:
         yield StepIndicator("Consent", id="steps")
@@ -58,9 +59,17 @@ class ConsentScreen(AppScreen):
             notice = service.notice()
             status = service.status()
         except SelfverifyError as exc:
-            self.app.call_from_thread(self.set_status, exc.user_message)
+            self.app.call_from_thread(self._notice_failed, exc.user_message)
             return
         self.app.call_from_thread(self._show_notice, notice, status)
+
+    def _notice_failed(self, message: str) -> None:
+        self.load_problem = message
+        self.query_one("#notice", Markdown).update(
+            "**The notice could not be loaded, so consent cannot be given now.** The interview path needs no consent.\n\n"
+            + message.replace("_", "\\_")
+        )
+        self.set_status(message)
 
     def _show_notice(self, notice, status) -> None:  # noqa: ANN001
         self.notice_version = notice.version
@@ -70,10 +79,14 @@ class ConsentScreen(AppScreen):
             self.set_status(f"You accepted notice {notice.version} earlier.")
 
     def on_checkbox_changed(self, event: TextCheckbox.Changed) -> None:
+        if event.value and self.notice_version is None:  # no consent to a notice that was never shown
+            event.checkbox.value = False
+            self.set_status(self.load_problem or "Please wait for the notice to load, then tick the box.")
+            return
         selfie = self.query_one("#choose-selfie", Button)
         selfie.disabled = not event.value
         self.query_one("#selfie-why", Static).update(
-            "Consent given: you can start." if event.value else "Tick the box above to enable."
+            "Ticked: your consent is recorded when you start (1)." if event.value else "Tick the box above to enable."
         )
 
     def action_toggle_accept(self) -> None:
@@ -100,9 +113,13 @@ class ConsentScreen(AppScreen):
         try:
             ConsentService(self.app.ctx).accept()
         except SelfverifyError as exc:
-            self.app.call_from_thread(self.set_status, exc.user_message)
+            self.app.call_from_thread(self._consent_failed, exc.user_message)
             return
         self.app.call_from_thread(self._go_reference)
+
+    def _consent_failed(self, message: str) -> None:
+        self.query_one("#selfie-why", Static).update("Consent was NOT recorded: see the status line.")
+        self.set_status(f"Consent was not recorded: {message}")
 
     def _go_reference(self) -> None:
         from selfverify.tui.screens.reference import ReferenceScreen

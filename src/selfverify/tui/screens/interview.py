@@ -6,6 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, DataTable, Input, Static
 
 from selfverify.tui.screens.base import AppScreen
@@ -18,7 +19,7 @@ def booking_text(a, when: str) -> str:  # noqa: ANN001
     if a.status == "booked":
         return f"Booked: {when}. Confirmation code {a.display_code}. Status: booked, waiting for the interview."
     if a.status == "approved":
-        issued = f"Credential {a.credential_id} is in your keyring." if a.credential_id else "Your credential is being issued."
+        issued = f"Credential {a.credential_id} is in your keyring." if a.credential_id else "Your credential is stored as soon as your keyring can be used."
         return f"Approved. Code {a.display_code}. {issued}"
     if a.status == "declined":
         from selfverify.textcheck import printable
@@ -32,11 +33,13 @@ def booking_text(a, when: str) -> str:  # noqa: ANN001
 
 
 class InterviewScreen(AppScreen):
-    BINDINGS = [Binding("r", "refresh", "Refresh"), Binding("ctrl+b", "book", "Book")]
+    # f5 refreshes from anywhere, the contact field too; r only outside it (there it types an r)
+    BINDINGS = [Binding("f5", "refresh", "Refresh"), Binding("r", "refresh", "Refresh", show=False), Binding("ctrl+b", "book", "Book")]
 
     def __init__(self):
         super().__init__()
         self.current = None  # AppointmentView of the user's active booking
+        self.approved = None  # AppointmentView of an approved interview: no further booking is offered
 
     def body(self) -> ComposeResult:
         with Vertical(id="interview-layout"):
@@ -65,20 +68,36 @@ class InterviewScreen(AppScreen):
         from selfverify.errors import SelfverifyError
         from selfverify.services.interview import InterviewService
 
+        from selfverify.errors import KeyringUnavailable
+        from selfverify.store.secrets import without_interview_alternative
+
+        pickup_problem = None
         try:
             service = InterviewService(self.app.ctx)
-            picked = service.pick_up_credentials()
+            try:
+                picked = service.pick_up_credentials()
+            except KeyringUnavailable as exc:  # bookings and slots need no keyring: show them anyway
+                picked = []
+                hint = without_interview_alternative(exc.hint)
+                pickup_problem = f"Your credential cannot be stored yet: {exc.user_message}" + (f" Fix: {hint}" if hint else "")
             mine = service.my_appointments()
             slots = service.available_slots()
             zone = service.zone_label
             rows = [(service.when(s.starts_at), f"{s.duration_minutes} min", str(s.id)) for s in slots]
             mine_text = [(a, service.when(a.slot.starts_at)) for a in mine]
+            from selfverify.services.credentials import CredentialService
+
+            holding = CredentialService(self.app.ctx).holds_one()
         except SelfverifyError as exc:
+            self.app.call_from_thread(self.query_one("#booking", Static).update, f"Could not load your bookings: {exc.user_message}")
             self.app.call_from_thread(self.set_status, exc.user_message)
             return
-        self.app.call_from_thread(self._show, rows, mine_text, zone, picked)
+        self.app.call_from_thread(self._show, rows, mine_text, zone, picked, holding, pickup_problem)
+        if pickup_problem:
+            self.app.call_from_thread(self.set_status, pickup_problem)
 
-    def _show(self, rows, mine, zone, picked) -> None:  # noqa: ANN001
+    def _show(self, rows, mine, zone, picked, holding: bool = False, problem: str | None = None) -> None:  # noqa: ANN001
+        from selfverify.services.interview import format_when
         table = self.query_one("#slots", DataTable)
         table.clear()
         for when, length, slot_id in rows:
@@ -90,17 +109,28 @@ class InterviewScreen(AppScreen):
         latest = active[0] if active else (mine[0] if mine else None)
         booking = self.query_one("#booking", Static)
         self.current = latest[0] if latest and latest[0].status == "booked" else None
+        approved = latest[0] if latest and latest[0].status == "approved" else None
+        self.approved = approved if approved is not None and (approved.waiting_for_pickup or holding) else None
         if latest is None:
             booking.update("You have no booking yet. Choose a slot below and book it.")
         else:
             a, when = latest
             text = booking_text(a, when)
-            booking.update(text)
+            booking.update(Content(f"{text}\n{problem}" if problem and a.waiting_for_pickup else text))
         for cred in picked or []:
-            self.set_status(f"Interview approved: credential {cred.id} stored in your keyring, valid until {cred.expires_at:%Y-%m-%d}.")
+            self.set_status(f"Interview approved: credential {cred.id} stored in your keyring, valid until {format_when(cred.expires_at, zone)}.")
         self.query_one("#reschedule", Button).disabled = self.current is None or not rows
         self.query_one("#cancel-booking", Button).disabled = self.current is None
-        self.query_one("#book", Button).disabled = self.current is not None or not rows
+        self.query_one("#book", Button).disabled = self.current is not None or self.approved is not None or not rows
+
+    def run_palette_action(self, op: str) -> None:
+        """The command palette's interview entries: the same path (and confirmation) as the buttons."""
+        if op == "refresh":
+            self.action_refresh()
+        elif op == "book":
+            self.action_book()
+        else:
+            self.on_button_pressed(Button.Pressed(self.query_one("#cancel-booking", Button)))
 
     def _selected_slot(self) -> int | None:
         table = self.query_one("#slots", DataTable)
@@ -134,6 +164,9 @@ class InterviewScreen(AppScreen):
             return
         if self.current is not None:
             self.set_status(f"You already have booking {self.current.display_code}: reschedule or cancel it.")
+            return
+        if self.approved is not None:
+            self.set_status(f"Interview {self.approved.display_code} was approved: you need no other booking.")
             return
         self.act("book", slot)
 

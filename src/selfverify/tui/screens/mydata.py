@@ -13,12 +13,50 @@ from selfverify.tui.screens.base import AppScreen
 from selfverify.tui.widgets.confirm import ConfirmDialog
 
 
-def _day(dt) -> str:  # noqa: ANN001
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else "-"
+def _day(dt, zone=None) -> str:  # noqa: ANN001
+    """The one time format of every screen (the interview's): weekday, date, time and zone."""
+    from selfverify.services.interview import format_when
+
+    return format_when(dt, zone or dt.astimezone().tzinfo) if dt else "-"
+
+
+RECEIPT_WORDS = {
+    "reference": "reference photo", "selfie": "selfie photo", "credential": "credential",
+    "consent_records": "consent records", "attempt_counter": "selfie attempt count",
+    "user": "you deleted it", "expiry": "retention period ended", "consent_withdrawn": "consent withdrawn",
+    "delete_all": "you deleted everything", "interrupted": "unfinished, cleaned up",
+}
+
+
+def _words(code: str) -> str:
+    """A receipt's kind or reason in words, never the internal code."""
+    return RECEIPT_WORDS.get(code, code.replace("_", " "))
 
 
 def _size(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / (1024 * 1024):.1f} MB"
+
+
+PHOTO_COLUMNS = ("Kind", "Created", "Expires", "Size", "ID")
+RECEIPT_COLUMNS = ("Deleted", "Kind", "Why", "Receipt")
+
+
+def _fill_table(table: DataTable, labels: tuple[str, ...], rows: list[tuple[str, tuple[str, ...]]]) -> None:
+    """Columns sized from the rows now: DataTable otherwise widens them later, on idle, and a header
+    line drawn in between stays cached at the old widths (out of line with its rows)."""
+    from rich.cells import cell_len
+
+    table.clear(columns=True)
+    for i, label in enumerate(labels):
+        table.add_column(label, width=max([cell_len(label), *(cell_len(cells[i]) for _, cells in rows)]))
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+
+
+PALETTE_BUTTONS = {
+    "delete_all_photos": "delete-all-photos", "export": "credential-export", "revoke": "credential-revoke",
+    "withdraw": "consent-withdraw", "delete_everything": "delete-everything",
+}
 
 
 class MyDataScreen(AppScreen):
@@ -50,9 +88,9 @@ class MyDataScreen(AppScreen):
 
     def on_mount(self) -> None:
         photos = self.query_one("#photos-table", DataTable)
-        photos.add_columns("Kind", "Created", "Expires", "Size", "ID")
+        photos.add_columns(*PHOTO_COLUMNS)
         receipts = self.query_one("#receipts-table", DataTable)
-        receipts.add_columns("Deleted", "Kind", "Why", "Receipt")
+        receipts.add_columns(*RECEIPT_COLUMNS)
         self.action_refresh()
         photos.focus()
 
@@ -78,21 +116,40 @@ class MyDataScreen(AppScreen):
                 data[key] = fn()
             except SelfverifyError as exc:
                 data[key] = exc
+        if data["credential"] is None:  # none stored: say so only if the keyring could have held one
+            from selfverify.store.secrets import backend_status
+
+            status = backend_status(probe=True)
+            data["keyring"] = None if status.usable else f"the keyring is unavailable: {status.reason}. Fix: {status.fix}"
         self.app.call_from_thread(self._show, data, announce)
 
     def _show(self, data: dict, announce: bool = True) -> None:
+        focused = self.focused
+        try:
+            self._fill(data, announce)
+        finally:
+            # the button just used (Revoke, Withdraw) may now be disabled: focus goes back to the
+            # top of the page, never on to the next button (which would be Delete everything)
+            if isinstance(focused, Button) and focused.disabled:
+                self.query_one("#photos-table", DataTable).focus()
+
+    def _fill(self, data: dict, announce: bool = True) -> None:
+        from selfverify.services.interview import resolve_zone
+
+        zone = resolve_zone(self.app.ctx.settings.timezone)
         photos = self.query_one("#photos-table", DataTable)
-        photos.clear()
+        photo_rows = []
         if isinstance(data["photos"], Exception):
             self.set_status(f"Photos: {data['photos'].user_message}")
         else:
-            for p in data["photos"]:
-                photos.add_row(p.kind, _day(p.created_at), _day(p.expires_at), _size(p.size), p.id, key=p.id)
+            photo_rows = [(p.id, (_words(p.kind), _day(p.created_at, zone), _day(p.expires_at, zone), _size(p.size), p.id))
+                          for p in data["photos"]]
+        _fill_table(photos, PHOTO_COLUMNS, photo_rows)
         receipts = self.query_one("#receipts-table", DataTable)
-        receipts.clear()
+        receipt_rows = []
         if not isinstance(data["receipts"], Exception):
-            for r in data["receipts"]:
-                receipts.add_row(_day(r.deleted_at), r.kind, r.reason, r.id, key=r.id)
+            receipt_rows = [(r.id, (_day(r.deleted_at, zone), _words(r.kind), _words(r.reason), r.id)) for r in data["receipts"]]
+        _fill_table(receipts, RECEIPT_COLUMNS, receipt_rows)
         n_photos = 0 if isinstance(data["photos"], Exception) else len(data["photos"])
         self.query_one("#delete-selected", Button).disabled = n_photos == 0
         self.query_one("#delete-all-photos", Button).disabled = n_photos == 0
@@ -100,11 +157,13 @@ class MyDataScreen(AppScreen):
         info = self.query_one("#credential-info", Static)
         has_cred = cred is not None and not isinstance(cred, Exception)
         if isinstance(cred, Exception):
-            info.update(f"Cannot read the credential: {cred.user_message}")
+            info.update(f"Cannot read the credential: {cred.user_message}" + (f" Fix: {cred.hint}" if cred.hint else ""))
+        elif data.get("keyring"):
+            info.update(f"No credential can be stored or read: {data['keyring']}")
         elif cred is None:
             info.update("No credential. Complete a selfie check or an interview to get one.")
         else:
-            info.update(f"Credential {cred.id} ({cred.method}), issued {_day(cred.issued_at)}, valid until {_day(cred.expires_at)}.")
+            info.update(f"Credential {cred.id} ({cred.method}), issued {_day(cred.issued_at, zone)}, valid until {_day(cred.expires_at, zone)}.")
         for bid in ("credential-show", "credential-export", "credential-revoke"):
             self.query_one(f"#{bid}", Button).disabled = not has_cred
         consent = data["consent"]
@@ -112,12 +171,15 @@ class MyDataScreen(AppScreen):
         if isinstance(consent, Exception):
             cinfo.update(f"Cannot read consent: {consent.user_message}")
         elif consent.accepted:
-            cinfo.update(f"Given for notice {consent.version} on {_day(consent.at)}.")
+            cinfo.update(f"Given for notice {consent.version} on {_day(consent.at, zone)}.")
         else:
             cinfo.update(f"Not given ({consent.choice or 'never asked'}).")
         self.query_one("#consent-withdraw", Button).disabled = isinstance(consent, Exception) or not consent.accepted
         if announce:
-            self.set_status(f"My data: {n_photos} retained photo(s); {'a credential' if has_cred else 'no credential'}.")
+            unreadable = isinstance(cred, Exception) or data.get("keyring")
+            cred_word = "credential unreadable" if unreadable else ("a credential" if has_cred else "no credential")
+            photos_word = "photos unreadable" if isinstance(data["photos"], Exception) else f"{n_photos} retained photo(s)"
+            self.set_status(f"My data: {photos_word}; {cred_word}.")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         handlers = {
@@ -132,6 +194,14 @@ class MyDataScreen(AppScreen):
         handler = handlers.get(event.button.id or "")
         if handler:
             handler()
+
+    def run_palette_action(self, op: str) -> None:
+        """The command palette's My data entries: the same path (and confirmation) as the buttons."""
+        button = self.query_one(f"#{PALETTE_BUTTONS[op]}", Button)
+        if button.disabled:
+            self.set_status(f"{button.label}: not available now (nothing to act on).")
+            return
+        self.on_button_pressed(Button.Pressed(button))
 
     def _selected_photo(self) -> str | None:
         table = self.query_one("#photos-table", DataTable)
@@ -172,6 +242,13 @@ class MyDataScreen(AppScreen):
 
         self.app.push_screen(ConfirmDialog(question, label), answered)
 
+    def _show_token(self, token: str) -> None:
+        from pathlib import Path
+
+        from selfverify.tui.widgets.token_dialog import TokenDialog
+
+        self.app.push_screen(TokenDialog(token, Path.home() / "selfverify-credential.jwt"))
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="mydata-action")
     def run_service(self, op: str, ids: list[str] | None = None) -> None:
         from selfverify.errors import SelfverifyError
@@ -196,8 +273,8 @@ class MyDataScreen(AppScreen):
                 if cred is None:
                     message = "No credential to export."
                 else:
-                    self.app.call_from_thread(self.app.copy_to_clipboard, cred.token)
-                    message = "Token copied to the clipboard (or run: selfverify credential export)."
+                    self.app.call_from_thread(self._show_token, cred.token)
+                    message = "Your token is shown: select it, or save it to a file (or run: selfverify credential export)."
             elif op == "revoke":
                 cred = CredentialService(ctx).revoke()
                 message = f"Credential {cred.id} revoked and removed from the keyring."

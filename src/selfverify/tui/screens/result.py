@@ -22,33 +22,76 @@ REASONS = {
 }
 
 
-def describe(outcome) -> tuple[bool, str, str]:  # noqa: ANN001
+def describe(outcome, timezone: str | None = None) -> tuple[bool, str, str]:  # noqa: ANN001
+    from selfverify.services.interview import format_when, resolve_zone
+
+    zone = resolve_zone(timezone)
     d = outcome.decision
     if d.verified and outcome.credential is not None:
         c = outcome.credential
-        return True, "Verified.", f"Credential {c.id} is stored in your keyring, valid until {c.expires_at.astimezone():%Y-%m-%d}."
+        return True, "Verified.", f"Credential {c.id} is stored in your keyring, valid until {format_when(c.expires_at, zone)}."
     if d.verified and d.liveness == "passed" and not d.live_source:
         return True, "Faces match, but this was a recording.", f"No credential was issued: {outcome.credential_error}"
     if d.verified and d.liveness == "passed":
         why = getattr(outcome, "credential_error", None) or "the keyring could not be used"
-        return True, "Verified, but no credential could be stored.", f"{why} You can try again once the keyring works."
+        fix = getattr(outcome, "credential_hint", None)
+        return True, "Verified, but no credential could be stored.", f"{why} " + (f"Fix: {fix} Then try again." if fix else "You can try again once the keyring works.")
     if d.verified:
         return True, "Faces match, but liveness was skipped (replay).", "A replay never earns a credential: no credential was issued."
-    why, what = REASONS.get(d.reason or "", (f"Not verified ({d.reason}).", "Try again or choose the interview."))
-    if d.reason == "no_match" and d.distance is not None:
+    reason = d.reason
+    if reason in ("not_live", "timed_out") and d.distance is not None and d.tolerance and d.distance > d.tolerance:
+        reason = "no_match"  # the run's own evidence: the face seen was not the reference's; liveness is not the fix
+    why, what = REASONS.get(reason or "", (f"Not verified ({d.reason}).", "Try again or choose the interview."))
+    if reason == "no_match" and d.distance is not None:
         why += f" (distance {d.distance:.2f}, needed at most {d.tolerance:.2f})"
     return False, "Not verified. " + why, what
 
 
 class ResultScreen(AppScreen):
-    BINDINGS = [Binding("t", "try_again", "Try again"), Binding("i", "app.interview", "Interview"), Binding("escape", "done", "Done")]
+    BINDINGS = [Binding("t", "try_again", "Try again"), Binding("i", "interview", "Interview"), Binding("escape", "done", "Done")]
 
     def __init__(self, outcome):  # noqa: ANN001
         super().__init__()
         self.outcome = outcome
+        self.finished = outcome.credential is not None  # verified with a credential: nothing left to retry
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if self.finished and action in ("try_again", "interview"):
+            return False
+        return True
+
+    def action_interview(self) -> None:
+        self.app.action_interview()
+
+    _shown_before = False
+
+    def on_screen_resume(self) -> None:  # runs besides AppScreen's handler (Textual calls both)
+        again, self._shown_before = self._shown_before, True
+        if again and self.outcome.credential is not None:
+            self.check_credential_still_held()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="result-recheck")
+    def check_credential_still_held(self) -> None:
+        """Back from My data: a credential deleted or revoked there must not still read "stored"."""
+        from selfverify.errors import SelfverifyError
+        from selfverify.services.credentials import CredentialService
+
+        try:
+            current = CredentialService(self.app.ctx).current()
+        except SelfverifyError:
+            return
+        if current is None or current.id != self.outcome.credential.id:
+            self.app.call_from_thread(self._credential_gone)
+
+    def _credential_gone(self) -> None:
+        self.query_one("#result-title", Static).update("Verified earlier, but the credential is gone.")
+        self.query_one("#result-details", Static).update(
+            f"Credential {self.outcome.credential.id} is no longer stored: it was deleted or revoked. "
+            "Verify again to get a new one."
+        )
 
     def body(self) -> ComposeResult:
-        ok, title, details = describe(self.outcome)
+        ok, title, details = describe(self.outcome, self.app.ctx.settings.timezone)
         attempts = self.outcome.attempts
         with VerticalScroll(id="result"):
             yield StepIndicator("Result", id="steps")
@@ -63,13 +106,14 @@ class ResultScreen(AppScreen):
                 yield TextCheckbox("Keep the best selfie frame", id="keep-selfie", disabled=not self.outcome.best_frame_available)
                 yield Button("Save my choice", id="save-retention", compact=True)
             with Horizontal(id="result-nav"):
-                if not ok:
-                    yield Button("Try again (t)", id="try-again", variant="primary", compact=True)
-                yield Button("Interview instead (i)", id="interview", compact=True)
+                if not self.finished:
+                    if not ok:
+                        yield Button("Try again (t)", id="try-again", variant="primary", compact=True)
+                    yield Button("Interview instead (i)", id="interview", compact=True)
                 yield Button("Done (esc)", id="done", compact=True)
 
     def on_mount(self) -> None:
-        ok, title, details = describe(self.outcome)
+        ok, title, details = describe(self.outcome, self.app.ctx.settings.timezone)
         self.set_status(f"{title} {details}")
         self.query_one("#save-retention", Button).focus()
 

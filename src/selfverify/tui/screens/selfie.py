@@ -10,6 +10,7 @@ pace, so a slow analysis never slows the preview and stale frames are dropped.
 from __future__ import annotations
 
 import gc
+import math
 import threading
 import time
 
@@ -210,12 +211,16 @@ class SelfieScreen(AppScreen):
     def _tick_countdown(self) -> None:
         countdown = self.query_one("#countdown", Static)
         if self._wait_until is not None:
-            left = self._wait_until - time.monotonic()
-            if left > 0:
-                countdown.update(f"You can try again in {left:.0f} s.")
+            left = math.ceil(self._wait_until - time.monotonic())  # "0 s" only when it is over
+            guidance = self.query_one("#guidance", Static)
+            if left > 0:  # one number on screen: the problem line counts down with the countdown
+                countdown.update(f"You can try again in {left} s.")
+                guidance.update(f"Problem: please wait {left} s before the next try.")
             else:
                 self._wait_until = None
                 countdown.update("You can try again now: press t.")
+                guidance.update("Ready: press t now to try again.")
+                self.query_one("#challenge", Static).update("Press t now to try again, or i for an interview.")
             return
         if self._step_deadline is None:
             countdown.update("")

@@ -9,7 +9,7 @@ from textual.widgets import Checkbox
 class TextCheckbox(Checkbox):
     DEFAULT_CSS = """
     TextCheckbox { border: none; padding: 0 1; height: 1; background: transparent; }
-    TextCheckbox:focus { text-style: reverse; }
+    TextCheckbox:focus { border: none; text-style: reverse; }
     """
 
     @property

@@ -17,7 +17,9 @@ class StatusLine(Static):
         super().__init__(*args, **kwargs)
 
     def show(self, text: str) -> None:
-        self.update(f"Status: {text}")
+        from textual.content import Content
+
+        self.update(Content(f"Status: {text}"))  # plain text: a "[" in a message or a path is never markup
 
 
 class StatusHistory:
@@ -30,6 +32,10 @@ class StatusHistory:
     def add(self, text: str) -> None:
         self.entries.append((datetime.now(), text))
         del self.entries[: -self.limit]
+
+    def age_seconds(self) -> float:
+        """How long ago the newest message was set (infinite when there is none)."""
+        return (datetime.now() - self.entries[-1][0]).total_seconds() if self.entries else float("inf")
 
     @property
     def last(self) -> str:

@@ -15,6 +15,7 @@ class StepIndicator(Static):
     def __init__(self, current: str, **kwargs):
         super().__init__(**kwargs)
         self.current = current
+        self.consent_withdrawn = False  # set when consent was withdrawn after this screen opened
 
     def on_mount(self) -> None:
         self.set_step(self.current)
@@ -24,10 +25,16 @@ class StepIndicator(Static):
         index = STEPS.index(current)
         parts = []
         for i, name in enumerate(STEPS):
-            if i < index:
+            if i == 0 and i < index and self.consent_withdrawn:
+                parts.append(f"✗ {name} withdrawn")
+            elif i < index:
                 parts.append(f"✓ {name}")
             elif i == index:
                 parts.append(f"[b reverse]▶ {name}[/]")
             else:
                 parts.append(f"· {name}")
         self.update(f"Step {index + 1} of {len(STEPS)}: " + " → ".join(parts))
+
+    def show_consent(self, accepted: bool) -> None:
+        self.consent_withdrawn = not accepted
+        self.set_step(self.current)

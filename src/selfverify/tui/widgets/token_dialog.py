@@ -1,0 +1,75 @@
+"""The credential token, shown so the user can select it, and saved to a new 0600 file on request.
+
+Nothing claims it reached a clipboard: under tmux or SSH the app cannot know."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, TextArea
+
+
+class TokenDialog(ModalScreen[None]):
+    BINDINGS = [Binding("escape", "dismiss_dialog", "Close")]
+    DEFAULT_CSS = """
+    TokenDialog { align: center middle; }
+    TokenDialog > Vertical { width: 76; max-width: 98%; height: auto; max-height: 95%; border: thick $primary; padding: 0 1; background: $surface; }
+    TokenDialog TextArea { height: 6; }
+    TokenDialog Label { width: 100%; }
+    TokenDialog Horizontal { height: auto; }
+    TokenDialog Input { width: 1fr; }
+    """
+
+    def __init__(self, token: str, default_path: Path):
+        super().__init__()
+        self.token = token
+        self.default_path = default_path
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Your credential token (it names you: give it only to whom you mean to). Select it to copy.")
+            yield TextArea(self.token, read_only=True, soft_wrap=True, id="token-text", show_line_numbers=False)
+            yield Label("Save it to a new file (readable only by you):")
+            with Horizontal():
+                yield Input(str(self.default_path), id="token-path", compact=True)
+                yield Button("Save", id="token-save", variant="primary", compact=True)
+                yield Button("Close (esc)", id="token-close", compact=True)
+            yield Label("", id="token-result")
+
+    def on_mount(self) -> None:
+        self.query_one("#token-path", Input).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "token-save":
+            self.save()
+        elif event.button.id == "token-close":
+            self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.save()
+
+    def save(self) -> None:
+        from selfverify.errors import SelfverifyError
+        from selfverify.paths import write_new_private_file
+
+        typed = self.query_one("#token-path", Input).value.strip()
+        result = self.query_one("#token-result", Label)
+        if not typed:
+            result.update("Type a file name first.")
+            return
+        path = Path(typed).expanduser()
+        try:
+            write_new_private_file(path, self.token + "\n")
+        except SelfverifyError as exc:
+            message = exc.user_message
+        else:
+            message = f"Saved to {path} (mode 0600)."
+        result.update(message)
+        self.app.set_status(message)
+
+    def action_dismiss_dialog(self) -> None:
+        self.dismiss(None)
