@@ -6,6 +6,7 @@ run with the 3D checks switched off, to show it is a real threat and that they a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 
@@ -47,6 +48,47 @@ def bent_print(person_o, tmp_path_factory):
     return attack, video
 
 
+class HeldPrintWebcam:
+    """Stands in for the physical webcam the attacker holds the print up to: the simulated attack's
+    frames in order, then the print held still (its last frame) until the step's deadline."""
+
+    def __init__(self, video, limit: int = 3000):
+        import cv2
+
+        self._capture, self.last, self.count, self.limit = cv2.VideoCapture(str(video)), None, 0, limit
+
+    def isOpened(self):  # noqa: N802 - OpenCV's name
+        return self._capture.isOpened()
+
+    def read(self):
+        self.count += 1
+        ok, frame = self._capture.read() if self.count <= self.limit else (False, None)
+        if ok:
+            self.last = frame
+            return True, frame
+        return (True, self.last.copy()) if self.last is not None and self.count <= self.limit else (False, None)
+
+    def get(self, prop):
+        return self._capture.get(prop)
+
+    def release(self):
+        self._capture.release()
+
+
+@contextlib.contextmanager
+def held_up_to_a_webcam(video, steps):
+    """A credential is only ever at stake at a camera device: the attack is shown to one (the tests'
+    injected webcam, asking ``steps``), so a pass here would be a credential."""
+    from selfverify.core.camera import InjectedTestCamera, inject_test_camera
+    from tests.live_camera import UVC_WEBCAM
+
+    inject_test_camera(InjectedTestCamera(lambda _target: HeldPrintWebcam(video), querycap=UVC_WEBCAM, steps=tuple(steps)))
+    try:
+        yield "0"
+    finally:
+        inject_test_camera(None)
+
+
 def run_selfie(settings, reference_path, video, steps):
     from selfverify.core.camera import open_source
     from selfverify.core.faces import load_reference
@@ -67,11 +109,12 @@ def test_the_bent_print_passes_the_2d_cues_alone(plain_settings, person_o, bent_
     assert result.decision.verified and result.decision.liveness == "passed"
 
 
-def test_the_bent_print_is_a_counted_not_live_try_through_verify(person_o, bent_print):
+def test_the_bent_print_is_a_counted_not_live_try_through_verify(person_o, bent_print, monkeypatch):
     attack, video = bent_print
+    monkeypatch.setenv("SELFVERIFY_CHALLENGE_TIMEOUT", "3")  # frame time: the held print, 3 s per step
     assert run_main("consent", "accept", "--yes").returncode == 0
-    args = ("verify", "--reference", person_o.reference[0], "--camera", str(video), "--seed", str(seed_for(attack.steps)), "--json")
-    proc = run_main(*args)
+    with held_up_to_a_webcam(video, attack.steps) as camera:
+        proc = run_main("verify", "--reference", person_o.reference[0], "--camera", camera, "--json")
     assert proc.returncode == 1, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     result = lines[-1]["result"]
@@ -97,8 +140,9 @@ def test_print_attacks_are_counted_not_live_tries_through_the_service(ctx, perso
     accept_consent(ctx)
     attack = sim.make_attack("O", family, steps, seed)
     video = sim.write_video(attack, sim.load_image(person_o.printed), tmp_path / f"{family}.mp4")
-    ctx.settings = ctx.settings.replace(seed=seed_for(steps))
-    outcome = SelfieService(ctx).run(person_o.reference[0], str(video))
+    ctx.settings = ctx.settings.replace(challenge_timeout=3.0)
+    with held_up_to_a_webcam(video, steps) as camera:
+        outcome = SelfieService(ctx).run(person_o.reference[0], camera)
     decision = outcome.decision
     assert (decision.verified, decision.reason, decision.liveness) == (False, "not_live", "failed"), attack.describe()
     assert outcome.credential is None and outcome.attempts.total_failures == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import stat
 from datetime import datetime, timedelta, timezone
@@ -16,11 +17,31 @@ def _text(screen, selector: str) -> str:
     return str(screen.query_one(selector).render())
 
 
-def _approved_interview(ctx) -> str:
-    """An interview booked by alice and approved by an agent once its slot began."""
-    from selfverify.services.interview import InterviewService
+@contextlib.contextmanager
+def no_keyring():
+    """The keyring's fail backend from here on, as on a machine without any Secret Service (the
+    desk's agent, on another machine, decided with its own key before)."""
+    import keyring
+    from keyring.backends import fail
 
-    agent = InterviewService(ctx, agent="desk")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+def _approved_interview(ctx) -> str:
+    """An interview booked by alice and approved by the desk's enrolled agent once its slot began."""
+    from selfverify.context import AppContext
+    from selfverify.services.interview import InterviewService
+    from tests.desk_support import enrol_services
+
+    def as_user(user: str) -> AppContext:
+        return AppContext(settings=ctx.settings.replace(user=user), clock=ctx.clock, front_end="tui")
+
+    [agent] = enrol_services(as_user("admin"), as_user("desk"))  # only an enrolled agent decides (issue 19)
     slot = agent.add_slot(ctx.clock.now() + timedelta(minutes=30))
     InterviewService(ctx, rng=random.Random(17)).book(slot.id, "alice@example.org")  # a stable code on screen
     code = InterviewService(ctx).my_appointments()[0].code
@@ -30,9 +51,14 @@ def _approved_interview(ctx) -> str:
     return code
 
 
-async def test_interview_screen_without_a_keyring_shows_bookings_and_slots(make_keyless_app, keyless_ctx, fail_keyring):  # noqa: F811
+async def test_interview_screen_without_a_keyring_shows_bookings_and_slots(make_keyless_app, keyless_ctx, keyring_service):
     _approved_interview(keyless_ctx)
     app = make_keyless_app(startup=False)
+    with no_keyring():
+        await _interview_screen_without_a_keyring(app)
+
+
+async def _interview_screen_without_a_keyring(app) -> None:  # noqa: ANN001
     async with app.run_test(size=(80, 24)) as pilot:
         await press_settled(pilot, "s", "2")
         booking = _text(app.screen, "#booking")
@@ -47,11 +73,12 @@ async def test_interview_screen_without_a_keyring_shows_bookings_and_slots(make_
         assert "was approved: you need no other booking" in app.history.last
 
 
-def test_status_does_not_send_an_interview_user_to_the_interview_path(keyless_ctx, fail_keyring):  # noqa: F811
+def test_status_does_not_send_an_interview_user_to_the_interview_path(keyless_ctx, keyring_service):
     from tests.inprocess_cli import run_main
 
     _approved_interview(keyless_ctx)
-    result = run_main("--user", "alice", "status")  # the fail backend is active in this process
+    with no_keyring():
+        result = run_main("--user", "alice", "status")  # the fail backend is active in this process
     output = result.stdout + result.stderr
     assert result.returncode == 3, output
     assert "was approved" in output and "gnome-keyring" in output

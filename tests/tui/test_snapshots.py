@@ -222,7 +222,7 @@ def test_high_contrast_theme(snap_compare, make_app, app_ctx):
     assert snap_compare(make_app(ctx, startup=False), terminal_size=(80, 24), run_before=run_before)
 
 
-def test_interview_without_a_keyring(snap_compare, keyless_ctx, make_keyless_app, fail_keyring):  # noqa: F811
+def test_interview_without_a_keyring(snap_compare, keyless_ctx, make_keyless_app, keyring_service):
     """An approved interview whose credential cannot be stored: bookings, slots and the fix all shown."""
     from tests.tui.test_conditions import _approved_interview
 
@@ -231,7 +231,10 @@ def test_interview_without_a_keyring(snap_compare, keyless_ctx, make_keyless_app
     async def run_before(pilot):
         await press_settled(pilot, "s", "2")
 
-    assert snap_compare(make_keyless_app(startup=False), terminal_size=(80, 24), run_before=run_before)
+    from tests.tui.test_conditions import no_keyring
+
+    with no_keyring():
+        assert snap_compare(make_keyless_app(startup=False), terminal_size=(80, 24), run_before=run_before)
 
 
 def test_consent_with_a_read_only_data_folder(snap_compare, make_keyless_app, readonly_data, tmp_path):
