@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import random
 import stat
 from datetime import datetime, timedelta, timezone
@@ -17,19 +16,12 @@ def _text(screen, selector: str) -> str:
     return str(screen.query_one(selector).render())
 
 
-@contextlib.contextmanager
 def no_keyring():
     """The keyring's fail backend from here on, as on a machine without any Secret Service (the
     desk's agent, on another machine, decided with its own key before)."""
-    import keyring
-    from keyring.backends import fail
+    from tests.functional.test_privacy_cli import failing_keyring
 
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
+    return failing_keyring()
 
 
 def _approved_interview(ctx) -> str:
