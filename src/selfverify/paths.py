@@ -128,22 +128,3 @@ def write_private_file(path: Path, data: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-
-
-def write_new_private_file(path: Path, text: str) -> None:
-    """Create ``path`` with mode 0600 and write ``text``; an existing file, link or device is refused
-    (InputError), never replaced."""
-    from selfverify.errors import InputError
-
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
-    except FileExistsError:
-        raise InputError(f"{path} already exists: nothing was written. Choose another name.", code="file_exists") from None
-    except OSError as exc:
-        raise InputError(f"Cannot write {path}: {exc.strerror}.", code="bad_file") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        os.unlink(path)
-        raise InputError(f"Cannot write {path}: {exc.strerror}. Nothing was kept.", code="bad_file") from None

@@ -150,17 +150,17 @@ async def test_ctrl_c_mid_selfie_exits_130(make_keyless_app, keyless_ctx, clip, 
 
 def test_token_file_is_new_and_private(tmp_path):
     from selfverify.errors import InputError
-    from selfverify.paths import write_new_private_file
+    from selfverify.outfile import write_output
 
     path = tmp_path / "token.jwt"
-    write_new_private_file(path, "abc\n")
+    write_output(path, b"abc\n")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text() == "abc\n"
     with pytest.raises(InputError, match="already exists"):
-        write_new_private_file(path, "other\n")
+        write_output(path, b"other\n")
     assert path.read_text() == "abc\n"
     (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
     with pytest.raises(InputError):
-        write_new_private_file(tmp_path / "link", "x")
+        write_output(tmp_path / "link", b"x")
     assert not (tmp_path / "elsewhere").exists()
 
 

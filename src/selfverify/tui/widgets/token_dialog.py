@@ -54,16 +54,15 @@ class TokenDialog(ModalScreen[None]):
 
     def save(self) -> None:
         from selfverify.errors import SelfverifyError
-        from selfverify.paths import write_new_private_file
+        from selfverify.outfile import write_output
 
         typed = self.query_one("#token-path", Input).value.strip()
         result = self.query_one("#token-result", Label)
         if not typed:
             result.update("Type a file name first.")
             return
-        path = Path(typed).expanduser()
-        try:
-            write_new_private_file(path, self.token + "\n")
+        try:  # a new file only (mode 0600): never an existing file, a link's target or a device
+            path = write_output(Path(typed).expanduser(), (self.token + "\n").encode())
         except SelfverifyError as exc:
             message = exc.user_message
         else:
