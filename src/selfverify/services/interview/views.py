@@ -1,0 +1,92 @@
+"""What the front ends see of slots and appointments, and the vocabulary they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from selfverify.services.interview.codes import format_code
+from selfverify.services.interview.zones import format_when
+
+DOCUMENT_TYPES: dict[str, str] = {
+    "passport": "Passport",
+    "id_card": "National identity card",
+    "driving_licence": "Driving licence",
+    "residence_permit": "Residence permit",
+    "other_official": "Other official document",
+}
+
+MAX_CONTACT_LENGTH = 200
+MAX_REASON_LENGTH = 500
+DEFAULT_SLOT_MINUTES = 20
+
+BOOKED, CANCELLED, APPROVED, DECLINED, EXPIRED = "booked", "cancelled", "approved", "declined", "expired"
+
+
+@dataclass(frozen=True)
+class SlotView:
+    id: int
+    starts_at: datetime  # aware UTC
+    duration_minutes: int
+    agent: str
+    timezone: str
+    status: str
+    booked: bool = False
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    def as_dict(self, zone: tzinfo) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "starts_at": self.starts_at.isoformat(),
+            "local": format_when(self.starts_at, zone),
+            "duration_minutes": self.duration_minutes,
+            "agent": self.agent,
+            "status": self.status,
+            "booked": self.booked,
+        }
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    id: int
+    code: str
+    subject: str
+    contact: str
+    status: str
+    slot: SlotView
+    booked_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+    decision_reason: str | None
+    checklist: tuple[str, ...]
+    credential_id: str | None
+    session_id: str | None
+
+    @property
+    def display_code(self) -> str:
+        return format_code(self.code)
+
+    @property
+    def waiting_for_pickup(self) -> bool:
+        return self.status == APPROVED and self.credential_id is None
+
+    def as_dict(self, zone: tzinfo) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "code": self.display_code,
+            "subject": self.subject,
+            "contact": self.contact,
+            "status": self.status,
+            "slot": self.slot.as_dict(zone),
+            "booked_at": self.booked_at.isoformat(),
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "decided_by": self.decided_by,
+            "decision_reason": self.decision_reason,
+            "documents_seen": list(self.checklist),
+            "credential_id": self.credential_id,
+            "session_id": self.session_id,
+        }

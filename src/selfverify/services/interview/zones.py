@@ -1,0 +1,85 @@
+"""Time zones: stored times are UTC, shown and typed in the viewer's zone, always named."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone, tzinfo
+from pathlib import Path
+
+from selfverify.errors import ConfigError, InputError
+
+def resolve_zone(name: str | None) -> tzinfo:
+    """The named zone, else this computer's (TZ, /etc/localtime, /etc/timezone), else UTC."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    candidates: list[str] = []
+    if name:
+        candidates.append(name)
+    else:
+        if os.environ.get("TZ"):
+            candidates.append(os.environ["TZ"].lstrip(":"))
+        try:
+            target = os.path.realpath("/etc/localtime")
+            if "zoneinfo/" in target:
+                candidates.append(target.split("zoneinfo/", 1)[1])
+        except OSError:
+            pass
+        try:
+            candidates.append(Path("/etc/timezone").read_text().strip())
+        except OSError:
+            pass
+    for candidate in candidates:
+        try:
+            return ZoneInfo(candidate)
+        except (ZoneInfoNotFoundError, ValueError):
+            if name:
+                raise ConfigError(f"Unknown time zone {name!r}.", hint="Use a name like Europe/Paris or UTC.") from None
+    return timezone.utc
+
+
+def zone_name(zone: tzinfo) -> str:
+    return getattr(zone, "key", None) or str(zone)
+
+
+def format_when(moment: datetime, zone: tzinfo) -> str:
+    """``Mon 2026-01-05 09:00 CET (Europe/Paris)``: the zone is always shown."""
+    local = moment.astimezone(zone)
+    abbreviation = local.tzname() or ""
+    key = zone_name(zone)
+    suffix = abbreviation if abbreviation == key or not key else f"{abbreviation} ({key})"
+    return f"{local:%a %Y-%m-%d %H:%M} {suffix}".strip()
+
+
+def parse_local_time(text: str, zone: tzinfo) -> datetime:
+    """``2026-01-05 09:00`` (in ``zone``) or ISO 8601 with an offset -> aware UTC."""
+    raw = str(text).strip()
+    try:
+        parsed = datetime.fromisoformat(raw.replace(" ", "T", 1) if " " in raw and "T" not in raw else raw)
+    except ValueError:
+        raise InputError(
+            f"{raw!r} is not a date and time: use YYYY-MM-DD HH:MM (in {zone_name(zone)}).", code="bad_time"
+        ) from None
+    check_year(parsed.year, raw)
+    try:
+        if parsed.tzinfo is None:
+            parsed = _attach_zone(parsed, zone, raw)
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        raise InputError(f"{raw!r} is too far from today.", code="bad_time") from None
+
+
+# dates people may type: anything outside is a typo or an attack, and would overflow date arithmetic
+YEARS = (2000, 2199)
+
+
+def check_year(year: int, shown: object) -> None:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise InputError(f"{str(shown)[:40]!r} is outside the years {YEARS[0]} to {YEARS[1]}.", code="bad_time")
+
+
+def _attach_zone(naive: datetime, zone: tzinfo, shown: str) -> datetime:
+    aware = naive.replace(tzinfo=zone)
+    # a wall time skipped by a daylight-saving change does not round-trip through UTC
+    if aware.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != naive:
+        raise InputError(f"{shown} does not exist in {zone_name(zone)} (the clocks change then).", code="bad_time")
+    return aware
