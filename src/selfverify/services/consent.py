@@ -2,7 +2,8 @@
 
 The notice texts are ``assets/notice/v<N>.md``; the highest N is current, and accepting an older
 version does not count (a changed notice must be read again). A consent record holds the notice
-version, the choice and the time: nothing biometric. Withdrawing crypto-shreds every retained photo.
+version, the choice and the time: nothing biometric. Withdrawing crypto-shreds every retained photo
+first: that is ``services/erasure.withdraw_consent``.
 """
 
 from __future__ import annotations
@@ -97,12 +98,9 @@ class ConsentService:
     def decline(self) -> ConsentStatus:
         return self._record("declined")
 
-    def withdraw(self) -> ConsentStatus:
-        """Crypto-shred every retained photo of this user, then record the withdrawal."""
-        from selfverify.services.vault import PhotoVault
-
-        deleted = PhotoVault(self.ctx).delete_all(reason="consent_withdrawn")
-        return self._record("withdrawn", photos_deleted=len(deleted))
+    def record_withdrawal(self, photos_deleted: int) -> ConsentStatus:
+        """Record a withdrawal once its photos are shredded: only ``erasure.withdraw_consent`` calls it."""
+        return self._record("withdrawn", photos_deleted=photos_deleted)
 
     def require(self) -> None:
         status = self.status()
