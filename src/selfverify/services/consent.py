@@ -16,6 +16,7 @@ from pathlib import Path
 
 from selfverify.errors import ConsentRequired, StorageError
 from selfverify.paths import assets_dir
+from selfverify.services.audit import AuditLog
 
 _NOTICE_FILE = re.compile(r"^v(\d+)\.md$")
 
@@ -125,7 +126,6 @@ class ConsentService:
         return result.rowcount or 0
 
     def _record(self, choice: str, **extra) -> ConsentStatus:
-        from selfverify.services.audit import AuditLog
         from selfverify.store.models import ConsentRecord
 
         version = self.notice().version

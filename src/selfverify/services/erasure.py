@@ -23,6 +23,7 @@ from selfverify.services.audit import AuditLog
 from selfverify.services.consent import ConsentService, ConsentStatus
 from selfverify.services.credentials import CredentialService
 from selfverify.services.vault import PhotoVault, add_receipt
+from selfverify.store.repositories.sessions import SessionRepository
 
 ERASED_SUBJECT = ""  # selfverify.store.models.ERASED_SUBJECT (not imported here: sqlmodel is heavy)
 
@@ -138,14 +139,6 @@ def redact_decisions(ctx, subject: str) -> int:
 
 def redact_audit_events(ctx, subject: str) -> int:
     """The one change the append-only audit log allows: a person's events lose their handle and details."""
-    from sqlalchemy import update
-
-    from selfverify.store.models import REDACTED_DATA, AuditEvent
-
     if subject == ERASED_SUBJECT:
         return 0
-    with ctx.db.session() as s:
-        done = s.exec(update(AuditEvent).where(AuditEvent.subject == subject)
-                      .values(subject=ERASED_SUBJECT, data=REDACTED_DATA)).rowcount
-        s.commit()
-    return done
+    return SessionRepository(ctx.db).redact_events(subject, ERASED_SUBJECT)

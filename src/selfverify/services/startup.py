@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from selfverify.errors import KeyringUnavailable
+from selfverify.services.credentials import CredentialService
+from selfverify.services.recovery import close_interrupted_sessions
+from selfverify.services.vault import PhotoVault
 
 
 @dataclass
@@ -29,10 +32,6 @@ class StartupReport:
 
 
 def on_startup(ctx) -> StartupReport:
-    from selfverify.services.recovery import close_interrupted_sessions
-    from selfverify.services.credentials import CredentialService
-    from selfverify.services.vault import PhotoVault
-
     report = StartupReport()
     ctx.db.init()
     report.sessions_interrupted = close_interrupted_sessions(ctx)

@@ -64,6 +64,18 @@ class SessionRepository:
                                                         AuditEvent.kind.in_(kinds))
                           .order_by(AuditEvent.id).limit(1)).first()
 
+    def redact_events(self, subject: str, erased: str) -> int:
+        """The one change the append-only log allows: ``subject``'s events lose handle and details."""
+        from sqlalchemy import update
+
+        from selfverify.store.models import REDACTED_DATA, AuditEvent
+
+        with self.db.session() as s:
+            done = s.exec(update(AuditEvent).where(AuditEvent.subject == subject)
+                          .values(subject=erased, data=REDACTED_DATA)).rowcount
+            s.commit()
+        return done
+
     # sessions
 
     def start(self, *, id: str, subject: str, method: str, front_end: str, started_at: datetime,  # noqa: A002
