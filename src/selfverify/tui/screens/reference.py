@@ -12,12 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, DirectoryTree, Input, Static
 
+from selfverify.core.images import IMAGE_SUFFIXES
 from selfverify.tui.screens.base import AppScreen
 from selfverify.tui.widgets.camera_view import BLOCKS, CameraView, PreviewRenderer
 from selfverify.tui.widgets.steps import StepIndicator
 
 THUMB_CELLS = (24, 10)  # the reference photo's thumbnail, with the found face boxed
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 
 class ExistingImageFile(Validator):
@@ -33,6 +33,8 @@ class ExistingImageFile(Validator):
 
 
 class ImageTree(DirectoryTree):
+    """Folders (not hidden ones) and the files core takes for photos (``core.images.IMAGE_SUFFIXES``)."""
+
     def filter_paths(self, paths):  # noqa: ANN001
         return [p for p in paths if p.is_dir() and not p.name.startswith(".") or p.suffix.lower() in IMAGE_SUFFIXES]
 
