@@ -1,7 +1,7 @@
 """Frame sources behind one interface: a camera device, a video file, a folder or glob of images,
 or a single still image repeated (what a photo held up to a camera looks like).
 
-``open_source(spec)`` picks the source from one ``--camera`` string. Only a camera device can be
+``open_source(spec)`` picks the source from one camera string. Only a camera device can be
 live (``FrameSource.is_live_camera``): files, folders and stills are recordings, and so is a device
 whose driver says it is virtual (v4l2loopback and the like, see ``classify_camera``). File sources replay every
 frame in order by default (deterministic, timestamps from the frame rate); ``realtime=True``
@@ -41,7 +41,8 @@ STILL_FPS = 15.0  # nominal frame rate of a repeated still or an image folder
 DEFAULT_VIDEO_FPS = 30.0
 MAX_STILL_WIDTH = 1280  # stills and folder images are brought to camera-like sizes once, not every frame
 LOST_AFTER_SECONDS = 3.0
-_NO_CAMERA_HINT = "Use --camera with a video file, an image folder or a photo, or choose the interview path."
+# a camera device that is missing or sends nothing: code "no_camera" (a front end may add how to name another source)
+_NO_CAMERA_HINT = "Use a video file, an image folder or a photo as the camera, or choose the interview path."
 
 
 class CameraLostError(CameraError):
@@ -221,18 +222,19 @@ def _check_frame(frame: Any, what: str) -> None:
 class _CaptureSource(FrameSource):
     """An OpenCV capture whose first frame is read at open, so "opens but sends nothing" fails early."""
 
-    def __init__(self, capture: Any, *, realtime: bool, what: str, unopened: str, no_frames: str, hint: str | None = None):
+    def __init__(self, capture: Any, *, realtime: bool, what: str, unopened: str, no_frames: str, hint: str | None = None,
+                 code: str | None = None):
         import cv2
 
         self._capture = capture
         self._closed = False
         if not capture.isOpened():
             capture.release()
-            raise CameraError(unopened, hint=hint)
+            raise CameraError(unopened, hint=hint, code=code)
         ok, first = capture.read()
         try:
             if not ok or first is None:
-                raise CameraError(no_frames, hint=hint)
+                raise CameraError(no_frames, hint=hint, code=code)
             _check_frame(first, what)
         except CameraError:
             capture.release()
@@ -266,7 +268,7 @@ class CameraDeviceSource(_CaptureSource):
         if sys.platform.startswith("linux") and not os.path.exists(self.label) and capture_factory is None:
             found = list_cameras()
             detail = f"cameras found: {', '.join(found)}" if found else "no camera was found on this computer"
-            raise CameraError(f"There is no camera {self.label} ({detail}).", hint=_NO_CAMERA_HINT)
+            raise CameraError(f"There is no camera {self.label} ({detail}).", hint=_NO_CAMERA_HINT, code="no_camera")
         super().__init__(
             (capture_factory or cv2.VideoCapture)(target),
             realtime=realtime,
@@ -275,6 +277,7 @@ class CameraDeviceSource(_CaptureSource):
             "or you may lack permission (on Linux, the 'video' group).",
             no_frames=f"The camera {self.label} opened but sends no picture.",
             hint=_NO_CAMERA_HINT,
+            code="no_camera",
         )
 
     def _pace_fps(self) -> float | None:

@@ -133,7 +133,7 @@ class ReferenceScreen(AppScreen):
 
         try:
             rgb = decode_image_file(path, "reference photo")
-            ref = reference_from_image(rgb, Path(path).name, encoder=self.app.face_encoder)
+            ref = reference_from_image(rgb, Path(path).name, encoder=self.app.face_encoder, path=path)
         except SelfverifyError as exc:
             self.app.call_from_thread(self._show_result, False, str(exc))
             return
@@ -143,14 +143,15 @@ class ReferenceScreen(AppScreen):
         # the thumbnail is encoded here, off the event loop; it lives in memory only
         renderer = PreviewRenderer(colour=not os.environ.get("NO_COLOR"), mode=self.app.preview or BLOCKS)
         thumbnail = renderer.render(rgb[:, :, ::-1], *THUMB_CELLS, face_box=ref.face_box, guide=False)
-        self.app.call_from_thread(self._accepted, path, summary, thumbnail)
+        self.app.call_from_thread(self._accepted, path, summary, thumbnail, ref)
 
-    def _accepted(self, path: str, summary: str, thumbnail=None) -> None:  # noqa: ANN001
+    def _accepted(self, path: str, summary: str, thumbnail=None, reference=None) -> None:  # noqa: ANN001
         if thumbnail is not None:
             thumb = self.query_one("#reference-thumb", CameraView)
             thumb.show_picture(thumbnail)
             thumb.remove_class("hidden")
         self.app.journey.reference_path = path
+        self.app.journey.reference = reference
         self.app.journey.reference_summary = summary
         self._show_result(True, summary + " Next: the selfie check.")
         nxt = self.query_one("#next", Button)
