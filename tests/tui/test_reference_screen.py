@@ -34,29 +34,3 @@ async def test_the_browser_shows_every_photo_core_decodes_and_hides_the_rest(tmp
     assert sorted(shown) == sorted([*photos, tmp_path / "folder"])
     assert {Path(p).suffix.lower() for p in shown if p.is_file()} == set(IMAGE_SUFFIXES)
 
-
-async def test_the_checked_reference_is_the_one_the_run_uses(make_app, app_ctx, clip, clip_reference, monkeypatch):
-    """The reference screen decodes and encodes the photo; the selfie run takes that Reference
-    (it decoded and encoded the photo a second time before)."""
-    from tests.functional.test_reference_once import ReferenceWork
-    from tests.tui.conftest import settle
-
-    app_ctx.settings = app_ctx.settings.replace(liveness=False)
-    work = ReferenceWork(monkeypatch, clip_reference)
-    app = make_app(app_ctx, reference=str(clip_reference), camera=str(clip), startup=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        app.action_start()
-        await settle(pilot)
-        await pilot.press("a", "1")
-        await settle(pilot, 0.5)
-        assert not app.screen.query_one("#next").disabled, str(app.screen.query_one("#reference-result").render())
-        assert work.counts == (1, 1) and app.journey.reference.path == str(clip_reference)
-        await pilot.press("ctrl+n")
-        for _ in range(600):
-            await pilot.pause(0.1)
-            if type(app.screen).__name__ == "ResultScreen":
-                break
-        await settle(pilot)
-        assert app.screen.outcome.decision.verified
-        assert app.screen.outcome.reference_path == str(clip_reference)
-    assert work.counts == (1, 1)
