@@ -100,15 +100,12 @@ def app_context(ctx: click.Context, front_end: str = "cli", **overrides: Any):
 
 
 def print_error(err: SelfverifyError, as_json: bool = False) -> None:
-    from selfverify.commands.hints import cli_hint
-
-    hint = cli_hint(err)  # the CLI names its options where core and services say it in plain words
     if as_json:
-        click.echo(json.dumps({"error": {**err.as_dict(), **({"hint": hint} if hint else {})}}))
+        click.echo(json.dumps({"error": err.as_dict()}))
         return
     click.echo(f"Error: {err.user_message}", err=True)
-    if hint:
-        click.echo(hint, err=True)
+    if err.hint:
+        click.echo(err.hint, err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from selfverify.cli import app_context, print_error
+from selfverify.commands.hints import with_cli_hint
 from selfverify.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NEGATIVE, EXIT_OK, InputError, SelfverifyError
 
 REASONS = {
@@ -111,6 +112,7 @@ def verify(
         else:  # a replay stays record-free: nothing counted, stored or issued
             result = SelfieService(app).replay(reference_path, app.settings.camera, liveness=False, on_event=printer)
     except SelfverifyError as err:
+        with_cli_hint(err)  # core and services name no flag: the CLI says which of its options to use
         if not as_json:
             raise
         print_error(err, as_json=True)
@@ -138,7 +140,11 @@ def run_replay(app, reference_path: str, camera: str, printer, liveness: str | N
                          hint="Drop --liveness off (a replay counts nothing and never earns a credential).")
     from selfverify.services.selfie import SelfieService
 
-    return SelfieService(app).replay(reference_path, camera, app.settings.seed, on_event=printer, recorded=recorded)
+    try:
+        return SelfieService(app).replay(reference_path, camera, app.settings.seed, on_event=printer, recorded=recorded)
+    except SelfverifyError as err:
+        with_cli_hint(err)
+        raise
 
 
 class TimelinePrinter:

@@ -20,3 +20,9 @@ CLI_HINTS = {
 
 def cli_hint(err: SelfverifyError) -> str | None:
     return CLI_HINTS.get(err.code, err.hint)
+
+
+def with_cli_hint(err: SelfverifyError) -> SelfverifyError:
+    """``err`` with the CLI's hint, for the commands whose errors may carry one (verify, sessions replay)."""
+    err.hint = cli_hint(err)
+    return err
