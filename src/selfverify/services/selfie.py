@@ -12,6 +12,11 @@ user cannot choose the seed (only ``replay``, which counts and records nothing).
 ``liveness=False`` run (a replay of a recording; refused on a camera device) counts nothing and
 issues nothing. Ctrl+C ends the session as cancelled. The best frame stays in memory, in the
 outcome, until the user opts in to keep it (``retain``) or the outcome is dropped.
+
+``replay`` runs on a recording only (refused at a camera device before it opens) and counts,
+records and issues nothing: with liveness, a support replay of a seed's challenge; without, the
+match alone. Both take the reference photo's path or the Reference a front end already checked
+(``load_reference``), so a journey decodes and encodes its reference once.
 """
 
 from __future__ import annotations
@@ -142,7 +147,8 @@ class SelfieService:
     def run(self, reference, camera_spec: str, *, on_event: Callable | None = None, cancel=None,
             liveness: bool = True, realtime: bool | None = None, encoder=None) -> SelfieOutcome:
         """``reference``: the photo's path, or the Reference ``load_reference`` made of it.
-        ``realtime``: None = the source's default (files replay every frame in order; the app passes True so a recording plays like a live camera, at its own speed). ``encoder``: a
+        ``realtime``: None = the source's default (files replay every frame in order; the app
+        passes True so a recording plays like a live camera, at its own speed). ``encoder``: a
         ``core.encoder.EncoderProcess`` computing the encodings (the app's, so its event loop is
         not held up); None encodes in this process. The decision is the same either way."""
         from selfverify.services.attempts import AttemptPolicy
