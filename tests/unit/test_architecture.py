@@ -17,13 +17,6 @@ import selfverify
 SRC = Path(selfverify.__file__).resolve().parent
 MAX_LINES = 500
 
-# Known exceptions to the size rule while their owners split them (issue 12). The lead empties this
-# set at merge: a module listed here that is back under the limit fails too, so it cannot go stale.
-BEING_SPLIT = frozenset({
-    "selfverify/services/interview.py",  # the lead: a services/interview/ package
-    "selfverify/core/camera.py",  # i12-selfie
-    "selfverify/core/liveness.py",  # i12-selfie
-})
 
 
 def module_files(root: Path = SRC) -> dict[str, tuple[Path, bool]]:
@@ -142,7 +135,5 @@ def test_the_graph_sees_every_kind_of_import(tmp_path):
 def test_no_module_over_500_lines():
     sizes = {str(path.relative_to(SRC.parent)): len(path.read_text(encoding="utf-8").splitlines())
              for path, _ in module_files().values()}
-    too_long = {name: n for name, n in sizes.items() if n > MAX_LINES and name not in BEING_SPLIT}
+    too_long = {name: n for name, n in sizes.items() if n > MAX_LINES}
     assert not too_long, f"modules over {MAX_LINES} lines (split them along their concerns): {too_long}"
-    split_already = sorted(name for name in BEING_SPLIT if sizes.get(name, 0) <= MAX_LINES)
-    assert not split_already, f"back under {MAX_LINES} lines (or gone): remove from BEING_SPLIT: {split_already}"
