@@ -51,6 +51,13 @@ class AppScreen(Screen):
     def set_status(self, text: str) -> None:
         self.app.set_status(text)
 
+    @property
+    def active_bindings(self):  # noqa: ANN201
+        """The footer's descriptions in the current language (bindings are declared in English)."""
+        from selfverify.tui.language import translated_bindings
+
+        return translated_bindings(super().active_bindings)
+
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
