@@ -129,7 +129,10 @@ def app_context(ctx: click.Context, front_end: str = "cli", **overrides: Any):
     settings = load_settings(flags, config_file=obj.get("config_file"))
     from selfverify.i18n import resolve_language, set_language
 
-    set_language(resolve_language(settings.lang, "settings")[0])  # main() already said if it is unknown
+    language, problem = resolve_language(settings.lang, "lang in the config file")
+    set_language(language)
+    if problem and "lang" not in obj.get("flags", {}) and os.environ.get("SELFVERIFY_LANG") is None:
+        click.echo(problem, err=True)  # --lang and SELFVERIFY_LANG were reported by main()
     return AppContext(settings=settings, front_end=front_end)
 
 
@@ -146,25 +149,16 @@ def _option_value(args: list[str], name: str) -> str | None:
 
 
 def choose_language(args: list[str], environ) -> tuple[str, str | None]:  # noqa: ANN001
-    """The language for this run, before anything is printed: --lang > SELFVERIFY_LANG > the config
-    file's ``lang`` > the system's. Returns it and a line to print when the one asked for is unknown."""
+    """The language for this run before the settings are read (usage errors, --help): --lang >
+    SELFVERIFY_LANG > the system's. The config file's ``lang`` applies once the settings are loaded
+    (``app_context``): reading it here would cost --help the config and platformdirs imports (~40 ms).
+    Returns the language and a line to print when the one asked for has no catalog."""
     from selfverify.i18n import resolve_language
 
     for asked, source in ((_option_value(args, "--lang"), "--lang"), (environ.get("SELFVERIFY_LANG"), "SELFVERIFY_LANG")):
         if asked is not None:
             return resolve_language(asked, source, environ)
-    try:  # a broken config file is reported by the settings, with the fix, not here
-        from pathlib import Path
-
-        from selfverify.config import read_config_file
-        from selfverify.paths import Paths
-
-        named = _option_value(args, "--config") or environ.get("SELFVERIFY_CONFIG")
-        path = Path(named) if named else Paths.resolve(_option_value(args, "--home") or environ.get("SELFVERIFY_HOME")).config_file
-        asked = read_config_file(path).get("lang")
-    except Exception:
-        asked = None
-    return resolve_language(None if asked is None else str(asked), "lang in the config file", environ)
+    return resolve_language(None, "", environ)
 
 
 def print_error(err: SelfverifyError, as_json: bool = False) -> None:
