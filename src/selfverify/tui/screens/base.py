@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from selfverify.i18n import N_
 from selfverify.tui.widgets.status_log import StatusLine
 from selfverify.tui.widgets.steps import StepIndicator
 
@@ -15,7 +16,7 @@ FRESH_STATUS_SECONDS = 1.0
 
 
 class AppScreen(Screen):
-    BINDINGS = [Binding("escape", "back", "Back")]
+    BINDINGS = [Binding("escape", "back", N_("Back"))]
 
     def compose(self) -> ComposeResult:
         yield from self.body()
