@@ -42,21 +42,21 @@ _translations: NullTranslations | None = None  # None: English, the strings as w
 _loaded: dict[str, NullTranslations] = {}
 
 
-def locale_dir() -> Path:
-    from pathlib import Path
-
-    return Path(__file__).parent / "locale"
+def locale_dir() -> str | os.PathLike[str]:
+    return os.path.join(os.path.dirname(__file__), "locale")  # os.path: pathlib would cost --help ~10 ms
 
 
 def available_languages() -> list[str]:
     """English first, then every language with a catalog (``.po`` or compiled ``.mo``)."""
     found = set()
-    folder = locale_dir()
-    if folder.is_dir():
-        for entry in folder.iterdir():
-            messages = entry / "LC_MESSAGES"
-            if _TAG.match(entry.name) and ((messages / f"{DOMAIN}.po").is_file() or (messages / f"{DOMAIN}.mo").is_file()):
-                found.add(entry.name)
+    try:
+        entries = list(os.scandir(locale_dir()))
+    except OSError:
+        entries = []
+    for entry in entries:
+        messages = os.path.join(entry.path, "LC_MESSAGES", DOMAIN)
+        if _TAG.match(entry.name) and (os.path.isfile(messages + ".po") or os.path.isfile(messages + ".mo")):
+            found.add(entry.name)
     found.discard(SOURCE_LANGUAGE)
     return [SOURCE_LANGUAGE, *sorted(found)]
 
@@ -126,7 +126,7 @@ def resolve_language(asked: str | None, source: str, environ: Mapping[str, str] 
 def set_language(code: str) -> str:
     """Make ``code`` (an available language) the current one; returns it."""
     global _current, _translations
-    if code not in available_languages():
+    if code != SOURCE_LANGUAGE and code not in available_languages():
         code = SOURCE_LANGUAGE
     _translations = _load(code)
     _current = code
@@ -142,8 +142,9 @@ def _load(code: str) -> NullTranslations | None:
         return None
     if code not in _loaded:
         import gettext
+        from pathlib import Path
 
-        messages = locale_dir() / code / "LC_MESSAGES"
+        messages = Path(locale_dir()) / code / "LC_MESSAGES"
         po, mo = messages / f"{DOMAIN}.po", messages / f"{DOMAIN}.mo"
         if po.is_file():
             data = compiled_catalog(po)
