@@ -21,7 +21,17 @@ def _isolated_env(tmp_path, monkeypatch):
         if name.startswith("SELFVERIFY_") and name not in ("SELFVERIFY_HOME", "SELFVERIFY_FACES_DIR", "SELFVERIFY_TEST_POSTGRES_URL", "SELFVERIFY_IN_SECRET_SERVICE"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("ACCESSIBLE", raising=False)
+    # the suite's sentences are English: a developer's own language settings must not change them
+    for name in ("LANGUAGE", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("LC_ALL", "LANG"):
+        if os.environ.get(name, "C").split(".")[0] not in ("C", "POSIX") and not os.environ[name].startswith("en"):
+            monkeypatch.setenv(name, "C.UTF-8")
+    from selfverify.i18n import set_language
+
+    set_language("en")
     yield
+    set_language("en")  # a test that switched the language leaves English behind
 
 
 @pytest.fixture

@@ -14,22 +14,23 @@ import click
 
 from selfverify import __version__
 from selfverify.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, SelfverifyError
+from selfverify.i18n import N_, _
 
 # name -> ("module:attribute", one-line help). Help text lives here so listing costs no import.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "doctor": ("selfverify.commands.doctor:doctor", "Check this machine: Python, packages, models, cameras, keyring, database."),
-    "config": ("selfverify.commands.config:config", "Show every setting, its value and where it came from."),
-    "match": ("selfverify.commands.face:match", "Compare two photos: same person (exit 0) or not (exit 1)."),
-    "verify": ("selfverify.commands.face:verify", "Run the selfie check headless against a reference photo."),
-    "consent": ("selfverify.commands.privacy:consent", "Show, give or withdraw consent to the selfie check."),
-    "credential": ("selfverify.commands.credential:credential", "Show, verify, revoke or export your credential."),
-    "photos": ("selfverify.commands.privacy:photos", "List, delete or purge retained (encrypted) photos."),
-    "data": ("selfverify.commands.privacy:data", "Delete everything selfverify keeps about you."),
-    "interview": ("selfverify.commands.interview:interview", "Book, reschedule or cancel an interview with a person."),
-    "status": ("selfverify.commands.interview:status", "Your verification status; picks up an approved interview credential."),
-    "agent": ("selfverify.commands.interview:agent", "Support staff: slots, appointments and outcomes (console or CLI)."),
-    "sessions": ("selfverify.commands.sessions:sessions", "Support staff: list, show and export session timelines."),
-    "desk": ("selfverify.commands.desk:desk", "Desk admin: create the desk, enrol agents and kiosks, publish its key set."),
+    "doctor": ("selfverify.commands.doctor:doctor", N_("Check this machine: Python, packages, models, cameras, keyring, database.")),
+    "config": ("selfverify.commands.config:config", N_("Show every setting, its value and where it came from.")),
+    "match": ("selfverify.commands.face:match", N_("Compare two photos: same person (exit 0) or not (exit 1).")),
+    "verify": ("selfverify.commands.face:verify", N_("Run the selfie check headless against a reference photo.")),
+    "consent": ("selfverify.commands.privacy:consent", N_("Show, give or withdraw consent to the selfie check.")),
+    "credential": ("selfverify.commands.credential:credential", N_("Show, verify, revoke or export your credential.")),
+    "photos": ("selfverify.commands.privacy:photos", N_("List, delete or purge retained (encrypted) photos.")),
+    "data": ("selfverify.commands.privacy:data", N_("Delete everything selfverify keeps about you.")),
+    "interview": ("selfverify.commands.interview:interview", N_("Book, reschedule or cancel an interview with a person.")),
+    "status": ("selfverify.commands.interview:status", N_("Your verification status; picks up an approved interview credential.")),
+    "agent": ("selfverify.commands.interview:agent", N_("Support staff: slots, appointments and outcomes (console or CLI).")),
+    "sessions": ("selfverify.commands.sessions:sessions", N_("Support staff: list, show and export session timelines.")),
+    "desk": ("selfverify.commands.desk:desk", N_("Desk admin: create the desk, enrol agents and kiosks, publish its key set.")),
 }
 
 
@@ -45,33 +46,63 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module(module_name), attr)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
-        with formatter.section("Commands"):
+        rows = [(name, _(help_)) for name, (_target, help_) in COMMANDS.items()]
+        with formatter.section(_("Commands")):
             formatter.write_dl(rows)
 
+    # the help is translated when shown: the language is chosen after these objects are built
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        params = [p for p in self.get_params(ctx) if getattr(p, "help", None)]
+        originals = [(p, p.help) for p in params]
+        help_text = self.help
+        try:
+            for param, text in originals:
+                param.help = _(text)
+            self.help = _(help_text) if help_text else help_text
+            super().format_help(ctx, formatter)
+        finally:
+            for param, text in originals:
+                param.help = text
+            self.help = help_text
 
-GLOBAL_FLAGS = ("home", "database_url", "user", "camera", "seed", "theme", "accessible", "plain_color", "keyring_service", "preview")
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix=_("Usage: "))
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [row for row in (p.get_help_record(ctx) for p in self.get_params(ctx)) if row]
+        if rows:
+            with formatter.section(_("Options")):
+                formatter.write_dl(rows)
+        self.format_commands(ctx, formatter)
 
 
-@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+# click's own texts for the options it adds, so that the catalog carries them too
+CLICK_HELP = (N_("Show this message and exit."), N_("Show the version and exit."))
+
+
+GLOBAL_FLAGS = ("lang", "home", "database_url", "user", "camera", "seed", "theme", "accessible", "plain_color", "keyring_service", "preview")
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]},
+             help=N_("Self-service identity verification: a selfie check on this computer, or an interview with a "
+                     "person (no photos, no face data). Run without a command to start the app."))
 @click.version_option(__version__, "--version", prog_name="selfverify")
-@click.option("--home", type=click.Path(file_okay=False), help="Keep config, data, database and vault here (SELFVERIFY_HOME).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (default: <config dir>/config.toml).")
-@click.option("--database-url", help="SQLAlchemy URL, e.g. postgresql://user@host/db (default: SQLite).")
-@click.option("--user", help="Handle of the person being verified (default: your login name).")
-@click.option("--camera", help="Camera: index, /dev/videoN, video file, image folder or still image.")
-@click.option("--reference", type=click.Path(dir_okay=False), help="Reference photo (e.g. an ID document image).")
-@click.option("--seed", type=int, help="Seed for the liveness challenge (only for verify --replay).")
-@click.option("--theme", help="Textual theme; selfverify-high-contrast has 7:1 contrast.")
-@click.option("--preview", type=click.Choice(["auto", "blocks", "sixel", "kitty"]), help="Camera preview: real pixels (sixel, kitty) or half blocks; auto asks the terminal.")
-@click.option("--accessible/--no-accessible", default=None, help="Plain line-by-line mode for screen readers.")
-@click.option("--color", "plain_color", is_flag=True, default=None, help="Colour the accessible mode's labels (never with NO_COLOR).")
+@click.option("--lang", help=N_("Language, e.g. es or en (SELFVERIFY_LANG; default: the system's language)."))
+@click.option("--home", type=click.Path(file_okay=False), help=N_("Keep config, data, database and vault here (SELFVERIFY_HOME)."))
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help=N_("Config file (default: <config dir>/config.toml)."))
+@click.option("--database-url", help=N_("SQLAlchemy URL, e.g. postgresql://user@host/db (default: SQLite)."))
+@click.option("--user", help=N_("Handle of the person being verified (default: your login name)."))
+@click.option("--camera", help=N_("Camera: index, /dev/videoN, video file, image folder or still image."))
+@click.option("--reference", type=click.Path(dir_okay=False), help=N_("Reference photo (e.g. an ID document image)."))
+@click.option("--seed", type=int, help=N_("Seed for the liveness challenge (only for verify --replay)."))
+@click.option("--theme", help=N_("Textual theme; selfverify-high-contrast has 7:1 contrast."))
+@click.option("--preview", type=click.Choice(["auto", "blocks", "sixel", "kitty"]), help=N_("Camera preview: real pixels (sixel, kitty) or half blocks; auto asks the terminal."))
+@click.option("--accessible/--no-accessible", default=None, help=N_("Plain line-by-line mode for screen readers."))
+@click.option("--color", "plain_color", is_flag=True, default=None, help=N_("Colour the accessible mode's labels (never with NO_COLOR)."))
 @click.option("--keyring-service", hidden=True, help="Keyring service name (tests).")
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option("--debug", is_flag=True, help=N_("Show tracebacks for errors."))
 @click.pass_context
 def cli(ctx: click.Context, config_file: str | None, reference: str | None, debug: bool, **flags: Any) -> int:
-    """Self-service identity verification: a selfie check on this computer, or an interview with a
-    person (no photos, no face data). Run without a command to start the app."""
     ctx.ensure_object(dict)
     ctx.obj["flags"] = {k: flags[k] for k in GLOBAL_FLAGS if flags.get(k) is not None}
     ctx.obj["config_file"] = config_file
@@ -96,14 +127,45 @@ def app_context(ctx: click.Context, front_end: str = "cli", **overrides: Any):
     flags = dict(obj.get("flags", {}))
     flags.update({k: v for k, v in overrides.items() if v is not None})
     settings = load_settings(flags, config_file=obj.get("config_file"))
+    from selfverify.i18n import resolve_language, set_language
+
+    language, problem = resolve_language(settings.lang, "lang in the config file")
+    set_language(language)
+    if problem and "lang" not in obj.get("flags", {}) and os.environ.get("SELFVERIFY_LANG") is None:
+        click.echo(problem, err=True)  # --lang and SELFVERIFY_LANG were reported by main()
     return AppContext(settings=settings, front_end=front_end)
+
+
+def _option_value(args: list[str], name: str) -> str | None:
+    """The value of a global option (``--name X`` or ``--name=X``) before the subcommand's own."""
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == name and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def choose_language(args: list[str], environ) -> tuple[str, str | None]:  # noqa: ANN001
+    """The language for this run before the settings are read (usage errors, --help): --lang >
+    SELFVERIFY_LANG > the system's. The config file's ``lang`` applies once the settings are loaded
+    (``app_context``): reading it here would cost --help the config and platformdirs imports (~40 ms).
+    Returns the language and a line to print when the one asked for has no catalog."""
+    from selfverify.i18n import resolve_language
+
+    for asked, source in ((_option_value(args, "--lang"), "--lang"), (environ.get("SELFVERIFY_LANG"), "SELFVERIFY_LANG")):
+        if asked is not None:
+            return resolve_language(asked, source, environ)
+    return resolve_language(None, "", environ)
 
 
 def print_error(err: SelfverifyError, as_json: bool = False) -> None:
     if as_json:
         click.echo(json.dumps({"error": err.as_dict()}))
         return
-    click.echo(f"Error: {err.user_message}", err=True)
+    click.echo(_("Error: {message}").format(message=err.user_message), err=True)
     if err.hint:
         click.echo(err.hint, err=True)
 
@@ -112,6 +174,12 @@ def main(argv: list[str] | None = None) -> None:
     os.umask(0o077)  # nothing selfverify creates is readable by other users
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("SELFVERIFY_DEBUG") == "1"
+    from selfverify.i18n import set_language
+
+    language, problem = choose_language(args, os.environ)
+    set_language(language)
+    if problem:
+        click.echo(problem, err=True)
     try:
         rv = cli.main(args=args, prog_name="selfverify", standalone_mode=False)
     except SelfverifyError as err:
@@ -120,10 +188,10 @@ def main(argv: list[str] | None = None) -> None:
         print_error(err)
         sys.exit(err.exit_code)
     except click.exceptions.Abort:
-        click.echo("Interrupted: nothing more was done.", err=True)
+        click.echo(_("Interrupted: nothing more was done."), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except KeyboardInterrupt:
-        click.echo("Interrupted: nothing more was done.", err=True)
+        click.echo(_("Interrupted: nothing more was done."), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.exceptions.ClickException as exc:
         exc.show()
@@ -132,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
         if "surrogates not allowed" not in str(exc):
             _internal_error(exc, debug)
         # an argument held bytes that are not UTF-8 (the OS hands them over as surrogates)
-        click.echo("Error: an argument or setting holds bytes that are not valid UTF-8: nothing was done.", err=True)
+        click.echo(_("Error: an argument or setting holds bytes that are not valid UTF-8: nothing was done."), err=True)
         sys.exit(EXIT_INPUT)
     except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
         _internal_error(exc, debug)
@@ -142,6 +210,6 @@ def main(argv: list[str] | None = None) -> None:
 def _internal_error(exc: BaseException, debug: bool) -> None:
     if debug:
         traceback.print_exc()
-    click.echo(f"Internal error ({type(exc).__name__}): {exc}", err=True)
-    click.echo("This is a bug in selfverify. Run again with --debug and report what it prints.", err=True)
+    click.echo(_("Internal error ({kind}): {error}").format(kind=type(exc).__name__, error=exc), err=True)
+    click.echo(_("This is a bug in selfverify. Run again with --debug and report what it prints."), err=True)
     sys.exit(EXIT_INTERNAL)

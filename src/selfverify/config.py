@@ -46,6 +46,7 @@ class Settings:
     accessible: bool = field(default=False, metadata=_doc("Start the plain, line-by-line accessible mode", "general"))
     theme: str = field(default="textual-dark", metadata=_doc("Textual theme (selfverify-high-contrast for 7:1 contrast)", "general"))
     animations: bool = field(default=False, metadata=_doc("Allow UI animations (off for accessibility)", "general"))
+    lang: str | None = field(default=None, metadata=_doc("Language of the app, e.g. es or en (default: the system's LANGUAGE, LC_ALL, LC_MESSAGES or LANG; unknown: English)", "general"))
     preview: str = field(default="auto", metadata=_doc("Camera preview: auto (ask the terminal), blocks, sixel or kitty", "general"))
     # camera and matching
     camera: str = field(default="0", metadata=_doc("Camera spec: index, /dev/videoN, video file, image folder or still", "camera"))

@@ -165,6 +165,7 @@ def _cli_cases() -> list[tuple[str, tuple, dict]]:
         add("subject", "sessions", "list", "--subject", text)
         add("match", "match", text, "{base}/not-an-image.jpg")
         add("home", "--home", text, "status")
+        add("lang", "--lang", text, "status")  # no catalog: one line, English, and the command runs
     for number in HOSTILE_NUMBERS:
         add("book-slot", "--user", "carol", "interview", "book", number, "--contact", "carol@example.org")
         add("reschedule-slot", "--user", "alice", "interview", "reschedule", "{code}", number)

@@ -71,9 +71,16 @@ def test_wheel_carries_notice_stylesheets_and_every_data_file(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     package = ROOT / "src" / "selfverify"
     data_files = {f"selfverify/{p.relative_to(package).as_posix()}" for p in package.rglob("*")
-                  if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts}
+                  if p.is_file() and p.suffix not in (".py", ".pyc", ".po", ".pot", ".mo") and "__pycache__" not in p.parts}
     assert {n for n in data_files if n.endswith(".tcss")}, "no stylesheet found in the source tree"
-    assert data_files <= names, sorted(data_files - names)  # stylesheets, catalogs, any data file
+    assert data_files <= names, sorted(data_files - names)  # stylesheets, any data file
+    # each catalog compiled from its .po (the .po stays out), and it translates as the .po says
+    catalogs = sorted(package.glob("locale/*/LC_MESSAGES/selfverify.po"))
+    assert catalogs and not any(n.endswith((".po", ".pot")) for n in names)
+    for po in catalogs:
+        compiled = f"selfverify/{po.relative_to(package).with_suffix('.mo').as_posix()}"
+        assert compiled in names, compiled
+        assert_mo_matches_po(zipfile.ZipFile(wheel).read(compiled), po)
     notices = {f"selfverify/assets/{p.relative_to(ROOT / 'assets').as_posix()}" for p in (ROOT / "assets" / "notice").rglob("*") if p.is_file()}
     assert notices and notices <= names
     assert not any("screenshots" in n for n in names), "README screenshots do not belong in the wheel"
@@ -96,3 +103,22 @@ def test_requirements_for_pip_installs_match_the_lock(tmp_path):
     assert pins(shipped) == pins(out.read_text()), "regenerate it: " + " ".join(cmd) + " -o requirements-tool.txt"
     assert "dlib==20.0.1 ; sys_platform == 'never'" in pins(shipped)
     assert any(p.startswith("dlib-bin==") for p in pins(shipped))
+
+
+def assert_mo_matches_po(mo_bytes: bytes, po) -> None:  # noqa: ANN001
+    """Every translated, non-fuzzy entry of ``po`` is in the compiled catalog, and nothing fuzzy is."""
+    import gettext
+    import io
+
+    from babel.messages.pofile import read_po
+
+    compiled = gettext.GNUTranslations(io.BytesIO(mo_bytes))
+    catalog = read_po(po.open("rb"))
+    checked = 0
+    for message in catalog:
+        if not message.id or isinstance(message.id, tuple) or message.context:
+            continue
+        expected = message.id if message.fuzzy or not message.string else message.string
+        assert compiled.gettext(message.id) == expected, message.id
+        checked += 1
+    assert checked > 10

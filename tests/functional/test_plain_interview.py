@@ -35,14 +35,14 @@ def test_book_an_interview_then_the_remembered_mode_shows_it(slots, plain_settin
     env = {**ENV, "TERM": "dumb"}
     child, log = spawn_plain(env, "--accessible")
     converse(child, [
-        ("Choose 1 to 4:", "2"),
+        ("Choose 1 to 5:", "2"),
         ("Choose 1 to 3:", "1"),
         ("Which time would you like?", None),
         ("Choose 1 to 2:", ""),  # Enter at a list without a default reads it again
         ("Choose 1 to 2:", "2"),
         ("Type a phone number or an e-mail address:", "+33 1 23 45 67 89"),
         ("Choose 1 to 4:", "4"),  # the booked menu: move, cancel, status, main menu
-        ("Choose 1 to 4:", "4"),
+        ("Choose 1 to 5:", "4"),
     ])
     assert finish(child) == 0
     booking = log.getvalue().replace("\r\n", "\n")
@@ -60,7 +60,7 @@ def test_book_an_interview_then_the_remembered_mode_shows_it(slots, plain_settin
 
     # the next start needs no flag: the mode was remembered in config.toml (a colour terminal this time)
     child, log = spawn_plain({**ENV, "TERM": "xterm-256color"})
-    converse(child, [("Choose 1 to 4:", "interview"), ("Choose 1 to 4:", "quit")])
+    converse(child, [("Choose 1 to 5:", "interview"), ("Choose 1 to 4:", "quit")])
     assert finish(child) == 0
     status = log.getvalue().replace("\r\n", "\n")
     assert_plain_transcript(status)
@@ -70,7 +70,7 @@ def test_book_an_interview_then_the_remembered_mode_shows_it(slots, plain_settin
 
 def test_ctrl_d_at_a_question_ends_cleanly():
     child, log = spawn_plain(ENV, "--accessible")
-    child.expect_exact("Choose 1 to 4:")
+    child.expect_exact("Choose 1 to 5:")
     child.sendeof()
     assert finish(child) == 0
     text = log.getvalue()
@@ -80,7 +80,7 @@ def test_ctrl_d_at_a_question_ends_cleanly():
 
 def test_ctrl_c_at_a_question_exits_130_without_a_traceback():
     child, log = spawn_plain(ENV, "--accessible", "--color")
-    converse(child, [("Choose 1 to 4:", "2")])
+    converse(child, [("Choose 1 to 5:", "2")])
     child.expect_exact("Choose 1 to 3:")
     child.sendintr()
     assert finish(child) == 130
@@ -94,7 +94,7 @@ def test_ctrl_c_at_a_question_exits_130_without_a_traceback():
 
 def test_no_color_wins_over_the_colour_option():
     child, log = spawn_plain({**ENV, "NO_COLOR": "1"}, "--accessible", "--color")
-    converse(child, [("Choose 1 to 4:", "2"), ("Choose 1 to 3:", "quit")])
+    converse(child, [("Choose 1 to 5:", "2"), ("Choose 1 to 3:", "quit")])
     assert finish(child) == 0
     assert_plain_transcript(log.getvalue())
 
@@ -108,6 +108,6 @@ def test_started_without_a_terminal_it_is_plain_and_not_remembered(plain_setting
     assert_plain_transcript(proc.stdout)
     lines = proc.stdout.splitlines()
     assert lines[2] == "Input or output is not a terminal, so selfverify uses its plain mode."
-    assert "Choose 1 to 4: 2\n" in proc.stdout  # answers are shown, as a terminal would have echoed them
+    assert "Choose 1 to 5: 2\n" in proc.stdout  # answers are shown, as a terminal would have echoed them
     assert lines[-1] == "Goodbye."
     assert not plain_settings.paths.config_file.exists()

@@ -29,7 +29,7 @@ def seeded(settings):
 
 def _my_data(keyring_service: str, answers: list[tuple[str, str]]) -> str:
     child, log = spawn_plain({"SELFVERIFY_USER": "alice", "SELFVERIFY_KEYRING_SERVICE": keyring_service}, "--accessible")
-    converse(child, [("Choose 1 to 4:", "3"), *answers, ("Choose 1 to 10:", "10"), ("Choose 1 to 4:", "4")])
+    converse(child, [("Choose 1 to 5:", "3"), *answers, ("Choose 1 to 10:", "10"), ("Choose 1 to 5:", "4")])
     assert finish(child) == 0
     text = log.getvalue().replace("\r\n", "\n")
     assert_plain_transcript(text)

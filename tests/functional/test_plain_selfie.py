@@ -35,7 +35,7 @@ def _env(keyring_service: str, camera, **extra: str) -> dict[str, str]:
 
 def _start_selfie(child, reference) -> None:  # noqa: ANN001
     converse(child, [
-        ("Choose 1 to 4:", "1"),
+        ("Choose 1 to 5:", "1"),
         ("Do you agree to the selfie check?", None),
         ("Choose 1 to 3:", "help"),
         ("Agreeing lets the camera be used", None),  # help explains, then the choices are read again
@@ -88,7 +88,7 @@ def test_clip_replay_end_to_end(faces_dir, clip_reference, keyring_service, sett
         ("Choose 1 to 4 (Enter: 1):", "4"),  # keep both, encrypted
         ("What next?", None),
         ("Choose 1 to 3 (Enter: 1):", "3"),
-        ("Choose 1 to 4:", "quit"),
+        ("Choose 1 to 5:", "quit"),
     ])
     assert finish(child) == 0
     transcript = log.getvalue().replace("\r\n", "\n")
@@ -149,7 +149,7 @@ def test_a_held_up_photo_waits_at_the_step_until_the_user_stops(clip_reference, 
     if stop == "back":
         child.sendline("back")
         child.expect_exact("Status: selfie check stopped; the camera is released.", timeout=30)
-        child.expect_exact("Choose 1 to 4:")
+        child.expect_exact("Choose 1 to 5:")
         child.sendline("4")
         assert finish(child) == 0
     else:
@@ -201,10 +201,10 @@ def test_rules_in_the_accessible_mode(name, faces_dir, keyring_service, settings
     child.expect_exact("Keep photos for an appeal?", timeout=240)
     child.sendline("1")
     child.expect_exact("Status: nothing kept: no photo was stored.")
-    if child.expect_exact(["What next?", "Choose 1 to 4:"]) == 0:
+    if child.expect_exact(["What next?", "Choose 1 to 5:"]) == 0:
         child.expect_exact("Choose 1 to 3 (Enter: 1):")
         child.sendline("3")
-        child.expect_exact("Choose 1 to 4:")
+        child.expect_exact("Choose 1 to 5:")
     child.sendline("4")
     assert finish(child) == 0, log.getvalue()
     transcript = log.getvalue().replace("\r\n", "\n")

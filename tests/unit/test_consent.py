@@ -65,20 +65,20 @@ def test_choices_are_recorded_with_version_and_time_only(pctx, fake_clock):
     status = service.accept()
     assert status.accepted and status.version == "v1" and status.at == fake_clock.now()
     service.require()
-    assert set(ConsentRecord.model_fields) == {"id", "subject", "notice_version", "choice", "at"}
+    assert set(ConsentRecord.model_fields) == {"id", "subject", "notice_version", "notice_language", "choice", "at"}
     assert [e["data"]["choice"] for e in events(pctx, kind="consent")] == ["declined", "accepted"]
 
 
 def test_a_new_notice_version_must_be_accepted_again(pctx, tmp_path, monkeypatch):
     folder = tmp_path / "notice"
-    folder.mkdir()
-    (folder / "v1.md").write_text("# Notice one\nfirst text\n")
+    (folder / "en").mkdir(parents=True)
+    (folder / "en" / "v1.md").write_text("# Notice one\nfirst text\n")
     monkeypatch.setattr(consent_module, "notice_dir", lambda: folder)
     service = ConsentService(pctx)
     service.accept()
     assert service.status().accepted
 
-    (folder / "v2.md").write_text("# Notice two\nchanged text\n")
+    (folder / "en" / "v2.md").write_text("# Notice two\nchanged text\n")
     status = service.status()
     assert not status.accepted and status.version == "v1" and status.current_version == "v2"
     with pytest.raises(ConsentRequired, match="changed"):

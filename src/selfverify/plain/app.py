@@ -110,10 +110,12 @@ class PlainApp:
             self.out.status(f"postponed until the next start: {note}")
 
     def main_menu(self) -> None:
-        flows = {"selfie": self.selfie, "interview": self.interview, "mydata": self.my_data}
+        from selfverify.plain.language import LanguageFlow, menu_label
+
+        flows = {"selfie": self.selfie, "interview": self.interview, "mydata": self.my_data, "language": LanguageFlow(self).run}
         while True:
-            try:
-                choice = self.dialogue.choose("Main menu:", MAIN_CHOICES, MAIN_HELP)
+            try:  # the language comes after Quit: "4" quits, as it always did
+                choice = self.dialogue.choose("Main menu:", [*MAIN_CHOICES, ("language", menu_label())], MAIN_HELP)
             except GoBack:
                 self.out.line("This is the main menu. Type quit to leave.")
                 continue

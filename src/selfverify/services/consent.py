@@ -1,8 +1,9 @@
 """Consent to the selfie check: the versioned plain-language notice and the user's choice.
 
-The notice texts are ``assets/notice/v<N>.md``; the highest N is current, and accepting an older
-version does not count (a changed notice must be read again). A consent record holds the notice
-version, the choice and the time: nothing biometric. Withdrawing crypto-shreds every retained photo
+The notice texts are ``assets/notice/<language>/v<N>.md``; the highest N in English is current, and
+accepting an older version does not count (a changed notice must be read again). A notice is shown
+in the current language when that language has the current version, else in English. A consent
+record holds the notice version and language, the choice and the time: nothing biometric. Withdrawing crypto-shreds every retained photo
 first: that is ``services/erasure.withdraw_consent``.
 """
 
@@ -26,6 +27,7 @@ class Notice:
     version: str  # "v1", "v2", ...
     title: str
     text: str  # Markdown, settings already filled in
+    language: str = "en"  # the language of ``text``
 
 
 @dataclass(frozen=True)
@@ -35,14 +37,15 @@ class ConsentStatus:
     at: datetime | None
     choice: str | None = None  # accepted | declined | withdrawn
     current_version: str | None = None
+    language: str | None = None  # the language of the notice the latest choice was made on
 
 
 def notice_dir() -> Path:
     return assets_dir() / "notice"
 
 
-def notice_files() -> dict[int, Path]:
-    folder = notice_dir()
+def notice_files(language: str = "en") -> dict[int, Path]:
+    folder = notice_dir() / language
     found = {}
     if folder.is_dir():
         for path in folder.iterdir():
@@ -52,22 +55,27 @@ def notice_files() -> dict[int, Path]:
     return found
 
 
-def load_notice(settings, version: str | None = None) -> Notice:
-    files = notice_files()
+def load_notice(settings, version: str | None = None, language: str | None = None) -> Notice:
+    from selfverify.i18n import SOURCE_LANGUAGE, current_language
+
+    files = notice_files(SOURCE_LANGUAGE)
     if not files:
         raise StorageError(f"The consent notice is missing from {notice_dir()}.", code="notice_missing",
                            hint="Reinstall selfverify.")
     number = max(files) if version is None else int(version.lstrip("v"))
     if number not in files:
         raise StorageError(f"Notice version {version} does not exist.", code="notice_missing")
-    text = files[number].read_text(encoding="utf-8")
+    language = language or current_language()
+    translated = notice_files(language) if language != SOURCE_LANGUAGE else {}
+    language = language if number in translated else SOURCE_LANGUAGE  # never an older translation
+    text = (translated.get(number) or files[number]).read_text(encoding="utf-8")
     for item in dataclasses.fields(settings):  # "{retention_days}" etc. show this installation's values
         value = getattr(settings, item.name)
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         text = text.replace("{" + item.name + "}", str(value))
     first = text.lstrip().splitlines()[0] if text.strip() else ""
-    return Notice(version=f"v{number}", title=first.lstrip("# ").strip(), text=text)
+    return Notice(version=f"v{number}", title=first.lstrip("# ").strip(), text=text, language=language)
 
 
 class ConsentService:
@@ -91,7 +99,7 @@ class ConsentService:
         if latest is None:
             return ConsentStatus(False, None, None, None, current)
         accepted = latest.choice == "accepted" and latest.notice_version == current
-        return ConsentStatus(accepted, latest.notice_version, latest.at, latest.choice, current)
+        return ConsentStatus(accepted, latest.notice_version, latest.at, latest.choice, current, latest.notice_language)
 
     def accept(self) -> ConsentStatus:
         return self._record("accepted")
@@ -128,10 +136,12 @@ class ConsentService:
     def _record(self, choice: str, **extra) -> ConsentStatus:
         from selfverify.store.models import ConsentRecord
 
-        version = self.notice().version
+        notice = self.notice()
         now = self.ctx.clock.now()
         with self.ctx.db.session() as s:
-            s.add(ConsentRecord(subject=self.ctx.user, notice_version=version, choice=choice, at=now))
+            s.add(ConsentRecord(subject=self.ctx.user, notice_version=notice.version, notice_language=notice.language,
+                                choice=choice, at=now))
             s.commit()
-        AuditLog(self.ctx).record("consent", {"choice": choice, "notice_version": version, **extra})
+        AuditLog(self.ctx).record("consent", {"choice": choice, "notice_version": notice.version,
+                                              "notice_language": notice.language, **extra})
         return self.status()

@@ -43,8 +43,14 @@ from selfverify.services.crashsafe import interprocess_lock
 from selfverify.store import models
 from selfverify.store.models import SCHEMA_VERSION, SchemaInfo
 
+def _add_consent_language(conn) -> None:  # noqa: ANN001
+    """Schema 2: a consent record says which language the notice was read in (earlier ones: English)."""
+    if "notice_language" not in {c["name"] for c in inspect(conn).get_columns("consent_record")}:
+        conn.exec_driver_sql("ALTER TABLE consent_record ADD COLUMN notice_language VARCHAR NOT NULL DEFAULT 'en'")
+
+
 # version reached -> function(connection) that upgrades from the version before it
-MIGRATIONS: dict[int, Callable] = {}
+MIGRATIONS: dict[int, Callable] = {2: _add_consent_language}
 INIT_ATTEMPTS = 10
 APPLICATION_ID = 0x53564659  # "SVFY"
 # the tables of schema 1: a database lacking one of them is damaged (tables added later are created)

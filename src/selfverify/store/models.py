@@ -12,7 +12,7 @@ from sqlalchemy import DDL, CheckConstraint, DateTime, Index, UniqueConstraint, 
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class UTCDateTime(TypeDecorator):
@@ -163,6 +163,7 @@ class ConsentRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     subject: str = Field(index=True)
     notice_version: str
+    notice_language: str = "en"  # the language of the notice text the person read (schema 2)
     choice: str  # accepted | declined | withdrawn
     at: datetime = _dt()
 

@@ -14,6 +14,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.geometry import Offset
 from textual.widget import Widget
 
+from selfverify.i18n import N_, _, ngettext
+from selfverify.tui.language import LanguageCommands, LanguageSwitch
 from selfverify.tui.theme import THEMES
 from selfverify.tui.widgets.status_log import StatusHistory, StatusLine
 
@@ -63,17 +65,17 @@ class SelfverifyCommands(Provider):
                 yield Hit(score, matcher.highlight(title), partial(self.app.run_action, action), help=help_)
 
 
-class SelfverifyApp(App):
+class SelfverifyApp(LanguageSwitch, App):
     preview = None  # camera_view.PreviewMode, set by run_tui (None: half blocks, as in tests)
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses elsewhere keep the style
     TITLE = "selfverify"
     SUB_TITLE = "identity check: selfie on this computer, or an interview"
-    COMMANDS = App.COMMANDS | {SelfverifyCommands}
+    COMMANDS = App.COMMANDS | {SelfverifyCommands, LanguageCommands}
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
-        Binding("f2", "my_data", "My data"),
-        Binding("f3", "status_log", "Log"),
+        Binding("q", "quit", N_("Quit")),
+        Binding("ctrl+c", "interrupt", N_("Quit"), show=False, priority=True),
+        Binding("f2", "my_data", N_("My data")),
+        Binding("f3", "status_log", N_("Log")),
     ]
 
     def __init__(self, ctx, *, reference: str | None = None, camera: str | None = None, startup: bool = True):  # noqa: ANN001
@@ -95,7 +97,7 @@ class SelfverifyApp(App):
         if self.ctx.settings.theme in self.available_themes:
             self.theme = self.ctx.settings.theme
         else:
-            self.set_status(f"Unknown theme {self.ctx.settings.theme!r}; using the default.")
+            self.set_status(_("Unknown theme {theme!r}; using the default.").format(theme=self.ctx.settings.theme))
         from selfverify.tui.screens.welcome import WelcomeScreen
 
         self.push_screen(WelcomeScreen())
@@ -116,9 +118,10 @@ class SelfverifyApp(App):
             return
         notes = []
         if report.photos_purged:
-            notes.append(f"{report.photos_purged} expired photo(s) deleted")
+            notes.append(ngettext("{count} expired photo deleted", "{count} expired photos deleted",
+                                  report.photos_purged).format(count=report.photos_purged))
         if report.changed_anything and not report.photos_purged:
-            notes.append("interrupted work from last time was completed")
+            notes.append(_("interrupted work from last time was completed"))
         notes.extend(report.postponed)
         if notes:
             self.call_from_thread(self.set_status, "; ".join(notes) + ".")

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from selfverify.i18n import N_
 from selfverify.tui.widgets.status_log import StatusLine
 from selfverify.tui.widgets.steps import StepIndicator
 
@@ -15,7 +16,7 @@ FRESH_STATUS_SECONDS = 1.0
 
 
 class AppScreen(Screen):
-    BINDINGS = [Binding("escape", "back", "Back")]
+    BINDINGS = [Binding("escape", "back", N_("Back"))]
 
     def compose(self) -> ComposeResult:
         yield from self.body()
@@ -50,6 +51,13 @@ class AppScreen(Screen):
 
     def set_status(self, text: str) -> None:
         self.app.set_status(text)
+
+    @property
+    def active_bindings(self):  # noqa: ANN201
+        """The footer's descriptions in the current language (bindings are declared in English)."""
+        from selfverify.tui.language import translated_bindings
+
+        return translated_bindings(super().active_bindings)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -8,19 +8,21 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Markdown, Static
 
+from selfverify.i18n import N_, _
 from selfverify.tui.screens.base import AppScreen
 from selfverify.tui.widgets.checkbox import TextCheckbox
 from selfverify.tui.widgets.steps import StepIndicator
 
-SELFIE_TEXT = "Selfie check\nYour face is compared on this computer with your ID photo."
-INTERVIEW_TEXT = "Interview with a person\nNo photos, no face data: book a short video or phone call."
+SELFIE_TEXT = N_("Selfie check\nYour face is compared on this computer with your ID photo.")
+INTERVIEW_TEXT = N_("Interview with a person\nNo photos, no face data: book a short video or phone call.")
+TICK_TO_ENABLE = N_("Tick the box above to enable.")
 
 
 class ConsentScreen(AppScreen):
     BINDINGS = [
-        Binding("a", "toggle_accept", "Accept"),
-        Binding("1", "selfie", "Selfie"),
-        Binding("2", "interview", "Interview"),
+        Binding("a", "toggle_accept", N_("Accept")),
+        Binding("1", "selfie", N_("Selfie")),
+        Binding("2", "interview", N_("Interview")),
     ]
 
     def __init__(self, focus_selfie: bool = False):
@@ -32,21 +34,28 @@ class ConsentScreen(AppScreen):
     def body(self) -> ComposeResult:
         yield StepIndicator("Consent", id="steps")
         with VerticalScroll(id="notice-box"):
-            yield Markdown("Loading the notice…", id="notice")
-        yield TextCheckbox("I have read the notice and agree to the selfie check (a)", id="accept")
+            yield Markdown(_("Loading the notice…"), id="notice")
+        yield TextCheckbox(_("I have read the notice and agree to the selfie check (a)"), id="accept")
         with Horizontal(id="choices"):
             with Vertical(classes="choice", id="choice-selfie"):
-                yield Static(SELFIE_TEXT, classes="choice-text")
-                yield Button("Selfie check (1)", id="choose-selfie", variant="primary", disabled=True)
-                yield Static("Tick the box above to enable.", id="selfie-why", classes="choice-note")
+                yield Static(_(SELFIE_TEXT), classes="choice-text")
+                yield Button(_("Selfie check (1)"), id="choose-selfie", variant="primary", disabled=True)
+                yield Static(_(TICK_TO_ENABLE), id="selfie-why", classes="choice-note")
             with Vertical(classes="choice", id="choice-interview"):
-                yield Static(INTERVIEW_TEXT, classes="choice-text")
-                yield Button("Interview (2)", id="choose-interview", variant="primary")
-                yield Static("No consent to biometrics needed.", classes="choice-note")
+                yield Static(_(INTERVIEW_TEXT), classes="choice-text")
+                yield Button(_("Interview (2)"), id="choose-interview", variant="primary")
+                yield Static(_("No consent to biometrics needed."), classes="choice-note")
 
     def on_mount(self) -> None:
         self.load_notice()
         self.app.preload_face_models()  # models load while the user reads
+        self.query_one("#notice-box").focus()
+
+    async def language_changed(self) -> None:
+        """The notice again, in the new language: a tick given to the other one does not carry over."""
+        self.notice_version = None
+        await self.recompose()
+        self.load_notice()
         self.query_one("#notice-box").focus()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="consent")
@@ -66,7 +75,7 @@ class ConsentScreen(AppScreen):
     def _notice_failed(self, message: str) -> None:
         self.load_problem = message
         self.query_one("#notice", Markdown).update(
-            "**The notice could not be loaded, so consent cannot be given now.** The interview path needs no consent.\n\n"
+            _("**The notice could not be loaded, so consent cannot be given now.** The interview path needs no consent.") + "\n\n"
             + message.replace("_", "\\_")
         )
         self.set_status(message)
@@ -76,17 +85,17 @@ class ConsentScreen(AppScreen):
         self.query_one("#notice", Markdown).update(notice.text)
         if status.accepted:
             self.query_one("#accept", TextCheckbox).value = True
-            self.set_status(f"You accepted notice {notice.version} earlier.")
+            self.set_status(_("You accepted notice {version} earlier.").format(version=notice.version))
 
     def on_checkbox_changed(self, event: TextCheckbox.Changed) -> None:
         if event.value and self.notice_version is None:  # no consent to a notice that was never shown
             event.checkbox.value = False
-            self.set_status(self.load_problem or "Please wait for the notice to load, then tick the box.")
+            self.set_status(self.load_problem or _("Please wait for the notice to load, then tick the box."))
             return
         selfie = self.query_one("#choose-selfie", Button)
         selfie.disabled = not event.value
         self.query_one("#selfie-why", Static).update(
-            "Ticked: your consent is recorded when you start (1)." if event.value else "Tick the box above to enable."
+            _("Ticked: your consent is recorded when you start (1).") if event.value else _(TICK_TO_ENABLE)
         )
 
     def action_toggle_accept(self) -> None:
@@ -101,7 +110,7 @@ class ConsentScreen(AppScreen):
 
     def action_selfie(self) -> None:
         if not self.query_one("#accept", TextCheckbox).value:
-            self.set_status("Please read the notice and tick the box to choose the selfie check.")
+            self.set_status(_("Please read the notice and tick the box to choose the selfie check."))
             return
         self.record_consent()
 
@@ -118,13 +127,13 @@ class ConsentScreen(AppScreen):
         self.app.call_from_thread(self._go_reference)
 
     def _consent_failed(self, message: str) -> None:
-        self.query_one("#selfie-why", Static).update("Consent was NOT recorded: see the status line.")
-        self.set_status(f"Consent was not recorded: {message}")
+        self.query_one("#selfie-why", Static).update(_("Consent was NOT recorded: see the status line."))
+        self.set_status(_("Consent was not recorded: {problem}").format(problem=message))
 
     def _go_reference(self) -> None:
         from selfverify.tui.screens.reference import ReferenceScreen
 
-        self.set_status("Consent recorded. Next: your reference photo.")
+        self.set_status(_("Consent recorded. Next: your reference photo."))
         self.app.push_screen(ReferenceScreen())
 
     def action_interview(self) -> None:

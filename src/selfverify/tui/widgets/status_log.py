@@ -19,7 +19,9 @@ class StatusLine(Static):
     def show(self, text: str) -> None:
         from textual.content import Content
 
-        self.update(Content(f"Status: {text}"))  # plain text: a "[" in a message or a path is never markup
+        from selfverify.i18n import _
+
+        self.update(Content(_("Status: {message}").format(message=text)))  # plain text: a "[" in a message or a path is never markup
 
 
 class StatusHistory:

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from selfverify.i18n import _, pgettext
+
 STEPS = ("Consent", "Reference", "Selfie", "Result")
+
+
+def step_name(step: str) -> str:
+    """A step's name as shown: a noun in a progress bar ("Selfie" the step, not the action)."""
+    return {
+        "Consent": pgettext("progress step", "Consent"),
+        "Reference": pgettext("progress step", "Reference"),
+        "Selfie": pgettext("progress step", "Selfie"),
+        "Result": pgettext("progress step", "Result"),
+    }[step]
 
 
 class StepIndicator(Static):
@@ -24,16 +36,16 @@ class StepIndicator(Static):
         self.current = current
         index = STEPS.index(current)
         parts = []
-        for i, name in enumerate(STEPS):
+        for i, name in enumerate(step_name(step) for step in STEPS):
             if i == 0 and i < index and self.consent_withdrawn:
-                parts.append(f"✗ {name} withdrawn")
+                parts.append(_("✗ {step} withdrawn").format(step=name))
             elif i < index:
                 parts.append(f"✓ {name}")
             elif i == index:
                 parts.append(f"[b reverse]▶ {name}[/]")
             else:
                 parts.append(f"· {name}")
-        self.update(f"Step {index + 1} of {len(STEPS)}: " + " → ".join(parts))
+        self.update(_("Step {number} of {total}: ").format(number=index + 1, total=len(STEPS)) + " → ".join(parts))
 
     def show_consent(self, accepted: bool) -> None:
         self.consent_withdrawn = not accepted
