@@ -121,6 +121,7 @@ def selfie_flow(home: Path, keyring_service: str, faces: Path, src: Path | None 
     from selfverify.services.audit import list_sessions, timeline
     from tests.face_media import STAGE_REFERENCE_FRAME, extract_frame
 
+    home.mkdir(parents=True, exist_ok=True)
     reference = extract_frame(faces / "stage_clip.mp4", STAGE_REFERENCE_FRAME, home / "reference-S.png")
     env = _env(home, keyring_service, src, SELFVERIFY_CAMERA="0")
     child, log = _spawn(env, ["-m", "tests.live_camera", "live_at_camera_speed", "--", "--accessible"])

@@ -166,3 +166,23 @@ def test_end_of_input_during_a_run_lets_it_finish():
         return "finished"
 
     assert run_with_keyboard(dialogue, start, RunNarrator(dialogue.out)).outcome == "finished"
+
+
+def test_good_hold_still_is_not_said_while_liveness_steps_are_still_to_come():
+    stream, clock = io.StringIO(), Clock()
+    narrator = RunNarrator(LineWriter(stream), clock=clock)
+    narrator.show(ChallengeIssued(steps=("blink",)))
+    narrator.show(GuidanceChanged(code="ok", message="Good: hold still"))
+    clock.now = 2.0
+    narrator.tick()
+    assert labelled_lines(stream.getvalue()) == []  # the step itself comes next
+    narrator.show(ChallengeStep(index=1, total=1, step="blink", instruction="Step 1 of 1: blink your eyes"))
+    clock.now = 3.0
+    narrator.show(ChallengeStep(index=1, total=1, status="passed"))
+    narrator.show(GuidanceChanged(code="too_dark", message="Too dark: face a light"))
+    clock.now = 3.5
+    narrator.show(GuidanceChanged(code="ok", message="Good: hold still"))
+    clock.now = 12.0
+    narrator.tick()
+    narrator.tick()
+    assert labelled_lines(stream.getvalue())[-1] in ("Camera: Good: hold still", "Step 1 of 1: done.")

@@ -9,10 +9,10 @@ import threading
 import time
 from dataclasses import dataclass
 
-from selfverify.core.events import ChallengeStep, Event, GuidanceChanged, MatchProgress, PreviewFrame
+from selfverify.core.events import ChallengeIssued, ChallengeStep, Event, GuidanceChanged, MatchProgress, PreviewFrame
 from selfverify.plain.terminal import Dialogue, InputClosed, LineWriter
 from selfverify.wording.events import WAITING_FOR_CAMERA, event_line
-from selfverify.wording.guidance import GuidanceSteadier
+from selfverify.wording.guidance import GuidanceSteadier, speech_seconds
 
 RUN_HELP = (
     "The selfie check is running. Follow the Step lines. Enter or status says the current step and what the "
@@ -37,18 +37,26 @@ class RunNarrator:
         self.said: set[tuple[str, str]] = set()
         self.pending: tuple[float, tuple[str, str]] | None = None  # a line said only if the run goes on
         self.progress: MatchProgress | None = None
+        self.speaking_until = 0.0  # when what was said so far has been spoken at 175 words a minute
+        self.steps_left = 0  # liveness steps not yet passed: "Good: hold still" would only delay the next one
+        self.codes: dict[str, str] = {}  # guidance sentence -> its code
 
     def now(self) -> float:
         return self.clock() - self._t0
 
     def _say(self, label: str, text: str) -> None:
         self.out.labelled(label, text)
+        now = self.now()
+        self.speaking_until = max(self.speaking_until, now) + speech_seconds(f"{label}: {text}")
 
     def show(self, event: Event) -> bool:
         now = self.now()
         if isinstance(event, GuidanceChanged):
+            self.codes[event.message] = event.code
             self.steadier.guidance(now, event.code, event.message)
             return self.tick()
+        if isinstance(event, ChallengeIssued):
+            self.steps_left = len(event.steps)
         if isinstance(event, MatchProgress):
             self.progress = event
             self.steadier.comparing(now, event.good_frames, event.needed)
@@ -57,6 +65,8 @@ class RunNarrator:
             started = event.status == "started" and line is not None
             self.steadier.step(now, event.step if started else None, f"{line[0]}: {line[1]}" if started else None)
             self.pending = None
+            if event.status == "passed":
+                self.steps_left = event.total - event.index
             if event.status == "passed" and event.index == event.total and line is not None:
                 # the last step done: the result usually follows at once and says it; if the run goes on, say it
                 self.pending = (now + self.steadier.hold_s, line)
@@ -71,15 +81,20 @@ class RunNarrator:
 
     def tick(self) -> bool:
         """Say a pending line or the guidance the steadier finds due now; call it regularly."""
-        if self.pending is not None and self.now() >= self.pending[0]:
+        now = self.now()
+        if self.pending is not None and now >= self.pending[0]:
+            if now < self.speaking_until:  # not over speech: it waits (and the result usually makes it moot)
+                self.pending = (self.speaking_until + self.steadier.hold_s, self.pending[1])
+                return False
             line, self.pending = self.pending[1], None
             self._say(*line)
-            self.steadier.spoken(self.now(), f"{line[0]}: {line[1]}")
+            self.steadier.spoken(now, f"{line[0]}: {line[1]}")
             return True
-        sentence = self.steadier.due(self.now())
-        if sentence is None:
+        sentence = self.steadier.due(now)
+        if sentence is None or (self.steps_left and self.codes.get(sentence) == "ok"):
             return False
         self._say(GUIDANCE_LABEL, sentence)
+        self.steadier.spoken(now, GUIDANCE_LABEL)  # the label is heard too
         return True
 
     def repeat(self) -> None:
