@@ -159,12 +159,32 @@ SECOND_FACE_AT = 95  # person S's turn-right step starts at frame 94 and passes 
 IMPOSTOR_FROM = 125  # S has turned right by then, and has not yet turned left
 
 
+def at_camera_speed(fps: float = 29.97):
+    """A ``compose`` that hands each frame over no sooner than a webcam would: frame i at i/fps seconds
+    after the first (a slower reader still gets every frame, as the deterministic test camera does)."""
+    import time
+
+    start: dict[str, float] = {}
+
+    def compose(index: int, frame):
+        first = start.setdefault("t", time.monotonic())
+        start.setdefault("index", index)
+        wait = first + (index - start["index"]) / fps - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        return frame
+
+    return compose
+
+
 def scenario(name: str, faces: Path) -> dict:
     """The live_camera arguments of each case the rules are tested on, all with person S as the reference:
-    live: S turns right (one step) and matches; second_face: person O's face enters during that step;
+    live: S turns right (one step) and matches (live_at_camera_speed: at 29.97 frames a second); second_face: person O's face enters during that step;
     impostor_step: S turns right, then O (not S) does the second step, turning left."""
     if name == "live":
         return {"frames": TURN_FRAMES, "steps": ("turn_right",)}
+    if name == "live_at_camera_speed":  # the same, at 29.97 frames a second (speech measurements)
+        return {"frames": TURN_FRAMES, "steps": ("turn_right",), "compose": at_camera_speed()}
     if name == "second_face":
         return {"frames": TURN_FRAMES, "steps": ("turn_right",), "compose": second_face_from(SECOND_FACE_AT, faces / "obama.jpg")}
     if name == "impostor_step":

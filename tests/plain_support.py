@@ -33,7 +33,7 @@ def labelled_lines(text: str) -> list[str]:
     """Lines that report a state change, without the prompts that may share a line with them."""
     found = []
     for line in text.replace("\r\n", "\n").split("\n"):
-        match = re.search(r"(Status|Result|Problem|Step \d+ of \d+): .*", line)
+        match = re.search(r"(Status|Camera|Result|Problem|Step \d+ of \d+): .*", line)
         if match:
             found.append(match.group(0).strip())
     return found

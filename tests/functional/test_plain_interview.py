@@ -49,14 +49,18 @@ def test_book_an_interview_then_the_remembered_mode_shows_it(slots, plain_settin
     assert_plain_transcript(booking)
     [appointment] = InterviewService(AppContext(settings=plain_settings.replace(timezone="Europe/Paris"))).my_appointments()
     assert appointment.status == "booked" and appointment.slot.id == second.id
-    when = agent.when(second.starts_at)
-    assert "Times are shown in your time zone, Europe/Paris." in booking
-    assert booking.count(f"1. {agent.when(first.starts_at)}, 20 minutes\n2. {when}, 20 minutes\nChoose 1 to 2: ") == 2
+    from selfverify.wording.speech import clock, day, phonetic, when
+
+    zone = agent.zone
+    said_when = when(second.starts_at, zone)
+    # the page says its day, length and zone once; each line only its time
+    assert f"Which time would you like? {day(first.starts_at, zone)}, 20 minutes each, Paris time (" in booking
+    assert booking.count(f"1. {clock(first.starts_at, zone)}\n2. {clock(second.starts_at, zone)}\nChoose 1 to 2: ") == 2
     code = appointment.display_code
     said = labelled_lines(booking)
     assert len(set(said)) == len(said), "a state change was said twice"
-    assert said[-1] == (
-        f"Result: booked for {when}. Your confirmation code is {code} (spelled {' '.join(code[:4])}, {' '.join(code[5:])}).")
+    assert said[-1].startswith(f"Result: booked for {said_when}, Paris time (")
+    assert f"Confirmation code {code}: {phonetic(code)}." in booking
 
     # the next start needs no flag: the mode was remembered in config.toml (a colour terminal this time)
     child, log = spawn_plain({**ENV, "TERM": "xterm-256color"})
@@ -65,7 +69,10 @@ def test_book_an_interview_then_the_remembered_mode_shows_it(slots, plain_settin
     status = log.getvalue().replace("\r\n", "\n")
     assert_plain_transcript(status)
     assert "remembered" not in status
-    assert f"Status: interview booked for {when}, confirmation code {code}" in status
+    lines = status.split("\n")
+    booked_at = next(i for i, line in enumerate(lines) if line.startswith("Status: interview booked for "))
+    assert lines[booked_at].startswith(f"Status: interview booked for {said_when}, Paris time (")
+    assert lines[booked_at + 1] == f"Confirmation code {code}: {phonetic(code)}."  # last, on its own line
 
 
 def test_ctrl_d_at_a_question_ends_cleanly():

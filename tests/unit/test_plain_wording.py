@@ -37,15 +37,19 @@ def _outcome(decision, credential=None, attempts=None, credential_error=None):
 
 def test_outcome_sentences():
     expires = datetime(2027, 1, 1, 12, tzinfo=timezone.utc)
-    cred = SimpleNamespace(id="abc", expires_at=expires)
-    done, sentence, rest = outcome_lines(_outcome(Decision(verified=True, liveness="passed"), cred))
-    assert done and sentence.startswith("verified. Your credential abc is stored in your keyring") and rest == []
+    cred = SimpleNamespace(id="4a7f9c2e0b1d4e5fa0b1c2d3e4f50617", expires_at=expires)
+    done, sentence, rest = outcome_lines(_outcome(Decision(verified=True, liveness="passed", live_source=True), cred), timezone.utc)
+    assert done and rest == []
+    assert sentence == "verified. Your credential is stored in your keyring, valid until Friday 1 January 2027."  # no hex id
 
     done, sentence, rest = outcome_lines(_outcome(Decision(verified=True, liveness="skipped")))
-    assert not done and "liveness check was off" in sentence and "no credential was issued" in sentence
+    assert not done and "liveness was skipped" in sentence and "no credential was issued" in sentence
 
-    done, sentence, _ = outcome_lines(_outcome(Decision(verified=True, liveness="passed"), credential_error="no keyring"))
-    assert not done and sentence.endswith("no credential was issued: no keyring")
+    # issue 12's drift: the TUI said "Verified, but no credential could be stored." and the plain mode
+    # "your face matches, but no credential was issued: ..."; now both say the outcome's one sentence
+    done, sentence, rest = outcome_lines(_outcome(Decision(verified=True, liveness="passed", live_source=True),
+                                                  credential_error="no keyring"))
+    assert not done and sentence == "verified, but no credential could be stored." and rest[0] == "no keyring"
 
     attempts = SimpleNamespace(message="4 tries left before you have to wait 30 s between tries.")
     done, sentence, rest = outcome_lines(_outcome(Decision(reason="no_match", distance=0.71, tolerance=0.5), attempts=attempts))

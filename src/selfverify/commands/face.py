@@ -15,16 +15,6 @@ from selfverify.cli import app_context, print_error
 from selfverify.commands.hints import with_cli_hint
 from selfverify.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NEGATIVE, EXIT_OK, InputError, SelfverifyError
 
-REASONS = {
-    "no_match": "the face does not match the reference photo",
-    "not_live": "the liveness challenge was not completed",
-    "no_face": "no usable face was seen",
-    "timed_out": "time ran out before a decision",
-    "camera_lost": "the camera was lost",
-    "cancelled": "the check was cancelled",
-}
-
-
 def decision_exit_code(reason: str | None) -> int:
     if reason is None:
         return EXIT_OK
@@ -124,10 +114,13 @@ def verify(
                                           "attempts": outcome.attempts.as_dict()}}))
     printer.result(result)
     if outcome is not None and not as_json:
-        if credential:
-            click.echo(f"Credential {credential['id']} stored in your keyring, valid until {credential['expires_at']}.")
-        elif outcome.credential_error:
-            click.echo(f"No credential was stored: {outcome.credential_error}")
+        from selfverify.wording.outcomes import meaning
+
+        said = meaning(outcome, when=lambda moment: moment.isoformat(timespec="seconds"))
+        if said.kind == "verified":
+            click.echo(said.detail)
+        elif said.kind in ("no_credential", "recording"):
+            click.echo(" ".join(said.sentences))
         if outcome.attempts.message:
             click.echo(outcome.attempts.message)
     return decision_exit_code(result.decision.reason)
@@ -200,15 +193,17 @@ class TimelinePrinter:
             return
         distance = f"distance {decision.distance:.3f}, " if decision.distance is not None else ""
         detail = f"({distance}tolerance {decision.tolerance:g}, {decision.frames_used} frames, liveness {decision.liveness})"
+        from selfverify.wording.outcomes import NOT_VERIFIED, REPLAY_NEVER_EARNS, SUPPORT_REPLAY, effective_reason
+
         if decision.verified:
             click.echo(f"Verified: same person as the reference photo {detail}.")
         else:
-            click.echo(f"Not verified: {REASONS.get(decision.reason or '', decision.reason)} {detail}.")
+            reason = effective_reason(decision)
+            click.echo(f"Not verified: {NOT_VERIFIED.get(reason or '', (reason,))[0]} {detail}.")
         if decision.replay:
             match = "no distance measured (no usable face)" if decision.distance is None else (
                 f"distance {decision.distance:.3f} {'within' if decision.distance <= decision.tolerance else 'above'} "
                 f"the tolerance {decision.tolerance:g}")
-            click.echo(f"Replay verdicts: liveness {decision.liveness}; match {match}. "
-                       "A replay counts no try and never earns a credential.")
+            click.echo(f"Replay verdicts: liveness {decision.liveness}; match {match}. {SUPPORT_REPLAY}")
         elif decision.liveness == "skipped":
-            click.echo("Liveness was skipped (replay mode): this result can never earn a credential.")
+            click.echo(f"Liveness was skipped (replay mode). {REPLAY_NEVER_EARNS}")

@@ -36,9 +36,10 @@ AUTOMATIC_REASONS = {
     "TERM=dumb": "This terminal (TERM=dumb) cannot show the full-screen app, so selfverify uses its plain mode.",
     "not a terminal": "Input or output is not a terminal, so selfverify uses its plain mode.",
 }
+PREPARING_SELFIE = "Preparing the selfie check..."
 WELCOME = (
     "selfverify, accessible mode: one message per line, numbered choices.",
-    "At any question type help, back or quit.",
+    "At any question type help, back, where, or quit.",
 )
 
 
@@ -96,14 +97,16 @@ class PlainApp:
         except (ConfigError, OSError) as exc:
             self.out.problem(f"the accessible mode could not be remembered: {getattr(exc, 'user_message', exc)}")
             return
-        self.out.status(f"accessible mode remembered in {path}: the next start uses it too (remove that line to undo).")
+        self.out.status(f"accessible mode remembered for the next start, in {path.name}.")
 
     def startup(self) -> None:
         from selfverify.services.startup import on_startup
 
         report = on_startup(self.ctx)
         if report.photos_purged:
-            self.out.status(f"{report.photos_purged} expired photo(s) deleted.")
+            from selfverify.wording.speech import plural
+
+            self.out.status(f"{plural(report.photos_purged, 'expired photo')} deleted.")
         elif report.changed_anything:
             self.out.status("work interrupted last time was completed.")
         for note in report.postponed:
@@ -113,9 +116,14 @@ class PlainApp:
         from selfverify.plain.language import LanguageFlow, menu_label
 
         flows = {"selfie": self.selfie, "interview": self.interview, "mydata": self.my_data, "language": LanguageFlow(self).run}
+        self.dialogue.places[:] = ["the main menu"]
+        heard = False
         while True:
             try:  # the language comes after Quit: "4" quits, as it always did
-                choice = self.dialogue.choose("Main menu:", [*MAIN_CHOICES, ("language", menu_label())], MAIN_HELP)
+                choice = self.dialogue.choose(
+                    "Main menu:", [*MAIN_CHOICES, ("language", menu_label())], MAIN_HELP, brief="Main menu" if heard else None
+                )
+                heard = True
             except GoBack:
                 self.out.line("This is the main menu. Type quit to leave.")
                 continue
@@ -128,20 +136,31 @@ class PlainApp:
             except SelfverifyError as exc:
                 self.out.problem(exc.user_message, exc.hint)
 
+    def _enter(self, place: str, flow) -> None:  # noqa: ANN001
+        """Run a flow with ``place`` said by "where am I" meanwhile."""
+        places = self.dialogue.places
+        depth = len(places)
+        places.append(place)
+        try:
+            flow.run()
+        finally:
+            del places[depth:]
+
     def selfie(self) -> None:
+        self.out.line(PREPARING_SELFIE)  # loading the camera and face code takes seconds: never a silent pause
         from selfverify.plain.selfie import SelfieFlow
 
-        SelfieFlow(self).run()
+        self._enter("the selfie check", SelfieFlow(self))
 
     def interview(self) -> None:
         from selfverify.plain.interview import InterviewFlow
 
-        InterviewFlow(self).run()
+        self._enter("the interview", InterviewFlow(self))
 
     def my_data(self) -> None:
         from selfverify.plain.mydata import MyDataFlow
 
-        MyDataFlow(self).run()
+        self._enter("My data", MyDataFlow(self))
 
 
 def _input_fd(stdin: TextIO | None) -> int:

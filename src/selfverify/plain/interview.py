@@ -6,7 +6,7 @@ from __future__ import annotations
 from selfverify.errors import SelfverifyError
 from selfverify.plain.flow import Flow
 from selfverify.plain.terminal import GoBack
-from selfverify.plain.wording import local_time, spell_code
+from selfverify.wording.speech import clock, day, phonetic, plural
 
 INTRO = "Interview with a person: no photos and no face data. An agent checks your identity document on a call."
 PAGE_SIZE = 9  # a short list is easier to hold in mind when it is read aloud
@@ -23,8 +23,8 @@ class InterviewFlow(Flow):
 
     def run(self) -> None:
         self.out.line(INTRO)
-        self.out.line(f"Times are shown in your time zone, {self.service.zone_label}.")
         current = self.show_status()
+        heard = False
         while True:
             if current is None:
                 choices = [("book", "Book an interview"), ("status", "Check the status again"), ("menu", "Main menu")]
@@ -32,7 +32,9 @@ class InterviewFlow(Flow):
                 choices = [("reschedule", "Move this interview to another time"), ("cancel", "Cancel this interview"),
                            ("status", "Check the status again"), ("menu", "Main menu")]
             choice = self.dialogue.choose("What would you like to do?", choices,
-                                          "Booking needs a free time and a contact line; the code you get is needed to change it.")
+                                          "Booking needs a free time and a contact line; the code you get is needed to change it.",
+                                          brief="Interview menu" if heard else None)
+            heard = True
             if choice == "menu":
                 return
             if choice == "status":
@@ -51,6 +53,14 @@ class InterviewFlow(Flow):
                 self.out.problem(exc.user_message, exc.hint)
             current = self.open_booking(self.service.my_appointments())
 
+    @property
+    def zone(self):  # noqa: ANN201 - tzinfo
+        return self.service.zone
+
+    def say_code(self, display_code: str) -> None:
+        """The confirmation code last, on its own line, spelled with the phonetic alphabet."""
+        self.out.line(f"Confirmation code {display_code}: {phonetic(display_code)}.")
+
     @staticmethod
     def open_booking(appointments):  # noqa: ANN001, ANN205
         return next((a for a in appointments if a.status == "booked"), None)
@@ -63,24 +73,24 @@ class InterviewFlow(Flow):
             self.out.problem(f"an approved interview's credential could not be stored: {exc.user_message}", exc.hint)
             picked = []
         for credential in picked:
-            self.out.result(f"your interview was approved. Credential {credential.id} is now in your keyring, "
-                            f"valid until {local_time(credential.expires_at)}.")
+            self.out.result(f"your interview was approved. Your credential is now in your keyring, "
+                            f"valid until {self.when(credential.expires_at)}.")
         mine = self.service.my_appointments()
         booked = self.open_booking(mine)
         if booked is not None:
-            self.out.status(f"interview booked for {self.service.when(booked.slot.starts_at)}, "
-                            f"confirmation code {booked.display_code} (spelled {spell_code(booked.display_code)}).")
+            self.out.status(f"interview booked for {self.when(booked.slot.starts_at)}, {self.zone_name}.")
+            self.say_code(booked.display_code)
             return booked
         latest = mine[0] if mine else None
         if latest is None:
             self.out.status("you have no interview booked.")
         elif latest.status == "approved":
-            held = f"credential {latest.credential_id} is in your keyring." if latest.credential_id else "your credential is being issued."
-            self.out.status(f"your interview {latest.display_code} was approved; {held}")
+            held = "your credential is in your keyring." if latest.credential_id else "your credential is being issued."
+            self.out.status(f"your last interview was approved; {held}")
         elif latest.status == "declined":
-            self.out.status(f"your interview {latest.display_code} was declined: {latest.decision_reason or 'no reason given'}. You may book again.")
+            self.out.status(f"your last interview was declined: {latest.decision_reason or 'no reason given'}. You may book again.")
         else:
-            self.out.status(f"your last interview {latest.display_code} is {latest.status}. You may book again.")
+            self.out.status(f"your last interview is {latest.status}. You may book again.")
         return None
 
     def pick_slot(self, purpose: str):  # -> SlotView | None
@@ -88,22 +98,47 @@ class InterviewFlow(Flow):
         if not slots:
             self.out.status("no free interview times at the moment. Please try again later.")
             return None
-        self.out.line(f"{len(slots)} free time{'s' if len(slots) != 1 else ''}.")
+        self.out.line(f"{plural(len(slots), 'free time')}.")
         start = 0
         while True:
             page = slots[start:start + PAGE_SIZE]
-            choices = [(str(s.id), f"{self.service.when(s.starts_at)}, {s.duration_minutes} minutes") for s in page]
+            choices = self.slot_choices(page)
             if start + PAGE_SIZE < len(slots):
                 choices.append(("more", "Later times"))
             if start:
                 choices.append(("earlier", "Earlier times"))
-            picked = self.dialogue.choose(f"Which time {purpose}?", choices, "Choose a time by its number; back returns to the interview menu.")
+            picked = self.dialogue.choose(self.page_title(page, purpose), choices,
+                                          "Choose a time by its number; back returns to the interview menu.")
             if picked == "more":
                 start += PAGE_SIZE
             elif picked == "earlier":
                 start = max(0, start - PAGE_SIZE)
             else:
                 return next(s for s in page if str(s.id) == picked)
+
+    def page_title(self, page, purpose: str) -> str:  # noqa: ANN001
+        """The question, with what every time of the page shares said once: the day, the length, the zone."""
+        days = {day(s.starts_at, self.service.zone) for s in page}
+        lengths = {s.duration_minutes for s in page}
+        shared = [days.pop()] if len(days) == 1 else []
+        if len(lengths) == 1:
+            shared.append(f"{plural(lengths.pop(), 'minute')} each")
+        shared.append(self.zone_name)
+        return f"Which time {purpose}? {', '.join(shared)}."
+
+    def slot_choices(self, page) -> list[tuple[str, str]]:  # noqa: ANN001
+        """One short label per time: its day only where the day changes, its length only if they differ."""
+        zone, lengths = self.service.zone, {s.duration_minutes for s in page}
+        choices, last_day = [], None
+        one_day = len({day(s.starts_at, zone) for s in page}) == 1
+        for slot in page:
+            this_day = day(slot.starts_at, zone)
+            label = clock(slot.starts_at, zone) if one_day or this_day == last_day else self.when(slot.starts_at)
+            if len(lengths) > 1:
+                label += f", {plural(slot.duration_minutes, 'minute')}"
+            choices.append((str(slot.id), label))
+            last_day = this_day
+        return choices
 
     def book(self) -> None:
         slot = self.pick_slot("would you like")
@@ -115,20 +150,20 @@ class InterviewFlow(Flow):
                 break
             self.out.problem("Please type a phone number or an e-mail address, or back.")
         booked = self.service.book(slot.id, contact)
-        self.out.result(f"booked for {self.service.when(booked.slot.starts_at)}. "
-                        f"Your confirmation code is {booked.display_code} (spelled {spell_code(booked.display_code)}).")
-        self.out.line("Keep the code: you need it to move or cancel the interview, and the agent asks for it.")
+        self.out.result(f"booked for {self.when(booked.slot.starts_at)}, {self.zone_name}.")
+        self.out.line("Keep this code: you need it to move or cancel the interview, and the agent asks for it.")
+        self.say_code(booked.display_code)
 
     def reschedule(self, current) -> None:  # noqa: ANN001
         slot = self.pick_slot("should the interview move to")
         if slot is None:
             return
         moved = self.service.reschedule(current.code, slot.id)
-        self.out.result(f"interview {moved.display_code} moved to {self.service.when(moved.slot.starts_at)}.")
+        self.out.result(f"interview moved to {self.when(moved.slot.starts_at)}, {self.zone_name}.")
 
     def cancel(self, current) -> None:  # noqa: ANN001
-        if not self.dialogue.confirm(f"Cancel your interview on {self.service.when(current.slot.starts_at)}?"):
+        if not self.dialogue.confirm(f"Cancel your interview on {self.when(current.slot.starts_at)}?"):
             self.out.status("nothing was changed.")
             return
-        cancelled = self.service.cancel(current.code)
-        self.out.result(f"interview {cancelled.display_code} cancelled; its time is free again.")
+        self.service.cancel(current.code)
+        self.out.result("interview cancelled; its time is free again.")

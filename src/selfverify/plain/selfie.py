@@ -10,7 +10,8 @@ from selfverify.errors import SelfverifyError
 from selfverify.plain.flow import Flow
 from selfverify.plain.selfie_run import RunNarrator, run_with_keyboard
 from selfverify.plain.terminal import QuitRequested
-from selfverify.plain.wording import markdown_lines, outcome_lines
+from selfverify.plain.wording import in_app_notice_lines, outcome_lines
+from selfverify.wording.speech import duration, plural, spoken_reference
 
 CONSENT_CHOICES = [
     ("accept", "I agree: go on to the selfie check"),
@@ -21,6 +22,7 @@ REFERENCE_QUESTION = "Type the path of your reference photo (a photo of your ID 
 REFERENCE_HELP = ("The reference photo is compared with your face on this computer. It must show exactly one face. "
                   "You can type a full path, or one starting with ~ for your home folder.")
 MODELS_LOADING = "Loading the face models, this takes a few seconds."
+KEYRING_PROBLEM = "your keyring cannot be used, so no credential can be stored; the check can still run."
 
 
 def ensure_face_models(out) -> None:  # noqa: ANN001
@@ -30,16 +32,13 @@ def ensure_face_models(out) -> None:  # noqa: ANN001
     if engine.load_seconds is None:
         out.line(MODELS_LOADING)
         engine.load_face_recognition()
-        out.status(f"face models loaded in {engine.load_seconds:.1f} seconds.")
 
 
 def run_limits_sentence(settings, attempts) -> str:  # noqa: ANN001
     """The whole run's time limit and the tries left, said before the camera starts."""
-    minutes = settings.verify_timeout / 60.0
-    limit = f"{minutes:g} minute{'' if minutes == 1 else 's'}" if minutes >= 1 else f"{settings.verify_timeout:g} seconds"
-    tries = attempts.tries_left_before_wait
-    return (f"You have up to {limit} for this check, and {tries} tr{'y' if tries == 1 else 'ies'} before a wait. "
-            "Each step waits for you; once a step has started, stopping counts as a try.")
+    tries = plural(attempts.tries_left_before_wait, "try", "tries")
+    return (f"You have up to {duration(settings.verify_timeout)} for this check, and {tries} before a wait. "
+            "Once a step has started, stopping counts as a try.")
 
 
 class SelfieFlow(Flow):
@@ -53,8 +52,7 @@ class SelfieFlow(Flow):
             return
         reference = self.reference()
         while True:
-            self.out.line(f"Starting the selfie check with camera {self.ctx.settings.camera}. "
-                          "Type back and Enter to stop; Enter alone repeats the last instruction.")
+            self.out.line("Starting the camera. Enter repeats the current step; back stops.")
             self.out.line(run_limits_sentence(self.ctx.settings, self._service().preflight().attempts))
             try:
                 run = run_with_keyboard(self.dialogue, lambda on_event, cancel: self._service().run(
@@ -103,16 +101,14 @@ class SelfieFlow(Flow):
             self.out.status(f"the notice changed since you accepted it ({status.version} is now {status.current_version}): "
                             "please read it again.")
         notice = service.notice()
-        self.out.line("Please read this notice before the camera is turned on.")
-        self.out.line("")
-        for line in markdown_lines(notice.text):
+        for line in in_app_notice_lines(notice.text):
             self.out.line(line)
         self.out.line("")
         choice = self.dialogue.choose("Do you agree to the selfie check?", CONSENT_CHOICES,
                                       "Agreeing lets the camera be used for this check; you can withdraw it later in My data.")
         if choice == "accept":
             service.accept()
-            self.out.status(f"consent recorded (notice {notice.version}).")
+            self.out.status("consent recorded.")
             return True
         if choice == "decline":
             service.decline()
@@ -130,11 +126,39 @@ class SelfieFlow(Flow):
                 ("interview", "Yes, book an interview"), ("menu", "No, back to the main menu")]) == "interview":
                 self.app.interview()
             return False
+        if ready.reason == "attempt_wait":
+            self.out.problem(ready.message)
+            return self.wait_out(ready.attempts.wait_seconds)
         if ready.reason is not None:
             self.out.problem(ready.message)
             return False
-        if ready.message:
+        if not ready.keyring_ok:  # a problem, said as one: the fix follows on its own line
+            fix = ready.message.split("can be stored.", 1)[-1].strip() if "can be stored." in ready.message else ""
+            self.out.problem(KEYRING_PROBLEM, f"To fix it: {fix}" if fix else None)
+        elif ready.message:
             self.out.status(ready.message)
+        return True
+
+    def wait_out(self, seconds: float) -> bool:
+        """Wait out a failure wait here, saying when it ends; False if the user leaves first."""
+        import time
+
+        from selfverify.plain.terminal import QUIT_WORDS
+
+        ends = time.monotonic() + seconds
+        self.out.line(f"I will say when the wait is over, in {duration(seconds)}. Enter says the time left; back leaves.")
+        while (left := ends - time.monotonic()) > 0:
+            typed = self.dialogue.reader.read(min(left, 0.2))
+            if typed is None:
+                continue
+            word = typed.strip().lower()
+            if word in QUIT_WORDS:
+                raise QuitRequested
+            if word in ("back", "stop", "menu"):
+                self.out.status("stopped waiting.")
+                return False
+            self.out.status(f"{duration(max(1.0, ends - time.monotonic()))} left.")
+        self.out.status("the wait is over: you can try the selfie check again.")
         return True
 
     def reference(self):  # noqa: ANN201
@@ -154,21 +178,18 @@ class SelfieFlow(Flow):
                 path = None
                 self.app.reference_path = None
                 continue
-            width, height = found.image_size
-            top, right, bottom, left = found.face_box
-            self.out.status(f"reference photo checked: 1 face found ({right - left} by {bottom - top} pixels "
-                            f"in a {width} by {height} photo).")
+            self.out.status("reference photo checked: 1 face found.")
             self.app.reference_path = path
             return found
 
     def result(self, outcome) -> bool:  # noqa: ANN001
         """Say the result; True when it ended the journey (verified, with a credential)."""
-        done, sentence, details = outcome_lines(outcome)
+        done, sentence, details = outcome_lines(outcome, self.zone)
         self.out.result(sentence)
         for line in details:
             self.out.line(line)
-        if getattr(outcome, "session_id", None):
-            self.out.line(f"Session {outcome.session_id}: give this to support if you need help.")
+        if getattr(outcome, "session_id", None) and not done:
+            self.out.line(f"Support reference, if you need help: {spoken_reference(outcome.session_id)}.")
         return done
 
     def retention(self, outcome) -> None:  # noqa: ANN001
@@ -176,11 +197,11 @@ class SelfieFlow(Flow):
         choices = [("none", "Keep nothing"), ("reference", "Keep my reference photo")]
         if outcome.best_frame_available:
             choices += [("selfie", "Keep my best camera picture"), ("both", "Keep both")]
-        self.out.line(f"Photos can be kept for {days} days in case you appeal. By default nothing is kept. "
-                      "Kept photos are encrypted, and you can delete them at any time in My data.")
+        self.out.line(f"Photos can be kept, encrypted, for {plural(days, 'day')} in case you appeal; "
+                      "you can delete them in My data. By default nothing is kept.")
         keep = self.dialogue.choose("Keep photos for an appeal?", choices, default="none")
         if keep == "none":
-            self.out.status("nothing kept: no photo was stored.")
+            self.out.status("nothing kept.")
             return
         try:
             kept = self._service().retain(outcome, keep_reference=keep in ("reference", "both"),
@@ -188,4 +209,4 @@ class SelfieFlow(Flow):
         except SelfverifyError as exc:
             self.out.problem(f"nothing was kept: {exc.user_message}", exc.hint)
             return
-        self.out.result(f"kept {len(kept)} photo{'' if len(kept) == 1 else 's'}, encrypted, for {days} days.")
+        self.out.result(f"kept {plural(len(kept), 'photo')}, encrypted, for {plural(days, 'day')}.")

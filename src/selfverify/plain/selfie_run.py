@@ -1,85 +1,116 @@
 """A selfie run in the accessible mode: the run works in its own thread, its events become one
-labelled line each (a repeated sentence is said once), and typed lines can stop it meanwhile."""
+labelled line each (said once; camera guidance only when the steadier finds it worth saying), and
+typed lines can stop it, or ask for the current step again, meanwhile."""
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from dataclasses import dataclass
 
-from selfverify.core.events import (
-    CameraLost,
-    ChallengeIssued,
-    ChallengeStep,
-    Event,
-    GuidanceChanged,
-    MatchProgress,
-    PreviewFrame,
-    RunError,
-    RunStarted,
-)
+from selfverify.core.events import ChallengeIssued, ChallengeStep, Event, GuidanceChanged, MatchProgress, PreviewFrame
 from selfverify.plain.terminal import Dialogue, InputClosed, LineWriter
-from selfverify.plain.wording import STEP_WORDS
+from selfverify.wording.events import WAITING_FOR_CAMERA, event_line
+from selfverify.wording.guidance import GuidanceSteadier, speech_seconds
 
 RUN_HELP = (
-    "The selfie check is running. Follow the Status and Step lines. Press Enter to hear the last "
-    "instruction again. Type back to stop, interview to stop and book an interview instead, or quit to leave."
+    "The selfie check is running. Follow the Step lines. Enter or status says the current step and what the "
+    "camera sees. Type back to stop, interview to stop and book an interview instead, or quit to leave."
 )
 STOP_WORDS = {"back": "back", "stop": "back", "cancel": "back", "quit": "quit", "exit": "quit", "interview": "interview"}
+STATUS_WORDS = frozenset({"", "status", "where", "where am i", "repeat"})
 _JOIN_SECONDS = 15.0  # how long a stopped run may take to release the camera
-
-
-def event_line(event: Event) -> tuple[str, str] | None:
-    """(label, text) for an event a user should hear about; None for the rest."""
-    if isinstance(event, RunStarted):
-        from selfverify.core.flow import start_notice
-
-        if event.liveness:
-            notice = start_notice(event)
-            return "Status", "selfie check started, with the liveness steps." + (f" {notice}" if notice else "")
-        return "Status", "selfie check started without the liveness steps (a replay: no credential can be issued)."
-    if isinstance(event, GuidanceChanged):
-        return "Status", event.message
-    if isinstance(event, ChallengeIssued):
-        words = ", then ".join(STEP_WORDS.get(step, step.replace("_", " ")) for step in event.steps)
-        return "Status", f"liveness check: {words}." if words else "liveness check."
-    if isinstance(event, ChallengeStep):
-        step = f"Step {event.index} of {event.total}"
-        if event.status == "started":
-            text = event.instruction.split(":", 1)[1].strip() if event.instruction.startswith(step + ":") else (
-                event.instruction or STEP_WORDS.get(event.step, event.step))
-            if event.deadline_s:
-                text += f" (within {event.deadline_s:.0f} seconds)"
-            return step, text
-        return step, "done." if event.status == "passed" else "time is up."
-    if isinstance(event, MatchProgress):
-        return "Status", f"comparing, {event.good_frames} of {event.needed} good frames."
-    if isinstance(event, (CameraLost, RunError)):
-        return "Problem", event.message
-    return None  # Decision is said with the outcome; PreviewFrame has no words
+GUIDANCE_LABEL = "Camera"
 
 
 class RunNarrator:
-    """Says each event once: a line equal to the last one of its kind (guidance, progress, ...) is dropped."""
+    """Says a run's events for listening: each line once, camera guidance through the steadier (held,
+    not repeated, never against the step, never faster than speech), and on request the current step
+    and the latest guidance."""
 
-    def __init__(self, out: LineWriter):
+    def __init__(self, out: LineWriter, steadier: GuidanceSteadier | None = None, clock=time.monotonic):  # noqa: ANN001
         self.out = out
-        self.last: tuple[str, str] | None = None
-        self.last_of_kind: dict[str, tuple[str, str]] = {}
+        self.steadier = steadier or GuidanceSteadier()
+        self.clock = clock
+        self._t0 = clock()
+        self.said: set[tuple[str, str]] = set()
+        self.pending: tuple[float, tuple[str, str]] | None = None  # a line said only if the run goes on
+        self.progress: MatchProgress | None = None
+        self.speaking_until = 0.0  # when what was said so far has been spoken at 175 words a minute
+        self.steps_left = 0  # liveness steps not yet passed: "Good: hold still" would only delay the next one
+        self.codes: dict[str, str] = {}  # guidance sentence -> its code
+
+    def now(self) -> float:
+        return self.clock() - self._t0
+
+    def _say(self, label: str, text: str) -> None:
+        self.out.labelled(label, text)
+        now = self.now()
+        self.speaking_until = max(self.speaking_until, now) + speech_seconds(f"{label}: {text}")
 
     def show(self, event: Event) -> bool:
+        now = self.now()
+        if isinstance(event, GuidanceChanged):
+            self.codes[event.message] = event.code
+            self.steadier.guidance(now, event.code, event.message)
+            return self.tick()
+        if isinstance(event, ChallengeIssued):
+            self.steps_left = len(event.steps)
+        if isinstance(event, MatchProgress):
+            self.progress = event
+            self.steadier.comparing(now, event.good_frames, event.needed)
         line = event_line(event)
-        if line is None or line == self.last or self.last_of_kind.get(event.kind) == line:
+        if isinstance(event, ChallengeStep):
+            started = event.status == "started" and line is not None
+            self.steadier.step(now, event.step if started else None, f"{line[0]}: {line[1]}" if started else None)
+            self.pending = None
+            if event.status == "passed":
+                self.steps_left = event.total - event.index
+            if event.status == "passed" and event.index == event.total and line is not None:
+                # the last step done: the result usually follows at once and says it; if the run goes on, say it
+                self.pending = (now + self.steadier.hold_s, line)
+                return self.tick()
+        if line is None or line in self.said:
+            return self.tick()
+        self.said.add(line)
+        self._say(*line)
+        if not isinstance(event, ChallengeStep):  # a step line is already counted by the steadier
+            self.steadier.spoken(now, f"{line[0]}: {line[1]}")
+        return True
+
+    def tick(self) -> bool:
+        """Say a pending line or the guidance the steadier finds due now; call it regularly."""
+        now = self.now()
+        if self.pending is not None and now >= self.pending[0]:
+            if now < self.speaking_until:  # not over speech: it waits (and the result usually makes it moot)
+                self.pending = (self.speaking_until + self.steadier.hold_s, self.pending[1])
+                return False
+            line, self.pending = self.pending[1], None
+            self._say(*line)
+            self.steadier.spoken(now, f"{line[0]}: {line[1]}")
+            return True
+        sentence = self.steadier.due(now)
+        if sentence is None or (self.steps_left and self.codes.get(sentence) == "ok"):
             return False
-        self.out.labelled(*line)
-        self.last = self.last_of_kind[event.kind] = line
+        self._say(GUIDANCE_LABEL, sentence)
+        self.steadier.spoken(now, GUIDANCE_LABEL)  # the label is heard too
         return True
 
     def repeat(self) -> None:
-        if self.last is None:
-            self.out.status("waiting for the camera.")
-        else:
-            self.out.labelled(*self.last)
+        """Enter or status: the current step and the latest guidance."""
+        lines = self.steadier.status(self.now())
+        if self.progress is not None and self.progress.good_frames and self.steadier.step_key is None:
+            self.out.status(f"comparing, {self.progress.good_frames} of {self.progress.needed} good pictures.")
+        elif not lines:
+            self.out.status(WAITING_FOR_CAMERA)
+            return
+        for line in lines:
+            if line == self.steadier.step_sentence:
+                label, text = line.split(": ", 1)
+                self.out.labelled(label, text)
+            else:
+                self.out.labelled(GUIDANCE_LABEL, line)
 
 
 @dataclass
@@ -123,8 +154,9 @@ def run_with_keyboard(dialogue: Dialogue, start, narrator: RunNarrator) -> RunRe
             if item is finished:
                 break
             if item is not None:
-                narrator.show(item)
-                continue
+                narrator.show(item)  # then still listen: a flickering run must not starve the keyboard
+            else:
+                narrator.tick()
             if not listening or result.stopped_by:
                 continue
             try:
@@ -134,17 +166,19 @@ def run_with_keyboard(dialogue: Dialogue, start, narrator: RunNarrator) -> RunRe
                 continue
             if typed is None:
                 continue
-            word = typed.strip().lower()
+            word = " ".join(typed.strip().lower().split())
             if word in STOP_WORDS:
                 result.stopped_by = STOP_WORDS[word]
                 cancel.set()
                 dialogue.out.status("stopping the selfie check.")
             elif word in ("help", "?"):
                 dialogue.out.line(RUN_HELP)
-            elif not word:
+            elif word.rstrip("?") in STATUS_WORDS:
+                if word.startswith("where"):
+                    dialogue.out.line("You are in the selfie check, with the camera on.")
                 narrator.repeat()
             else:
-                dialogue.out.line("While the check runs, type back to stop, or help. Enter repeats the last instruction.")
+                dialogue.out.line("While the check runs: Enter repeats the step, back stops, help explains.")
     except BaseException:
         cancel.set()
         thread.join(_JOIN_SECONDS)

@@ -27,7 +27,7 @@ GLOBAL_HELP = (
 
 # C0 and C1 control characters except newline: escape sequences and cursor movement never get out
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-_SGR = {"Problem": "1;31", "Result": "1;32", "Step": "1;36", "Status": "1"}
+_SGR = {"Problem": "1;31", "Result": "1;32", "Step": "1;36", "Status": "1", "Camera": "1"}
 
 
 class GoBack(Exception):
@@ -101,6 +101,13 @@ def clean(text: str) -> str:
     return _CONTROL.sub(" ", str(text).replace("\t", " "))
 
 
+def said(text: str) -> str:
+    """A line as it is printed: clean, and worded for a speech synthesiser (wording.speech.speakable)."""
+    from selfverify.wording.speech import speakable
+
+    return speakable(clean(text))
+
+
 class LineWriter:
     """Prints whole lines; ``labelled`` lines start with a word a screen reader user can listen for."""
 
@@ -110,7 +117,7 @@ class LineWriter:
         self.mid_line = False  # a prompt is waiting on this line
 
     def line(self, text: str = "") -> None:
-        lines = clean(text).split("\n")
+        lines = said(text).split("\n")
         if self.mid_line:
             lines.insert(0, "")  # never glue a message onto a question
             self.mid_line = False
@@ -122,7 +129,13 @@ class LineWriter:
         colour = _SGR.get(label.split(" ", 1)[0])
         if self.colour and colour:
             shown = f"\x1b[{colour}m{shown}\x1b[0m"
-        self.stream.write(("\n" if self.mid_line else "") + f"{shown} {clean(text)}\n")
+        self.stream.write(("\n" if self.mid_line else "") + f"{shown} {said(text)}\n")
+        self.mid_line = False
+        self.stream.flush()
+
+    def verbatim(self, text: str) -> None:
+        """A line exactly as given (cleaned of control characters only): a token asked for."""
+        self.stream.write(("\n" if self.mid_line else "") + clean(text) + "\n")
         self.mid_line = False
         self.stream.flush()
 
@@ -138,21 +151,52 @@ class LineWriter:
             self.line(hint)
 
     def prompt(self, text: str) -> None:
-        self.stream.write(("\n" if self.mid_line else "") + clean(text) + " ")
+        self.stream.write(("\n" if self.mid_line else "") + said(text) + " ")
         self.stream.flush()
         self.mid_line = True
 
 
 Help = str | Callable[[], None]
+WHERE_WORDS = frozenset({"where", "where am i", "where am i?"})
+_WORD = re.compile(r"[^\w]+")
+
+
+def words_of(text: str) -> list[str]:
+    return [w for w in _WORD.split(text.lower()) if w]
+
+
+def short_label(label: str) -> str:
+    """A choice's name in a few words: ``I agree: go on to the selfie check`` -> ``I agree``."""
+    return re.split(r":\s|\(", label, maxsplit=1)[0].strip().rstrip(",.")
+
+
+def matching_choices(answer: str, choices: Sequence[tuple[str, str]]) -> list[int]:
+    """Indexes of the choices a typed word or phrase names: the start of its label, else its key, else
+    words of its label (each typed word the start of one of them)."""
+    typed = words_of(answer)
+    if not typed:
+        return []
+    starts = [i for i, (_, label) in enumerate(choices) if words_of(label)[:len(typed)] == typed]
+    if starts:
+        return starts
+    exact = [i for i, (key, _) in enumerate(choices) if answer.strip().lower() == key.lower()]
+    if exact:
+        return exact
+    return [i for i, (_, label) in enumerate(choices)
+            if all(any(word.startswith(t) for word in words_of(label)) for t in typed)]
 
 
 class Dialogue:
-    """Questions and answers: free text, numbered choices, yes/no. help/back/quit work everywhere."""
+    """Questions and answers: free text, numbered choices, yes/no. help/back/quit/where work everywhere."""
 
     def __init__(self, reader: LineReader, out: LineWriter, echo: bool = False):
         self.reader = reader
         self.out = out
         self.echo = echo  # stdin is not a terminal: show the answer, as a terminal would have
+        self.places: list[str] = []  # where the user is, outermost first ("Main menu", "My data")
+
+    def where(self) -> str:
+        return "You are in " + (", ".join(self.places) if self.places else "selfverify") + "."
 
     def _answer(self, timeout: float | None = None) -> str | None:
         text = self.reader.read(timeout)
@@ -171,7 +215,7 @@ class Dialogue:
         while True:
             self.out.prompt(question)
             text = (self._answer() or "").strip()
-            word = text.lower()
+            word = " ".join(text.lower().split())
             if word in HELP_WORDS:
                 if callable(help_text):
                     help_text()
@@ -179,16 +223,22 @@ class Dialogue:
                     self.out.line(help_text)
                 self.out.line(GLOBAL_HELP)
                 continue
+            if word in WHERE_WORDS:
+                self.out.line(self.where())
+                continue
             if word in BACK_WORDS:
                 raise GoBack
             if word in QUIT_WORDS:
                 raise QuitRequested
             return text
 
-    def choose(self, title: str, choices: Sequence[tuple[str, str]], help_text: str = "", default: str | None = None) -> str:
+    def choose(self, title: str, choices: Sequence[tuple[str, str]], help_text: str = "", default: str | None = None,
+               *, brief: str | None = None) -> str:
         """Print ``title`` and the numbered ``choices`` (key, label); return the chosen key.
 
-        A number or the first word of a label chooses; Enter takes ``default`` or lists the choices again."""
+        A number, a key, or words of a label choose; words that fit several choices are answered with
+        those choices. Enter takes ``default`` or lists the choices again. ``brief`` (a menu's name):
+        the list is not read first, only "NAME, Enter lists the choices"; for a menu heard before."""
         keys = [key for key, _ in choices]
         count = len(choices)
 
@@ -202,24 +252,35 @@ class Dialogue:
                 self.out.line(help_text)
             listing()
 
-        listing()
         question = f"Choose 1 to {count}" + (f" (Enter: {keys.index(default) + 1})" if default in keys else "") + ":"
+        if brief and default not in keys:
+            question = f"{brief}, Enter lists them. {question}"
+        else:
+            listing()
         while True:
             answer = self.ask(question, explain)
             if not answer:
                 if default in keys:
-                    return default  # type: ignore[return-value]
+                    index = keys.index(default)
+                    break
                 listing()
                 continue
             if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= count:  # not "²" (a digit int() refuses)
-                return keys[int(answer) - 1]
-            word = answer.lower()
-            matches = [key for key, label in choices if word == key or label.lower().split(" ", 1)[0].strip("(),.:") == word]
-            if len(set(matches)) == 1:
-                return matches[0]
+                index = int(answer) - 1
+                break
+            matches = matching_choices(answer, choices)
+            if len(matches) == 1:
+                index = matches[0]
+                break
             from selfverify.textcheck import shown
 
-            self.out.problem(f"{shown(answer)} is not one of the choices. Type a number from 1 to {count}, or help.")
+            if matches:
+                named = "; ".join(f"{i + 1}, {short_label(choices[i][1])}" for i in matches)
+                self.out.problem(f"{shown(answer)} fits {len(matches)} choices: {named}. Type the number you want.")
+            else:
+                self.out.problem(f"{shown(answer)} is not one of the choices. Type a number from 1 to {count}, or help.")
+        self.out.line(f"Chosen: {short_label(choices[index][1])}.")
+        return keys[index]
 
     def confirm(self, question: str, help_text: str = "") -> bool:
         """Only yes (or y) goes ahead; Enter or no does nothing."""

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from selfverify.core.liveness import STEP_WORDS  # noqa: F401 - re-exported for the plain mode
+from selfverify.wording.outcomes import meaning
+from selfverify.wording.speech import day, when
 
-# (why, what to do next) for each reason a selfie run gives for not verifying
-NOT_VERIFIED = {
-    "no_match": ("your face did not match the reference photo",
-                 "Use a clearer, more recent reference photo and face the camera in good light, or choose the interview."),
-    "not_live": ("the liveness steps were not completed",
-                 "Follow each step while looking at the camera. A photo held up to the camera cannot pass."),
-    "no_face": ("no face was seen clearly enough",
-                "Sit in front of the camera, face a light, and keep your whole face in view."),
-    "timed_out": ("the check took too long",
-                  "Try again, or choose the interview if the camera keeps struggling."),
-    "camera_lost": ("the camera stopped during the check",
-                    "Reconnect the camera and try again, or choose the interview."),
-    "cancelled": ("you stopped the check", "Try again when you are ready."),
+# sections of the consent notice that tell a terminal user which commands to type, as a person inside
+# this mode does it instead (no shell command is read out to someone who cannot type it here)
+IN_APP_SECTIONS = {
+    "How to delete": [
+        "In My data (choice 3 of the main menu) you can delete kept pictures, one or all; take back this "
+        "agreement, which deletes every kept picture; or delete everything we keep about you. Only deletion "
+        "receipts remain, with no face data.",
+    ],
+    "You do not have to do this": [
+        "You can instead have a short interview with a person (choice 2 of the main menu). It uses no camera, "
+        "no face matching and no biometric data at all.",
+    ],
 }
+_COMMAND = re.compile(r"`selfverify [^`]*`")
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s{0,3}[-*+]\s+(.*)$")
@@ -58,33 +60,45 @@ def markdown_lines(text: str) -> list[str]:
     return lines
 
 
+def in_app_notice_lines(text: str) -> list[str]:
+    """The notice's lines for a person inside this mode: a section that names commands to type is said
+    as this mode does it (IN_APP_SECTIONS); elsewhere a command becomes "in My data"."""
+    lines = markdown_lines(text)
+    result: list[str] = []
+    skipping = False
+    for index, line in enumerate(lines):
+        heading = line and (index == 0 or not lines[index - 1])
+        if heading and line in IN_APP_SECTIONS:
+            result += [line, *IN_APP_SECTIONS[line]]
+            skipping = True
+            continue
+        if not line:
+            skipping = False
+        if not skipping:
+            result.append(line)
+    return [_COMMAND.sub("in My data", line) for line in result]
+
+
 def spell_code(display_code: str) -> str:
     """``K7QX-M4PD`` -> ``K 7 Q X, M 4 P D``: a screen reader reads it character by character."""
     return ", ".join(" ".join(part) for part in display_code.split("-"))
 
 
-def local_time(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "unknown"
+def local_time(moment: datetime | None, zone: tzinfo | None = None) -> str:
+    """``Thursday 3 December at 09:40`` in ``zone`` (None: this computer's)."""
+    return when(moment, zone)
 
 
-def outcome_lines(outcome) -> tuple[bool, str, list[str]]:  # noqa: ANN001
-    """(verified with a credential, the Result sentence, the lines that follow it) for a SelfieOutcome."""
-    decision = outcome.decision
-    credential = getattr(outcome, "credential", None)
-    if decision.verified and credential is not None:
-        return True, (f"verified. Your credential {credential.id} is stored in your keyring, "
-                      f"valid until {local_time(credential.expires_at)}."), []
-    if decision.verified and decision.liveness != "passed":
-        return False, "your face matches the reference photo, but the liveness check was off (a replay), so no credential was issued.", [
-            "A replay of a recording can never earn a credential."]
-    if decision.verified:
-        why = getattr(outcome, "credential_error", None) or "it could not be stored"
-        return False, f"your face matches, but no credential was issued: {why}", ["Try again, or choose the interview."]
-    why, what = NOT_VERIFIED.get(decision.reason or "", (f"the check ended ({decision.reason})", "Try again, or choose the interview."))
-    if decision.distance is not None and decision.reason == "no_match":
-        why += f" (distance {decision.distance:.2f}, at most {decision.tolerance:.2f} needed)"
-    lines = [what]
+def outcome_lines(outcome, zone: tzinfo | None = None) -> tuple[bool, str, list[str]]:  # noqa: ANN001
+    """(the journey is over: a credential was issued, the Result sentence, the lines that follow it),
+    in wording.outcomes' sentences."""
+    said = meaning(outcome, when=lambda moment: day(moment, zone), credential_id=lambda _id: None)
+    first, *rest = said.sentences
+    lines = list(rest)
     attempts = getattr(outcome, "attempts", None)
-    if attempts is not None and attempts.message:
+    if not said.credential and attempts is not None and getattr(attempts, "message", ""):
         lines.append(attempts.message)
-    return False, f"not verified: {why}.", lines
+    sentence = first[0].lower() + first[1:] if first else first
+    if said.credential and lines:  # "verified. Your credential is stored ..." on one Result line
+        sentence += " " + lines.pop(0)
+    return said.credential, sentence, lines

@@ -13,38 +13,14 @@ from selfverify.tui.screens.base import AppScreen
 from selfverify.tui.widgets.checkbox import TextCheckbox
 from selfverify.tui.widgets.steps import StepIndicator
 
-REASONS = {
-    "no_match": ("The face did not match the reference photo.", "Use a clearer, more recent reference photo, face the camera in good light, or choose the interview."),
-    "not_live": ("The liveness challenge was not completed.", "Follow each step (blink, turn your head, open your mouth) while looking at the camera. A photo held up to the camera cannot pass."),
-    "no_face": ("No face was seen clearly enough.", "Sit in front of the camera, face a light, and keep your whole face in the oval."),
-    "timed_out": ("The check took too long.", "Try again, or choose the interview if the camera keeps struggling."),
-    "camera_lost": ("The camera stopped during the check.", "Reconnect the camera and try again, or choose the interview."),
-}
-
-
 def describe(outcome, timezone: str | None = None) -> tuple[bool, str, str]:  # noqa: ANN001
+    """(the face matched, the title, the details): the sentences are selfverify.wording.outcomes'."""
     from selfverify.services.interview import format_when, resolve_zone
+    from selfverify.wording.outcomes import meaning
 
     zone = resolve_zone(timezone)
-    d = outcome.decision
-    if d.verified and outcome.credential is not None:
-        c = outcome.credential
-        return True, "Verified.", f"Credential {c.id} is stored in your keyring, valid until {format_when(c.expires_at, zone)}."
-    if d.verified and d.liveness == "passed" and not d.live_source:
-        return True, "Faces match, but this was a recording.", f"No credential was issued: {outcome.credential_error}"
-    if d.verified and d.liveness == "passed":
-        why = getattr(outcome, "credential_error", None) or "the keyring could not be used"
-        fix = getattr(outcome, "credential_hint", None)
-        return True, "Verified, but no credential could be stored.", f"{why} " + (f"Fix: {fix} Then try again." if fix else "You can try again once the keyring works.")
-    if d.verified:
-        return True, "Faces match, but liveness was skipped (replay).", "A replay never earns a credential: no credential was issued."
-    reason = d.reason
-    if reason in ("not_live", "timed_out") and d.distance is not None and d.tolerance and d.distance > d.tolerance:
-        reason = "no_match"  # the run's own evidence: the face seen was not the reference's; liveness is not the fix
-    why, what = REASONS.get(reason or "", (f"Not verified ({d.reason}).", "Try again or choose the interview."))
-    if reason == "no_match" and d.distance is not None:
-        why += f" (distance {d.distance:.2f}, needed at most {d.tolerance:.2f})"
-    return False, "Not verified. " + why, what
+    said = meaning(outcome, when=lambda moment: format_when(moment, zone))
+    return said.matched, said.title, " ".join(said.sentences[1:])
 
 
 class ResultScreen(AppScreen):
