@@ -102,4 +102,4 @@ def test_withdrawing_shreds_every_kept_photo_and_is_recorded(kctx, settings):
     assert [p.name for p in kctx.paths.vault_dir.iterdir()] in ([], [".database-id"])
     assert {(r.item_id, r.reason) for r in vault.receipts()} == {(p.id, "consent_withdrawn") for p in kept}
     assert events(kctx, kind="consent")[-1]["data"] == {"choice": "withdrawn", "notice_version": "v1",
-                                                         "photos_deleted": 2}
+                                                         "notice_language": "en", "photos_deleted": 2}
