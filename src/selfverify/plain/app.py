@@ -129,6 +129,8 @@ class PlainApp:
                 continue
             if choice == "quit":
                 raise QuitRequested
+            if choice == "language":
+                heard = False  # a new language: the menu is read again in full, in that language
             try:
                 flows[choice]()
             except GoBack:
