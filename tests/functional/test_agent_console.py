@@ -41,6 +41,7 @@ def desk(home, keyring_service):
     agent.add_slot(first + timedelta(days=1))
     people = [("carol", "carol@example.org"), ("alice", "+33 6 12 34 56 78"), ("dan", "+1 555 0100")]
     booked = [service(user, 10 + i).book(slots[i].id, contact) for i, (user, contact) in enumerate(people)]
+    clock.advance((booked[-1].starts_at - clock.now()).total_seconds())  # 09:40: every interview has started
     return agent, booked, service
 
 

@@ -12,6 +12,7 @@ import pytest
 from selfverify.config import load_settings
 from selfverify.context import AppContext
 from selfverify.services.interview import InterviewService
+from tests.clock_shift import time_travel  # noqa: F401 - fixture
 from tests.desk_support import pg_schema  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.postgres
@@ -111,7 +112,7 @@ def test_only_agents_write_decisions_and_only_under_their_own_role(desk):
         desk.sql(agent_url, "SELECT * FROM credential_record")
 
 
-def test_people_and_agents_use_the_app_as_their_own_roles(pg_schema, keyring_service, tmp_path):  # noqa: F811
+def test_people_and_agents_use_the_app_as_their_own_roles(pg_schema, keyring_service, tmp_path, time_travel):  # noqa: F811
     """desk init by the owner; an admin role enrols an agent role's key; a person role books in one
     home, the agent decides from another, the person's app picks the credential up in its own home."""
     from tests.inprocess_cli import run_main
@@ -156,6 +157,7 @@ def test_people_and_agents_use_the_app_as_their_own_roles(pg_schema, keyring_ser
     today = json.loads(ok(agent_url, "agent-home", "agent", "today", "--date", start.date().isoformat(), "--tz", "UTC",
                           "--json").stdout)["appointments"]
     assert {a["contact"] for a in today} == {"+1 555 0100", "erin@example.org"}  # the agent sees every booking
+    time_travel.to(start)  # an agent decides once the interview has started
     ok(agent_url, "agent-home", "agent", "approve", booked["code"], "--seen", "passport")
 
     status = json.loads(ok(dave_url, "dave-home", "status", "--json").stdout)

@@ -11,6 +11,7 @@ from selfverify.context import AppContext
 from selfverify.errors import EXIT_OK
 from selfverify.plain.app import PlainApp, plain_settings
 from selfverify.store.signing_keys import DEVICE_KEY, keyring_entry
+from tests.clock_shift import time_travel  # noqa: F401 - fixture
 from tests.plain_support import assert_plain_transcript, labelled_lines, piped_dialogue
 from tests.privacy_support import live_decision
 
@@ -248,7 +249,7 @@ def test_retention_keeps_nothing_by_default_and_says_why_when_it_cannot_keep(kct
     assert PhotoVault(kctx).list() == []
 
 
-def test_interview_approved_by_an_enrolled_agent_is_picked_up_and_verified(settings):
+def test_interview_approved_by_an_enrolled_agent_is_picked_up_and_verified(settings, time_travel):  # noqa: F811
     """The plain mode fetches the credential the agent signed, checks it against the desk's keys and
     keeps it in the keyring."""
     from selfverify.services.credentials import CredentialService
@@ -260,6 +261,7 @@ def test_interview_approved_by_an_enrolled_agent_is_picked_up_and_verified(setti
     [agent] = enrol_services(admin, AppContext(settings=settings.replace(user="agent-ann")))
     slot = agent.add_slot(datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(days=2))
     booked = InterviewService(ctx).book(slot.id, "alice@example.org")
+    time_travel.to(slot.starts_at)  # an agent decides once the interview has started
     agent.approve(booked.code, ["passport"])
     code, text = drive(ctx, ["2"])
     current = CredentialService(ctx).current()
