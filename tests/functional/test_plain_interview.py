@@ -36,7 +36,7 @@ def test_book_an_interview_then_the_remembered_mode_shows_it(slots, plain_settin
     child, log = spawn_plain(env, "--accessible")
     converse(child, [
         ("Choose 1 to 4:", "2"),
-        ("Choose 1 to 3:", "1"),
+        ("Choose 1 to 6:", "1"),
         ("Which time would you like?", None),
         ("Choose 1 to 2:", ""),  # Enter at a list without a default reads it again
         ("Choose 1 to 2:", "2"),
@@ -81,7 +81,7 @@ def test_ctrl_d_at_a_question_ends_cleanly():
 def test_ctrl_c_at_a_question_exits_130_without_a_traceback():
     child, log = spawn_plain(ENV, "--accessible", "--color")
     converse(child, [("Choose 1 to 4:", "2")])
-    child.expect_exact("Choose 1 to 3:")
+    child.expect_exact("Choose 1 to 6:")
     child.sendintr()
     assert finish(child) == 130
     text = log.getvalue().replace("\r\n", "\n")
@@ -94,7 +94,7 @@ def test_ctrl_c_at_a_question_exits_130_without_a_traceback():
 
 def test_no_color_wins_over_the_colour_option():
     child, log = spawn_plain({**ENV, "NO_COLOR": "1"}, "--accessible", "--color")
-    converse(child, [("Choose 1 to 4:", "2"), ("Choose 1 to 3:", "quit")])
+    converse(child, [("Choose 1 to 4:", "2"), ("Choose 1 to 6:", "quit")])
     assert finish(child) == 0
     assert_plain_transcript(log.getvalue())
 
@@ -102,7 +102,7 @@ def test_no_color_wins_over_the_colour_option():
 def test_started_without_a_terminal_it_is_plain_and_not_remembered(plain_settings):
     from tests.helpers import assert_no_traceback, run_cli
 
-    proc = run_cli(input="2\n3\n4\n", env=ENV)
+    proc = run_cli(input="2\n6\n4\n", env=ENV)
     assert proc.returncode == 0, proc.stderr
     assert_no_traceback(proc)
     assert_plain_transcript(proc.stdout)
