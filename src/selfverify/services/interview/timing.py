@@ -54,7 +54,14 @@ class TimingMixin(ServiceBase):
         from selfverify.store.interviews import put_desk_setting
 
         desk = DeskService(self.ctx)
-        desk._admin_key(desk.info())  # only the desk admin sets desk rules
+        info = desk.info()
+        try:
+            desk._admin_key(info)  # only the desk admin sets desk rules
+        except PolicyRefusal as exc:
+            if exc.code != "not_admin":
+                raise
+            raise PolicyRefusal("Only the desk admin sets the booking rules: this keyring does not hold the desk's admin key.",
+                                code="not_admin", hint=f"Ask the desk admin ({info.admin}).") from None
         changes = {}
         if min_lead_minutes is not None:
             if not LEAD_LIMITS[0] <= min_lead_minutes <= LEAD_LIMITS[1]:
