@@ -78,60 +78,61 @@ class QueueMixin(ServiceBase):
     def take_next(self) -> AppointmentView | None:
         """Give this agent the person who has waited longest: exactly one agent gets each person.
 
-        Returns the appointment (booked, starting now, already started) or None if nobody waits."""
+        Returns the appointment (booked, starting now, already started) or None if nobody waits.
+        Claiming the entry, the slot and the booking are one transaction: a failure leaves the
+        person waiting, never taken without an appointment."""
         from selfverify.services.desk import DeskService
-        from selfverify.store.interviews import claim_entry, link_entry, mark_started, waiting_entries
+        from selfverify.store.interviews import claim_entry, link_entry, waiting_entries
 
         signer = DeskService(self.ctx).check_decider(self.identity, "")
-        while True:
+        with self.ctx.db.session() as s:
+            candidates = [e for e in waiting_entries(s, 10) if e.subject != signer.handle]
+        for entry in candidates:
             with self.ctx.db.session() as s:
-                candidates = [e for e in waiting_entries(s, 10) if e.subject != signer.handle]
-            if not candidates:
-                return None
-            for entry in candidates:
-                with self.ctx.db.session() as s:
-                    won = claim_entry(s, entry.id, self.agent, self._now)  # the compare-and-set
-                    s.commit()
-                if not won:
+                if not claim_entry(s, entry.id, self.agent, self._now):  # the compare-and-set
+                    s.rollback()
                     continue  # another agent took this person first: try the next one
-                view = self._book_now(entry)
-                with self.ctx.db.session() as s:
-                    link_entry(s, entry.id, view.id)
-                    mark_started(s, view.id, self._now)
-                    s.commit()
-                self._audit("queue_taken", {"entry_id": entry.id, "agent": self.agent, "appointment_id": view.id},
-                            view.session_id, view.subject)
-                return self.find(view.code)
+                row, slot = self._book_now(s, entry)
+                link_entry(s, entry.id, row.id)
+                s.commit()
+                view = self._appointment_view(row, slot)
+            self._audit("queue_taken", {"entry_id": entry.id, "agent": self.agent, "appointment_id": view.id},
+                        view.session_id, view.subject)
+            return self.find(view.code)
+        return None
 
-    def _book_now(self, entry) -> AppointmentView:  # noqa: ANN001
-        """A slot that starts now for this agent, and the person's booking of it (the booking's own path)."""
+    def _book_now(self, s, entry):  # noqa: ANN001, ANN202 - (appointment row, slot row)
+        """A slot that starts now for this agent and the person's booking of it, inside ``s``'s transaction."""
+        from datetime import timedelta
+
         from sqlalchemy.exc import IntegrityError
 
         from selfverify.services.interview.codes import _CODE_ATTEMPTS, new_code
         from selfverify.services.interview.zones import zone_name
         from selfverify.store.models import Appointment, InterviewSlot
 
-        for _ in range(_CODE_ATTEMPTS):
-            with self.ctx.db.session() as s:
-                slot = InterviewSlot(starts_at=self._now, duration_minutes=DEFAULT_SLOT_MINUTES, agent=self.agent,
-                                     timezone=zone_name(self.zone), created_at=self._now)
+        now = self._now
+        for attempt in range(_CODE_ATTEMPTS):
+            savepoint = s.begin_nested()
+            try:
+                # a second later on a clash with this agent's previous take at the same instant
+                slot = InterviewSlot(starts_at=now + timedelta(seconds=attempt), duration_minutes=DEFAULT_SLOT_MINUTES,
+                                     agent=self.agent, timezone=zone_name(self.zone), created_at=now)
                 s.add(slot)
                 s.flush()
                 row = Appointment(
                     slot_id=slot.id, active_slot_id=slot.id, subject=entry.subject, active_subject=entry.subject,
-                    contact=entry.contact, code=new_code(self.rng), status=BOOKED, booked_at=self._now,
+                    contact=entry.contact, code=new_code(self.rng), status=BOOKED, booked_at=now, started_at=now,
                 )
                 s.add(row)
-                try:
-                    s.flush()
-                    s.commit()
-                except IntegrityError as exc:
-                    s.rollback()
-                    if _violated(exc, "code"):
-                        continue
+                s.flush()
+                savepoint.commit()
+                return row, slot
+            except IntegrityError as exc:
+                savepoint.rollback()
+                if _violated(exc, "active_subject"):
                     raise PolicyRefusal(f"{entry.subject} booked a time meanwhile: take the next person.",
                                         code="already_booked") from None
-                return self._appointment_view(row, slot)
         raise PolicyRefusal("The person could not be given a booking: try again.", code="queue_take_failed")  # pragma: no cover
 
     # -------------------------------------------------- the person
