@@ -97,7 +97,8 @@ class ServiceBase:
         rows = []
         if a.late_minutes:
             rows.append(("Late", f"the agent is running {a.late_minutes} min late (the slot was {self.when(a.slot.starts_at)})"))
-        rows.append(("Deadline", f"if nobody has joined by {self.when(self.deadline(a))}, the booking expires and you may book again"))
+        rows.append(("Deadline", f"an outcome is due by {self.when(self.deadline(a))} (the grace period); "
+                                 "after that the booking expires and a new one can be made"))
         return rows
 
     def _grace(self) -> timedelta:

@@ -66,7 +66,7 @@ class QueueMixin(ServiceBase):
 
         with self.ctx.db.session() as s:
             lengths = recent_interview_minutes(s, RECENT_INTERVIEWS)
-        return statistics.median(lengths) if lengths else float(DEFAULT_SLOT_MINUTES)
+        return max(1.0, statistics.median(lengths)) if lengths else float(DEFAULT_SLOT_MINUTES)
 
     def waiting(self) -> list:
         """The people waiting, oldest first (the agent's view)."""

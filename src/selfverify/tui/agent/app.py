@@ -31,7 +31,7 @@ class AgentApp(App):
         Binding("f6", "previous_day", "Prev", priority=True),
         Binding("f7", "next_day", "Next", priority=True),
         Binding("f2", "toggle_duty", "Duty", priority=True),
-        Binding("f3", "take_next", "Next", priority=True),
+        Binding("f3", "take_next", "Take next", priority=True),
         Binding("f4", "no_show", "No-show", priority=True),
         Binding("f8", "running_late", "Late", priority=True),
         Binding("f9", "approve", "Approve", priority=True),
@@ -124,8 +124,9 @@ class AgentApp(App):
         table = self.query_one("#appointments", DataTable)
         table.clear()
         for a in items:
-            local = a.slot.starts_at.astimezone(self.service.zone)
-            table.add_row(f"{local:%H:%M}", a.display_code, Text(printable(a.subject)), a.status.replace("_", "-"),
+            local = a.starts_at.astimezone(self.service.zone)  # moved when the agent runs late
+            status = a.status.replace("_", "-") + (f" +{a.late_minutes}m" if a.late_minutes and a.status == BOOKED else "")
+            table.add_row(f"{local:%H:%M}", a.display_code, Text(printable(a.subject)), status,
                           Text(printable(a.slot.agent)), Text(printable(a.contact)), key=a.code)
         if not items:
             self.say(f"No appointments on {self.day:%a %Y-%m-%d}.")
