@@ -210,3 +210,20 @@ def test_two_agents_taking_at_once_each_person_goes_to_exactly_one(desk):
         assert mine.status == "booked" and mine.slot.agent == next(k for k, v in taken.items() if v == person.ctx.user)
     for svc in agents:
         svc.ctx.db.dispose()
+
+
+def test_delete_everything_removes_the_persons_queue_entries(desk):
+    from selfverify.services.erasure import delete_all_user_data
+    from selfverify.store.models import InterviewQueueEntry
+
+    _admin, agent, (alice, carol, _dan), _slots = desk
+    agent.set_on_duty(True)
+    alice.join_queue("alice-secret@example.org")
+    carol.join_queue("carol@example.org")
+    delete_all_user_data(alice.ctx)
+    with agent.ctx.db.session() as s:
+        from sqlmodel import select
+
+        rows = s.exec(select(InterviewQueueEntry)).all()
+    assert [(r.subject, r.contact) for r in rows] == [("carol", "carol@example.org")]
+    assert carol.queue_status().position == 1

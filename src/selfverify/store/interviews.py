@@ -220,3 +220,12 @@ def link_entry(s, entry_id: int, appointment_id: int) -> None:  # noqa: ANN001
     from selfverify.store.models import InterviewQueueEntry
 
     s.execute(update(InterviewQueueEntry).where(InterviewQueueEntry.id == entry_id).values(appointment_id=appointment_id))
+
+
+def delete_queue_entries(s, subject: str) -> int:  # noqa: ANN001
+    """"Delete everything": the person's queue entries (each holds a contact line) go."""
+    from sqlalchemy import delete
+
+    from selfverify.store.models import InterviewQueueEntry
+
+    return s.execute(delete(InterviewQueueEntry).where(InterviewQueueEntry.subject == subject)).rowcount

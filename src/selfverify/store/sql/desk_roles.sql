@@ -135,7 +135,7 @@ DROP POLICY IF EXISTS agent_take ON appointment;
 CREATE POLICY agent_take ON appointment FOR INSERT TO selfverify_agent
   WITH CHECK (status = 'booked' AND decided_by IS NULL);
 -- the queue: a person joins and leaves their own entry; agents see and take every entry
-GRANT SELECT, INSERT ON interview_queue TO selfverify_person;
+GRANT SELECT, INSERT, DELETE ON interview_queue TO selfverify_person;  -- DELETE: "delete everything"
 GRANT UPDATE (status, active_subject) ON interview_queue TO selfverify_person;
 GRANT SELECT, UPDATE ON interview_queue TO selfverify_agent;
 GRANT SELECT ON interview_queue TO selfverify_admin;
