@@ -5,7 +5,6 @@ appointment, so the decision and the credential follow exactly the booking's pat
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -62,6 +61,8 @@ class QueueMixin(ServiceBase):
 
     def typical_minutes(self) -> float:
         """The median length of the latest interviews (started to decided), else a slot's length."""
+        import statistics
+
         from selfverify.store.interviews import recent_interview_minutes
 
         with self.ctx.db.session() as s:
