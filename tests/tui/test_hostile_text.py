@@ -71,7 +71,7 @@ async def test_agent_console_shows_markup_in_contact_lines_literally(desk):
     async with app.run_test(size=(120, 30)) as pilot:
         await _settle(pilot)
         table = app.query_one("#appointments", DataTable)
-        shown = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
+        shown = [str(table.get_row_at(i)[5]) for i in range(table.row_count)]  # after the agent column
         assert shown == CONTACTS  # "[work]" and "[/]" kept, nothing parsed
         for a in booked:
             app.query_one("#code").value = a.code

@@ -92,6 +92,8 @@ def remember_zone(service, name: str, config_file) -> str:  # noqa: ANN001 - an 
     from selfverify.config import remember_setting
 
     text = str(name or "").strip()
+    if len(text) > 64 or not text.isprintable():
+        raise InputError("That is not a time zone name: use one like Europe/Paris, America/New_York or UTC.", code="bad_timezone")
     try:
         zone = resolve_zone(text) if text else None
     except ConfigError as exc:
