@@ -114,8 +114,11 @@ class InterviewScreen(AppScreen):
             self.app.call_from_thread(self.query_one("#booking", Static).update, f"Could not load your bookings: {exc.user_message}")
             self.app.call_from_thread(self.set_status, exc.user_message)
             return
-        self.app.call_from_thread(self._show_queue, queue, queue_text, zone, past)
-        self.app.call_from_thread(self._show, rows, mine_text, zone, picked, holding, pickup_problem)
+        def show() -> None:  # one update of the screen, not two
+            self._show_queue(queue, queue_text, zone, past)
+            self._show(rows, mine_text, zone, picked, holding, pickup_problem)
+
+        self.app.call_from_thread(show)
         if pickup_problem:
             self.app.call_from_thread(self.set_status, pickup_problem)
 
