@@ -41,6 +41,7 @@ def desk(home, keyring_service):
     agent.add_slot(first + timedelta(days=1))
     people = [("carol", "carol@example.org"), ("alice", "+33 6 12 34 56 78"), ("dan", "+1 555 0100")]
     booked = [service(user, 10 + i).book(slots[i].id, contact) for i, (user, contact) in enumerate(people)]
+    clock.advance((booked[-1].starts_at - clock.now()).total_seconds())  # 09:40: every interview has started
     return agent, booked, service
 
 
@@ -186,3 +187,47 @@ def test_snapshot_with_an_appointment_open(desk, snap_compare):
         await settle(pilot)
 
     assert snap_compare(AgentApp(agent), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_duty_take_next_running_late_and_no_show_from_the_console(desk):
+    """F2 on duty, F3 takes the person who waited longest (the booking's path), F8 running late moves
+    the start the person sees, F4 records a no-show; each said in the status log."""
+    from selfverify.tui.agent.app import AgentApp
+
+    agent, booked, service = desk
+    eve = service("eve", 50)
+    app = AgentApp(agent)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert app.messages[-1] == "Nobody is waiting in the queue."
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.messages[-1].startswith("On duty: F3 takes the next person")
+        eve.join_queue("eve@example.org")
+        app.load_queue()
+        await settle(pilot)
+        assert "Queue: 1 waiting · you are on duty" in str(app.query_one("#queue").render())
+        await pilot.press("f3")
+        await settle(pilot)
+        assert app.current.subject == "eve" and app.messages[-1].startswith("Took eve from the queue")
+        assert "has taken you" in eve.queue_line(eve.queue_status())
+        assert "eve" in [r[2] for r in table_rows(app)] and table_rows(app)[-1][4] == "bob"  # the agent column
+
+        await open_typed(pilot, booked[2].display_code)  # dan, 09:40 (it is 09:40 now)
+        app.query_one("#late").value = "abc"
+        await pilot.press("f8")
+        assert "a whole number" in app.messages[-1]
+        app.query_one("#late").value = "15"
+        await pilot.press("f8")
+        await settle(pilot)
+        assert "now starts at Mon 2026-01-05 09:55" in app.messages[-1]
+        dan = service("dan", 51)
+        assert "running 15 min late" in dan.outcome_line(dan.my_appointments()[0])
+        await open_typed(pilot, booked[1].display_code)  # alice, 09:20: started, nobody came
+        await pilot.press("f4")
+        await settle(pilot)
+        assert app.messages[-1] == f"Recorded {booked[1].display_code} (alice) as a no-show: they may book again."
+        assert agent.find(booked[1].code).status == "no_show"
+        assert app.query_one("#no-show").disabled and app.query_one("#approve").disabled

@@ -63,15 +63,24 @@ class Accounts:
         booked = self.ok(user, "interview", "book", str(slot.id), "--contact", f"{user}@example.org", "--json")
         return json.loads(booked.stdout)["code"]
 
+    def at_start(self, code: str) -> None:
+        """Travel to the interview's start: an agent decides only once it has started (issue 17)."""
+        from tests.clock_shift import TimeTravel
+
+        if self.travel is None:
+            self.travel = TimeTravel(self.monkeypatch)
+        self.travel.to(InterviewService(self.context("staff")).find(code).starts_at)
+
     def status_of(self, code: str) -> str:
         return InterviewService(self.context("staff")).find(code).status
 
 
 @pytest.fixture
-def accounts(database_url, keyring_service, tmp_path):  # noqa: F811 - the imported fixture
+def accounts(database_url, keyring_service, tmp_path, monkeypatch):  # noqa: F811 - the imported fixture
     from tests.conftest import purge_keyring_service
 
     made = Accounts(database_url, keyring_service, tmp_path)
+    made.monkeypatch, made.travel = monkeypatch, None
     yield made
     for user in ("admin", "ann", "bob", "dave", "eve", "kiosk", "staff"):
         purge_keyring_service(f"{keyring_service}-{user}")
@@ -119,7 +128,7 @@ def test_a_decision_needs_a_desk_and_an_enrolled_agent_holding_its_key(accounts)
     posing = accounts.run("bob", "--user", "ann", "agent", "approve", code, "--seen", "passport")
     assert posing.returncode == 5 and "does not hold the enrolled key" in posing.stderr
     assert accounts.status_of(code) == "booked"
-
+    accounts.at_start(code)
     approved = accounts.ok("ann", *approve)
     assert f"Approved {code} (dave) as ann." in approved.stdout
 
@@ -162,6 +171,7 @@ def test_an_agent_cannot_decide_their_own_interview(accounts):
         own = accounts.run("bob", "agent", *verb)
         assert own.returncode == 5 and "an agent cannot decide their own" in own.stderr, own.stderr
     assert accounts.status_of(code) == "booked"
+    accounts.at_start(code)
     assert accounts.ok("ann", "agent", "approve", code, "--seen", "passport").returncode == 0
 
 
@@ -172,7 +182,9 @@ def test_two_enrolled_agents_each_decide_and_sign(accounts):
     accounts.ok("admin", "desk", "init")
     accounts.enrol("ann", "bob")
     first, second = accounts.book("dave"), accounts.book("eve")
+    accounts.at_start(first)
     accounts.ok("ann", "agent", "approve", first, "--seen", "passport", "--seen", "id_card")
+    accounts.at_start(second)
     accounts.ok("bob", "agent", "decline", second, "--reason", "The photo page was damaged", "--seen", "passport")
 
     keys = {k["handle"]: k["kid"] for k in json.loads(accounts.ok("admin", "desk", "keys", "--json").stdout)["keys"]}
@@ -211,12 +223,14 @@ def _verify(accounts, user: str, token: str, jwks: str, tmp_path):  # noqa: ANN0
 
 
 def test_the_interview_credential_is_the_agents_and_verifies_only_against_the_desks_keys(accounts, tmp_path):
+    from selfverify.core.clock import SystemClock  # travelled to the interview's start (accounts.at_start)
     from selfverify.services.tokens import sign_token, verify_token
     from selfverify.store.signing_keys import load_signing_key
 
     accounts.ok("admin", "desk", "init")
     accounts.enrol("ann")
     code = accounts.book("dave")
+    accounts.at_start(code)
     accounts.ok("ann", "agent", "approve", code, "--seen", "passport", "--seen", "id_card")
     status = json.loads(accounts.ok("dave", "status", "--json").stdout)
     assert len(status["picked_up"]) == 1 and status["credential"]["method"] == "interview"
@@ -227,7 +241,7 @@ def test_the_interview_credential_is_the_agents_and_verifies_only_against_the_de
     jwks.write_text(jwks_text)
     good = _verify(accounts, "eve", token, str(jwks), tmp_path)  # a relying party: anyone with the key set
     assert good.returncode == 0, good.stdout + good.stderr
-    check = verify_token(token, json.loads(jwks_text), datetime.now(timezone.utc))
+    check = verify_token(token, json.loads(jwks_text), SystemClock().now())
     ann_kid = json.loads(accounts.ok("admin", "desk", "keys", "--json").stdout)["keys"][0]["kid"]
     desk_id = json.loads(accounts.ok("admin", "desk", "init", "--json").stdout)["desk_id"]
     assert check.valid and check.header["kid"] == ann_kid

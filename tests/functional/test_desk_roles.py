@@ -12,6 +12,7 @@ import pytest
 from selfverify.config import load_settings
 from selfverify.context import AppContext
 from selfverify.services.interview import InterviewService
+from tests.clock_shift import time_travel  # noqa: F401 - fixture
 from tests.desk_support import pg_schema  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.postgres
@@ -111,7 +112,7 @@ def test_only_agents_write_decisions_and_only_under_their_own_role(desk):
         desk.sql(agent_url, "SELECT * FROM credential_record")
 
 
-def test_people_and_agents_use_the_app_as_their_own_roles(pg_schema, keyring_service, tmp_path):  # noqa: F811
+def test_people_and_agents_use_the_app_as_their_own_roles(pg_schema, keyring_service, tmp_path, time_travel):  # noqa: F811
     """desk init by the owner; an admin role enrols an agent role's key; a person role books in one
     home, the agent decides from another, the person's app picks the credential up in its own home."""
     from tests.inprocess_cli import run_main
@@ -156,6 +157,7 @@ def test_people_and_agents_use_the_app_as_their_own_roles(pg_schema, keyring_ser
     today = json.loads(ok(agent_url, "agent-home", "agent", "today", "--date", start.date().isoformat(), "--tz", "UTC",
                           "--json").stdout)["appointments"]
     assert {a["contact"] for a in today} == {"+1 555 0100", "erin@example.org"}  # the agent sees every booking
+    time_travel.to(start)  # an agent decides once the interview has started
     ok(agent_url, "agent-home", "agent", "approve", booked["code"], "--seen", "passport")
 
     status = json.loads(ok(dave_url, "dave-home", "status", "--json").stdout)
@@ -182,3 +184,25 @@ def test_every_table_is_covered_by_the_desk_roles(desk):
         assert readable, f"{table.name}: no grant for selfverify_person in store/sql/desk_roles.sql"
         if "subject" in table.columns:
             assert secured, f"{table.name} has a subject column but no row-level security"
+
+
+def test_a_person_in_the_queue_sees_their_place_but_not_who_waits(desk):
+    """The queue on a role-based desk: a person counts who waits through the queue_waiting view (ids
+    only), reads only their own entry and cannot mark it taken."""
+    desk.sql(desk.owner_url, "INSERT INTO agent_duty (agent, since) VALUES ('staff', now())")
+    people = []
+    for name in ("q1", "q2"):
+        role, url = desk.login("person")
+        service = InterviewService(_ctx(url))
+        service.join_queue(f"{name}@example.org")
+        people.append((role, url, service))
+    (role1, url1, first), (_role2, url2, second) = people
+    assert second.queue_status().position == 2 and first.queue_status().position == 1
+    assert desk.sql(url2, "SELECT subject, contact FROM interview_queue") == [(people[1][0], "q2@example.org")]
+    with pytest.raises(psycopg.errors.Error):
+        desk.sql(url2, "UPDATE interview_queue SET status = 'taken', active_subject = NULL, taken_by = 'me'")
+    desk.sql(desk.owner_url, "UPDATE interview_queue SET status = 'taken', active_subject = NULL WHERE subject = %s", (role1,))
+    assert second.queue_status().position == 1
+    assert "you are next" in second.queue_line(second.queue_status())
+    second.leave_queue()
+    assert second.queue_status().status == "left"

@@ -46,9 +46,10 @@ def story(make_ctx):  # noqa: F811
 
     agent_ctx = make_ctx("desk-agent", clock=clock)
     [agent] = enrol_services(make_ctx("desk-admin", clock=clock), agent_ctx)  # only an enrolled agent decides
-    slots = [agent.add_slot(clock.now() + timedelta(hours=2 + i)) for i in range(2)]
+    slots = [agent.add_slot(clock.now() + timedelta(hours=2 + 2 * i)) for i in range(2)]
     mine = InterviewService(person, rng=random.Random(2))
     first = mine.book(slots[0].id, CONTACT)
+    clock.advance(2 * 3600)  # an agent decides once the interview has started
     agent.decline(first.code, NOTE, ["passport"])
     mine.book(slots[1].id, "+33 6 98 76 54 32")  # still booked when the person erases (3 sessions in all)
     selfie = SessionRecorder(person, "selfie", seed=424242)

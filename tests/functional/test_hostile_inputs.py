@@ -240,7 +240,8 @@ def test_the_table_is_big_enough():
 PROMPT_CASES = [
     *[("reference", ["1", "1", text, "back", "back", "4"]) for text in HOSTILE_TEXT + ["{base}/fifo", "/dev/zero",
                                                                                        "{base}/" + "p" * 300]],
-    *[("contact", ["2", "1", "2", text, "back", "back", "4"]) for text in HOSTILE_TEXT],
+    # interview, book, keep the time zone shown, the second time, then the contact line
+    *[("contact", ["2", "1", "1", "2", text, "back", "back", "4"]) for text in HOSTILE_TEXT],
     ("menu", [*HOSTILE_TEXT, "²", "١", "99999999999999999999999", "4"]),  # one run, every answer refused in turn
 ]
 
@@ -282,8 +283,8 @@ def test_hostile_prompt_input(world, home, monkeypatch, kind, lines):
     if kind == "contact":
         booked = InterviewService(ctx).my_appointments()
         try:
-            check_contact(lines[3], 200)
+            check_contact(lines[4], 200)
             acceptable = True
         except InputError:
             acceptable = False
-        assert acceptable or booked == [], (lines[3], booked)
+        assert acceptable or booked == [], (lines[4], booked)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.clock_shift import time_travel  # noqa: F401 - fixture
 from tests.desk_support import enrol_by_cli
 from tests.inprocess_cli import run_main
 
@@ -66,7 +67,7 @@ def test_user_commands_print_times_with_the_zone_and_the_code(booked):
     (("agent", "slots", "add", "next tuesday"), 2, "'next tuesday' is not a date and time"),
     (("agent", "slots", "add", "2030-03-31 02:30", "--tz", "Europe/Paris"), 2, "does not exist in Europe/Paris"),
     (("agent", "slots", "add", "2030-01-01 09:00", "--duration", "1"), 2, "A slot lasts from 5 to 240 minutes"),
-    (("agent", "slots", "remove", "{slot0}"), 5, "is booked: it was not removed"),
+    (("agent", "slots", "remove", "{slot0}"), 5, "has an active booking: it was not removed"),
     (("agent", "slots", "load", "/nonexistent/hours.toml"), 2, "does not exist"),
     (("agent",), 2, "The agent console needs an interactive terminal"),
 ])
@@ -93,8 +94,9 @@ def test_an_expired_slot_cannot_be_booked(home):
     assert json.loads(run_main("interview", "slots", "--json").stdout)["slots"] == []
 
 
-def test_approving_twice_and_json_errors(booked):
+def test_approving_twice_and_json_errors(booked, time_travel):  # noqa: F811
     code, _slot_ids = booked
+    time_travel.to((datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0))
     _check(run_main("--user", "bob", "agent", "approve", code, "--seen", "passport"), 0, f"Approved {code}", "stdout")
     twice = run_main("--user", "dora", "agent", "approve", code, "--seen", "passport", "--json")
     _check(twice, 5, '"code": "already_decided"', "stdout")

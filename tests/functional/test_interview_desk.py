@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.clock_shift import time_travel  # noqa: F401 - fixture
 from tests.conftest import keyring_items
 from tests.desk_support import enrol_by_cli
 from tests.helpers import assert_no_traceback, run_cli
@@ -69,6 +70,7 @@ def _book_tomorrow(desk: Desk, separate: bool = False) -> tuple[str, str]:
     assert slots["timezone"] == "UTC" and len(slots["slots"]) == 1
     assert slots["slots"][0]["local"].endswith(" UTC") and " 09:00 " in slots["slots"][0]["local"]
     booked = json.loads(_ok(desk.user("interview", "book", str(slots["slots"][0]["id"]), "--contact", "+1 555 0100", "--json", separate=separate)).stdout)
+    desk.slot_start = start  # agents decide once it has started: the tests travel there (time_travel)
     return booked["code"], start.date().isoformat()
 
 
@@ -80,13 +82,16 @@ def desk(database_url, keyring_service, tmp_path):  # noqa: F811 - the imported 
     return desk
 
 
-def test_booking_then_agent_approval_puts_the_credential_in_the_users_keyring(desk, keyring_service):
+def test_booking_then_agent_approval_puts_the_credential_in_the_users_keyring(desk, keyring_service, time_travel):  # noqa: F811
     code, day = _book_tomorrow(desk, separate=True)
     today = json.loads(_ok(desk.agent("today", "--date", day, "--tz", "UTC", "--json")).stdout)
     assert [(a["code"], a["subject"], a["status"]) for a in today["appointments"]] == [(code, "alice", "booked")]
 
     opened = _ok(desk.agent("open", code.lower().replace("-", "")))
     assert f"Code:     {code}" in opened.stdout and "Contact:  +1 555 0100" in opened.stdout
+    early = desk.agent("approve", code, "--seen", "passport", separate=True)  # the day before: refused (issue 17)
+    assert early.returncode == 5 and "cannot be approved before then" in early.stderr, early.stderr
+    time_travel.to(desk.slot_start)
     approved = _ok(desk.agent("approve", code, "--seen", "passport", "--seen", "driving_licence", separate=True))
     assert f"Approved {code} (alice) as bob." in approved.stdout
     assert user_token_entry() not in keyring_items(keyring_service)  # the agent never issues it
@@ -106,8 +111,9 @@ def test_booking_then_agent_approval_puts_the_credential_in_the_users_keyring(de
     assert twice.returncode == 5 and "already approved by bob" in twice.stderr
 
 
-def test_two_agents_approving_at_once_exactly_one_wins_and_one_credential(desk, keyring_service):
+def test_two_agents_approving_at_once_exactly_one_wins_and_one_credential(desk, keyring_service, time_travel):  # noqa: F811
     code, _day = _book_tomorrow(desk)
+    time_travel.to(desk.slot_start)
     procs = [
         subprocess.Popen(desk.agent_command("--agent", name, "approve", code, "--seen", "id_card"),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
@@ -125,8 +131,9 @@ def test_two_agents_approving_at_once_exactly_one_wins_and_one_credential(desk, 
     assert list(keyring_items(keyring_service)).count(user_token_entry()) == 1
 
 
-def test_declined_interview_is_shown_and_no_credential_is_issued(desk, keyring_service):
+def test_declined_interview_is_shown_and_no_credential_is_issued(desk, keyring_service, time_travel):  # noqa: F811
     code, _day = _book_tomorrow(desk)
+    time_travel.to(desk.slot_start)
     _ok(desk.agent("decline", code, "--reason", "The passport had expired", "--seen", "passport"))
     status = _ok(desk.user("status"))
     assert "Credential: none." in status.stdout
@@ -134,11 +141,12 @@ def test_declined_interview_is_shown_and_no_credential_is_issued(desk, keyring_s
     assert user_token_entry() not in keyring_items(keyring_service)
 
 
-def test_without_a_keyring_the_approval_waits_and_is_picked_up_later(desk, keyring_service):
+def test_without_a_keyring_the_approval_waits_and_is_picked_up_later(desk, keyring_service, time_travel):  # noqa: F811
     import keyring
     from keyring.backends import fail
 
     code, _day = _book_tomorrow(desk)
+    time_travel.to(desk.slot_start)
     _ok(desk.agent("approve", code, "--seen", "residence_permit"))
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.clock_shift import time_travel  # noqa: F401 - fixture
 from tests.plain_support import assert_plain_transcript, converse, finish, labelled_lines, spawn_plain
 
 # a keyring service name of its own, though nothing here needs the keyring
@@ -36,7 +37,7 @@ def test_book_an_interview_then_the_remembered_mode_shows_it(slots, plain_settin
     child, log = spawn_plain(env, "--accessible")
     converse(child, [
         ("Choose 1 to 5:", "2"),
-        ("Choose 1 to 3:", "1"),
+        ("Choose 1 to 6:", "1"),
         ("Which time would you like?", None),
         ("Choose 1 to 2:", ""),  # Enter at a list without a default reads it again
         ("Choose 1 to 2:", "2"),
@@ -88,7 +89,7 @@ def test_ctrl_d_at_a_question_ends_cleanly():
 def test_ctrl_c_at_a_question_exits_130_without_a_traceback():
     child, log = spawn_plain(ENV, "--accessible", "--color")
     converse(child, [("Choose 1 to 5:", "2")])
-    child.expect_exact("Choose 1 to 3:")
+    child.expect_exact("Choose 1 to 6:")
     child.sendintr()
     assert finish(child) == 130
     text = log.getvalue().replace("\r\n", "\n")
@@ -101,7 +102,7 @@ def test_ctrl_c_at_a_question_exits_130_without_a_traceback():
 
 def test_no_color_wins_over_the_colour_option():
     child, log = spawn_plain({**ENV, "NO_COLOR": "1"}, "--accessible", "--color")
-    converse(child, [("Choose 1 to 5:", "2"), ("Choose 1 to 3:", "quit")])
+    converse(child, [("Choose 1 to 5:", "2"), ("Choose 1 to 6:", "quit")])
     assert finish(child) == 0
     assert_plain_transcript(log.getvalue())
 
@@ -109,7 +110,7 @@ def test_no_color_wins_over_the_colour_option():
 def test_started_without_a_terminal_it_is_plain_and_not_remembered(plain_settings):
     from tests.helpers import assert_no_traceback, run_cli
 
-    proc = run_cli(input="2\n3\n4\n", env=ENV)
+    proc = run_cli(input="2\n6\n4\n", env=ENV)
     assert proc.returncode == 0, proc.stderr
     assert_no_traceback(proc)
     assert_plain_transcript(proc.stdout)
@@ -118,3 +119,71 @@ def test_started_without_a_terminal_it_is_plain_and_not_remembered(plain_setting
     assert "Choose 1 to 5: 2\n" in proc.stdout  # answers are shown, as a terminal would have echoed them
     assert lines[-1] == "Goodbye."
     assert not plain_settings.paths.config_file.exists()
+
+
+# ---------------------------------------------------------------- issue 21: queue, running late, no-show, history
+
+
+@pytest.fixture
+def on_desk(plain_settings, keyring_service):
+    """An enrolled agent (agent-ann) on the database the child uses, and a helper for other people."""
+    from selfverify.context import AppContext
+    from selfverify.services.interview import InterviewService
+    from tests.desk_support import enrol_services
+
+    def ctx(user: str) -> AppContext:
+        return AppContext(settings=plain_settings.replace(user=user, keyring_service=keyring_service, timezone="Europe/Paris"))
+
+    [agent] = enrol_services(ctx("desk-admin"), ctx("agent-ann"))
+    return agent, lambda user: InterviewService(ctx(user))
+
+
+def test_the_queue_place_is_one_line_that_moves_when_the_agent_takes_the_person_before(on_desk):
+    agent, person = on_desk
+    agent.set_on_duty(True)
+    person("bob").join_queue("bob@example.org")
+    child, log = spawn_plain(ENV, "--accessible")
+    converse(child, [
+        ("Choose 1 to 5:", "2"),  # interview
+        ("Choose 1 to 6:", "2"),  # wait for the next free agent
+        ("Type a phone number or an e-mail address:", "+33 1 23 45 67 89"),
+        ("You are number 2 in the queue (1 ahead of you); estimated wait about 40 min", None),
+        ("Choose 1 to 3:", None),
+    ])
+    assert agent.take_next().subject == "bob"
+    converse(child, [
+        ("", "1"),  # check my place again
+        ("Status: You are number 1 in the queue (you are next)", None),
+        ("Choose 1 to 3:", None),
+    ])
+    taken = agent.take_next()
+    converse(child, [("", "1"), (f"has taken you: your interview starts now. Confirmation code {taken.display_code}", None),
+                     ("Choose 1 to 4:", "4"), ("Choose 1 to 5:", "quit")])
+    assert finish(child) == 0
+    assert_plain_transcript(log.getvalue().replace("\r\n", "\n"))
+
+
+def test_running_late_then_no_show_are_said_and_the_history_lists_it(on_desk, time_travel):  # noqa: F811
+    agent, person = on_desk
+    start = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(hours=2)
+    slot = agent.add_slot(start)
+    booked = person("alice").book(slot.id, "alice@example.org")
+    agent.running_late(booked.code, 10)
+    child, log = spawn_plain(ENV, "--accessible")
+    converse(child, [("Choose 1 to 5:", "2"),
+                     ("Status: the agent is running 10 minutes late: the interview now starts at", None),
+                     ("If nobody has joined by", None), ("Choose 1 to 4:", "4"), ("Choose 1 to 5:", "quit")])
+    assert finish(child) == 0
+    time_travel.to(booked.starts_at + timedelta(minutes=15))  # this process and the next child
+    agent.no_show(booked.code)
+    child, log = spawn_plain(ENV, "--accessible")
+    converse(child, [
+        ("Choose 1 to 5:", "2"),
+        (f"Status: Interview {booked.display_code} (", None),
+        ("was recorded as a no-show: nobody joined. Book a new interview", None),
+        ("Choose 1 to 6:", "3"),  # past interviews
+        (f"Interview {booked.display_code} (", None),
+        ("Choose 1 to 6:", "6"), ("Choose 1 to 5:", "quit"),
+    ])
+    assert finish(child) == 0
+    assert_plain_transcript(log.getvalue().replace("\r\n", "\n"))

@@ -11,6 +11,7 @@ import pytest
 
 from selfverify import __version__
 from selfverify.config import Settings
+from tests.clock_shift import time_travel  # noqa: F401 - fixture
 from tests.desk_support import enrol_by_cli
 from tests.helpers import device_node
 from tests.inprocess_cli import run_main
@@ -24,7 +25,7 @@ def _ok(proc):  # noqa: ANN001
 
 
 @pytest.fixture
-def interview_session(database_url, keyring_service, tmp_path):  # noqa: F811 - the imported fixture
+def interview_session(database_url, keyring_service, tmp_path, time_travel):  # noqa: F811 - the imported fixtures
     """A booked interview on this database, declined by the enrolled agent bob; returns (session id, global args)."""
     args = ["--keyring-service", keyring_service] + (["--database-url", database_url] if database_url else [])
     enrol_by_cli(run_main, tmp_path, [*args, "--user", "admin"], [*args, "--user", "bob"])
@@ -33,6 +34,7 @@ def interview_session(database_url, keyring_service, tmp_path):  # noqa: F811 - 
     booked = json.loads(_ok(run_main(
         *args, "--user", "alice", "interview", "book", str(slot["added"][0]["id"]), "--contact", "alice@example.org", "--json",
     )).stdout)
+    time_travel.to(start)  # an agent decides once the interview has started
     _ok(run_main(*args, "--user", "bob", "agent", "decline", booked["code"], "--reason", "document unreadable", "--seen", "passport"))
     return booked["session_id"], args
 

@@ -174,7 +174,9 @@ async def test_interview_screen_picks_up_the_credential_the_agent_signed(make_ap
 
     [agent] = enrol_services(staff("desk-admin"), staff("agent-ann"))
     slot = agent.add_slot(datetime(2026, 1, 2, 9, 0, tzinfo=timezone.utc))
-    agent.approve(InterviewService(app_ctx).book(slot.id, "alice@example.org").code, ["passport"])
+    booked = InterviewService(app_ctx).book(slot.id, "alice@example.org")
+    app_ctx.clock.advance((slot.starts_at - app_ctx.clock.now()).total_seconds())  # decided once it has started
+    agent.approve(booked.code, ["passport"])
     app = make_app(startup=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_interview_screen(pilot)

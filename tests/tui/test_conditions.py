@@ -34,10 +34,10 @@ def _approved_interview(ctx) -> str:
         return AppContext(settings=ctx.settings.replace(user=user), clock=ctx.clock, front_end="tui")
 
     [agent] = enrol_services(as_user("admin"), as_user("desk"))  # only an enrolled agent decides (issue 19)
-    slot = agent.add_slot(ctx.clock.now() + timedelta(minutes=30))
+    slot = agent.add_slot(ctx.clock.now() + timedelta(minutes=90))  # beyond the desk's 60-minute lead time
     InterviewService(ctx, rng=random.Random(17)).book(slot.id, "alice@example.org")  # a stable code on screen
     code = InterviewService(ctx).my_appointments()[0].code
-    ctx.clock.advance(31 * 60)
+    ctx.clock.advance(91 * 60)
     agent.approve(code, ["passport"])
     agent.add_slot(ctx.clock.now() + timedelta(days=1))  # a free slot the screen must list
     return code

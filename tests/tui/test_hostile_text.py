@@ -52,6 +52,7 @@ def desk(home, keyring_service):
     first = parse_local_time("2026-01-05 09:00", agent.zone)
     slots = [agent.add_slot(first + timedelta(minutes=20 * i)) for i in range(len(CONTACTS))]
     booked = [_service(f"user{i}", clock, 10 + i).book(slots[i].id, c) for i, c in enumerate(CONTACTS)]
+    clock.advance((booked[-1].starts_at - clock.now()).total_seconds())  # every interview has started
     return agent, booked, clock
 
 
@@ -71,7 +72,7 @@ async def test_agent_console_shows_markup_in_contact_lines_literally(desk):
     async with app.run_test(size=(120, 30)) as pilot:
         await _settle(pilot)
         table = app.query_one("#appointments", DataTable)
-        shown = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
+        shown = [str(table.get_row_at(i)[5]) for i in range(table.row_count)]  # after the agent column
         assert shown == CONTACTS  # "[work]" and "[/]" kept, nothing parsed
         for a in booked:
             app.query_one("#code").value = a.code
@@ -175,7 +176,7 @@ async def test_text_stored_by_an_older_version_cannot_forge_lines_on_either_scre
     async with app.run_test(size=(140, 30)) as pilot:
         await _settle(pilot)
         table = app.query_one("#appointments", DataTable)
-        contacts = [str(table.get_row_at(i)[4]) for i in range(len(STORED))]
+        contacts = [str(table.get_row_at(i)[5]) for i in range(len(STORED))]  # after the agent column
         assert all("\n" not in c and "\x1b" not in c and "\u202e" not in c for c in contacts), contacts
         assert contacts[0] == "line one\\nforged line" and contacts[3].startswith("[b]bold[/b]")
         app.query_one("#code").value = booked[0].code

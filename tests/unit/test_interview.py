@@ -164,7 +164,7 @@ def test_loading_hours_twice_adds_nothing_the_second_time(make_ctx, clock, tmp_p
 def test_a_booked_slot_cannot_be_removed_but_a_free_one_can(desk):
     agent, alice, _carol, slots = desk
     alice.book(slots[0].id, "alice@example.org")
-    with pytest.raises(PolicyRefusal, match="is booked"):
+    with pytest.raises(PolicyRefusal, match="has an active booking"):
         agent.remove_slot(slots[0].id)
     agent.remove_slot(slots[1].id)
     assert [s.id for s in alice.available_slots()] == [slots[2].id]
@@ -308,11 +308,23 @@ def test_todays_list_uses_the_agents_day(make_ctx, clock):
     assert [a.subject for a in utc_agent.appointments_for_day()] == ["alice", "carol"]
 
 
-def test_approve_records_the_checklist_once(desk):
+def at_start(clock: FakeClock, view) -> None:  # noqa: ANN001
+    """Move the injected clock to the interview's start (nothing is decided before it)."""
+    clock.advance((view.starts_at - clock.now()).total_seconds())
+
+
+def test_approve_records_the_checklist_once(desk, clock):
     agent, alice, _carol, slots = desk
     booked = alice.book(slots[0].id, "alice@example.org")
     opened = agent.open(booked.display_code.lower())
     assert opened.subject == "alice" and opened.status == "booked"
+    clock.advance((booked.starts_at - clock.now()).total_seconds() - 60)  # a minute before the start (issue 17)
+    for early in (lambda: agent.approve(booked.code, ["passport"]), lambda: agent.decline(booked.code, "no document")):
+        with pytest.raises(PolicyRefusal) as err:
+            early()
+        assert err.value.code == "not_started" and "cannot be" in err.value.user_message
+    assert agent.find(booked.code).status == "booked"
+    at_start(clock, booked)
     with pytest.raises(InputError, match="at least one document type"):
         agent.approve(booked.code, [])
     with pytest.raises(InputError, match="'selfie' is not a document type"):
@@ -330,14 +342,16 @@ def test_approve_records_the_checklist_once(desk):
     assert agent.find(booked.code).decided_by == "bob"
 
 
-def test_decline_needs_a_reason_and_lets_the_user_book_again(desk):
+def test_decline_needs_a_reason_and_lets_the_user_book_again(desk, clock):
     agent, alice, _carol, slots = desk
     booked = alice.book(slots[0].id, "alice@example.org")
+    at_start(clock, booked)
     with pytest.raises(InputError, match="Give a reason"):
         agent.decline(booked.code, "  ")
     declined = agent.decline(booked.code, "The document had expired", ["passport"])
     assert declined.status == "declined" and declined.decision_reason == "The document had expired"
-    assert alice.book(slots[1].id, "alice@example.org").status == "booked"
+    tomorrow = agent.add_slot(slots[0].starts_at + timedelta(days=1))
+    assert alice.book(tomorrow.id, "alice@example.org").status == "booked"
 
 
 def test_cancelled_unknown_and_expired_appointments_cannot_be_decided(desk, clock):
@@ -359,9 +373,10 @@ def test_cancelled_unknown_and_expired_appointments_cannot_be_decided(desk, cloc
     assert carol.my_appointments()[0].status == "expired"
 
 
-def test_racing_agents_exactly_one_approval_wins(desk):
+def test_racing_agents_exactly_one_approval_wins(desk, clock):
     agent, alice, _carol, slots = desk
     booked = alice.book(slots[0].id, "alice@example.org")
+    at_start(clock, booked)
     agents = enrol_more(agent, *(f"agent{i}" for i in range(4)))
     barrier = threading.Barrier(len(agents))
     outcomes: dict[str, str] = {}
@@ -409,12 +424,13 @@ def enrol_more(agent: InterviewService, *handles: str) -> list[InterviewService]
 # ---------------------------------------------------------------- the timeline
 
 
-def test_the_interview_timeline_has_every_step_and_no_contact_details(desk):
+def test_the_interview_timeline_has_every_step_and_no_contact_details(desk, clock):
     from selfverify.services.audit import list_sessions, timeline
 
     agent, alice, _carol, slots = desk
     booked = alice.book(slots[0].id, "alice@example.org")
-    alice.reschedule(booked.code, slots[1].id)
+    moved = alice.reschedule(booked.code, slots[1].id)
+    at_start(clock, moved)
     agent.open(booked.code)
     agent.approve(booked.code, ["driving_licence"])
     events = timeline(alice.ctx, booked.session_id)

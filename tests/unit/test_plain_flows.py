@@ -12,6 +12,7 @@ from selfverify.errors import EXIT_OK
 from selfverify.plain.app import PlainApp, plain_settings
 from selfverify.services.erasure import withdraw_consent
 from selfverify.store.signing_keys import DEVICE_KEY, keyring_entry
+from tests.clock_shift import time_travel  # noqa: F401 - fixture
 from tests.plain_support import assert_plain_transcript, labelled_lines, piped_dialogue
 from tests.privacy_support import live_decision
 
@@ -54,11 +55,12 @@ def test_interview_book_reschedule_cancel(pctx):
     slots = _add_slots(pctx, 3)
     code, text = drive(pctx, [
         "2",                      # interview
-        "1", "1", "", "alice@example.org",  # book the first time; an empty contact is refused
+        "1", "1",                 # book; confirm the time zone the times are shown in (remembered)
+        "1", "", "alice@example.org",  # the first time; an empty contact is refused
         "1", "2",                 # reschedule to the second free time (slot 3)
         "2", "no",                # cancel, but say no
         "2", "yes",               # cancel
-        "3", MAIN_QUIT,
+        "6", MAIN_QUIT,
     ])
     assert code == EXIT_OK
     service = InterviewService(pctx)
@@ -97,7 +99,7 @@ def test_interview_refusals_are_one_line_problems(pctx, monkeypatch):
         return found
 
     monkeypatch.setattr(InterviewService, "available_slots", list_then_lose_it)
-    code, text = drive(pctx, ["2", "1", "1", "alice@example.org", "3", MAIN_QUIT])
+    code, text = drive(pctx, ["2", "1", "1", "1", "alice@example.org", "6", MAIN_QUIT])
     assert code == EXIT_OK
     assert "Problem: The slot" in text and "is already booked: nothing was booked." in text
     assert "Run 'selfverify interview slots' and pick another one." in text
@@ -255,7 +257,7 @@ def test_retention_keeps_nothing_by_default_and_says_why_when_it_cannot_keep(kct
     assert PhotoVault(kctx).list() == []
 
 
-def test_interview_approved_by_an_enrolled_agent_is_picked_up_and_verified(settings):
+def test_interview_approved_by_an_enrolled_agent_is_picked_up_and_verified(settings, time_travel):  # noqa: F811
     """The plain mode fetches the credential the agent signed, checks it against the desk's keys and
     keeps it in the keyring."""
     from selfverify.services.credentials import CredentialService
@@ -267,6 +269,7 @@ def test_interview_approved_by_an_enrolled_agent_is_picked_up_and_verified(setti
     [agent] = enrol_services(admin, AppContext(settings=settings.replace(user="agent-ann")))
     slot = agent.add_slot(datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(days=2))
     booked = InterviewService(ctx).book(slot.id, "alice@example.org")
+    time_travel.to(slot.starts_at)  # an agent decides once the interview has started
     agent.approve(booked.code, ["passport"])
     code, text = drive(ctx, ["2"])
     current = CredentialService(ctx).current()

@@ -157,3 +157,26 @@ def desk_decisions(ctx: click.Context, as_json: bool) -> int:
         return {"decisions": out}, lines or ["No decisions yet."]
 
     return _run(as_json, action)
+
+
+@desk.command("settings")
+@click.option("--min-lead-minutes", type=int, help="Bookings close this many minutes before a slot starts.")
+@click.option("--horizon-days", type=int, help="Slots can be booked up to this many days ahead.")
+@_json_option
+@click.pass_context
+def desk_settings(ctx: click.Context, min_lead_minutes: int | None, horizon_days: int | None, as_json: bool) -> int:
+    """Show the desk's booking rules; the admin changes them with the options."""
+    from selfverify.services.interview import InterviewService
+
+    def action():
+        svc = InterviewService(app_context(ctx))
+        if min_lead_minutes is None and horizon_days is None:
+            window = svc.booking_window()
+        else:
+            window = svc.set_booking_window(min_lead_minutes, horizon_days)
+        return window.as_dict(), [
+            f"Minimum lead time: {window.min_lead_minutes} minutes (no booking closer to the start).",
+            f"Booking horizon: {window.horizon_days} days ahead.",
+        ]
+
+    return _run(as_json, action)

@@ -148,6 +148,7 @@ def interview_book(ctx: click.Context, slot_id: int, contact: str, as_json: bool
             f"Booked: {svc.when(a.slot.starts_at)}.",
             f"Your confirmation code is {a.display_code}. Keep it: you need it to reschedule or cancel,",
             "and the agent asks for it at the interview.",
+            f"If nobody has joined by {svc.when(svc.deadline(a))} (the grace period), the booking expires and you may book again.",
         ]
 
     return _run(as_json, action)
@@ -204,6 +205,79 @@ def interview_show(ctx: click.Context, as_json: bool, **_options: Any) -> int:
     return _run(as_json, action)
 
 
+@interview.command("history")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_tz_option
+@click.pass_context
+def interview_history(ctx: click.Context, as_json: bool, **_options: Any) -> int:
+    """Your past interviews (approved, declined, cancelled, expired, no-show), newest first."""
+
+    def action():
+        svc = _service(ctx)
+        items = svc.history()
+        lines = [f"Times are shown in {svc.zone_label}."] if items else ["You have no past interviews."]
+        for a in items:
+            lines.append(f"  {svc.when(a.starts_at)}  {a.display_code}  {a.status.replace('_', '-'):<9}  {svc.outcome_line(a)}")
+        return {"timezone": svc.zone_label, "appointments": [a.as_dict(svc.zone) for a in items]}, lines
+
+    return _run(as_json, action)
+
+
+@interview.group("queue", invoke_without_command=True)
+@click.pass_context
+def interview_queue(ctx: click.Context) -> int:
+    """The on-demand queue, while agents are on duty: join, see your place, leave (no subcommand: your place)."""
+    if ctx.invoked_subcommand is None:
+        return ctx.invoke(interview_queue_status)
+    return 0
+
+
+def _queue_result(svc, q) -> tuple:  # noqa: ANN001
+    return {**q.as_dict(), "line": svc.queue_line(q)}, [svc.queue_line(q)]
+
+
+@interview_queue.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_tz_option
+@click.pass_context
+def interview_queue_status(ctx: click.Context, as_json: bool = False, **_options: Any) -> int:
+    """Your place in the queue and the estimated wait."""
+
+    def action():
+        svc = _service(ctx)
+        return _queue_result(svc, svc.queue_status())
+
+    return _run(as_json, action)
+
+
+@interview_queue.command("join")
+@click.option("--contact", required=True, help="A phone number or e-mail address the agent can reach you on.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_tz_option
+@click.pass_context
+def interview_queue_join(ctx: click.Context, contact: str, as_json: bool, **_options: Any) -> int:
+    """Wait for the next free agent instead of booking a time."""
+
+    def action():
+        svc = _service(ctx)
+        return _queue_result(svc, svc.join_queue(contact))
+
+    return _run(as_json, action)
+
+
+@interview_queue.command("leave")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def interview_queue_leave(ctx: click.Context, as_json: bool) -> int:
+    """Leave the queue."""
+
+    def action():
+        svc = _service(ctx)
+        return _queue_result(svc, svc.leave_queue())
+
+    return _run(as_json, action)
+
+
 # ---------------------------------------------------------------- status (the user's app picks up credentials)
 
 
@@ -246,7 +320,10 @@ def status(ctx: click.Context, tz: str | None, as_json: bool) -> int:
             lines.append("Credential: none. Verify with a selfie ('selfverify') or book an interview ('selfverify interview slots').")
         for a in interviews:
             if a.status == "booked":
-                lines.append(f"Interview: {a.display_code} booked for {svc.when(a.slot.starts_at)}.")
+                lines.append(f"Interview: {a.display_code} booked for {svc.when(a.starts_at)}.")
+                if a.late_minutes:
+                    lines.append(f"The agent is running {a.late_minutes} min late: the interview now starts at {svc.when(a.starts_at)}.")
+                lines.append(f"If nobody has joined by {svc.when(svc.deadline(a))}, it expires and you may book again.")
             elif a.waiting_for_pickup:
                 lines.append(f"Interview {a.display_code} was approved: the credential is stored once your keyring can be used.")
         if problem is not None and interviews:  # already on the interview path: only the keyring fix
@@ -256,11 +333,17 @@ def status(ctx: click.Context, tz: str | None, as_json: bool) -> int:
         latest = interviews[0] if interviews else None
         if latest is not None and latest.status == "declined":
             lines.append(f"Interview {latest.display_code} was declined: {latest.decision_reason}")
+        elif latest is not None and latest.status in ("expired", "cancelled", "no_show") and current is None:
+            lines.append(svc.outcome_line(latest))  # says what happened and invites a new booking
+        queue = svc.queue_status()
+        if queue.status == "waiting":
+            lines.append(svc.queue_line(queue))
         data = {
             "subject": svc.ctx.user,
             "credential": _credential_dict(current),
             "picked_up": [_credential_dict(c) for c in picked],
             "interviews": [a.as_dict(svc.zone) for a in interviews],
+            "queue": queue.as_dict(),
         }
         return data, lines, problem
 
@@ -404,7 +487,7 @@ def agent_slots_list(ctx: click.Context, include_past: bool = False, as_json: bo
 @_agent_option
 @click.pass_context
 def agent_slots_remove(ctx: click.Context, slot_id: int, **_options: Any) -> int:
-    """Remove a free slot."""
+    """Remove a slot: a free one, or one whose interview is over (never one with an active booking)."""
     svc = _agent_service(ctx)
     slot = svc.remove_slot(slot_id)
     click.echo(f"Removed slot {slot.id} ({svc.when(slot.starts_at)}).")
@@ -431,9 +514,11 @@ def agent_today(ctx: click.Context, day: str | None, include_cancelled: bool, as
         except ValueError:
             raise InputError(f"{day!r} is not a date: use YYYY-MM-DD.", code="bad_date") from None
         items = svc.appointments_for_day(wanted, include_cancelled=include_cancelled)
-        lines = [f"Times are shown in {svc.zone_label}."] if items else ["No appointments on that day."]
+        lines = [f"Times are shown in {svc.zone_label}. Columns: time, code, status, agent, handle (contact)."] if items else [
+            "No appointments on that day."]
         for a in items:
-            lines.append(f"  {svc.when(a.slot.starts_at)}  {a.display_code}  {a.status:<9}  {a.subject}  ({a.contact})")
+            lines.append(f"  {svc.when(a.starts_at)}  {a.display_code}  {a.status.replace('_', '-'):<9}  {a.slot.agent:<12}  "
+                         f"{a.subject}  ({a.contact})")
         return {"timezone": svc.zone_label, "appointments": [a.as_dict(svc.zone) for a in items]}, lines
 
     return _run(as_json, action)
@@ -495,5 +580,68 @@ def agent_decline(ctx: click.Context, code: str, reason: str, seen: tuple[str, .
         svc = _agent_service(ctx)
         a = svc.decline(code, reason, seen)
         return a.as_dict(svc.zone), [f"Declined {a.display_code} ({a.subject}) as {svc.agent}: {a.decision_reason}"]
+
+    return _run(as_json, action)
+
+
+def _agent_outcome_command(name: str, help_text: str, run: Callable, *params: Callable) -> None:
+    """An agent subcommand that changes one appointment and prints one line."""
+
+    @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+    @_tz_option
+    @_agent_option
+    @click.pass_context
+    def command(ctx: click.Context, as_json: bool, **options: Any) -> int:
+        def action():
+            svc = _agent_service(ctx)
+            a, line = run(svc, **{k: v for k, v in options.items() if k not in ("tz", "agent")})
+            return a.as_dict(svc.zone) if a is not None else {}, [line]
+
+        return _run(as_json, action)
+
+    for param in reversed(params):
+        command = param(command)
+    agent.command(name, help=help_text)(command)
+
+
+def _no_show(svc, code: str, note: str | None):  # noqa: ANN001, ANN202
+    a = svc.no_show(code, note)
+    return a, f"Recorded {a.display_code} ({a.subject}) as a no-show. They see it and may book again."
+
+
+def _late(svc, code: str, minutes: int):  # noqa: ANN001, ANN202
+    a = svc.running_late(code, minutes)
+    return a, f"{a.display_code} ({a.subject}) now starts at {svc.when(a.starts_at)}: the person sees that you are running late."
+
+
+def _take_next(svc):  # noqa: ANN001, ANN202
+    a = svc.take_next()
+    if a is None:
+        return None, "Nobody is waiting in the queue."
+    return a, f"Took {a.subject} from the queue: {a.display_code}, contact {a.contact}. The interview has started."
+
+
+_agent_outcome_command("no-show", "Record that the person of appointment CODE did not come (after its start).", _no_show,
+                       click.argument("code"), click.option("--note", help="Optional note (the person sees it)."))
+_agent_outcome_command("late", "Tell the person of appointment CODE that you run MINUTES late (within the grace period).", _late,
+                       click.argument("code"), click.argument("minutes", type=click.IntRange(1, 240)))
+_agent_outcome_command("next", "Take the person who has waited longest in the on-demand queue.", _take_next)
+
+
+@agent.command("duty")
+@click.argument("state", type=click.Choice(["on", "off", "show"]), default="show")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_agent_option
+@click.pass_context
+def agent_duty(ctx: click.Context, state: str, as_json: bool, **_options: Any) -> int:
+    """Go on (or off) duty for the on-demand queue; 'show' lists who is on duty and who waits."""
+
+    def action():
+        svc = _agent_service(ctx)
+        on_duty = svc.agents_on_duty() if state == "show" else svc.set_on_duty(state == "on")
+        waiting = svc.waiting()
+        lines = [f"On duty: {', '.join(on_duty) or 'nobody'}. Waiting in the queue: {len(waiting)}."]
+        lines += [f"  {i}. {e.subject} since {svc.when(e.joined_at)} ({e.contact})" for i, e in enumerate(waiting, 1)]
+        return {"on_duty": on_duty, "waiting": [{"subject": e.subject, "joined_at": e.joined_at.isoformat()} for e in waiting]}, lines
 
     return _run(as_json, action)

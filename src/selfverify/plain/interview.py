@@ -26,8 +26,13 @@ class InterviewFlow(Flow):
         current = self.show_status()
         heard = False
         while True:
-            if current is None:
-                choices = [("book", "Book an interview"), ("status", "Check the status again"), ("menu", "Main menu")]
+            if current is None and self.waiting():
+                choices = [("queue", "Check my place in the queue"), ("leave", "Leave the queue"),
+                           ("status", "Check the status again"), ("menu", "Main menu")]
+            elif current is None:
+                choices = [("book", "Book an interview"), ("queue", "Wait for the next free agent (the queue)"),
+                           ("history", "Past interviews"), ("zone", "Change the time zone"),
+                           ("status", "Check the status again"), ("menu", "Main menu")]
             else:
                 choices = [("reschedule", "Move this interview to another time"), ("cancel", "Cancel this interview"),
                            ("status", "Check the status again"), ("menu", "Main menu")]
@@ -47,6 +52,14 @@ class InterviewFlow(Flow):
                     self.reschedule(current)
                 elif choice == "cancel":
                     self.cancel(current)
+                elif choice == "queue":
+                    self.queue()
+                elif choice == "leave":
+                    self.out.status(self.service.queue_line(self.service.leave_queue()))
+                elif choice == "history":
+                    self.history()
+                elif choice == "zone":
+                    self.choose_zone()
             except GoBack:
                 continue
             except SelfverifyError as exc:
@@ -78,12 +91,23 @@ class InterviewFlow(Flow):
         mine = self.service.my_appointments()
         booked = self.open_booking(mine)
         if booked is not None:
-            self.out.status(f"interview booked for {self.when(booked.slot.starts_at)}, {self.zone_name}.")
+            self.out.status(f"interview booked for {self.when(booked.starts_at)}, {self.zone_name}.")
+            if booked.late_minutes:
+                self.out.status(f"the agent is running {plural(booked.late_minutes, 'minute')} late: "
+                                f"the interview now starts at {self.when(booked.starts_at)}.")
+            self.out.line(f"If nobody has joined by {self.when(self.service.deadline(booked))}, "
+                          "the booking expires and you may book again.")
             self.say_code(booked.display_code)
             return booked
+        queue = self.service.queue_status()
+        if queue.status == "waiting":
+            self.out.status(self.service.queue_line(queue))
+            return None
         latest = mine[0] if mine else None
         if latest is None:
             self.out.status("you have no interview booked.")
+        elif latest.status in ("no_show", "expired", "cancelled"):
+            self.out.status(self.service.outcome_line(latest))
         elif latest.status == "approved":
             held = "your credential is in your keyring." if latest.credential_id else "your credential is being issued."
             self.out.status(f"your last interview was approved; {held}")
@@ -92,6 +116,74 @@ class InterviewFlow(Flow):
         else:
             self.out.status(f"your last interview is {latest.status}. You may book again.")
         return None
+
+    def waiting(self) -> bool:
+        return self.service.queue_status().status == "waiting"
+
+    def queue(self) -> None:
+        """Join the queue (or check the place in it) and say the place and the wait as one line each time."""
+        q = self.service.queue_status()
+        if q.status != "waiting":
+            if not q.agents_on_duty:
+                self.out.status("no agent is on duty right now, so the queue is closed. You can book a time instead.")
+                return
+            contact = self.ask_contact()
+            q = self.service.join_queue(contact)
+        while True:
+            self.out.status(self.service.queue_line(q))
+            if q.status != "waiting":
+                return
+            choice = self.dialogue.choose("While you wait:", [("check", "Check my place again"), ("leave", "Leave the queue"),
+                                                              ("menu", "Back to the interview menu (you stay in the queue)")],
+                                          "Your place moves up as agents take the people before you.")
+            if choice == "menu":
+                return
+            q = self.service.leave_queue() if choice == "leave" else self.service.queue_status()
+
+    def history(self) -> None:
+        past = self.service.history()
+        if not past:
+            self.out.status("you have no past interviews.")
+        for a in past:
+            self.out.line(f"{self.when(a.starts_at)}: {self.service.outcome_line(a)}")
+
+    def choose_zone(self) -> None:
+        from selfverify.services.interview.zones import remember_zone
+
+        while True:
+            name = self.dialogue.ask("Type your time zone, for example Europe/Paris or America/New_York:",
+                                     "Times of interviews are shown and typed in this zone; back keeps the current one.")
+            try:
+                path = remember_zone(self.service, name, self.app.config_file or self.ctx.paths.config_file)
+            except SelfverifyError as exc:
+                self.out.problem(exc.user_message, exc.hint)
+                continue
+            self.out.status(f"times are now shown in {self.service.zone_label} (remembered in {path}).")
+            return
+
+    def confirm_zone(self) -> None:
+        """Before the first booking, the person confirms the zone the times are shown in (or picks another)."""
+        if self.ctx.settings.timezone:
+            return  # chosen before (config, environment or flag)
+        keep = self.dialogue.choose(f"Times are shown in {self.service.zone_label}. Is that your time zone?",
+                                    [("keep", f"Yes, {self.service.zone_label}"), ("change", "No, choose another")],
+                                    "Your answer is remembered for the next time.")
+        if keep == "change":
+            self.choose_zone()
+            return
+        from selfverify.services.interview.zones import remember_zone
+
+        try:
+            remember_zone(self.service, self.service.zone_label, self.app.config_file or self.ctx.paths.config_file)
+        except SelfverifyError as exc:
+            self.out.problem(f"the time zone could not be remembered: {exc.user_message}")
+
+    def ask_contact(self) -> str:
+        while True:
+            contact = self.dialogue.ask(CONTACT_QUESTION, CONTACT_HELP)
+            if contact:
+                return contact
+            self.out.problem("Please type a phone number or an e-mail address, or back.")
 
     def pick_slot(self, purpose: str):  # -> SlotView | None
         slots = self.service.available_slots()
@@ -141,16 +233,15 @@ class InterviewFlow(Flow):
         return choices
 
     def book(self) -> None:
+        self.confirm_zone()
         slot = self.pick_slot("would you like")
         if slot is None:
             return
-        while True:
-            contact = self.dialogue.ask(CONTACT_QUESTION, CONTACT_HELP)
-            if contact:
-                break
-            self.out.problem("Please type a phone number or an e-mail address, or back.")
+        contact = self.ask_contact()
         booked = self.service.book(slot.id, contact)
         self.out.result(f"booked for {self.when(booked.slot.starts_at)}, {self.zone_name}.")
+        self.out.line(f"If nobody has joined by {self.when(self.service.deadline(booked))}, "
+                      "the booking expires and you may book again.")
         self.out.line("Keep this code: you need it to move or cancel the interview, and the agent asks for it.")
         self.say_code(booked.display_code)
 

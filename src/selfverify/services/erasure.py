@@ -105,11 +105,13 @@ def _delete_interviews_and_sessions(ctx) -> tuple[int, int]:
     from sqlalchemy import delete, update
     from sqlmodel import select
 
+    from selfverify.store.interviews import delete_queue_entries
     from selfverify.store.models import Appointment, RetainedPhoto, SessionSettings, VerificationSession
 
     subject = ctx.user
     with ctx.db.session() as s:
         appointments = s.exec(delete(Appointment).where(Appointment.subject == subject)).rowcount
+        delete_queue_entries(s, subject)  # the queue's contact lines go with the bookings (issue 21)
         session_ids = list(s.exec(select(VerificationSession.id).where(VerificationSession.subject == subject)).all())
         if session_ids:
             s.exec(delete(SessionSettings).where(SessionSettings.session_id.in_(session_ids)))

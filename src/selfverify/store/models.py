@@ -12,7 +12,7 @@ from sqlalchemy import DDL, CheckConstraint, DateTime, Index, UniqueConstraint, 
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 
 class UTCDateTime(TypeDecorator):
@@ -238,6 +238,10 @@ class InterviewSlot(SQLModel, table=True):
     created_at: datetime = _dt()
 
 
+APPOINTMENT_STATUSES = ("booked", "cancelled", "approved", "declined", "expired", "no_show")
+APPOINTMENT_STATUS_CHECK = "status IN (" + ", ".join(f"'{x}'" for x in APPOINTMENT_STATUSES) + ")"
+
+
 class Appointment(SQLModel, table=True):
     """A booking: a handle and a contact line, never a photo or document image."""
 
@@ -245,7 +249,7 @@ class Appointment(SQLModel, table=True):
     __table_args__ = (
         Index("ix_appointment_subject_status", "subject", "status"),
         CheckConstraint(
-            "status IN ('booked', 'cancelled', 'approved', 'declined', 'expired')", name="ck_appointment_status"
+            APPOINTMENT_STATUS_CHECK, name="ck_appointment_status"
         ),
         # the "active" columns are the database's guard against double booking; keep them consistent
         CheckConstraint("active_slot_id IS NULL OR active_slot_id = slot_id", name="ck_appointment_active_slot"),
@@ -266,7 +270,7 @@ class Appointment(SQLModel, table=True):
     subject: str = Field(index=True)
     contact: str = ""
     code: str = Field(unique=True)
-    status: str = "booked"  # booked | cancelled | approved | declined | expired
+    status: str = "booked"  # booked | cancelled | approved | declined | expired | no_show
     booked_at: datetime = _dt()
     decided_at: datetime | None = _dt(default=None)
     decided_by: str | None = None
@@ -274,6 +278,48 @@ class Appointment(SQLModel, table=True):
     checklist: str = "[]"  # JSON list of document types seen (never images)
     credential_id: str | None = None
     session_id: str | None = None
+    # schema 4 (i21-timing): when the agent started the interview (its length = decided_at - started_at,
+    # for the queue's estimate) and how many minutes the agent is running late (start moved, within the grace)
+    started_at: datetime | None = _dt(default=None)
+    late_minutes: int = 0
+
+
+class InterviewQueueEntry(SQLModel, table=True):
+    """A person waiting for the next free agent (on-demand interview). Taking one creates a slot that
+    starts now and a booked appointment, so the decision and the credential follow the booking's path."""
+
+    __tablename__ = "interview_queue"
+    __table_args__ = (
+        CheckConstraint("status IN ('waiting', 'taken', 'left')", name="ck_queue_status"),
+        CheckConstraint("(status = 'waiting') = (active_subject IS NOT NULL)", name="ck_queue_active_when_waiting"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(index=True)
+    active_subject: str | None = Field(default=None, unique=True)  # one waiting entry per person
+    contact: str = ""
+    status: str = Field(default="waiting", index=True)  # waiting | taken | left
+    joined_at: datetime = _dt(index=True)
+    taken_by: str | None = None
+    taken_at: datetime | None = _dt(default=None)
+    appointment_id: int | None = Field(default=None, unique=True)
+
+
+class AgentDuty(SQLModel, table=True):
+    """An agent who is on duty for the on-demand queue (the row exists while they are)."""
+
+    __tablename__ = "agent_duty"
+    agent: str = Field(primary_key=True)
+    since: datetime = _dt()
+
+
+class DeskSetting(SQLModel, table=True):
+    """A desk-wide booking rule (minimum lead time, horizon), set by the desk and binding every booker."""
+
+    __tablename__ = "desk_setting"
+    key: str = Field(primary_key=True)
+    value: str
+    set_by: str = ""
+    set_at: datetime = _dt()
 
 
 class RevokedCredential(SQLModel, table=True):

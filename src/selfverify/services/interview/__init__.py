@@ -24,10 +24,12 @@ from selfverify.services.interview.codes import CODE_ALPHABET, CODE_LENGTH, form
 from selfverify.services.interview.decisions import DecisionsMixin
 from selfverify.services.interview.hours import RecurringHours, load_recurring_hours
 from selfverify.services.interview.pickup import PickupMixin
+from selfverify.services.interview.queue import QueueMixin, QueueView
 from selfverify.services.interview.slots import SlotsMixin
+from selfverify.services.interview.timing import BookingWindow, TimingMixin
 from selfverify.services.interview.views import (
     APPROVED, BOOKED, CANCELLED, DECLINED, DEFAULT_SLOT_MINUTES, DOCUMENT_TYPES, EXPIRED,
-    MAX_CONTACT_LENGTH, MAX_REASON_LENGTH, AppointmentView, SlotView,
+    MAX_CONTACT_LENGTH, MAX_REASON_LENGTH, NO_SHOW, AppointmentView, SlotView,
 )
 from selfverify.services.interview.zones import YEARS, check_year, format_when, parse_local_time, resolve_zone, zone_name
 
@@ -39,6 +41,9 @@ __all__ = [
     "DEFAULT_SLOT_MINUTES",
     "DOCUMENT_TYPES",
     "EXPIRED",
+    "NO_SHOW",
+    "BookingWindow",
+    "QueueView",
     "MAX_CONTACT_LENGTH",
     "MAX_REASON_LENGTH",
     "YEARS",
@@ -63,9 +68,10 @@ __all__ = [
 ]
 
 
-class InterviewService(SlotsMixin, BookingsMixin, DecisionsMixin, PickupMixin, ServiceBase):
+class InterviewService(SlotsMixin, BookingsMixin, DecisionsMixin, TimingMixin, QueueMixin, PickupMixin, ServiceBase):
     """Every interview rule, for the Textual app, the accessible mode, the agent console and the CLI.
 
     One class for the front ends; its parts live in this package by concern: ``slots`` (staff publish
     times), ``bookings`` (a user's own interview), ``decisions`` (the agent), ``pickup`` (the
-    credential), on the shared helpers of ``base``."""
+    credential), ``timing`` (booking window, running late, no-show, history), ``queue`` (on demand),
+    on the shared helpers of ``base``."""

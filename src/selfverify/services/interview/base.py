@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from selfverify.services.interview.codes import format_code  # noqa: F401 (used by the mixins through this module)
-from selfverify.services.interview.views import APPROVED, DOCUMENT_TYPES, AppointmentView, SlotView
+from selfverify.services.interview.views import APPROVED, BOOKED, DOCUMENT_TYPES, NO_SHOW, AppointmentView, SlotView
 from selfverify.services.interview.zones import format_when, resolve_zone, zone_name
 
 def _slot_end(row) -> datetime:  # noqa: ANN001
@@ -60,11 +60,12 @@ class ServiceBase:
         """(label, text) rows for showing one appointment, the same in every front end."""
         rows = [
             ("Code", a.display_code),
-            ("When", f"{self.when(a.slot.starts_at)}, {a.slot.duration_minutes} min"),
+            ("When", f"{self.when(a.starts_at)}, {a.slot.duration_minutes} min"),
             ("Handle", a.subject),
             ("Contact", a.contact),
-            ("Status", a.status),
+            ("Status", "no-show (nobody joined)" if a.status == NO_SHOW else a.status),
         ]
+        rows += self.timing_rows(a)
         if a.decided_by:
             rows.append(("Decided", f"{a.status} by {a.decided_by} at {self.when(a.decided_at)}"))
         if a.checklist:
@@ -82,7 +83,23 @@ class ServiceBase:
             booked_at=row.booked_at, decided_at=row.decided_at, decided_by=row.decided_by,
             decision_reason=row.decision_reason, checklist=tuple(json.loads(row.checklist or "[]")),
             credential_id=row.credential_id, session_id=row.session_id,
+            started_at=getattr(row, "started_at", None), late_minutes=getattr(row, "late_minutes", 0) or 0,
         )
+
+    def deadline(self, a: AppointmentView) -> datetime:
+        """The end of the grace period: after it, a booking nobody decided expires."""
+        return a.slot.ends_at + self._grace()
+
+    def timing_rows(self, a: AppointmentView) -> list[tuple[str, str]]:
+        """Running late and the grace deadline, for a booked interview."""
+        if a.status != BOOKED:
+            return []
+        rows = []
+        if a.late_minutes:
+            rows.append(("Late", f"the agent is running {a.late_minutes} min late (the slot was {self.when(a.slot.starts_at)})"))
+        rows.append(("Deadline", f"an outcome is due by {self.when(self.deadline(a))} (the grace period); "
+                                 "after that the booking expires and a new one can be made"))
+        return rows
 
     def _grace(self) -> timedelta:
         return timedelta(hours=self.ctx.settings.interview_grace_hours)

@@ -21,6 +21,7 @@ class BookingsMixin(ServiceBase):
         subject = self.ctx.user
         contact = self._clean_contact(contact)
         self._check_no_open_booking(subject)
+        self._check_not_queued(subject)
         with self.ctx.db.session() as s:
             slot = self._bookable_slot(s, slot_id)
         recorder = SessionRecorder(self.ctx, "interview")
@@ -81,6 +82,14 @@ class BookingsMixin(ServiceBase):
                 code="already_booked", hint=f"Reschedule or cancel it: selfverify interview reschedule {a.display_code} SLOT",
             )
 
+    def _check_not_queued(self, subject: str) -> None:
+        from selfverify.store.interviews import waiting_entry_of
+
+        with self.ctx.db.session() as s:
+            if waiting_entry_of(s, subject) is not None:
+                raise PolicyRefusal("You are waiting in the queue for the next agent: nothing was booked.",
+                                    code="in_queue", hint="Leave the queue first: selfverify interview queue --leave")
+
     def _bookable_slot(self, s, slot_id: int):  # noqa: ANN001
         from selfverify.services.desk import booked_slots
         from selfverify.store.models import InterviewSlot
@@ -97,6 +106,7 @@ class BookingsMixin(ServiceBase):
                 f"The slot {self.when(slot.starts_at)} has already started: it can no longer be booked.",
                 code="slot_expired", hint="Run 'selfverify interview slots' and pick a later one.",
             )
+        self.check_window(slot.starts_at)  # the desk's minimum lead time and horizon
         if booked_slots(self.ctx, s, [slot_id]):
             raise PolicyRefusal(
                 f"The slot {self.when(slot.starts_at)} is already booked: nothing was booked.",
@@ -190,16 +200,11 @@ class BookingsMixin(ServiceBase):
 
     def my_appointments(self, subject: str | None = None) -> list[AppointmentView]:
         """This user's appointments, newest booking first (expired ones are marked so)."""
-        from sqlmodel import select
-
-        from selfverify.store.models import Appointment
+        from selfverify.store.interviews import appointments_of
 
         self.expire_overdue()
         with self.ctx.db.session() as s:
-            rows = s.exec(
-                select(Appointment).where(Appointment.subject == (subject or self.ctx.user)).order_by(Appointment.id.desc())
-            ).all()
-            return [self._appointment_view(r, self._slot(s, r.slot_id)) for r in rows]
+            return [self._appointment_view(r, slot) for r, slot in appointments_of(s, subject or self.ctx.user)]
 
     @staticmethod
     def _slot(s, slot_id: int):  # noqa: ANN001

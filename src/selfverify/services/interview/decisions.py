@@ -9,7 +9,9 @@ from typing import Iterable
 from selfverify.errors import InputError, NotFound, PolicyRefusal
 from selfverify.services.interview.base import ServiceBase
 from selfverify.services.interview.codes import format_code, normalise_code
-from selfverify.services.interview.views import APPROVED, BOOKED, CANCELLED, DECLINED, DOCUMENT_TYPES, EXPIRED, MAX_REASON_LENGTH, AppointmentView
+from selfverify.services.interview.views import (
+    APPROVED, BOOKED, CANCELLED, DECLINED, DOCUMENT_TYPES, EXPIRED, MAX_REASON_LENGTH, NO_SHOW, AppointmentView,
+)
 from selfverify.services.interview.zones import check_year
 
 
@@ -89,6 +91,8 @@ class DecisionsMixin(ServiceBase):
         """An agent opens an appointment by code (recorded in its timeline)."""
         self.expire_overdue()
         view = self.find(code)
+        self._note_started(view)  # opening a booking whose time has come starts the interview (its length counts)
+        view = self.find(code)
         self._audit("interview_opened", {"appointment_id": view.id, "agent": self.agent}, view.session_id, view.subject)
         return view
 
@@ -141,6 +145,7 @@ class DecisionsMixin(ServiceBase):
         signer = desk.check_decider(self.identity, before.subject)
         if before.status != BOOKED:
             raise self._not_decidable(before, outcome)
+        self.require_started(before, "approved" if outcome == APPROVED else "declined")
         now = self._now
         with self.ctx.db.session() as s:
             # the compare-and-set that makes a second (or concurrent) decision a no-op
@@ -173,12 +178,12 @@ class DecisionsMixin(ServiceBase):
         return self.find(code)
 
     def _not_decidable(self, view: AppointmentView, wanted: str) -> PolicyRefusal:
-        verb = "approved" if wanted == APPROVED else "declined"
-        if view.status in (APPROVED, DECLINED):
+        verb = {APPROVED: "approved", DECLINED: "declined", NO_SHOW: "marked a no-show"}.get(wanted, "changed")
+        if view.status in (APPROVED, DECLINED, NO_SHOW):
             by = f" by {view.decided_by}" if view.decided_by else ""
             at = f" at {self.when(view.decided_at)}" if view.decided_at else ""
             return PolicyRefusal(
-                f"Appointment {view.display_code} was already {view.status}{by}{at}: nothing was changed.",
+                f"Appointment {view.display_code} was already {view.status.replace('_', '-')}{by}{at}: nothing was changed.",
                 code="already_decided",
             )
         if view.status == EXPIRED:

@@ -93,29 +93,22 @@ class SlotsMixin(ServiceBase):
         return service.add_slots(starts, hours.duration_minutes, skip_existing=True)
 
     def remove_slot(self, slot_id: int) -> SlotView:
-        from sqlalchemy import exists, update
-        from sqlmodel import select
-
-        from selfverify.store.models import Appointment, InterviewSlot
+        """Remove an open slot nobody holds, or one whose appointment is over (decided, cancelled,
+        expired, no-show); a slot with an active booking is never removed."""
+        from selfverify.store.interviews import remove_unbooked_slot, slot_with_booking
         from selfverify.textcheck import check_id
 
         slot_id = check_id(slot_id, "slot number")
-
         with self.ctx.db.session() as s:
-            slot = s.get(InterviewSlot, slot_id)
+            slot, _ = slot_with_booking(s, slot_id)
             if slot is None or slot.status == "removed":
                 raise NotFound(f"There is no slot {slot_id}.", code="slot_not_found")
-            booked = select(Appointment.id).where(Appointment.active_slot_id == slot_id)
-            result = s.execute(
-                update(InterviewSlot)
-                .where(InterviewSlot.id == slot_id, InterviewSlot.status == "open", ~exists(booked))
-                .values(status="removed")
-            )
+            removed = remove_unbooked_slot(s, slot_id)
             s.commit()
-            if result.rowcount != 1:
+            if not removed:
                 raise PolicyRefusal(
-                    f"Slot {slot_id} ({self.when(slot.starts_at)}) is booked: it was not removed.",
-                    code="slot_booked", hint="Decide or let the user cancel the appointment first.",
+                    f"Slot {slot_id} ({self.when(slot.starts_at)}) has an active booking: it was not removed.",
+                    code="slot_booked", hint="Decide the appointment (or let the person cancel it) first.",
                 )
             slot.status = "removed"
             view = self._slot_view(slot)
@@ -141,5 +134,5 @@ class SlotsMixin(ServiceBase):
         return [v for v in views if not v.booked] if only_free else views
 
     def available_slots(self) -> list[SlotView]:
-        """Future slots nobody has booked, soonest first (what a user may book)."""
-        return self.list_slots(only_free=True)
+        """Future slots nobody has booked inside the desk's booking window, soonest first (what a user may book)."""
+        return [v for v in self.list_slots(only_free=True) if self.in_window(v.starts_at)]

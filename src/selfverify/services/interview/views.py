@@ -22,6 +22,8 @@ MAX_REASON_LENGTH = 500
 DEFAULT_SLOT_MINUTES = 20
 
 BOOKED, CANCELLED, APPROVED, DECLINED, EXPIRED = "booked", "cancelled", "approved", "declined", "expired"
+NO_SHOW = "no_show"  # the agent recorded that the person did not come (i21-timing)
+ENDED = (CANCELLED, APPROVED, DECLINED, EXPIRED, NO_SHOW)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,13 @@ class AppointmentView:
     checklist: tuple[str, ...]
     credential_id: str | None
     session_id: str | None
+    started_at: datetime | None = None  # when the agent started the interview
+    late_minutes: int = 0  # the agent is running late: the interview starts this much after the slot
+
+    @property
+    def starts_at(self) -> datetime:
+        """When the interview starts: the slot's start, moved when the agent runs late."""
+        return self.slot.starts_at + timedelta(minutes=self.late_minutes)
 
     @property
     def display_code(self) -> str:
@@ -89,4 +98,7 @@ class AppointmentView:
             "documents_seen": list(self.checklist),
             "credential_id": self.credential_id,
             "session_id": self.session_id,
+            "starts_at": self.starts_at.isoformat(),
+            "late_minutes": self.late_minutes,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
         }

@@ -83,3 +83,25 @@ def _attach_zone(naive: datetime, zone: tzinfo, shown: str) -> datetime:
     if aware.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != naive:
         raise InputError(f"{shown} does not exist in {zone_name(zone)} (the clocks change then).", code="bad_time")
     return aware
+
+
+def remember_zone(service, name: str, config_file) -> str:  # noqa: ANN001 - an InterviewService; Path
+    """The person chose (or confirmed) a time zone when booking: check it, use it from now on in
+    ``service`` and its context, and write it to the config file so every later start shows times in it.
+    Returns the config file's path. An unknown name is an InputError and changes nothing."""
+    from selfverify.config import remember_setting
+
+    text = str(name or "").strip()
+    if len(text) > 64 or not text.isprintable():
+        raise InputError("That is not a time zone name: use one like Europe/Paris, America/New_York or UTC.", code="bad_timezone")
+    try:
+        zone = resolve_zone(text) if text else None
+    except ConfigError as exc:
+        raise InputError(exc.user_message, code="bad_timezone", hint="Use a name like Europe/Paris, America/New_York or UTC.") from None
+    if zone is None:
+        raise InputError("Type a time zone name, e.g. Europe/Paris.", code="bad_timezone")
+    key = zone_name(zone)
+    path = remember_setting(config_file, "timezone", key)
+    service.ctx.settings = service.ctx.settings.replace(timezone=key)
+    service.zone = zone
+    return str(path)

@@ -123,3 +123,30 @@ GRANT UPDATE (subject, token, credential, credential_sd) ON decision_record TO s
 DROP POLICY IF EXISTS person_redact ON decision_record;
 CREATE POLICY person_redact ON decision_record FOR UPDATE TO selfverify_person
   USING (subject = current_user) WITH CHECK (subject = '');
+
+-- issue 21 (i21-timing): the desk's booking rules, agents on duty, the on-demand queue
+-- the rules and who is on duty: everyone reads them; the admin sets the rules, each agent its own duty
+GRANT SELECT ON desk_setting, agent_duty TO selfverify_person, selfverify_agent, selfverify_admin;
+GRANT INSERT, UPDATE ON desk_setting TO selfverify_admin;
+GRANT INSERT, DELETE ON agent_duty TO selfverify_agent;
+-- taking a person from the queue books a slot that starts now for them (the booking's own path)
+GRANT INSERT ON appointment TO selfverify_agent;
+DROP POLICY IF EXISTS agent_take ON appointment;
+CREATE POLICY agent_take ON appointment FOR INSERT TO selfverify_agent
+  WITH CHECK (status = 'booked' AND decided_by IS NULL);
+-- the queue: a person joins and leaves their own entry; agents see and take every entry
+GRANT SELECT, INSERT, DELETE ON interview_queue TO selfverify_person;  -- DELETE: "delete everything"
+GRANT UPDATE (status, active_subject) ON interview_queue TO selfverify_person;
+GRANT SELECT, UPDATE ON interview_queue TO selfverify_agent;
+GRANT SELECT ON interview_queue TO selfverify_admin;
+ALTER TABLE interview_queue ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS person_own ON interview_queue;
+CREATE POLICY person_own ON interview_queue TO selfverify_person
+  USING (subject = current_user) WITH CHECK (subject = current_user AND status IN ('waiting', 'left') AND taken_by IS NULL);
+DROP POLICY IF EXISTS staff_read ON interview_queue;
+CREATE POLICY staff_read ON interview_queue FOR SELECT TO selfverify_agent, selfverify_admin USING (true);
+DROP POLICY IF EXISTS agent_take ON interview_queue;
+CREATE POLICY agent_take ON interview_queue FOR UPDATE TO selfverify_agent USING (true) WITH CHECK (true);
+-- a person's position: how many wait, never who (the view runs as its owner)
+CREATE OR REPLACE VIEW queue_waiting AS SELECT id FROM interview_queue WHERE status = 'waiting';
+GRANT SELECT ON queue_waiting TO selfverify_person, selfverify_agent, selfverify_admin;

@@ -15,9 +15,13 @@ from selfverify.tui.widgets.confirm import ConfirmDialog
 ACTIVE = {"booked", "approved"}
 
 
-def booking_text(a, when: str) -> str:  # noqa: ANN001
+def booking_text(a, when: str, deadline: str = "") -> str:  # noqa: ANN001
     if a.status == "booked":
-        return f"Booked: {when}. Confirmation code {a.display_code}. Status: booked, waiting for the interview."
+        late = f" The agent is running {a.late_minutes} min late: it now starts at {when}." if a.late_minutes else ""
+        grace = f"\nIf nobody has joined by {deadline}, the booking expires and you may book again." if deadline else ""
+        return f"Booked: {when}. Confirmation code {a.display_code}. Status: booked, waiting for the interview.{late}{grace}"
+    if a.status == "no_show":
+        return f"Interview {a.display_code} ({when}) was recorded as a no-show: nobody joined. You may book again."
     if a.status == "approved":
         issued = f"Credential {a.credential_id} is in your keyring." if a.credential_id else "Your credential is stored as soon as your keyring can be used."
         return f"Approved. Code {a.display_code}. {issued}"
@@ -32,6 +36,9 @@ def booking_text(a, when: str) -> str:  # noqa: ANN001
     return f"Status: {a.status}."
 
 
+QUEUE_POLL_SECONDS = 3.0
+
+
 class InterviewScreen(AppScreen):
     # f5 refreshes from anywhere, the contact field too; r only outside it (there it types an r)
     BINDINGS = [Binding("f5", "refresh", "Refresh"), Binding("r", "refresh", "Refresh", show=False), Binding("ctrl+b", "book", "Book")]
@@ -40,11 +47,13 @@ class InterviewScreen(AppScreen):
         super().__init__()
         self.current = None  # AppointmentView of the user's active booking
         self.approved = None  # AppointmentView of an approved interview: no further booking is offered
+        self.queue = None  # QueueView: where the person stands in the on-demand queue
 
     def body(self) -> ComposeResult:
         with Vertical(id="interview-layout"):
             yield Static("Interview with a person: no photos, no face data. An agent checks your documents live.", id="interview-help")
             yield Static("Loading your bookings…", id="booking", markup=False)  # holds the agent's reason
+            yield Static("", id="queue-line", markup=False)
             yield Static("", id="zone")
             yield DataTable(id="slots", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="interview-form"):
@@ -53,12 +62,22 @@ class InterviewScreen(AppScreen):
             with Horizontal(id="interview-nav"):
                 yield Button("Reschedule to selected", id="reschedule", disabled=True, compact=True)
                 yield Button("Cancel booking", id="cancel-booking", variant="error", disabled=True, compact=True)
+                yield Button("Join the queue", id="join-queue", compact=True)
+                yield Button("Leave the queue", id="leave-queue", disabled=True, compact=True)
+            with Horizontal(id="interview-zone"):
+                yield Input(placeholder="Your time zone, e.g. Europe/Paris", id="tz", max_length=64, compact=True)
+                yield Button("Use this time zone", id="set-zone", compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#slots", DataTable)
         table.add_columns("When (your time)", "Length", "Slot")
         self.action_refresh()
         table.focus()
+        self.set_interval(QUEUE_POLL_SECONDS, self._poll_queue)  # the place in the queue, live
+
+    def _poll_queue(self) -> None:
+        if self.queue is not None and self.queue.status == "waiting":
+            self.load()
 
     def action_refresh(self) -> None:
         self.load()
@@ -84,7 +103,10 @@ class InterviewScreen(AppScreen):
             slots = service.available_slots()
             zone = service.zone_label
             rows = [(service.when(s.starts_at), f"{s.duration_minutes} min", str(s.id)) for s in slots]
-            mine_text = [(a, service.when(a.slot.starts_at)) for a in mine]
+            mine_text = [(a, service.when(a.starts_at), service.when(service.deadline(a))) for a in mine]
+            queue = service.queue_status()
+            queue_text = service.queue_line(queue) if queue.status in ("waiting", "taken") or queue.agents_on_duty else ""
+            past = [service.outcome_line(a) for a in service.history()[:3]]
             from selfverify.services.credentials import CredentialService
 
             holding = CredentialService(self.app.ctx).holds_one()
@@ -92,9 +114,26 @@ class InterviewScreen(AppScreen):
             self.app.call_from_thread(self.query_one("#booking", Static).update, f"Could not load your bookings: {exc.user_message}")
             self.app.call_from_thread(self.set_status, exc.user_message)
             return
-        self.app.call_from_thread(self._show, rows, mine_text, zone, picked, holding, pickup_problem)
+        def show() -> None:  # one update of the screen, not two
+            self._show_queue(queue, queue_text, zone, past)
+            self._show(rows, mine_text, zone, picked, holding, pickup_problem)
+
+        self.app.call_from_thread(show)
         if pickup_problem:
             self.app.call_from_thread(self.set_status, pickup_problem)
+
+    def _show_queue(self, queue, text: str, zone: str, past: list[str]) -> None:  # noqa: ANN001
+        self.queue = queue
+        lines = [text] if text else []
+        if past and queue.status != "waiting":
+            lines.append("Past: " + " | ".join(past))
+        self.query_one("#queue-line", Static).update("\n".join(lines))
+        waiting = queue.status == "waiting"
+        self.query_one("#join-queue", Button).disabled = waiting or not queue.agents_on_duty
+        self.query_one("#leave-queue", Button).disabled = not waiting
+        tz = self.query_one("#tz", Input)
+        if not tz.has_focus and not tz.value:
+            tz.value = zone
 
     def _show(self, rows, mine, zone, picked, holding: bool = False, problem: str | None = None) -> None:  # noqa: ANN001
         from selfverify.services.interview import format_when
@@ -105,7 +144,7 @@ class InterviewScreen(AppScreen):
         self.query_one("#zone", Static).update(
             f"Free slots, shown in your time zone {zone}:" if rows else f"No free slots at the moment (time zone {zone}). Try again later."
         )
-        active = [(a, when) for a, when in mine if a.status in ACTIVE]
+        active = [entry for entry in mine if entry[0].status in ACTIVE]
         latest = active[0] if active else (mine[0] if mine else None)
         booking = self.query_one("#booking", Static)
         self.current = latest[0] if latest and latest[0].status == "booked" else None
@@ -114,14 +153,17 @@ class InterviewScreen(AppScreen):
         if latest is None:
             booking.update("You have no booking yet. Choose a slot below and book it.")
         else:
-            a, when = latest
-            text = booking_text(a, when)
+            a, when, deadline = latest
+            text = booking_text(a, when, deadline)
             booking.update(Content(f"{text}\n{problem}" if problem and a.waiting_for_pickup else text))
         for cred in picked or []:
             self.set_status(f"Interview approved: credential {cred.id} stored in your keyring, valid until {format_when(cred.expires_at, zone)}.")
         self.query_one("#reschedule", Button).disabled = self.current is None or not rows
         self.query_one("#cancel-booking", Button).disabled = self.current is None
-        self.query_one("#book", Button).disabled = self.current is not None or self.approved is not None or not rows
+        waiting = self.queue is not None and self.queue.status == "waiting"
+        self.query_one("#book", Button).disabled = self.current is not None or self.approved is not None or not rows or waiting
+        if self.current is not None or self.approved is not None:
+            self.query_one("#join-queue", Button).disabled = True
 
     def run_palette_action(self, op: str) -> None:
         """The command palette's interview entries: the same path (and confirmation) as the buttons."""
@@ -152,10 +194,19 @@ class InterviewScreen(AppScreen):
                 if yes:
                     self.act("cancel", None)
 
-            self.app.push_screen(ConfirmDialog(f"Cancel booking {code}?", "Cancel booking"), answered)
+            self.app.push_screen(ConfirmDialog(f"Cancel your interview {code}?", "Cancel the interview", "Keep my interview"), answered)
+        elif event.button.id == "join-queue":
+            self.act("join", None)
+        elif event.button.id == "leave-queue":
+            self.act("leave", None)
+        elif event.button.id == "set-zone":
+            self.act("zone", None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_book()
+        if event.input.id == "tz":
+            self.act("zone", None)
+        else:
+            self.action_book()
 
     def action_book(self) -> None:
         slot = self._selected_slot()
@@ -181,6 +232,18 @@ class InterviewScreen(AppScreen):
                 contact = self.app.call_from_thread(lambda: self.query_one("#contact", Input).value)
                 a = service.book(slot_id, contact)
                 msg = f"Booked for {service.when(a.slot.starts_at)}. Your confirmation code is {a.display_code}."
+            elif op == "join":
+                contact = self.app.call_from_thread(lambda: self.query_one("#contact", Input).value)
+                msg = service.queue_line(service.join_queue(contact))
+            elif op == "leave":
+                msg = service.queue_line(service.leave_queue())
+            elif op == "zone":
+                from selfverify.plain.app import config_file_in_use
+                from selfverify.services.interview.zones import remember_zone
+
+                name = self.app.call_from_thread(lambda: self.query_one("#tz", Input).value)
+                path = remember_zone(service, name, config_file_in_use(self.app.ctx))
+                msg = f"Times are now shown in {service.zone_label} (remembered in {path})."
             elif op == "reschedule":
                 a = service.reschedule(self.current.code, slot_id)
                 msg = f"Moved to {service.when(a.slot.starts_at)}. Your confirmation code is {a.display_code}."

@@ -19,16 +19,17 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog Button { margin-left: 2; }
     """
 
-    def __init__(self, question: str, confirm_label: str = "Delete"):
+    def __init__(self, question: str, confirm_label: str = "Delete", keep_label: str = "Cancel"):
         super().__init__()
         self.question = question
         self.confirm_label = confirm_label
+        self.keep_label = keep_label  # the safe answer, named for what it keeps when "Cancel" would be ambiguous
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question, id="question")
             with Horizontal():
-                yield Button("Cancel (n)", id="cancel", variant="primary")
+                yield Button(f"{self.keep_label} (n)", id="cancel", variant="primary")
                 yield Button(f"{self.confirm_label} (y)", id="confirm", variant="error")
 
     def on_mount(self) -> None:
