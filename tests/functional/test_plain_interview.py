@@ -73,7 +73,8 @@ def test_book_an_interview_then_the_remembered_mode_shows_it(slots, plain_settin
     lines = status.split("\n")
     booked_at = next(i for i, line in enumerate(lines) if line.startswith("Status: interview booked for "))
     assert lines[booked_at].startswith(f"Status: interview booked for {said_when}, Paris time (")
-    assert lines[booked_at + 1] == f"Confirmation code {code}: {phonetic(code)}."  # last, on its own line
+    assert lines[booked_at + 1].startswith("If nobody has joined by ")  # the grace deadline (issue 21)
+    assert lines[booked_at + 2] == f"Confirmation code {code}: {phonetic(code)}."  # last, on its own line
 
 
 def test_ctrl_d_at_a_question_ends_cleanly():
