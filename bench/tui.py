@@ -51,7 +51,8 @@ def child_selfie(out: Path, clip: str, reference: str, preview: str = "blocks") 
     from selfverify.tui.app import SelfverifyApp
     from selfverify.tui.screens.selfie import SelfieScreen
 
-    ctx = AppContext(load_settings({"liveness": True, "seed": 7, "challenge_timeout": 4.0}))
+    # a live run draws its own challenge seed (a chosen seed is refused since issue 10)
+    ctx = AppContext(load_settings({"liveness": True, "challenge_timeout": 4.0}))
     ConsentService(ctx).accept()
     stats: dict = {"stalls_ms": []}
 

@@ -66,9 +66,18 @@ async def settle(pilot, seconds: float = 0.0) -> None:
     def ours():
         return [w for w in pilot.app.workers if not isinstance(w.node, DirectoryTree) and w.group != "selfie-preview"]
 
-    await pilot.app.workers.wait_for_complete(ours())
+    async def finished():
+        from textual.worker import WorkerFailed
+
+        for worker in ours():
+            try:
+                await worker.wait()
+            except WorkerFailed:
+                pass  # a worker that raised is reported on screen (AppScreen.worker_failed): tests read it there
+
+    await finished()
     await pilot.pause(seconds)
-    await pilot.app.workers.wait_for_complete(ours())
+    await finished()
     await pilot.pause()
 
 

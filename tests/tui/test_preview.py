@@ -116,8 +116,11 @@ def test_sixel_stream_written_to_the_terminal_is_the_real_frame(clip, tmp_path):
     expected = expected_pixels(clip_frame(clip), (width, height))
     error = np.abs(decoded - expected).mean()
     assert error < 8, f"decoded Sixel differs from the frame by {error:.1f} levels on average"
-    # the face guide is in the pixels: the oval's top point is white
-    assert decoded[int(height / 2 - height * 0.36), width // 2].min() > 200
+    # the face guide (the quality check's own oval) is in the pixels: its top point is white
+    from selfverify.tui.widgets.camera_view import default_guide
+
+    (cx, cy), (_ax, ay) = default_guide().in_pixels(width, height)
+    assert decoded[cy - ay, cx].min() > 200
 
 
 def test_kitty_stream_carries_the_real_frame_and_placeholders(clip, tmp_path):

@@ -94,3 +94,24 @@ def test_measure_handles_a_face_partly_outside_the_frame():
     quality = measure(gray, (-100, 200, 100, 0), 1)  # the top half is above the picture
     assert quality.outside == pytest.approx(0.5)
     assert measure(gray, None, 0) == FrameQuality(face_count=0)
+
+
+def test_good_only_with_the_face_inside_the_drawn_oval(plain_settings):
+    """Issue 17: the face box sat outside the oval while the screen said "Good: hold still". The
+    oval the front ends draw (FaceGuide) is the region the check accepts."""
+    from dataclasses import replace
+
+    from selfverify.core.quality import FaceGuide
+
+    guide = FaceGuide.for_settings(plain_settings)
+    # inside the old centring rectangle (offsets within the tolerance), but the box pokes out of the oval
+    corner = replace(GOOD, face_fraction=0.2, face_height_fraction=0.3, offset_x=0.24, offset_y=-0.39)
+    assert not guide.holds(0.74, 0.11, 0.1, 0.15)
+    assert guidance_for(corner, plain_settings).code == "centre"
+    assert guidance_for(corner, plain_settings).message.endswith("down")  # toward the oval's middle
+    # the same face in the oval's middle is good; one too big for the oval is told to move back
+    middle = replace(corner, offset_x=0.0, offset_y=guide.cy - 0.5)
+    assert guidance_for(middle, plain_settings).code == "ok"
+    assert guidance_for(replace(middle, face_fraction=0.6, face_height_fraction=0.95), plain_settings).code == "move_back"
+    # the oval is inside the picture: all of it can be seen
+    assert guide.cy - guide.ry >= 0 and guide.cy + guide.ry <= 1 and guide.cx - guide.rx >= 0

@@ -7,6 +7,7 @@ which the person's left side appears on the image's right.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +32,46 @@ MESSAGES = {
 
 
 @dataclass(frozen=True)
+class FaceGuide:
+    """The oval a face must sit in, in fractions of the frame (x of its width, y of its height).
+    One geometry: the quality check says "Good" only for a face inside it, and every front end
+    draws this same oval. It passes through the corners of the region the face centre may be in
+    (``centre_tolerance`` sideways and down, ``HIGH_FACE_ALLOWANCE`` times that up)."""
+
+    cx: float
+    cy: float
+    rx: float
+    ry: float
+
+    @classmethod
+    def for_tolerance(cls, tolerance: float) -> FaceGuide:
+        up, down = HIGH_FACE_ALLOWANCE * tolerance, tolerance
+        cy = 0.5 - (up - down) / 2
+        inside = 0.48  # of the picture's size, from its middle: the whole oval is seen
+        return cls(0.5, cy, min(inside, math.sqrt(2) * tolerance), min(cy - 0.02, 1 - cy - 0.02, math.sqrt(2) * (up + down) / 2))
+
+    @classmethod
+    def for_settings(cls, settings: Any) -> FaceGuide:
+        return cls.for_tolerance(settings.centre_tolerance)
+
+    def holds(self, centre_x: float, centre_y: float, half_w: float, half_h: float) -> bool:
+        """Is the face (the oval inscribed in its box, given in frame fractions) inside the guide?
+        Checked at the face oval's eight compass points (both ovals are convex)."""
+        d = math.sqrt(0.5)
+        points = ((1, 0), (-1, 0), (0, 1), (0, -1), (d, d), (d, -d), (-d, d), (-d, -d))
+        return all(((centre_x + px * half_w - self.cx) / self.rx) ** 2 + ((centre_y + py * half_h - self.cy) / self.ry) ** 2 <= 1.0
+                   for px, py in points)
+
+    def in_pixels(self, width: int, height: int) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Centre and semi-axes in pixels of a ``width`` x ``height`` picture (for cv2.ellipse)."""
+        return (round(self.cx * width), round(self.cy * height)), (max(2, round(self.rx * width)), max(2, round(self.ry * height)))
+
+
+@dataclass(frozen=True)
 class FrameQuality:
     face_count: int
     face_fraction: float = 0.0  # face width / frame width
+    face_height_fraction: float = 0.0  # face height / frame height
     offset_x: float = 0.0  # face centre minus frame centre, in frame widths (positive: image right)
     offset_y: float = 0.0  # in frame heights (positive: lower in the image)
     outside: float = 0.0  # share of the face box outside the frame
@@ -80,6 +118,7 @@ def measure(gray, box: tuple[int, int, int, int] | None, face_count: int, landma
     return FrameQuality(
         face_count=face_count,
         face_fraction=face_w / width,
+        face_height_fraction=face_h / height,
         offset_x=((left + right) / 2.0 - width / 2.0) / width,
         offset_y=((top + bottom) / 2.0 - height / 2.0) / height,
         outside=outside,
@@ -101,7 +140,7 @@ def guidance_for(quality: FrameQuality, settings: Any, *, ask_frontal: bool = Tr
         return _say("move_closer")
     if quality.face_fraction > settings.max_face_fraction:
         return _say("move_back")
-    centring = _centring(quality, settings.centre_tolerance)
+    centring = _centring(quality, FaceGuide.for_settings(settings), settings.centre_tolerance)
     if centring is not None:
         return centring
     if quality.brightness < settings.min_brightness:
@@ -117,11 +156,16 @@ def guidance_for(quality: FrameQuality, settings: Any, *, ask_frontal: bool = Tr
     return _say("ok")
 
 
-def _centring(quality: FrameQuality, tolerance: float) -> Guidance | None:
+def _centring(quality: FrameQuality, guide: FaceGuide, tolerance: float) -> Guidance | None:
     dx, dy = quality.offset_x, quality.offset_y
     high_ok = -HIGH_FACE_ALLOWANCE * tolerance <= dy
+    half_w, half_h = quality.face_fraction / 2, quality.face_height_fraction / 2
     if abs(dx) <= tolerance and high_ok and dy <= tolerance and quality.outside <= MAX_OUTSIDE:
-        return None
+        if guide.holds(0.5 + dx, 0.5 + dy, half_w, half_h):
+            return None
+        if not guide.holds(guide.cx, guide.cy, half_w, half_h):
+            return _say("move_back")  # too big for the oval even in its middle
+        dx, dy = (0.5 + dx - guide.cx) / guide.rx, (0.5 + dy - guide.cy) / guide.ry  # toward the oval's middle
     if abs(dx) >= abs(dy):
         # the face on the image's right means the person stands too far to their own left
         where = "to your right" if dx > 0 else "to your left"

@@ -13,9 +13,11 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.geometry import Offset
 from textual.widget import Widget
+from textual.worker import Worker, WorkerState
 
 from selfverify.i18n import N_, _, ngettext
 from selfverify.tui.language import LanguageCommands, LanguageSwitch
+from selfverify.tui.messages import StatusChanged
 from selfverify.tui.theme import THEMES
 from selfverify.tui.widgets.status_log import StatusHistory, StatusLine
 
@@ -108,14 +110,9 @@ class SelfverifyApp(LanguageSwitch, App):
     @work(thread=True, exclusive=True, exit_on_error=False, group="startup")
     def startup_tasks(self) -> None:
         """Finish or roll back interrupted work and purge expired photos, off the event loop."""
-        from selfverify.errors import SelfverifyError
         from selfverify.services.startup import on_startup
 
-        try:
-            report = on_startup(self.ctx)
-        except SelfverifyError as exc:
-            self.call_from_thread(self.set_status, exc.user_message)
-            return
+        report = on_startup(self.ctx)  # raises: on_worker_state_changed reports it
         notes = []
         if report.photos_purged:
             notes.append(ngettext("{count} expired photo deleted", "{count} expired photos deleted",
@@ -124,7 +121,17 @@ class SelfverifyApp(LanguageSwitch, App):
             notes.append(_("interrupted work from last time was completed"))
         notes.extend(report.postponed)
         if notes:
-            self.call_from_thread(self.set_status, "; ".join(notes) + ".")
+            self.post_message(StatusChanged("; ".join(notes) + "."))
+
+    def on_status_changed(self, message: StatusChanged) -> None:
+        self.set_status(message.text)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers' failures (each screen handles its own: AppScreen)."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            from selfverify.tui.screens.base import failure_text
+
+            self.set_status(failure_text(event.worker.error))
 
     def preload_face_models(self) -> None:
         from selfverify.core.engine import preload_in_background

@@ -7,12 +7,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
 
 from selfverify.i18n import N_
+from selfverify.tui.messages import ConsentChecked, StatusChanged
 from selfverify.tui.widgets.status_log import StatusLine
 from selfverify.tui.widgets.steps import StepIndicator
 
 FRESH_STATUS_SECONDS = 1.0
+
+
+def failure_text(error: BaseException) -> str:
+    """What a person is told when a worker raised: the error's own message, or a bug report hint."""
+    from selfverify.errors import SelfverifyError
+
+    if isinstance(error, SelfverifyError):
+        return error.user_message
+    return f"Internal error (a bug): {type(error).__name__}. Run again with --debug and report it."
 
 
 class AppScreen(Screen):
@@ -46,8 +57,23 @@ class AppScreen(Screen):
         try:
             accepted = ConsentService(self.app.ctx).status().accepted
         except SelfverifyError:
-            return
-        self.app.call_from_thread(self.query_one(StepIndicator).show_consent, accepted)
+            return  # unreadable: the step bar keeps what it showed
+        self.post_message(ConsentChecked(accepted))
+
+    def on_consent_checked(self, message: ConsentChecked) -> None:
+        self.query_one(StepIndicator).show_consent(message.accepted)
+
+    def on_status_changed(self, message: StatusChanged) -> None:
+        self.set_status(message.text)
+
+    # worker failures: the one place (workers raise; they never catch to report)
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.worker_failed(event.worker.group, event.worker.error)
+
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        """A worker of this screen raised. Screens that show a problem in place override this."""
+        self.set_status(failure_text(error))
 
     def set_status(self, text: str) -> None:
         self.app.set_status(text)

@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Markdown, Static
 
 from selfverify.i18n import N_, _
+from selfverify.tui.messages import ConsentRecorded, NoticeLoaded
 from selfverify.tui.screens.base import AppScreen
 from selfverify.tui.widgets.checkbox import TextCheckbox
 from selfverify.tui.widgets.steps import StepIndicator
@@ -58,19 +59,22 @@ class ConsentScreen(AppScreen):
         self.load_notice()
         self.query_one("#notice-box").focus()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="consent")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="consent-notice")
     def load_notice(self) -> None:
-        from selfverify.errors import SelfverifyError
         from selfverify.services.consent import ConsentService
 
-        try:
-            service = ConsentService(self.app.ctx)
-            notice = service.notice()
-            status = service.status()
-        except SelfverifyError as exc:
-            self.app.call_from_thread(self._notice_failed, exc.user_message)
-            return
-        self.app.call_from_thread(self._show_notice, notice, status)
+        service = ConsentService(self.app.ctx)
+        self.post_message(NoticeLoaded(service.notice(), service.status()))
+
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        from selfverify.tui.screens.base import failure_text
+
+        if group == "consent-notice":
+            self._notice_failed(failure_text(error))
+        elif group == "consent":
+            self._consent_failed(failure_text(error))
+        else:
+            super().worker_failed(group, error)
 
     def _notice_failed(self, message: str) -> None:
         self.load_problem = message
@@ -80,7 +84,8 @@ class ConsentScreen(AppScreen):
         )
         self.set_status(message)
 
-    def _show_notice(self, notice, status) -> None:  # noqa: ANN001
+    def on_notice_loaded(self, message: NoticeLoaded) -> None:
+        notice, status = message.notice, message.status
         self.notice_version = notice.version
         self.query_one("#notice", Markdown).update(notice.text)
         if status.accepted:
@@ -116,21 +121,16 @@ class ConsentScreen(AppScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="consent")
     def record_consent(self) -> None:
-        from selfverify.errors import SelfverifyError
         from selfverify.services.consent import ConsentService
 
-        try:
-            ConsentService(self.app.ctx).accept()
-        except SelfverifyError as exc:
-            self.app.call_from_thread(self._consent_failed, exc.user_message)
-            return
-        self.app.call_from_thread(self._go_reference)
+        ConsentService(self.app.ctx).accept()
+        self.post_message(ConsentRecorded())
 
     def _consent_failed(self, message: str) -> None:
         self.query_one("#selfie-why", Static).update(_("Consent was NOT recorded: see the status line."))
         self.set_status(_("Consent was not recorded: {problem}").format(problem=message))
 
-    def _go_reference(self) -> None:
+    def on_consent_recorded(self, message: ConsentRecorded) -> None:
         from selfverify.tui.screens.reference import ReferenceScreen
 
         self.set_status(_("Consent recorded. Next: your reference photo."))

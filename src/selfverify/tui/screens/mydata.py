@@ -252,7 +252,6 @@ class MyDataScreen(AppScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="mydata-action")
     def run_service(self, op: str, ids: list[str] | None = None) -> None:
         from selfverify.errors import SelfverifyError
-        from selfverify.services.consent import ConsentService
         from selfverify.services.credentials import CredentialService
         from selfverify.services.vault import PhotoVault
 

@@ -13,6 +13,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, DirectoryTree, Input, Static
 
 from selfverify.core.images import IMAGE_SUFFIXES
+from selfverify.tui.messages import ReferenceChecked
 from selfverify.tui.screens.base import AppScreen
 from selfverify.tui.widgets.camera_view import BLOCKS, CameraView, PreviewRenderer
 from selfverify.tui.widgets.steps import StepIndicator
@@ -129,23 +130,27 @@ class ReferenceScreen(AppScreen):
     def _load(self, path: str) -> None:
         from selfverify.core.faces import reference_from_image
         from selfverify.core.images import decode_image_file
-        from selfverify.errors import SelfverifyError
 
-        try:
-            rgb = decode_image_file(path, "reference photo")
-            ref = reference_from_image(rgb, Path(path).name, encoder=self.app.face_encoder, path=path)
-        except SelfverifyError as exc:
-            self.app.call_from_thread(self._show_result, False, str(exc))
-            return
+        rgb = decode_image_file(path, "reference photo")  # raises: worker_failed shows the problem
+        ref = reference_from_image(rgb, Path(path).name, encoder=self.app.face_encoder, path=path)
         width, height = ref.image_size
         top, right, bottom, left = ref.face_box
         summary = f"1 face found ({right - left}x{bottom - top} pixels in a {width}x{height} photo)."
         # the thumbnail is encoded here, off the event loop; it lives in memory only
         renderer = PreviewRenderer(colour=not os.environ.get("NO_COLOR"), mode=self.app.preview or BLOCKS)
         thumbnail = renderer.render(rgb[:, :, ::-1], *THUMB_CELLS, face_box=ref.face_box, guide=False)
-        self.app.call_from_thread(self._accepted, path, summary, thumbnail, ref)
+        self.post_message(ReferenceChecked(path, summary, thumbnail, ref))
 
-    def _accepted(self, path: str, summary: str, thumbnail=None, reference=None) -> None:  # noqa: ANN001
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        from selfverify.errors import SelfverifyError
+
+        if group == "reference" and isinstance(error, SelfverifyError):
+            self._show_result(False, str(error))
+        else:
+            super().worker_failed(group, error)
+
+    def on_reference_checked(self, message: ReferenceChecked) -> None:
+        path, summary, thumbnail, reference = message.path, message.summary, message.thumbnail, message.reference
         if thumbnail is not None:
             thumb = self.query_one("#reference-thumb", CameraView)
             thumb.show_picture(thumbnail)

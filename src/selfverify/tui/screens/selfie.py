@@ -1,10 +1,13 @@
 """The selfie check: live preview, guidance in words, the liveness challenge with its countdown,
 tries left, and a way out to the interview at any moment.
 
-Threads: the run (camera + analysis) happens in a thread worker inside SelfieService; its
-events arrive through ``on_event`` and are posted to the UI as messages. Preview frames are only
-parked in ``_latest``; a separate preview worker turns the newest one into strips at its own
-pace, so a slow analysis never slows the preview and stale frames are dropped.
+Threads: two workers, and both only post typed messages (tui/messages.py). The run worker
+(camera + analysis, inside SelfieService) posts every event but preview frames as
+``EngineEvent``; it hands each preview frame to a ``FrameMailbox``, where a new frame replaces one
+not yet taken. The preview worker blocks on that mailbox, encodes the newest frame at its own pace
+and posts a ``PreviewReady``, which itself replaces an unprocessed one in the screen's queue: a slow
+analysis never slows the preview, and stale frames are dropped at both hops, never queued. A worker
+that raises is reported by ``worker_failed`` (AppScreen's one ``Worker.StateChanged`` handler).
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widgets import Button, Static
 
 from selfverify.core.events import (
@@ -34,11 +36,42 @@ from selfverify.core.events import (
     RunStarted,
 )
 from selfverify.core.liveness import STEP_WORDS
+from selfverify.core.quality import FaceGuide
+from selfverify.tui.messages import EngineEvent, PreviewReady, SelfieBlocked, SelfieFinished, SelfieReady
 from selfverify.tui.screens.base import AppScreen
 from selfverify.tui.widgets.camera_view import BLOCKS, CameraView, PreviewRenderer
 from selfverify.tui.widgets.steps import StepIndicator
+from selfverify.wording.guidance import GuidanceSteadier
 
 PREVIEW_INTERVAL = 1 / 20  # the preview worker never renders faster than this
+SCREEN_HOLD_S = 0.8  # guidance shows once it has held this long (read on screen, not heard)
+
+
+class FrameMailbox:
+    """Hands the newest preview frame from the run's thread to the preview worker: ``put`` replaces
+    a frame not yet taken; ``take`` blocks (no polling) until a frame arrives or the box closes."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition()
+        self._frame: PreviewFrame | None = None
+        self._closed = False
+
+    def put(self, frame: PreviewFrame) -> None:
+        with self._ready:
+            self._frame = frame
+            self._ready.notify()
+
+    def take(self) -> PreviewFrame | None:
+        """The newest frame, or None once closed."""
+        with self._ready:
+            self._ready.wait_for(lambda: self._frame is not None or self._closed)
+            frame, self._frame = self._frame, None
+            return None if self._closed else frame
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
 
 
 class SelfieScreen(AppScreen):
@@ -48,30 +81,22 @@ class SelfieScreen(AppScreen):
         Binding("t", "try_again", "Try again"),
     ]
 
-    class EngineEvent(Message):
-        def __init__(self, event: Event):
-            super().__init__()
-            self.event = event
-
-    class PreviewReady(Message):
-        def __init__(self, picture):  # noqa: ANN001
-            super().__init__()
-            self.picture = picture
-
-    class RunFinished(Message):
-        def __init__(self, outcome=None, error=None):  # noqa: ANN001
-            super().__init__()
-            self.outcome = outcome
-            self.error = error
-
     def __init__(self):
         super().__init__()
         self.cancel = threading.Event()
-        self._latest: PreviewFrame | None = None
+        self.frames = FrameMailbox()
+        self._reset_guidance()
         self._step_deadline: float | None = None
         self._wait_until: float | None = None
         self.running = True
         self.events_seen: list[Event] = []
+
+    def _reset_guidance(self) -> None:
+        self.steadier = GuidanceSteadier(hold_s=SCREEN_HOLD_S, words_per_minute=None)  # read, not heard
+        self._latest_code: str | None = None
+        self._shown_code: str | None = None
+        self._shown_sentence: str | None = None
+        self._compared = (0, 0)
 
     def body(self) -> ComposeResult:
         yield StepIndicator("Selfie", id="steps")
@@ -92,80 +117,67 @@ class SelfieScreen(AppScreen):
         # view while the camera runs: a full collection of them stalled the preview ~100 ms every ~2 s
         gc.freeze()
         self.camera = self.query_one("#camera", CameraView)
+        self.guide = FaceGuide.for_settings(self.app.ctx.settings)  # drawn: the oval the quality check uses
         self.camera.clear("Starting the camera…")
         self.set_interval(0.25, self._tick_countdown)
         self.start_run()
 
-    class Blocked(Message):
-        def __init__(self, preflight):  # noqa: ANN001
-            super().__init__()
-            self.preflight = preflight
-
     # the run -------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="selfie-run")
     def start_run(self) -> None:
-        from selfverify.errors import SelfverifyError
         from selfverify.services.selfie import SelfieService
 
-        app = self.app
+        app, cancel, frames = self.app, self.cancel, self.frames
         service = SelfieService(app.ctx)
         try:
             pre = service.preflight()
             if not pre.ready:
-                self.post_message(self.Blocked(pre))
+                self.post_message(SelfieBlocked(pre))
                 return
-            self.app.call_from_thread(self._show_tries, pre.attempts, pre.message)
-            self.preview_loop()
+            self.post_message(SelfieReady(pre.attempts, pre.message))
+            self.preview_loop(frames, cancel)
+
+            def on_event(event: Event) -> None:  # in this thread: never touch widgets here
+                if isinstance(event, PreviewFrame):
+                    frames.put(event)
+                else:
+                    self.post_message(EngineEvent(event))
+
             checked = app.journey.reference  # the reference screen's, decoded and encoded once
             outcome = service.run(
                 checked if checked is not None and checked.path == app.journey.reference_path else app.journey.reference_path,
                 app.journey.camera,
-                on_event=self._on_event,
-                cancel=self.cancel,
+                on_event=on_event,
+                cancel=cancel,
                 liveness=app.ctx.settings.liveness,
                 realtime=True,
                 encoder=app.face_encoder,
             )
-        except SelfverifyError as exc:
-            self.post_message(self.RunFinished(error=exc))
-            return
-        finally:
-            self.cancel.set()  # stops the preview worker too
-        self.post_message(self.RunFinished(outcome=outcome))
-
-    def _on_event(self, event: Event) -> None:
-        """Called in the run's thread: never touch widgets here."""
-        if isinstance(event, PreviewFrame):
-            self._latest = event
-            return
-        self.post_message(self.EngineEvent(event))
+        finally:  # a failure is reported by worker_failed; the preview stops either way
+            cancel.set()
+            frames.close()
+        self.post_message(SelfieFinished(outcome))
 
     @work(thread=True, exit_on_error=False, group="selfie-preview")
-    def preview_loop(self) -> None:
+    def preview_loop(self, frames: FrameMailbox, cancel: threading.Event) -> None:
         import os
 
-        renderer = PreviewRenderer(levels=32, colour=not os.environ.get("NO_COLOR"), mode=self.app.preview or BLOCKS, live=True)
-        shown = None
-        while not self.cancel.is_set():
-            latest = self._latest
-            if latest is None or latest is shown:
-                time.sleep(0.01)
-                continue
-            shown = latest
-            started = time.perf_counter()
-            width, height = self.camera.preview_size
-            picture = renderer.render(latest.frame, width, height, latest.face_box)
-            self.post_message(self.PreviewReady(picture))
-            spare = PREVIEW_INTERVAL - (time.perf_counter() - started)
-            if spare > 0:
-                time.sleep(spare)
-        renderer.close()  # ends the Sixel child (it also leaves when this process's pipes close)
+        renderer = PreviewRenderer(levels=32, colour=not os.environ.get("NO_COLOR"), mode=self.app.preview or BLOCKS,
+                                   live=True, guide=self.guide)
+        try:
+            while (latest := frames.take()) is not None:
+                started = time.perf_counter()
+                width, height = self.camera.preview_size
+                self.post_message(PreviewReady(renderer.render(latest.frame, width, height, latest.face_box)))
+                cancel.wait(max(0.0, PREVIEW_INTERVAL - (time.perf_counter() - started)))  # pace; ends when the run does
+        finally:
+            renderer.close()  # ends the Sixel child (it also leaves when this process's pipes close)
 
     # rendering events (UI thread) -------------------------------------------------------
-    def on_selfie_screen_preview_ready(self, message: PreviewReady) -> None:
+    def on_preview_ready(self, message: PreviewReady) -> None:
         self.query_one("#camera", CameraView).show_picture(message.picture)
 
-    def on_selfie_screen_engine_event(self, message: EngineEvent) -> None:
+    def on_engine_event(self, message: EngineEvent) -> None:
         ev = message.event
         self.events_seen.append(ev)
         guidance = self.query_one("#guidance", Static)
@@ -177,14 +189,15 @@ class SelfieScreen(AppScreen):
             notice = start_notice(ev)
             self.set_status(f"Selfie check started ({mode})." + (f" {notice}" if notice else ""))
         elif isinstance(ev, GuidanceChanged):
-            guidance.update(ev.message)
-            guidance.set_classes("ok" if ev.code in ("ok", "hold_still") else "warn")
-            self.set_status(f"Guidance: {ev.message}")
+            self.steadier.guidance(time.monotonic(), ev.code, ev.message)
+            self._latest_code = ev.code
         elif isinstance(ev, ChallengeIssued):
             words = ", then ".join(STEP_WORDS.get(s, s) for s in ev.steps)
             self.set_status(f"Liveness challenge: {words}.")
         elif isinstance(ev, ChallengeStep):
             challenge = self.query_one("#challenge", Static)
+            self.steadier.step(time.monotonic(), ev.step if ev.status == "started" else None,
+                               ev.instruction if ev.status == "started" else None)
             if ev.status == "started":
                 challenge.update(ev.instruction)
                 self._step_deadline = time.monotonic() + ev.deadline_s if ev.deadline_s else None
@@ -196,6 +209,8 @@ class SelfieScreen(AppScreen):
                 self._step_deadline = None
             self.set_status(ev.instruction if ev.status == "started" else f"Step {ev.index} of {ev.total}: {ev.status.replace('_', ' ')}.")
         elif isinstance(ev, MatchProgress):
+            self._compared = (ev.good_frames, ev.needed)
+            self.steadier.comparing(time.monotonic(), ev.good_frames, ev.needed)
             self.query_one("#progress-text", Static).update(f"Comparing: {ev.good_frames} of {ev.needed} good frames.")
         elif isinstance(ev, CameraLost):
             guidance.update(ev.message)
@@ -208,8 +223,32 @@ class SelfieScreen(AppScreen):
         elif isinstance(ev, Decision):
             self._step_deadline = None
             self.query_one("#countdown", Static).update("")
+        if self.running and not isinstance(ev, (CameraLost, RunError, Decision)):
+            self._steady_guidance()
+
+    def _steady_guidance(self) -> None:
+        """The guidance line says what the shared steadier (wording.guidance) says, as the plain mode
+        does: a sentence once it has held, none that contradicts the step or a comparison. A "Good"
+        the camera no longer sees is taken back at once, never left beside a face outside the oval."""
+        now = time.monotonic()
+        done, needed = self._compared
+        if needed and done >= needed:
+            self.steadier.comparing(now, done, needed)  # compared: size and centring advice stays quiet
+        sentence = self.steadier.due(now)
+        code = self._latest_code
+        if sentence is None and self._shown_code == "ok" and code != "ok":
+            sentence = self.steadier.latest_guidance(now) or "Checking your face…"
+        if sentence is None or sentence == self._shown_sentence:
+            return
+        self._shown_code, self._shown_sentence = code, sentence
+        guidance = self.query_one("#guidance", Static)
+        guidance.update(sentence)
+        guidance.set_classes("ok" if code == "ok" else "warn")
+        self.set_status(f"Guidance: {sentence}")
 
     def _tick_countdown(self) -> None:
+        if self.running:
+            self._steady_guidance()  # a sentence that has held since the last event shows now
         countdown = self.query_one("#countdown", Static)
         if self._wait_until is not None:
             left = math.ceil(self._wait_until - time.monotonic())  # "0 s" only when it is over
@@ -229,11 +268,12 @@ class SelfieScreen(AppScreen):
         left = max(0.0, self._step_deadline - time.monotonic())
         countdown.update(f"Time left for this step: {left:.0f} s")
 
-    def _show_tries(self, attempts, message: str = "") -> None:  # noqa: ANN001
-        text = message or (attempts.message if attempts is not None else "")
+    def on_selfie_ready(self, message: SelfieReady) -> None:
+        attempts = message.attempts
+        text = message.note or (attempts.message if attempts is not None else "")
         self.query_one("#tries", Static).update(text)
 
-    def on_selfie_screen_blocked(self, message: Blocked) -> None:
+    def on_selfie_blocked(self, message: SelfieBlocked) -> None:
         """Consent missing, locked out, or a wait between tries: say so; the camera stays off."""
         pre = message.preflight
         self.running = False
@@ -258,6 +298,8 @@ class SelfieScreen(AppScreen):
             self.set_status("Please wait for the countdown to finish.")
             return
         self.cancel = threading.Event()
+        self.frames = FrameMailbox()
+        self._reset_guidance()
         self.running = True
         self.events_seen.clear()
         for wid in ("#challenge", "#countdown", "#progress-text"):
@@ -266,19 +308,23 @@ class SelfieScreen(AppScreen):
         self.camera.clear("Starting the camera…")
         self.start_run()
 
-    def on_selfie_screen_run_finished(self, message: RunFinished) -> None:
-        camera = self.query_one("#camera", CameraView)
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        if group != "selfie-run":
+            return super().worker_failed(group, error)
+        from selfverify.errors import SelfverifyError
+        from selfverify.tui.screens.base import failure_text
+
         self.running = False
-        if message.error is not None:
-            err = message.error
-            camera.clear("No preview. Press t to try again.")
-            guidance = self.query_one("#guidance", Static)
-            guidance.update(f"Problem: {err.user_message}")
-            guidance.set_classes("warn")
-            if err.hint:
-                self.query_one("#challenge", Static).update(err.hint)
-            self.set_status(err.user_message)
-            return
+        self.camera.clear("No preview. Press t to try again.")
+        guidance = self.query_one("#guidance", Static)
+        guidance.update(f"Problem: {failure_text(error)}")
+        guidance.set_classes("warn")
+        if isinstance(error, SelfverifyError) and error.hint:
+            self.query_one("#challenge", Static).update(error.hint)
+        self.set_status(failure_text(error))
+
+    def on_selfie_finished(self, message: SelfieFinished) -> None:
+        self.running = False
         outcome = message.outcome
         if outcome.decision.reason == "cancelled":
             return  # the user left; nothing to show
@@ -296,7 +342,7 @@ class SelfieScreen(AppScreen):
 
     def stop_run(self) -> None:
         self.cancel.set()
-        self._latest = None
+        self.frames.close()
 
     def action_back(self) -> None:
         self.stop_run()

@@ -14,8 +14,8 @@ terminal before the app starts, in one round trip: ``detect_preview``):
   as background, so 60x30 cells show 60x60 pixels. Colours are quantised and their ``Style``
   objects cached (measured: ~6 fps uncached truecolor at 80x40, ~15 fps cached).
 
-The face guide (oval) and the tracked face box are drawn into the pixels before encoding, so they
-stay on top in every mode. Frames are encoded off the event loop (``PreviewRenderer.render`` runs
+The face guide (oval: ``core.quality.FaceGuide``, the very region the quality check accepts) and
+the tracked face box are drawn into the pixels before encoding, so they stay on top in every mode. Frames are encoded off the event loop (``PreviewRenderer.render`` runs
 in the camera worker); the widget only keeps the newest picture, so stale frames are dropped,
 never queued. Nothing is written to disk at any point (tests/unit/test_preview.py checks it).
 """
@@ -35,6 +35,8 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
+from selfverify.core.quality import FaceGuide
+
 HALF_BLOCK = "▀"
 PREVIEW_MODES = ("auto", "blocks", "sixel", "kitty")
 SIXEL_MAX_WIDTH = 400  # pixels: wider costs frame rate (the encoder is Python: ~25 ms a frame at 400 px, 64 colours)
@@ -42,6 +44,13 @@ SIXEL_COLOURS = 64
 _NO_OP = ((ControlType.CURSOR_FORWARD, 0),)  # marks raw escape data as a control segment
 _NULL = Style()
 _KITTY_PLACEHOLDER = chr(0x10EEEE)
+
+
+def default_guide() -> FaceGuide:
+    """The face guide of the default settings (a picture drawn without a run's settings)."""
+    from selfverify.config import Settings
+
+    return FaceGuide.for_tolerance(Settings.__dataclass_fields__["centre_tolerance"].default)
 
 
 @dataclass(frozen=True)
@@ -152,7 +161,9 @@ class Picture:
 class PreviewRenderer:
     """Frame (numpy BGR) -> Picture. Not thread-safe: one renderer per worker."""
 
-    def __init__(self, levels: int = 32, colour: bool = True, mode: PreviewMode = BLOCKS, live: bool = False):
+    def __init__(self, levels: int = 32, colour: bool = True, mode: PreviewMode = BLOCKS, live: bool = False,
+                 guide: FaceGuide | None = None):
+        self.guide = guide  # None: the guide of the default settings
         self.shift = max(0, 8 - (levels - 1).bit_length())
         self.colour = colour
         self.mode = mode
@@ -202,7 +213,7 @@ class PreviewRenderer:
         src_h, src_w = frame.shape[:2]
         cols, rows, px_w, px_h = self._fit_cells(src_w, src_h, width, height)
         small = cv2.resize(frame, (px_w, px_h), interpolation=cv2.INTER_AREA)
-        self._draw_guide(small, face_box if box else None, (px_w / src_w, px_h / src_h), oval=guide, thickness=2)
+        self._draw_guide(small, face_box if box else None, (px_w / src_w, px_h / src_h), oval=guide, thickness=2, guide=self.guide)
         left, top = (width - cols) // 2, (height - rows) // 2
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         if self.mode.kind == "sixel":
@@ -281,7 +292,7 @@ class PreviewRenderer:
         scale = min(width / src_w, (2 * height) / src_h)
         out_w, out_h = max(1, int(src_w * scale)), max(2, int(src_h * scale) // 2 * 2)
         small = cv2.resize(frame, (out_w, out_h), interpolation=cv2.INTER_AREA)
-        self._draw_guide(small, face_box if box else None, (scale, scale), oval=guide)
+        self._draw_guide(small, face_box if box else None, (scale, scale), oval=guide, guide=self.guide)
         rgb = small[:, :, ::-1].astype(np.uint32)
         if self.shift:
             rgb = (rgb >> self.shift) << self.shift
@@ -330,13 +341,15 @@ class PreviewRenderer:
         return strips
 
     @staticmethod
-    def _draw_guide(small, face_box, scale: tuple[float, float], oval: bool = True, thickness: int = 1) -> None:  # noqa: ANN001
-        """An oval where the face should be, and the detected face's box, drawn into the pixels."""
+    def _draw_guide(small, face_box, scale: tuple[float, float], oval: bool = True, thickness: int = 1,  # noqa: ANN001
+                    guide: FaceGuide | None = None) -> None:
+        """The oval where the face should be (the quality check's own), and the detected face's box."""
         import cv2
 
         h, w = small.shape[:2]
         if oval:
-            cv2.ellipse(small, (w // 2, h // 2), (max(2, w // 5), max(2, int(h * 0.36))), 0, 0, 360, (255, 255, 255), thickness)
+            centre, axes = (guide or default_guide()).in_pixels(w, h)
+            cv2.ellipse(small, centre, axes, 0, 0, 360, (255, 255, 255), thickness)
         if face_box is not None:
             top, right, bottom, left = face_box
             sx, sy = scale

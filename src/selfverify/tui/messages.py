@@ -1,0 +1,89 @@
+"""Every message a TUI worker thread posts, as a dataclass: workers never touch widgets, never call
+``call_from_thread``; they post one of these (``post_message`` is thread-safe) and the screen's
+handler lays the result out on the event loop. A worker that raises is handled in one place:
+``AppScreen.on_worker_state_changed`` (``worker_failed``), never by a try/except in each worker.
+
+Handler names follow the class names: ``PreviewReady`` -> ``on_preview_ready``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+
+@dataclass(eq=False)
+class StatusChanged(Message, bubble=False):
+    """A worker's one-line report for the status line."""
+
+    text: str
+
+
+@dataclass(eq=False)
+class PreviewReady(Message, bubble=False):
+    """A preview frame encoded for the screen (``camera_view.Picture``). Coalescing: a newer one
+    replaces one still waiting in the queue, so the screen never works through stale frames."""
+
+    picture: Any
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, PreviewReady)
+
+
+@dataclass(eq=False)
+class EngineEvent(Message, bubble=False):
+    """One event of the selfie run (``core.events``) other than a preview frame."""
+
+    event: Any
+
+
+@dataclass(eq=False)
+class SelfieReady(Message, bubble=False):
+    """The run may start: tries left and anything the user should know first (no keyring...)."""
+
+    attempts: Any
+    note: str = ""
+
+
+@dataclass(eq=False)
+class SelfieBlocked(Message, bubble=False):
+    """Consent missing, locked out or a wait between tries (``services.selfie.Preflight``)."""
+
+    preflight: Any
+
+
+@dataclass(eq=False)
+class SelfieFinished(Message, bubble=False):
+    """The run ended with an outcome (``services.selfie.SelfieOutcome``)."""
+
+    outcome: Any
+
+
+@dataclass(eq=False)
+class ConsentChecked(Message, bubble=False):
+    """Whether consent is on record now (the step bar ticks it or not)."""
+
+    accepted: bool
+
+
+@dataclass(eq=False)
+class NoticeLoaded(Message, bubble=False):
+    notice: Any
+    status: Any
+
+
+@dataclass(eq=False)
+class ConsentRecorded(Message, bubble=False):
+    pass
+
+
+@dataclass(eq=False)
+class ReferenceChecked(Message, bubble=False):
+    """A reference photo with exactly one face, its summary and its thumbnail (in memory only)."""
+
+    path: str
+    summary: str
+    thumbnail: Any = None
+    reference: Any = None  # core.faces.Reference: decoded and encoded once, used by every run
