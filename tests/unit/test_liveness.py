@@ -53,12 +53,12 @@ def test_every_step_kind_is_said_in_words_by_the_plain_mode():
     from selfverify.plain.selfie_run import event_line
 
     assert set(INSTRUCTIONS) == set(STEP_WORDS) == set(STEPS)
-    issued = event_line(ChallengeIssued(steps=("open_mouth", "turn_right")))
-    assert issued == ("Status", "liveness check: open your mouth, then turn your head right.")
+    # the whole challenge is not read out ahead (issue 14: each step is said when it starts)
+    assert event_line(ChallengeIssued(steps=("open_mouth", "turn_right"))) is None
     sequence = ChallengeSequence(("open_mouth",), step_timeout=10.0, turn_degrees=15.0, blink_drop=0.25)
     [started] = [e for s in samples([0.0] * 6) for e in sequence.observe(s.t, s)]
     label, text = event_line(started)
-    assert (label, text) == ("Step 1 of 1", "open your mouth wide, then close it (within 10 seconds)") and "\n" not in text
+    assert (label, text) == ("Step 1 of 1", "open your mouth wide, then close it, within 10 seconds") and "\n" not in text
     assert isinstance(started, ChallengeStep)
 
 

@@ -82,7 +82,8 @@ def test_interview_book_reschedule_cancel(pctx):
     ]
     # the confirmation code comes last, on its own line, spelled with the phonetic alphabet
     booked = text.split(labelled[2], 1)[1].split("\n")
-    assert booked[2] == f"Confirmation code {code_shown}: {phonetic(code_shown)}."
+    assert booked[1].startswith("If nobody has joined by ")  # the grace deadline (issue 21)
+    assert booked[3] == f"Confirmation code {code_shown}: {phonetic(code_shown)}."
 
 
 def test_interview_refusals_are_one_line_problems(pctx, monkeypatch):
