@@ -1,0 +1,56 @@
+"""Schema upgrades: ``MIGRATIONS[v]`` upgrades a database from version v-1 to v (``store/db.py``
+runs them in order inside one transaction; a version whose only change is a new table has no step,
+``create_all`` adds it). Each step is idempotent, so a half-upgraded database finishes cleanly."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import inspect
+
+from selfverify.store import models
+
+
+def _add_consent_language(conn) -> None:  # noqa: ANN001
+    """Schema 2: a consent record says which language the notice was read in (earlier ones: English)."""
+    if "notice_language" not in {c["name"] for c in inspect(conn).get_columns("consent_record")}:
+        conn.exec_driver_sql("ALTER TABLE consent_record ADD COLUMN notice_language VARCHAR NOT NULL DEFAULT 'en'")
+
+
+
+
+def _migrate_interview_timing(conn) -> None:  # noqa: ANN001
+    """Schema 4 (issue 21, i21-timing): appointment.started_at and .late_minutes, and the status
+    'no_show'. New tables (interview_queue, agent_duty, desk_setting) come from create_all.
+    Idempotent and independent of other steps, so it runs in whatever order the steps are merged."""
+    import re
+
+    from sqlalchemy import inspect
+
+    columns = {c["name"] for c in inspect(conn).get_columns("appointment")}
+    if "started_at" not in columns:
+        conn.exec_driver_sql(f"ALTER TABLE appointment ADD COLUMN started_at {'DATETIME' if conn.dialect.name == 'sqlite' else 'TIMESTAMP'}")
+    if "late_minutes" not in columns:
+        conn.exec_driver_sql("ALTER TABLE appointment ADD COLUMN late_minutes INTEGER NOT NULL DEFAULT 0")
+    if conn.dialect.name != "sqlite":
+        conn.exec_driver_sql("ALTER TABLE appointment DROP CONSTRAINT IF EXISTS ck_appointment_status")
+        conn.exec_driver_sql(f"ALTER TABLE appointment ADD CONSTRAINT ck_appointment_status CHECK ({models.APPOINTMENT_STATUS_CHECK})")
+        return
+    table_sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'appointment'").scalar()
+    if "'no_show'" in table_sql:
+        return
+    # SQLite cannot alter a CHECK constraint: rebuild the table from its own definition, widened
+    widened = re.sub(r"(CONSTRAINT ck_appointment_status CHECK \()status IN \([^)]*\)",
+                     lambda m: m.group(1) + models.APPOINTMENT_STATUS_CHECK, table_sql, count=1)
+    indexes = [r[0] for r in conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'appointment' AND sql IS NOT NULL")]
+    conn.exec_driver_sql(widened.replace("appointment", "appointment_v4", 1))
+    conn.exec_driver_sql("INSERT INTO appointment_v4 SELECT * FROM appointment")
+    conn.exec_driver_sql("DROP TABLE appointment")
+    conn.exec_driver_sql("ALTER TABLE appointment_v4 RENAME TO appointment")
+    for statement in indexes:
+        conn.exec_driver_sql(statement)
+
+
+# version reached -> function(connection) that upgrades from the version before it
+MIGRATIONS: dict[int, Callable] = {2: _add_consent_language, 4: _migrate_interview_timing}
