@@ -43,8 +43,27 @@ from selfverify.services.crashsafe import interprocess_lock
 from selfverify.store import models
 from selfverify.store.models import SCHEMA_VERSION, SchemaInfo
 
+def _add_missing_columns(conn, table: str, columns: dict[str, str]) -> None:  # noqa: ANN001
+    """ALTER TABLE ... ADD COLUMN for each column ``table`` lacks: safe to run twice, in any order."""
+    present = {c["name"] for c in inspect(conn).get_columns(table)}
+    for name, sql_type in columns.items():
+        if name not in present:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
+
+
+def _migrate_interview_details(conn) -> None:  # noqa: ANN001
+    """Schema 3: a slot's details (channel, link, documents...), a booking's accommodations. The
+    interview_notice table is new, so create_all (run before the migrations) has made it already."""
+    _add_missing_columns(conn, "interview_slot", {"details": "TEXT"})
+    _add_missing_columns(conn, "appointment", {"accommodations": "TEXT"})
+
+
+def _no_change(conn) -> None:  # noqa: ANN001
+    """Version 2 belongs to another change (the language setting); this branch changes nothing there."""
+
+
 # version reached -> function(connection) that upgrades from the version before it
-MIGRATIONS: dict[int, Callable] = {}
+MIGRATIONS: dict[int, Callable] = {2: _no_change, 3: _migrate_interview_details}
 INIT_ATTEMPTS = 10
 APPLICATION_ID = 0x53564659  # "SVFY"
 # the tables of schema 1: a database lacking one of them is damaged (tables added later are created)

@@ -12,7 +12,7 @@ from sqlalchemy import DDL, CheckConstraint, DateTime, Index, UniqueConstraint, 
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3  # 2: i15-lang; 3: slot details, accommodations, notices (i21-slots)
 
 
 class UTCDateTime(TypeDecorator):
@@ -235,6 +235,9 @@ class InterviewSlot(SQLModel, table=True):
     timezone: str = "UTC"  # the zone the agent defined it in, for display
     status: str = "open"  # open | removed
     created_at: datetime = _dt()
+    # JSON: how the interview happens (channel, link/number/address, instructions, documents), the desk's
+    # defaults merged with this slot's overrides when the slot was added (schema 3)
+    details: str | None = None
 
 
 class Appointment(SQLModel, table=True):
@@ -273,6 +276,30 @@ class Appointment(SQLModel, table=True):
     checklist: str = "[]"  # JSON list of document types seen (never images)
     credential_id: str | None = None
     session_id: str | None = None
+    accommodations: str | None = None  # JSON: interpreter language, captions, phone instead of video, a note (schema 3)
+
+
+class InterviewNotice(SQLModel, table=True):
+    """One e-mail notice about an appointment (confirmation, reminder, decision): sent once, recorded.
+
+    Holds no message text, only what was sent when and the last failure (retried until sent)."""
+
+    __tablename__ = "interview_notice"
+    __table_args__ = (
+        UniqueConstraint("appointment_id", "kind", "slot_id", name="uq_notice_once"),
+        CheckConstraint("kind IN ('confirmation', 'reminder', 'decision')", name="ck_notice_kind"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'unsendable')", name="ck_notice_status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    appointment_id: int = Field(foreign_key="appointment.id", index=True)
+    slot_id: int  # a reschedule earns a new confirmation and reminder for the new time
+    kind: str
+    status: str = "pending"
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = _dt()
+    tried_at: datetime | None = _dt(default=None)  # the last attempt (a crashed sender's claim lapses after a while)
+    sent_at: datetime | None = _dt(default=None)
 
 
 class RevokedCredential(SQLModel, table=True):

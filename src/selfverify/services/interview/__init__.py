@@ -22,7 +22,9 @@ from selfverify.services.interview.base import ServiceBase, _slot_end, _violated
 from selfverify.services.interview.bookings import BookingsMixin
 from selfverify.services.interview.codes import CODE_ALPHABET, CODE_LENGTH, format_code, new_code, normalise_code
 from selfverify.services.interview.decisions import DecisionsMixin
+from selfverify.services.interview.details import Accommodations, SlotDetails
 from selfverify.services.interview.hours import RecurringHours, load_recurring_hours
+from selfverify.services.interview.notices import NoticesMixin
 from selfverify.services.interview.pickup import PickupMixin
 from selfverify.services.interview.slots import SlotsMixin
 from selfverify.services.interview.views import (
@@ -33,6 +35,8 @@ from selfverify.services.interview.zones import YEARS, check_year, format_when, 
 
 __all__ = [
     "APPROVED",
+    "Accommodations",
+    "SlotDetails",
     "BOOKED",
     "CANCELLED",
     "DECLINED",
@@ -63,9 +67,10 @@ __all__ = [
 ]
 
 
-class InterviewService(SlotsMixin, BookingsMixin, DecisionsMixin, PickupMixin, ServiceBase):
+class InterviewService(SlotsMixin, BookingsMixin, DecisionsMixin, PickupMixin, NoticesMixin, ServiceBase):
     """Every interview rule, for the Textual app, the accessible mode, the agent console and the CLI.
 
     One class for the front ends; its parts live in this package by concern: ``slots`` (staff publish
     times), ``bookings`` (a user's own interview), ``decisions`` (the agent), ``pickup`` (the
-    credential), on the shared helpers of ``base``."""
+    credential), ``notices`` (e-mail), on the shared helpers of ``base``; ``details`` says how a slot's
+    interview happens and ``calendar`` writes it as an .ics file."""

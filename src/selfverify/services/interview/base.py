@@ -54,7 +54,10 @@ class ServiceBase:
 
     @staticmethod
     def _slot_view(row, booked: bool = False) -> SlotView:  # noqa: ANN001
-        return SlotView(row.id, row.starts_at, row.duration_minutes, row.agent, row.timezone, row.status, booked)
+        from selfverify.services.interview.details import SlotDetails
+
+        return SlotView(row.id, row.starts_at, row.duration_minutes, row.agent, row.timezone, row.status, booked,
+                        SlotDetails.from_json(row.details))
 
     def describe(self, a: AppointmentView) -> list[tuple[str, str]]:
         """(label, text) rows for showing one appointment, the same in every front end."""
@@ -69,6 +72,10 @@ class ServiceBase:
             rows.append(("Decided", f"{a.status} by {a.decided_by} at {self.when(a.decided_at)}"))
         if a.checklist:
             rows.append(("Seen", ", ".join(DOCUMENT_TYPES.get(d, d) for d in a.checklist)))
+        if a.accommodations is not None and not a.accommodations.empty:
+            rows.append(("Needs", a.accommodations.summary()))
+        if a.status == "booked":
+            rows += a.slot.detail_rows
         if a.decision_reason:
             rows.append(("Reason", a.decision_reason))
         if a.status == APPROVED:
@@ -76,12 +83,15 @@ class ServiceBase:
         return rows
 
     def _appointment_view(self, row, slot) -> AppointmentView:  # noqa: ANN001
+        from selfverify.services.interview.details import Accommodations
+
         return AppointmentView(
             id=row.id, code=row.code, subject=row.subject, contact=row.contact, status=row.status,
             slot=self._slot_view(slot, booked=row.active_slot_id is not None),
             booked_at=row.booked_at, decided_at=row.decided_at, decided_by=row.decided_by,
             decision_reason=row.decision_reason, checklist=tuple(json.loads(row.checklist or "[]")),
             credential_id=row.credential_id, session_id=row.session_id,
+            accommodations=Accommodations.from_json(row.accommodations),
         )
 
     def _grace(self) -> timedelta:

@@ -33,6 +33,13 @@ class SlotView:
     timezone: str
     status: str
     booked: bool = False
+    details: Any = None  # SlotDetails: how the interview happens and what to bring
+
+    @property
+    def detail_rows(self) -> list[tuple[str, str]]:
+        from selfverify.services.interview.details import SlotDetails
+
+        return (self.details or SlotDetails.from_json(None)).rows(self.duration_minutes)
 
     @property
     def ends_at(self) -> datetime:
@@ -47,6 +54,7 @@ class SlotView:
             "agent": self.agent,
             "status": self.status,
             "booked": self.booked,
+            "details": self.details.as_dict() if self.details is not None else None,
         }
 
 
@@ -65,6 +73,8 @@ class AppointmentView:
     checklist: tuple[str, ...]
     credential_id: str | None
     session_id: str | None
+    accommodations: Any = None  # Accommodations the person asked for
+    notice: str | None = None  # what happened to the e-mail notice of the action that made this view
 
     @property
     def display_code(self) -> str:
@@ -89,4 +99,5 @@ class AppointmentView:
             "documents_seen": list(self.checklist),
             "credential_id": self.credential_id,
             "session_id": self.session_id,
+            "accommodations": self.accommodations.as_dict() if self.accommodations is not None else None,
         }
