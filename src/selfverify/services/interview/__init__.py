@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from selfverify.services.interview.base import ServiceBase, _slot_end, _violated
 from selfverify.services.interview.bookings import BookingsMixin
+from selfverify.services.interview.calendar import CalendarMixin
 from selfverify.services.interview.codes import CODE_ALPHABET, CODE_LENGTH, format_code, new_code, normalise_code
 from selfverify.services.interview.decisions import DecisionsMixin
 from selfverify.services.interview.details import Accommodations, SlotDetails
@@ -67,7 +68,7 @@ __all__ = [
 ]
 
 
-class InterviewService(SlotsMixin, BookingsMixin, DecisionsMixin, PickupMixin, NoticesMixin, ServiceBase):
+class InterviewService(SlotsMixin, BookingsMixin, DecisionsMixin, PickupMixin, NoticesMixin, CalendarMixin, ServiceBase):
     """Every interview rule, for the Textual app, the accessible mode, the agent console and the CLI.
 
     One class for the front ends; its parts live in this package by concern: ``slots`` (staff publish

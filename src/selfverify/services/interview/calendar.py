@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from selfverify.services.interview.base import ServiceBase
 from selfverify.services.interview.views import AppointmentView
 
 PRODID = "-//selfverify//interview//EN"
@@ -56,3 +57,17 @@ def ics_bytes(a: AppointmentView, database_id: str, sequence: int = 0) -> bytes:
 
 def ics_name(a: AppointmentView) -> str:
     return f"interview-{a.display_code}.ics"
+
+
+class CalendarMixin(ServiceBase):
+    # one part of InterviewService (see the package's __init__)
+
+    def calendar_file(self, code: str) -> bytes:
+        """The .ics of the user's own interview ``code`` (someone else's code is not found)."""
+        from selfverify.store.interviews import notices_of
+
+        with self.ctx.db.session() as s:
+            row, slot = self._own_appointment(s, code)
+            view = self._appointment_view(row, slot)
+            moves = sum(1 for n in notices_of(s, row.id) if n.kind == "confirmation") - 1
+        return ics_bytes(view, self.ctx.db.database_id, sequence=max(moves, 0))

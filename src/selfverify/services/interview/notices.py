@@ -157,7 +157,7 @@ class NoticesMixin(ServiceBase):
         if kind == "confirmation":
             from selfverify.services.interview.calendar import ics_bytes, ics_name
 
-            msg.add_attachment(ics_bytes(a, self.ctx.db.database_id()), maintype="text", subtype="calendar",
+            msg.add_attachment(ics_bytes(a, self.ctx.db.database_id), maintype="text", subtype="calendar",
                                filename=ics_name(a), params={"method": "PUBLISH"})
         return msg
 
