@@ -56,10 +56,49 @@ async def shoot(clip: Path) -> None:
     print(f"wrote {OUT / 'choice.svg'} and {OUT / 'selfie.svg'}")
 
 
+async def shoot_interview() -> None:
+    """The person's interview screen: a video slot's details, needs asked for, the booking and its notice."""
+    from datetime import datetime, timedelta, timezone
+
+    from selfverify.config import load_settings
+    from selfverify.context import AppContext
+    from selfverify.core.clock import FakeClock
+    from selfverify.services.interview import InterviewService
+    from selfverify.tui.app import SelfverifyApp
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings({"home": str(Path(tmp) / "home"), "user": "alice", "timezone": "Europe/Paris"})
+        ctx = AppContext(settings, clock=FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)), front_end="tui")
+        desk = InterviewService(ctx, agent="desk")
+        first = datetime(2026, 3, 3, 8, 0, tzinfo=timezone.utc)
+        desk.add_slots([first + timedelta(minutes=30 * i) for i in range(4)], 30, details={
+            "channel": "video", "link": "https://meet.example.org/desk-3", "documents": ["passport", "id_card"],
+            "instructions": "Have your confirmation code ready.",
+        })
+        app = SelfverifyApp(ctx, startup=False)
+        async with app.run_test(size=(100, 36)) as pilot:
+            await pilot.press("s")
+            await pilot.pause(1.0)
+            await pilot.press("2")
+            await pilot.pause(1.0)
+            app.screen.query_one("#contact").value = "alice@example.org"
+            app.screen.query_one("#interpreter").value = "Portuguese"
+            await pilot.press("down")
+            await pilot.press("ctrl+b")
+            await pilot.pause(1.5)
+            app.save_screenshot(filename="interview.svg", path=str(OUT))
+    print(f"wrote {OUT / 'interview.svg'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clip", default=str(ROOT.parent / "shared" / "faces" / "stage_clip.mp4"))
-    asyncio.run(shoot(Path(parser.parse_args().clip)))
+    parser.add_argument("--only", choices=["selfie", "interview"], help="Regenerate only these screenshots.")
+    args = parser.parse_args()
+    if args.only != "interview":
+        asyncio.run(shoot(Path(args.clip)))
+    if args.only != "selfie":
+        asyncio.run(shoot_interview())
 
 
 if __name__ == "__main__":

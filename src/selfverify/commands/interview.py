@@ -98,9 +98,9 @@ def _details(options: dict[str, Any]) -> dict[str, Any]:
 
 def _booking_lines(svc, a) -> list[str]:  # noqa: ANN001
     """What a person sees right after booking or moving: the time, the code, how, what to bring, notices."""
-    lines = [f"{label + ':':<15}{text}" for label, text in a.slot.detail_rows]
+    lines = [f"{label + ':':<17}{text}" for label, text in a.slot.detail_rows]
     if a.accommodations is not None and not a.accommodations.empty:
-        lines.append(f"{'You asked for:':<15}{a.accommodations.summary()}")
+        lines.append(f"{'You asked for:':<17}{a.accommodations.summary()}")
     if a.notice:
         lines.append(a.notice)
     lines.append(f"Save it to your calendar: selfverify interview calendar {a.display_code} --output interview.ics")

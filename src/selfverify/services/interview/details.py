@@ -156,7 +156,7 @@ class SlotDetails:
             rows.append(("Instructions", self.instructions))
         nobody = self.if_nobody()
         if nobody:
-            rows.append(("If late", nobody))
+            rows.append(("If nobody comes", nobody))
         return rows
 
     def as_dict(self) -> dict[str, Any]:

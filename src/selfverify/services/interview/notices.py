@@ -114,6 +114,17 @@ class NoticesMixin(ServiceBase):
                         row.session_id, row.subject)
         return delivery
 
+    def upcoming_line(self) -> str | None:
+        """One line about the user's next booked interview (for a front end's start), or None."""
+        booked = [a for a in self.my_appointments() if a.status == "booked"]
+        if not booked:
+            return None
+        a = booked[0]
+        line = f"Your interview: {self.when(a.slot.starts_at)}, code {a.display_code}. {a.slot.detail_rows[0][1]}"
+        if not self.email_configured:
+            line += " (No e-mail reminder is sent from this computer.)"
+        return line
+
     def notice_states(self, appointment_id: int) -> list[tuple[str, str]]:
         """(kind, status) of each notice of an appointment, oldest first."""
         from selfverify.store import interviews
