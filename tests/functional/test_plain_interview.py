@@ -41,7 +41,11 @@ def test_book_an_interview_then_the_remembered_mode_shows_it(slots, plain_settin
         ("Choose 1 to 2:", ""),  # Enter at a list without a default reads it again
         ("Choose 1 to 2:", "2"),
         ("Type a phone number or an e-mail address:", "+33 1 23 45 67 89"),
-        ("Choose 1 to 4:", "4"),  # the booked menu: move, cancel, status, main menu
+        ("Type the language, or press Enter for no:", ""),
+        ("Type yes or no:", ""),
+        ("Type yes or no:", ""),
+        ("press Enter for nothing:", ""),
+        ("Choose 1 to 5:", "5"),  # the booked menu: move, cancel, calendar, status, main menu
         ("Choose 1 to 4:", "4"),
     ])
     assert finish(child) == 0
@@ -60,7 +64,7 @@ def test_book_an_interview_then_the_remembered_mode_shows_it(slots, plain_settin
 
     # the next start needs no flag: the mode was remembered in config.toml (a colour terminal this time)
     child, log = spawn_plain({**ENV, "TERM": "xterm-256color"})
-    converse(child, [("Choose 1 to 4:", "interview"), ("Choose 1 to 4:", "quit")])
+    converse(child, [("Choose 1 to 4:", "interview"), ("Choose 1 to 5:", "quit")])
     assert finish(child) == 0
     status = log.getvalue().replace("\r\n", "\n")
     assert_plain_transcript(status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from selfverify.errors import SelfverifyError
 from selfverify.plain.flow import Flow
+from selfverify.plain.interview_details import ask_needs, save_calendar, say_booked_details, say_details
 from selfverify.plain.terminal import GoBack
 from selfverify.plain.wording import local_time, spell_code
 
@@ -30,7 +31,7 @@ class InterviewFlow(Flow):
                 choices = [("book", "Book an interview"), ("status", "Check the status again"), ("menu", "Main menu")]
             else:
                 choices = [("reschedule", "Move this interview to another time"), ("cancel", "Cancel this interview"),
-                           ("status", "Check the status again"), ("menu", "Main menu")]
+                           ("calendar", "Save it to your calendar"), ("status", "Check the status again"), ("menu", "Main menu")]
             choice = self.dialogue.choose("What would you like to do?", choices,
                                           "Booking needs a free time and a contact line; the code you get is needed to change it.")
             if choice == "menu":
@@ -45,6 +46,8 @@ class InterviewFlow(Flow):
                     self.reschedule(current)
                 elif choice == "cancel":
                     self.cancel(current)
+                elif choice == "calendar":
+                    save_calendar(self.service, self.dialogue, self.out, current)
             except GoBack:
                 continue
             except SelfverifyError as exc:
@@ -109,15 +112,18 @@ class InterviewFlow(Flow):
         slot = self.pick_slot("would you like")
         if slot is None:
             return
+        say_details(self.out, slot)
         while True:
             contact = self.dialogue.ask(CONTACT_QUESTION, CONTACT_HELP)
             if contact:
                 break
             self.out.problem("Please type a phone number or an e-mail address, or back.")
-        booked = self.service.book(slot.id, contact)
+        needs = ask_needs(self.dialogue)
+        booked = self.service.book(slot.id, contact, needs)
         self.out.result(f"booked for {self.service.when(booked.slot.starts_at)}. "
                         f"Your confirmation code is {booked.display_code} (spelled {spell_code(booked.display_code)}).")
         self.out.line("Keep the code: you need it to move or cancel the interview, and the agent asks for it.")
+        say_booked_details(self.out, booked)
 
     def reschedule(self, current) -> None:  # noqa: ANN001
         slot = self.pick_slot("should the interview move to")
