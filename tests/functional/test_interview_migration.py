@@ -39,7 +39,7 @@ def test_a_version_1_database_gains_slot_details_and_keeps_its_booking(plain_set
     service = InterviewService(ctx)
     [mine] = service.my_appointments()
     assert mine.display_code == "K7QX-M4PD" and mine.status == "booked" and mine.accommodations.empty
-    rows = dict(service.describe(mine))
+    rows = dict(mine.slot.detail_rows)
     assert rows["How"].startswith("The desk has not said how this interview happens")
     assert "Passport" in rows["Bring"]  # the documents every desk accepted before details existed
     assert service.calendar_file("K7QX-M4PD").startswith(b"BEGIN:VCALENDAR")

@@ -268,7 +268,8 @@ def interview_show(ctx: click.Context, as_json: bool, **_options: Any) -> int:
         items = svc.my_appointments()
         lines: list[str] = [] if items else ["You have no interviews. See the free slots: selfverify interview slots"]
         for a in items:
-            lines += _appointment_lines(svc, a) + [""]
+            details = [f"{label + ':':<10}{text}" for label, text in a.slot.detail_rows] if a.status == "booked" else []
+            lines += _appointment_lines(svc, a) + details + [""]
         return {"timezone": svc.zone_label, "appointments": [a.as_dict(svc.zone) for a in items]}, lines
 
     return _run(as_json, action)

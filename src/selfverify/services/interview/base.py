@@ -74,8 +74,6 @@ class ServiceBase:
             rows.append(("Seen", ", ".join(DOCUMENT_TYPES.get(d, d) for d in a.checklist)))
         if a.accommodations is not None and not a.accommodations.empty:
             rows.append(("Needs", a.accommodations.summary()))
-        if a.status == "booked":
-            rows += a.slot.detail_rows
         if a.decision_reason:
             rows.append(("Reason", a.decision_reason))
         if a.status == APPROVED:
