@@ -335,6 +335,9 @@ def _check_interview_choices(s: Settings) -> None:
         if getattr(s, name) not in allowed:
             names = [a for a in allowed if a]
             raise ConfigError(f"{name} must be {', '.join(names[:-1])} or {names[-1]}, not {str(getattr(s, name))[:40]!r}.")
+    if s.smtp_host and s.smtp_security == "none" and s.smtp_host not in ("localhost", "127.0.0.1", "::1"):
+        raise ConfigError(f"smtp_security = none sends notices (and the SMTP password) in the clear to {s.smtp_host[:60]}.",
+                          hint="Use starttls or ssl; none is only for a mail server on this computer.")
 
 
 def validate(s: Settings) -> None:

@@ -54,7 +54,7 @@ class SlotDetails:
         for key, value in (overrides or {}).items():
             if key not in OVERRIDES:
                 raise InputError(f"Unknown slot detail {key!r} (use {', '.join(OVERRIDES)}).", code="bad_details")
-            if value is None or value == ():
+            if value is None or (isinstance(value, (list, tuple)) and not value):
                 continue
             changes[key] = _document_list(value, "documents") if key == "documents" else value
         return replace(self, **changes).checked()
