@@ -312,9 +312,7 @@ def interview_send_reminders(ctx: click.Context, as_json: bool) -> int:
         lines += [f"  sent: {item}" for item in done.sent] + [f"  failed: {item}" for item in done.failed]
         problem = None
         if done.failed:
-            from selfverify.errors import StorageError
-
-            problem = StorageError(f"{len(done.failed)} notice(s) could not be sent: they are kept and retried.",
+            problem = EnvironmentProblem(f"{len(done.failed)} notice(s) could not be sent: they are kept and retried.",
                                    code="notice_failed")
         return data, lines, problem
 
