@@ -14,6 +14,7 @@ from selfverify.core.clock import FakeClock
 from selfverify.errors import ConfigError, InputError
 from selfverify.services.interview import Accommodations, InterviewService, SlotDetails
 from tests.mail_support import Mailbox, mailbox  # noqa: F401 (fixture)
+from tests.postgres_db import database_url, make_ctx  # noqa: F401 (fixtures)
 
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
 
@@ -153,3 +154,39 @@ def test_the_smtp_password_comes_from_the_environment_and_never_reaches_the_data
     for path in desk.ctx.settings.paths.data_dir.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes() and b"wrong" not in path.read_bytes(), path
+
+
+def test_on_a_shared_desk_each_reminder_goes_once_and_the_migration_reruns(make_ctx, mailbox):
+    """SQLite and PostgreSQL: two desks' timers (separate engines) racing over the same reminders
+    send each once; the schema-3 migration adds nothing twice."""
+    from threading import Barrier, Thread
+
+    from sqlalchemy import inspect
+
+    from selfverify.store.db import _migrate_interview_details
+
+    clock = FakeClock(NOW)
+    desk = InterviewService(make_ctx("desk", clock=clock))
+    slots = [desk.add_slot(NOW + timedelta(hours=1, minutes=20 * i)) for i in range(3)]
+    for i, slot in enumerate(slots):
+        InterviewService(make_ctx(f"person{i}", clock=clock)).book(slot.id, f"person{i}@example.org")
+    senders = [InterviewService(make_ctx("desk", clock=clock, **_smtp(mailbox))) for _ in range(2)]
+    start = Barrier(2)
+    done = []
+
+    def run(sender) -> None:  # noqa: ANN001
+        start.wait()
+        done.append(sender.send_reminders())
+
+    threads = [Thread(target=run, args=(s,)) for s in senders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    sent = sorted(item for d in done for item in d.sent)
+    assert len(sent) == 3 and all(item.startswith("reminder ") for item in sent)  # each reminder once
+    # (the confirmations went out at booking: the mailbox fixture configured every context's SMTP)
+    assert len(mailbox.messages) == 6 and sum(m["Subject"].startswith("Reminder") for m in mailbox.messages) == 3
+    with desk.ctx.db.engine.begin() as conn:
+        _migrate_interview_details(conn)
+        assert "details" in {c["name"] for c in inspect(conn).get_columns("interview_slot")}

@@ -45,13 +45,21 @@ def set_accommodations(s: Session, appointment_id: int, value: str | None) -> No
 
 
 def queue_notice(s: Session, appointment_id: int, slot_id: int, kind: str, now: datetime, status: str = "pending") -> bool:
-    """Record that ``kind`` is owed for this appointment at this slot; False if it already was (once only)."""
+    """Record (and commit) that ``kind`` is owed for this appointment at this slot; False if it already
+    was. The UNIQUE constraint decides between two processes queueing the same notice at once."""
+    from sqlalchemy.exc import IntegrityError
+
     already = s.exec(select(InterviewNotice.id).where(
         InterviewNotice.appointment_id == appointment_id, InterviewNotice.kind == kind, InterviewNotice.slot_id == slot_id,
     )).first()
     if already is not None:
         return False
     s.add(InterviewNotice(appointment_id=appointment_id, slot_id=slot_id, kind=kind, status=status, created_at=now))
+    try:
+        s.commit()
+    except IntegrityError:
+        s.rollback()  # another sender queued it first
+        return False
     return True
 
 

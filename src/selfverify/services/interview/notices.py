@@ -52,7 +52,6 @@ class NoticesMixin(ServiceBase):
         address = email_address(view.contact)
         with self.ctx.db.session() as s:
             interviews.queue_notice(s, view.id, view.slot.id, kind, self._now, "pending" if address else "unsendable")
-            s.commit()
         if address is None:
             line = (f"Your contact line ({view.contact}) is not an e-mail address: no {kind} or reminder can be "
                     "e-mailed to it. Note the time and the code, or save the calendar file.")
@@ -74,10 +73,10 @@ class NoticesMixin(ServiceBase):
         lead = timedelta(hours=self.ctx.settings.interview_reminder_hours)
         queued = 0
         with self.ctx.db.session() as s:
-            for row, slot in interviews.reminders_due(s, self._now, lead):
-                status = "pending" if email_address(row.contact) else "unsendable"
-                queued += interviews.queue_notice(s, row.id, slot.id, "reminder", self._now, status)
-            s.commit()
+            due = [(row.id, slot.id, row.contact) for row, slot in interviews.reminders_due(s, self._now, lead)]
+            for appointment_id, slot_id, contact in due:
+                status = "pending" if email_address(contact) else "unsendable"
+                queued += interviews.queue_notice(s, appointment_id, slot_id, "reminder", self._now, status)
         delivery = self.deliver_notices()
         delivery.queued_reminders = queued
         return delivery
