@@ -161,3 +161,19 @@ def test_accommodations_reach_the_agent_and_change_with_reschedule(desk):
 def test_incomplete_slot_details_are_refused_in_one_line(desk, args, fragment):
     proc = run_main("--user", "bob", "agent", "slots", "add", "2031-01-05 09:00", *args)
     assert proc.returncode == 2 and fragment in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_hours_file_sets_slot_details_and_bad_ones_name_the_file(desk, tmp_path):
+    hours = tmp_path / "hours.toml"
+    hours.write_text('timezone = "UTC"\nduration_minutes = 30\nchannel = "in_person"\naddress = "2 Quay St, desk 4"\n'
+                     'documents = ["residence_permit"]\n[[hours]]\ndays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]\n'
+                     'from = "10:00"\nto = "11:00"\n')
+    loaded = json.loads(_ok(run_main("--user", "bob", "agent", "slots", "load", str(hours), "--days", "3", "--json")).stdout)
+    assert loaded["added"] and all(s["details"]["address"] == "2 Quay St, desk 4" and s["details"]["documents"] == ["residence_permit"]
+                                   for s in loaded["added"])
+    hours.write_text('channel = "in_person"\ndocuments = ["selfie"]\n[[hours]]\ndays = ["mon"]\nfrom = "10:00"\nto = "11:00"\n')
+    bad = run_main("--user", "bob", "agent", "slots", "load", str(hours))
+    assert bad.returncode == 2 and f"The hours file {hours}: documents: unknown document 'selfie'" in bad.stderr
+    hours.write_text('channel = "in_person"\n[[hours]]\ndays = ["mon"]\nfrom = "10:00"\nto = "11:00"\n')
+    incomplete = run_main("--user", "bob", "agent", "slots", "load", str(hours))
+    assert incomplete.returncode == 2 and "An in-person slot needs an address" in incomplete.stderr
