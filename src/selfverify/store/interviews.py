@@ -115,6 +115,14 @@ def finish_notice(s: Session, notice_id: int, status: str, error: str | None, no
     s.execute(update(InterviewNotice).where(InterviewNotice.id == notice_id).values(**values))
 
 
+def delete_notices_of(s: Session, subject: str) -> int:
+    """Before a person's appointments are erased: the records of the notices about them."""
+    from sqlalchemy import delete
+
+    mine = select(Appointment.id).where(Appointment.subject == subject)
+    return s.execute(delete(InterviewNotice).where(InterviewNotice.appointment_id.in_(mine))).rowcount
+
+
 def notices_of(s: Session, appointment_id: int) -> list[InterviewNotice]:
     return list(s.exec(select(InterviewNotice).where(InterviewNotice.appointment_id == appointment_id)
                        .order_by(InterviewNotice.id)).all())
