@@ -66,7 +66,8 @@ async def shoot_agent() -> None:
     from selfverify.config import load_settings
     from selfverify.context import AppContext
     from selfverify.core.clock import FakeClock
-    from selfverify.services.desk import DeskService, agent_service
+    from selfverify.services.desk import DeskService
+    from selfverify.services.desk_agent import agent_service
     from selfverify.services.interview import InterviewService
     from selfverify.tui.agent.app import AgentApp
 
@@ -117,15 +118,51 @@ async def shoot_agent() -> None:
     print(f"wrote {OUT / 'agent.svg'}")
 
 
+async def shoot_interview() -> None:
+    """The person's interview screen: a video slot's details, needs asked for, the booking and its notice."""
+    from datetime import datetime, timedelta, timezone
+
+    from selfverify.config import load_settings
+    from selfverify.context import AppContext
+    from selfverify.core.clock import FakeClock
+    from selfverify.services.interview import InterviewService
+    from selfverify.tui.app import SelfverifyApp
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings({"home": str(Path(tmp) / "home"), "user": "alice", "timezone": "Europe/Paris"})
+        ctx = AppContext(settings, clock=FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)), front_end="tui")
+        desk = InterviewService(ctx, agent="desk")
+        first = datetime(2026, 3, 3, 8, 0, tzinfo=timezone.utc)
+        desk.add_slots([first + timedelta(minutes=30 * i) for i in range(4)], 30, details={
+            "channel": "video", "link": "https://meet.example.org/desk-3", "documents": ["passport", "id_card"],
+            "instructions": "Have your confirmation code ready.",
+        })
+        app = SelfverifyApp(ctx, startup=False)
+        async with app.run_test(size=(100, 36)) as pilot:
+            await pilot.press("s")
+            await pilot.pause(1.0)
+            await pilot.press("2")
+            await pilot.pause(1.0)
+            app.screen.query_one("#contact").value = "alice@example.org"
+            app.screen.query_one("#interpreter").value = "Portuguese"
+            await pilot.press("down")
+            await pilot.press("ctrl+b")
+            await pilot.pause(1.5)
+            app.save_screenshot(filename="interview.svg", path=str(OUT))
+    print(f"wrote {OUT / 'interview.svg'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clip", default=str(ROOT.parent / "shared" / "faces" / "stage_clip.mp4"))
-    parser.add_argument("--only", choices=["selfie", "agent"], help="Make only these screenshots.")
+    parser.add_argument("--only", choices=["selfie", "agent", "interview"], help="Make only these screenshots.")
     args = parser.parse_args()
-    if args.only != "agent":
+    if args.only in (None, "selfie"):
         asyncio.run(shoot(Path(args.clip)))
-    if args.only != "selfie":
+    if args.only in (None, "agent"):
         asyncio.run(shoot_agent())
+    if args.only in (None, "interview"):
+        asyncio.run(shoot_interview())
 
 
 if __name__ == "__main__":

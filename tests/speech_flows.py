@@ -163,7 +163,7 @@ def _publish_slots(home: Path, keyring_service: str):  # noqa: ANN202
 def interview_flow(home: Path, keyring_service: str, src: Path | None = None) -> Transcript:
     """Book the first free time, leave; the enrolled agent approves; come back: the credential."""
     from selfverify.context import AppContext
-    from selfverify.services.desk import agent_service
+    from selfverify.services.desk_agent import agent_service
     from selfverify.services.interview import InterviewService
 
     base = _publish_slots(home, keyring_service)

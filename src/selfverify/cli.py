@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("selfverify.commands.privacy:data", N_("Delete everything selfverify keeps about you.")),
     "interview": ("selfverify.commands.interview:interview", N_("Book, reschedule or cancel an interview with a person.")),
     "status": ("selfverify.commands.interview:status", N_("Your verification status; picks up an approved interview credential.")),
-    "agent": ("selfverify.commands.interview:agent", N_("Support staff: slots, appointments and outcomes (console or CLI).")),
+    "agent": ("selfverify.commands.agent:agent", N_("Support staff: slots, appointments and outcomes (console or CLI).")),
     "sessions": ("selfverify.commands.sessions:sessions", N_("Support staff: list, show and export session timelines.")),
     "desk": ("selfverify.commands.desk:desk", N_("Desk admin: create the desk, enrol agents and kiosks, publish its key set.")),
 }

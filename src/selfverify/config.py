@@ -78,6 +78,23 @@ class Settings:
     # interview
     timezone: str | None = field(default=None, metadata=_doc("Time zone for showing and entering interview times, e.g. Europe/Paris (default: this computer's)", "interview"))
     interview_grace_hours: float = field(default=24.0, metadata=_doc("Hours after a slot ends during which staff can still record the outcome", "interview"))
+    # how interviews happen (the desk's defaults; each slot may override them when it is added)
+    interview_channel: str | None = field(default=None, metadata=_doc("How interviews happen: video, phone or in_person (unset: the person is told the desk has not said)", "interview"))
+    interview_link: str | None = field(default=None, metadata=_doc("Join link of a video interview (https://...)", "interview"))
+    interview_phone: str | None = field(default=None, metadata=_doc("Phone number of a phone interview (the desk's, or the number the desk calls from)", "interview"))
+    interview_caller: str = field(default="agent", metadata=_doc("Who calls whom on a phone interview: agent (the agent calls the person) or person (the person calls interview_phone)", "interview"))
+    interview_address: str | None = field(default=None, metadata=_doc("Address of an in-person interview", "interview"))
+    interview_instructions: str | None = field(default=None, metadata=_doc("What the person should know (e.g. what to do if nobody calls)", "interview"))
+    interview_documents: str = field(default="passport,id_card,driving_licence,residence_permit", metadata=_doc("Accepted documents, comma-separated: passport, id_card, driving_licence, residence_permit, other_official", "interview"))
+    interview_not_accepted: str = field(default="photocopies, photos or scans of a document, expired documents", metadata=_doc("What is not accepted, said to the person", "interview"))
+    interview_reminder_hours: float = field(default=24.0, metadata=_doc("Hours before the interview when the e-mail reminder is sent", "interview"))
+    # e-mail notices (off while smtp_host is unset); the password comes from SELFVERIFY_SMTP_PASSWORD or the keyring
+    smtp_host: str | None = field(default=None, metadata=_doc("SMTP server for interview notices (unset: no e-mail is sent)", "email"))
+    smtp_port: int = field(default=587, metadata=_doc("SMTP port (587 STARTTLS, 465 SSL)", "email"))
+    smtp_security: str = field(default="starttls", metadata=_doc("starttls, ssl, or none (none only for a server on this machine)", "email"))
+    smtp_sender: str | None = field(default=None, metadata=_doc("From address of the notices", "email"))
+    smtp_username: str | None = field(default=None, metadata=_doc("SMTP login (password: SELFVERIFY_SMTP_PASSWORD or keyring entry smtp:<username>)", "email"))
+    smtp_timeout: float = field(default=20.0, metadata=_doc("Seconds to wait for the SMTP server", "email"))
     # accessible mode (selfverify --accessible)
     plain_color: bool = field(default=False, metadata=_doc("Colour the labels of the accessible mode (never when NO_COLOR is set)", "accessible"))
     plain_step_timeout: float = field(default=0.0, metadata=_doc("Seconds per liveness step in the accessible mode (0 = each step waits for you)", "accessible"))
@@ -282,7 +299,8 @@ NUMERIC_BOUNDS: dict[str, tuple[float, float]] = {
     "min_sharpness": (0.0, 1e6), "seed": (0, 2**63 - 1), "challenge_steps": (2, 3), "challenge_timeout": (0, 3600),
     "turn_degrees": (5.0, 45.0), "blink_drop": (0.1, 0.8), "max_consecutive_failures": (1, MAX_TOTAL_FAILURES),
     "failure_wait_seconds": (0, 86_400), "max_total_failures": (1, MAX_TOTAL_FAILURES),
-    "credential_days": (1, MAX_CREDENTIAL_DAYS), "retention_days": (1, 3660), "interview_grace_hours": (0, 24 * 31),
+    "credential_days": (1, MAX_CREDENTIAL_DAYS), "retention_days": (1, 3660), "interview_grace_hours": (0, 24 * 31), "interview_reminder_hours": (0, 24 * 31),
+    "smtp_port": (1, 65535), "smtp_timeout": (1, 300),
     "plain_step_timeout": (0, 3600), "plain_run_timeout": (0, 86_400),
 }
 MAX_TEXT_SETTING = 4096  # characters: a database URL or a camera path, never a megabyte
@@ -311,6 +329,18 @@ def _check_bounds(s: Settings) -> None:
             raise ConfigError(f"{name} must be between {low:g} and {high:g}, not {shown}.")
 
 
+def _check_interview_choices(s: Settings) -> None:
+    choices = {"interview_channel": (None, "video", "phone", "in_person"), "interview_caller": ("agent", "person"),
+               "smtp_security": ("starttls", "ssl", "none")}
+    for name, allowed in choices.items():
+        if getattr(s, name) not in allowed:
+            names = [a for a in allowed if a]
+            raise ConfigError(f"{name} must be {', '.join(names[:-1])} or {names[-1]}, not {str(getattr(s, name))[:40]!r}.")
+    if s.smtp_host and s.smtp_security == "none" and s.smtp_host not in ("localhost", "127.0.0.1", "::1"):
+        raise ConfigError(f"smtp_security = none sends notices (and the SMTP password) in the clear to {s.smtp_host[:60]}.",
+                          hint="Use starttls or ssl; none is only for a mail server on this computer.")
+
+
 def validate(s: Settings) -> None:
     _check_text_lengths(s)
     if not s.user.strip():
@@ -327,6 +357,7 @@ def validate(s: Settings) -> None:
             f"tolerance must be above 0 and at most {MAX_TOLERANCE} (stricter is lower), not {s.tolerance}.",
             hint="Above 0.6 the face matcher starts accepting different people.",
         )
+    _check_interview_choices(s)
     if s.preview not in ("auto", "blocks", "sixel", "kitty"):
         raise ConfigError(f"preview must be auto, blocks, sixel or kitty, not {s.preview!r}.")
     if s.challenge_steps not in (2, 3):

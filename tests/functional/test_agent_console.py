@@ -10,6 +10,7 @@ import pytest
 from selfverify.core.clock import FakeClock
 from selfverify.services.interview import InterviewService, parse_local_time
 from tests.desk_support import enrol_services
+from tests.mail_support import mailbox  # noqa: F401 (fixture)
 
 START = datetime(2026, 1, 5, 7, 0, tzinfo=timezone.utc)  # Monday 08:00 in Paris
 SIZE = (100, 30)
@@ -231,3 +232,36 @@ async def test_duty_take_next_running_late_and_no_show_from_the_console(desk):
         assert app.messages[-1] == f"Recorded {booked[1].display_code} (alice) as a no-show: they may book again."
         assert agent.find(booked[1].code).status == "no_show"
         assert app.query_one("#no-show").disabled and app.query_one("#approve").disabled
+
+
+async def test_the_console_sends_due_reminders_once_and_shows_what_people_asked_for(home, keyring_service, mailbox):
+    """With the desk's mail server configured, an open console sends the reminders that are due
+    (each once) and says which of the day's bookings ask for accommodations."""
+    from selfverify.config import load_settings
+    from selfverify.context import AppContext
+    from selfverify.services.desk_agent import agent_service
+    from selfverify.services.interview import Accommodations
+    from selfverify.tui.agent.app import AgentApp
+    from tests.mail_support import body
+
+    clock = FakeClock(START)
+    smtp = {"smtp_host": mailbox.host, "smtp_port": mailbox.port, "smtp_security": "none", "smtp_sender": "desk@example.org"}
+
+    def context(user: str) -> AppContext:
+        return AppContext(settings=load_settings({"user": user, "timezone": "Europe/Paris", "keyring_service": keyring_service, **smtp}),
+                          clock=clock)
+
+    enrol_services(context("admin"), context("bob"))
+    agent = agent_service(context("bob"))
+    slot = agent.add_slot(parse_local_time("2026-01-05 10:00", agent.zone), details={"channel": "phone"})
+    booked = InterviewService(context("carol")).book(slot.id, "carol@example.org", Accommodations.build("Farsi"))
+    assert len(mailbox.messages) == 1  # the confirmation, at booking
+    for _round in range(2):
+        app = AgentApp(agent_service(context("bob")))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert f"{booked.display_code} asks for: interpreter (Farsi)." in app.messages
+            await open_typed(pilot, booked.code)
+            assert "Needs      interpreter (Farsi)" in str(app.query_one("#details").render())
+    reminders = [m for m in mailbox.to("carol@example.org") if m["Subject"].startswith("Reminder")]
+    assert len(reminders) == 1 and "Phone call" in body(reminders[0])

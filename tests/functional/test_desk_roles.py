@@ -58,6 +58,13 @@ def test_a_person_sees_only_their_own_contact_line_and_sessions(desk):
     assert [s.booked for s in person.list_slots()] == [True, True, False]
     # the owner sees both: the rows are there, the person's role just cannot reach them
     assert len(desk.sql(desk.owner_url, "SELECT contact FROM appointment")) == 2
+    # the records of e-mail notices: a person sees and queues only those of their own bookings
+    (_, _, booking1), (_, url2, booking2) = desk.people["p1"], desk.people["p2"]
+    assert desk.sql(url1, "SELECT appointment_id, kind FROM interview_notice") == [(booking1.id, "confirmation")]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        desk.sql(url1, "INSERT INTO interview_notice (appointment_id, slot_id, kind, status, attempts, created_at) "
+                       "VALUES (%s, %s, 'reminder', 'pending', 0, now())", (booking2.id, booking2.slot.id))
+    assert len(desk.sql(desk.owner_url, "SELECT id FROM interview_notice")) == 2
 
 
 def test_a_person_cannot_write_or_change_a_decision(desk):

@@ -51,7 +51,10 @@ def story(make_ctx):  # noqa: F811
     first = mine.book(slots[0].id, CONTACT)
     clock.advance(2 * 3600)  # an agent decides once the interview has started
     agent.decline(first.code, NOTE, ["passport"])
-    mine.book(slots[1].id, "+33 6 98 76 54 32")  # still booked when the person erases (3 sessions in all)
+    from selfverify.services.interview import Accommodations
+
+    # still booked when the person erases (3 sessions in all), with a request for the agent and notice records
+    mine.book(slots[1].id, "+33 6 98 76 54 32", Accommodations.build("Sami", note="needs-trace-77"))
     selfie = SessionRecorder(person, "selfie", seed=424242)
     selfie.note("run_started", source="video file zoe_holiday_clip.mp4", distance=0.4242)
     selfie.finish("rejected", "no_match")
@@ -62,13 +65,14 @@ def story(make_ctx):  # noqa: F811
 def test_delete_all_leaves_only_receipts_tied_to_the_handle(story):
     person, agent_ctx, _clock = story
     before = _all_text(person)
-    for trace in (CONTACT, NOTE, "424242", "zoe_holiday_clip", "0.4242", "987654"):
+    for trace in (CONTACT, NOTE, "424242", "zoe_holiday_clip", "0.4242", "987654", "needs-trace-77"):
         assert trace in before, trace  # the story really wrote them
     report = delete_all_user_data(person)
     assert report.appointments_deleted == 2 and report.sessions_deleted == 3 and report.audit_events_redacted >= 6
     after = _all_text(person)
-    for trace in (CONTACT, "+33 6 98 76 54 32", NOTE, "424242", "zoe_holiday_clip", "0.4242", "987654"):
+    for trace in (CONTACT, "+33 6 98 76 54 32", NOTE, "424242", "zoe_holiday_clip", "0.4242", "987654", "needs-trace-77"):
         assert trace not in after, trace
+    assert "interview_notice:" not in after  # the notice records about the erased bookings went with them
     handle_rows = [line for line in after.splitlines() if HANDLE in line]
     # receipts, and deleted photos' rows that say no more than their receipts (no photo in this story)
     assert handle_rows and all(line.startswith(("deletion_receipt:", "retained_photo:")) for line in handle_rows)

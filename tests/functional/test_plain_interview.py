@@ -42,7 +42,11 @@ def test_book_an_interview_then_the_remembered_mode_shows_it(slots, plain_settin
         ("Choose 1 to 2:", ""),  # Enter at a list without a default reads it again
         ("Choose 1 to 2:", "2"),
         ("Type a phone number or an e-mail address:", "+33 1 23 45 67 89"),
-        ("Choose 1 to 4:", "4"),  # the booked menu: move, cancel, status, main menu
+        ("Type the language, or press Enter for no:", ""),
+        ("Type yes or no:", ""),
+        ("Type yes or no:", ""),
+        ("press Enter for nothing:", ""),
+        ("Choose 1 to 5:", "5"),  # the booked menu: move, cancel, calendar, status, main menu
         ("Choose 1 to 5:", "4"),
     ])
     assert finish(child) == 0
@@ -65,7 +69,7 @@ def test_book_an_interview_then_the_remembered_mode_shows_it(slots, plain_settin
 
     # the next start needs no flag: the mode was remembered in config.toml (a colour terminal this time)
     child, log = spawn_plain({**ENV, "TERM": "xterm-256color"})
-    converse(child, [("Choose 1 to 5:", "interview"), ("Choose 1 to 4:", "quit")])
+    converse(child, [("Choose 1 to 5:", "interview"), ("Choose 1 to 5:", "quit")])
     assert finish(child) == 0
     status = log.getvalue().replace("\r\n", "\n")
     assert_plain_transcript(status)
@@ -159,7 +163,7 @@ def test_the_queue_place_is_one_line_that_moves_when_the_agent_takes_the_person_
     ])
     taken = agent.take_next()
     converse(child, [("", "1"), (f"has taken you: your interview starts now. Confirmation code {taken.display_code}", None),
-                     ("Choose 1 to 4:", "4"), ("Choose 1 to 5:", "quit")])
+                     ("Choose 1 to 5:", "5"), ("Choose 1 to 5:", "quit")])
     assert finish(child) == 0
     assert_plain_transcript(log.getvalue().replace("\r\n", "\n"))
 
@@ -173,7 +177,7 @@ def test_running_late_then_no_show_are_said_and_the_history_lists_it(on_desk, ti
     child, log = spawn_plain(ENV, "--accessible")
     converse(child, [("Choose 1 to 5:", "2"),
                      ("Status: the agent is running 10 minutes late: the interview now starts at", None),
-                     ("If nobody has joined by", None), ("Choose 1 to 4:", "4"), ("Choose 1 to 5:", "quit")])
+                     ("If nobody has joined by", None), ("Choose 1 to 5:", "5"), ("Choose 1 to 5:", "quit")])
     assert finish(child) == 0
     time_travel.to(booked.starts_at + timedelta(minutes=15))  # this process and the next child
     agent.no_show(booked.code)

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from selfverify.cli import app_context
-from selfverify.commands.interview import _run
+from selfverify.commands.interview_common import _run
 
 
 def _desk(ctx: click.Context):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from selfverify.errors import SelfverifyError
 from selfverify.plain.flow import Flow
+from selfverify.plain.interview_details import ask_needs, save_calendar, say_booked_details, say_details
 from selfverify.plain.terminal import GoBack
 from selfverify.wording.speech import clock, day, phonetic, plural
 
@@ -35,7 +36,7 @@ class InterviewFlow(Flow):
                            ("status", "Check the status again"), ("menu", "Main menu")]
             else:
                 choices = [("reschedule", "Move this interview to another time"), ("cancel", "Cancel this interview"),
-                           ("status", "Check the status again"), ("menu", "Main menu")]
+                           ("calendar", "Save it to your calendar"), ("status", "Check the status again"), ("menu", "Main menu")]
             choice = self.dialogue.choose("What would you like to do?", choices,
                                           "Booking needs a free time and a contact line; the code you get is needed to change it.",
                                           brief="Interview menu" if heard else None)
@@ -60,6 +61,8 @@ class InterviewFlow(Flow):
                     self.history()
                 elif choice == "zone":
                     self.choose_zone()
+                elif choice == "calendar":
+                    save_calendar(self.service, self.dialogue, self.out, current)
             except GoBack:
                 continue
             except SelfverifyError as exc:
@@ -237,9 +240,12 @@ class InterviewFlow(Flow):
         slot = self.pick_slot("would you like")
         if slot is None:
             return
+        say_details(self.out, slot)
         contact = self.ask_contact()
-        booked = self.service.book(slot.id, contact)
+        needs = ask_needs(self.dialogue)
+        booked = self.service.book(slot.id, contact, needs)
         self.out.result(f"booked for {self.when(booked.slot.starts_at)}, {self.zone_name}.")
+        say_booked_details(self.out, booked)
         self.out.line(f"If nobody has joined by {self.when(self.service.deadline(booked))}, "
                       "the booking expires and you may book again.")
         self.out.line("Keep this code: you need it to move or cancel the interview, and the agent asks for it.")

@@ -105,11 +105,12 @@ def _delete_interviews_and_sessions(ctx) -> tuple[int, int]:
     from sqlalchemy import delete, update
     from sqlmodel import select
 
-    from selfverify.store.interviews import delete_queue_entries
+    from selfverify.store.interviews import delete_notices_of, delete_queue_entries
     from selfverify.store.models import Appointment, RetainedPhoto, SessionSettings, VerificationSession
 
     subject = ctx.user
     with ctx.db.session() as s:
+        delete_notices_of(s, subject)  # the e-mail notice records point at the appointments
         appointments = s.exec(delete(Appointment).where(Appointment.subject == subject)).rowcount
         delete_queue_entries(s, subject)  # the queue's contact lines go with the bookings (issue 21)
         session_ids = list(s.exec(select(VerificationSession.id).where(VerificationSession.subject == subject)).all())

@@ -52,5 +52,20 @@ def _migrate_interview_timing(conn) -> None:  # noqa: ANN001
         conn.exec_driver_sql(statement)
 
 
+def _add_missing_columns(conn, table: str, columns: dict[str, str]) -> None:  # noqa: ANN001
+    """ALTER TABLE ... ADD COLUMN for each column ``table`` lacks: safe to run twice, in any order."""
+    present = {c["name"] for c in inspect(conn).get_columns(table)}
+    for name, sql_type in columns.items():
+        if name not in present:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
+
+
+def _migrate_interview_details(conn) -> None:  # noqa: ANN001
+    """Schema 3: a slot's details (channel, link, documents...), a booking's accommodations. The
+    interview_notice table is new, so create_all (run before the migrations) has made it already."""
+    _add_missing_columns(conn, "interview_slot", {"details": "TEXT"})
+    _add_missing_columns(conn, "appointment", {"accommodations": "TEXT"})
+
+
 # version reached -> function(connection) that upgrades from the version before it
-MIGRATIONS: dict[int, Callable] = {2: _add_consent_language, 4: _migrate_interview_timing}
+MIGRATIONS: dict[int, Callable] = {2: _add_consent_language, 3: _migrate_interview_details, 4: _migrate_interview_timing}

@@ -12,7 +12,7 @@ from sqlalchemy import DDL, CheckConstraint, DateTime, Index, UniqueConstraint, 
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 4  # 2: consent language; 3: slot details, accommodations, notices; 4: interview timing
 
 
 class UTCDateTime(TypeDecorator):
@@ -236,6 +236,9 @@ class InterviewSlot(SQLModel, table=True):
     timezone: str = "UTC"  # the zone the agent defined it in, for display
     status: str = "open"  # open | removed
     created_at: datetime = _dt()
+    # JSON: how the interview happens (channel, link/number/address, instructions, documents), the desk's
+    # defaults merged with this slot's overrides when the slot was added (schema 3)
+    details: str | None = None
 
 
 APPOINTMENT_STATUSES = ("booked", "cancelled", "approved", "declined", "expired", "no_show")
@@ -282,6 +285,7 @@ class Appointment(SQLModel, table=True):
     # for the queue's estimate) and how many minutes the agent is running late (start moved, within the grace)
     started_at: datetime | None = _dt(default=None)
     late_minutes: int = 0
+    accommodations: str | None = None  # JSON: interpreter language, captions, phone instead of video, a note (schema 3)
 
 
 class InterviewQueueEntry(SQLModel, table=True):
@@ -320,6 +324,29 @@ class DeskSetting(SQLModel, table=True):
     value: str
     set_by: str = ""
     set_at: datetime = _dt()
+
+
+class InterviewNotice(SQLModel, table=True):
+    """One e-mail notice about an appointment (confirmation, reminder, decision): sent once, recorded.
+
+    Holds no message text, only what was sent when and the last failure (retried until sent)."""
+
+    __tablename__ = "interview_notice"
+    __table_args__ = (
+        UniqueConstraint("appointment_id", "kind", "slot_id", name="uq_notice_once"),
+        CheckConstraint("kind IN ('confirmation', 'reminder', 'decision')", name="ck_notice_kind"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'unsendable')", name="ck_notice_status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    appointment_id: int = Field(foreign_key="appointment.id", index=True)
+    slot_id: int  # a reschedule earns a new confirmation and reminder for the new time
+    kind: str
+    status: str = "pending"
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = _dt()
+    tried_at: datetime | None = _dt(default=None)  # the last attempt (a crashed sender's claim lapses after a while)
+    sent_at: datetime | None = _dt(default=None)
 
 
 class RevokedCredential(SQLModel, table=True):

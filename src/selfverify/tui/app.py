@@ -120,6 +120,14 @@ class SelfverifyApp(LanguageSwitch, App):
         if report.changed_anything and not report.photos_purged:
             notes.append(_("interrupted work from last time was completed"))
         notes.extend(report.postponed)
+        from selfverify.services.interview import InterviewService
+
+        try:  # no reminder may reach the person: say it here
+            upcoming = InterviewService(self.ctx).upcoming_line()
+        except SelfverifyError:
+            upcoming = None
+        if upcoming:
+            self.call_from_thread(self.notify, upcoming, title="Upcoming interview", markup=False, timeout=20)
         if notes:
             self.post_message(StatusChanged("; ".join(notes) + "."))
 

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 from selfverify.services.interview.base import ServiceBase, _slot_end, _violated
 from selfverify.services.interview.bookings import BookingsMixin
+from selfverify.services.interview.calendar import CalendarMixin
 from selfverify.services.interview.codes import CODE_ALPHABET, CODE_LENGTH, format_code, new_code, normalise_code
 from selfverify.services.interview.decisions import DecisionsMixin
+from selfverify.services.interview.details import Accommodations, SlotDetails
 from selfverify.services.interview.hours import RecurringHours, load_recurring_hours
+from selfverify.services.interview.notices import NoticesMixin
 from selfverify.services.interview.pickup import PickupMixin
 from selfverify.services.interview.queue import QueueMixin, QueueView
 from selfverify.services.interview.slots import SlotsMixin
@@ -35,6 +38,8 @@ from selfverify.services.interview.zones import YEARS, check_year, format_when, 
 
 __all__ = [
     "APPROVED",
+    "Accommodations",
+    "SlotDetails",
     "BOOKED",
     "CANCELLED",
     "DECLINED",
@@ -68,10 +73,14 @@ __all__ = [
 ]
 
 
-class InterviewService(SlotsMixin, BookingsMixin, DecisionsMixin, TimingMixin, QueueMixin, PickupMixin, ServiceBase):
+class InterviewService(
+    SlotsMixin, BookingsMixin, DecisionsMixin, TimingMixin, QueueMixin, PickupMixin, NoticesMixin, CalendarMixin,
+    ServiceBase,
+):
     """Every interview rule, for the Textual app, the accessible mode, the agent console and the CLI.
 
     One class for the front ends; its parts live in this package by concern: ``slots`` (staff publish
     times), ``bookings`` (a user's own interview), ``decisions`` (the agent), ``pickup`` (the
     credential), ``timing`` (booking window, running late, no-show, history), ``queue`` (on demand),
-    on the shared helpers of ``base``."""
+    ``notices`` (e-mail), on the shared helpers of ``base``; ``details`` says how a slot's interview
+    happens and ``calendar`` writes it as an .ics file."""

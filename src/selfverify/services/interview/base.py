@@ -54,7 +54,10 @@ class ServiceBase:
 
     @staticmethod
     def _slot_view(row, booked: bool = False) -> SlotView:  # noqa: ANN001
-        return SlotView(row.id, row.starts_at, row.duration_minutes, row.agent, row.timezone, row.status, booked)
+        from selfverify.services.interview.details import SlotDetails
+
+        return SlotView(row.id, row.starts_at, row.duration_minutes, row.agent, row.timezone, row.status, booked,
+                        SlotDetails.from_json(row.details))
 
     def describe(self, a: AppointmentView) -> list[tuple[str, str]]:
         """(label, text) rows for showing one appointment, the same in every front end."""
@@ -70,6 +73,8 @@ class ServiceBase:
             rows.append(("Decided", f"{a.status} by {a.decided_by} at {self.when(a.decided_at)}"))
         if a.checklist:
             rows.append(("Seen", ", ".join(DOCUMENT_TYPES.get(d, d) for d in a.checklist)))
+        if a.accommodations is not None and not a.accommodations.empty:
+            rows.append(("Needs", a.accommodations.summary()))
         if a.decision_reason:
             rows.append(("Reason", a.decision_reason))
         if a.status == APPROVED:
@@ -77,6 +82,8 @@ class ServiceBase:
         return rows
 
     def _appointment_view(self, row, slot) -> AppointmentView:  # noqa: ANN001
+        from selfverify.services.interview.details import Accommodations
+
         return AppointmentView(
             id=row.id, code=row.code, subject=row.subject, contact=row.contact, status=row.status,
             slot=self._slot_view(slot, booked=row.active_slot_id is not None),
@@ -84,6 +91,7 @@ class ServiceBase:
             decision_reason=row.decision_reason, checklist=tuple(json.loads(row.checklist or "[]")),
             credential_id=row.credential_id, session_id=row.session_id,
             started_at=getattr(row, "started_at", None), late_minutes=getattr(row, "late_minutes", 0) or 0,
+            accommodations=Accommodations.from_json(row.accommodations),
         )
 
     def deadline(self, a: AppointmentView) -> datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from selfverify.errors import NotFound, PolicyRefusal, StorageError
 from selfverify.services.interview.base import ServiceBase, _violated
+from selfverify.services.interview.details import Accommodations
 from selfverify.services.interview.codes import _CODE_ATTEMPTS, format_code, new_code, normalise_code
 from selfverify.services.interview.views import BOOKED, CANCELLED, MAX_CONTACT_LENGTH, AppointmentView
 from selfverify.services.interview.zones import zone_name
@@ -12,7 +13,9 @@ from selfverify.services.interview.zones import zone_name
 class BookingsMixin(ServiceBase):
     # one part of InterviewService (see the package's __init__)
 
-    def book(self, slot_id: int, contact: str) -> AppointmentView:
+    def book(self, slot_id: int, contact: str, accommodations: Accommodations | None = None) -> AppointmentView:
+        """Book a slot; ``accommodations`` are what the person asks for (an interpreter, captions...).
+        The returned view's ``notice`` says whether a confirmation e-mail went out."""
         from sqlalchemy.exc import IntegrityError
 
         from selfverify.services.audit import SessionRecorder
@@ -20,6 +23,7 @@ class BookingsMixin(ServiceBase):
 
         subject = self.ctx.user
         contact = self._clean_contact(contact)
+        needs = (accommodations or Accommodations()).to_json()
         self._check_no_open_booking(subject)
         self._check_not_queued(subject)
         with self.ctx.db.session() as s:
@@ -30,6 +34,7 @@ class BookingsMixin(ServiceBase):
                 row = Appointment(
                     slot_id=slot.id, active_slot_id=slot.id, subject=subject, active_subject=subject, contact=contact,
                     code=new_code(self.rng), status=BOOKED, booked_at=self._now, session_id=recorder.id,
+                    accommodations=needs,
                 )
                 s.add(row)
                 try:
@@ -51,8 +56,9 @@ class BookingsMixin(ServiceBase):
         recorder.note(
             "interview_booked", appointment_id=view.id, slot_id=slot.id, slot_starts_at=slot.starts_at,
             duration_minutes=slot.duration_minutes, agent=slot.agent, shown_zone=zone_name(self.zone),
+            accommodations=needs is not None,
         )
-        return view
+        return self._notify(view, "confirmation")
 
     def _booking_conflict(self, exc: BaseException, slot) -> PolicyRefusal:  # noqa: ANN001
         if _violated(exc, "active_slot_id"):
@@ -116,12 +122,11 @@ class BookingsMixin(ServiceBase):
 
     def _own_appointment(self, s, code: str):  # noqa: ANN001
         """The user's appointment with ``code`` (someone else's code is reported as not found)."""
-        from sqlmodel import select
-
-        from selfverify.store.models import Appointment, InterviewSlot
+        from selfverify.store.interviews import appointment_by_code
+        from selfverify.store.models import InterviewSlot
 
         clean = normalise_code(code)
-        row = s.exec(select(Appointment).where(Appointment.code == clean)).first()
+        row = appointment_by_code(s, clean)
         if row is None or row.subject != self.ctx.user:
             raise NotFound(
                 f"No interview of yours has the code {format_code(clean)}: check the code and try again.",
@@ -140,7 +145,8 @@ class BookingsMixin(ServiceBase):
                 code="slot_expired",
             )
 
-    def reschedule(self, code: str, new_slot_id: int) -> AppointmentView:
+    def reschedule(self, code: str, new_slot_id: int | None, accommodations: Accommodations | None = None) -> AppointmentView:
+        """Move the interview to ``new_slot_id`` and/or change its accommodations (None keeps them)."""
         from sqlalchemy import update
         from sqlalchemy.exc import IntegrityError
 
@@ -149,16 +155,21 @@ class BookingsMixin(ServiceBase):
         with self.ctx.db.session() as s:
             row, old_slot = self._own_appointment(s, code)
             self._require_changeable(row, old_slot, "rescheduled")
-            if new_slot_id == row.slot_id:
+            if new_slot_id is None:
+                return self._change_accommodations(s, row, old_slot, accommodations)
+            if new_slot_id == row.slot_id and accommodations is None:
                 raise PolicyRefusal(f"Interview {format_code(row.code)} is already at that slot.", code="same_slot")
+            if new_slot_id == row.slot_id:
+                return self._change_accommodations(s, row, old_slot, accommodations)
             new_slot = self._bookable_slot(s, new_slot_id)
         with self.ctx.db.session() as s:
             try:
                 # moving the active marker in one statement frees the old slot and takes the new one atomically
+                moved = {"slot_id": new_slot.id, "active_slot_id": new_slot.id}
+                if accommodations is not None:
+                    moved["accommodations"] = accommodations.to_json()
                 result = s.execute(
-                    update(Appointment)
-                    .where(Appointment.id == row.id, Appointment.status == BOOKED)
-                    .values(slot_id=new_slot.id, active_slot_id=new_slot.id)
+                    update(Appointment).where(Appointment.id == row.id, Appointment.status == BOOKED).values(**moved)
                 )
                 s.commit()
             except IntegrityError as exc:
@@ -173,7 +184,16 @@ class BookingsMixin(ServiceBase):
             {"appointment_id": row.id, "from_slot_id": old_slot.id, "to_slot_id": new_slot.id, "slot_starts_at": new_slot.starts_at},
             row.session_id, row.subject,
         )
-        return view
+        return self._notify(view, "confirmation")  # a new time earns a new confirmation (and reminder)
+
+    def _change_accommodations(self, s, row, slot, accommodations: Accommodations | None) -> AppointmentView:  # noqa: ANN001
+        from selfverify.store.interviews import set_accommodations
+
+        set_accommodations(s, row.id, (accommodations or Accommodations()).to_json())
+        s.commit()
+        s.refresh(row)
+        self._audit("interview_needs_changed", {"appointment_id": row.id}, row.session_id, row.subject)
+        return self._appointment_view(row, slot)
 
     def cancel(self, code: str) -> AppointmentView:
         from sqlalchemy import update
@@ -200,11 +220,11 @@ class BookingsMixin(ServiceBase):
 
     def my_appointments(self, subject: str | None = None) -> list[AppointmentView]:
         """This user's appointments, newest booking first (expired ones are marked so)."""
-        from selfverify.store.interviews import appointments_of
+        from selfverify.store.interviews import appointments_with_slots
 
         self.expire_overdue()
         with self.ctx.db.session() as s:
-            return [self._appointment_view(r, slot) for r, slot in appointments_of(s, subject or self.ctx.user)]
+            return [self._appointment_view(r, slot) for r, slot in appointments_with_slots(s, subject or self.ctx.user)]
 
     @staticmethod
     def _slot(s, slot_id: int):  # noqa: ANN001

@@ -175,7 +175,7 @@ class DecisionsMixin(ServiceBase):
             {"appointment_id": before.id, "decision": outcome, "agent": self.agent, "documents_seen": seen, "reason": reason},
             before.session_id, before.subject,
         )
-        return self.find(code)
+        return self._notify(self.find(code), "decision")  # the person hears of it by e-mail when they can
 
     def _not_decidable(self, view: AppointmentView, wanted: str) -> PolicyRefusal:
         verb = {APPROVED: "approved", DECLINED: "declined", NO_SHOW: "marked a no-show"}.get(wanted, "changed")

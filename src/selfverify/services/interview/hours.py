@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ class RecurringHours:
     duration_minutes: int
     agent: str | None
     blocks: tuple[tuple[frozenset[int], time, time], ...]  # (weekdays, from, to)
+    details: dict[str, Any] = field(default_factory=dict)  # slot details overriding the desk's defaults
 
     def starts_between(self, first_day: date, days: int) -> list[datetime]:
         """Every slot start (aware UTC) on ``days`` days from ``first_day``, in order."""
@@ -49,6 +50,8 @@ def load_recurring_hours(path: str | os.PathLike[str], default_zone: tzinfo) -> 
 
         timezone = "Europe/Paris"        # optional, default: the agent's zone
         duration_minutes = 20            # optional
+        channel = "video"                # optional slot details: channel, link, phone, caller, address,
+        link = "https://meet.example.org/desk"   # instructions, documents, not_accepted
         [[hours]]
         days = ["mon", "tue", "wed", "thu", "fri"]
         from = "09:00"
@@ -90,7 +93,22 @@ def load_recurring_hours(path: str | os.PathLike[str], default_zone: tzinfo) -> 
             raise bad(f"[[hours]] number {number}: 'to' must be after 'from'")
         blocks.append((frozenset(_WEEKDAYS[str(d).lower()[:3]] for d in names), start, end))
     agent = raw.get("agent")
-    return RecurringHours(zone=zone, duration_minutes=duration, agent=str(agent) if agent else None, blocks=tuple(blocks))
+    details = _slot_details(raw, bad)
+    return RecurringHours(zone=zone, duration_minutes=duration, agent=str(agent) if agent else None, blocks=tuple(blocks),
+                          details=details)
+
+
+def _slot_details(raw: dict[str, Any], bad) -> dict[str, Any]:  # noqa: ANN001
+    """The optional slot-detail keys (channel, link, ... documents), checked with the file's name in the message."""
+    from selfverify.services.interview.details import OVERRIDES, SlotDetails
+
+    details = {k: raw[k] for k in OVERRIDES if k in raw}
+    try:
+        SlotDetails(documents=("passport",)).merged(details)  # checks types and values, not completeness
+    except InputError as exc:
+        if "needs" not in exc.user_message:  # completeness is checked against the desk's defaults when adding
+            raise bad(exc.user_message.rstrip(".")) from None
+    return details
 
 
 def _clock_time(value: Any, number: int, key: str, bad) -> time:  # noqa: ANN001

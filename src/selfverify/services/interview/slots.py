@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from selfverify.errors import InputError, NotFound, PolicyRefusal
 from selfverify.services.interview.base import ServiceBase, _slot_end
@@ -15,20 +15,27 @@ from selfverify.services.interview.zones import zone_name
 class SlotsMixin(ServiceBase):
     # one part of InterviewService (see the package's __init__)
 
-    def add_slot(self, starts_at: datetime, duration_minutes: int = DEFAULT_SLOT_MINUTES) -> SlotView:
-        return self.add_slots([starts_at], duration_minutes)[0][0]
+    def add_slot(self, starts_at: datetime, duration_minutes: int = DEFAULT_SLOT_MINUTES,
+                 details: Mapping[str, Any] | None = None) -> SlotView:
+        return self.add_slots([starts_at], duration_minutes, details=details)[0][0]
 
     def add_slots(
-        self, starts: Iterable[datetime], duration_minutes: int = DEFAULT_SLOT_MINUTES, *, skip_existing: bool = False
+        self, starts: Iterable[datetime], duration_minutes: int = DEFAULT_SLOT_MINUTES, *, skip_existing: bool = False,
+        details: Mapping[str, Any] | None = None,
     ) -> tuple[list[SlotView], int]:
-        """Publish slots for this agent; returns (added, skipped because they already exist)."""
-        from sqlalchemy.exc import IntegrityError
-        from sqlmodel import select
+        """Publish slots for this agent; returns (added, skipped because they already exist).
 
+        ``details`` override the desk's defaults (channel, link, phone, caller, address, instructions,
+        documents, not_accepted); the merged details are stored with each slot."""
+        from sqlalchemy.exc import IntegrityError
+
+        from selfverify.services.interview.details import SlotDetails
+        from selfverify.store.interviews import slots_near
         from selfverify.store.models import InterviewSlot
 
         if not 5 <= duration_minutes <= 240:
             raise InputError("A slot lasts from 5 to 240 minutes.", code="bad_duration")
+        stored_details = SlotDetails.from_settings(self.ctx.settings).merged(details).to_json()
         starts = sorted({s.astimezone(timezone.utc) for s in starts})
         past = [s for s in starts if s <= self._now]
         if past and not skip_existing:
@@ -39,13 +46,7 @@ class SlotsMixin(ServiceBase):
         length = timedelta(minutes=duration_minutes)
         longest = timedelta(minutes=240)
         with self.ctx.db.session() as s:
-            nearby = s.exec(
-                select(InterviewSlot).where(
-                    InterviewSlot.agent == self.agent,
-                    InterviewSlot.starts_at >= starts[0] - longest,
-                    InterviewSlot.starts_at <= starts[-1] + longest,
-                )
-            ).all()
+            nearby = slots_near(s, self.agent, starts[0] - longest, starts[-1] + longest)
             by_start = {r.starts_at: r for r in nearby}
             busy = [r for r in nearby if r.status == "open"]
             added, clashes = [], []
@@ -56,11 +57,11 @@ class SlotsMixin(ServiceBase):
                     continue
                 row = by_start.get(t)
                 if row is not None:  # a removed slot at that time comes back
-                    row.status, row.duration_minutes = "open", duration_minutes
+                    row.status, row.duration_minutes, row.details = "open", duration_minutes, stored_details
                 else:
                     row = InterviewSlot(
                         starts_at=t, duration_minutes=duration_minutes, agent=self.agent,
-                        timezone=zone_name(self.zone), created_at=self._now,
+                        timezone=zone_name(self.zone), created_at=self._now, details=stored_details,
                     )
                 s.add(row)
                 added.append(row)
@@ -90,7 +91,7 @@ class SlotsMixin(ServiceBase):
         today = self._now.astimezone(hours.zone).date()
         starts = [t for t in hours.starts_between(today, days) if t > self._now]
         service = self if not hours.agent or hours.agent == self.agent else type(self)(self.ctx, agent=hours.agent)
-        return service.add_slots(starts, hours.duration_minutes, skip_existing=True)
+        return service.add_slots(starts, hours.duration_minutes, skip_existing=True, details=hours.details)
 
     def remove_slot(self, slot_id: int) -> SlotView:
         """Remove an open slot nobody holds, or one whose appointment is over (decided, cancelled,

@@ -35,6 +35,13 @@ class SlotView:
     timezone: str
     status: str
     booked: bool = False
+    details: Any = None  # SlotDetails: how the interview happens and what to bring
+
+    @property
+    def detail_rows(self) -> list[tuple[str, str]]:
+        from selfverify.services.interview.details import SlotDetails
+
+        return (self.details or SlotDetails.from_json(None)).rows(self.duration_minutes)
 
     @property
     def ends_at(self) -> datetime:
@@ -49,6 +56,7 @@ class SlotView:
             "agent": self.agent,
             "status": self.status,
             "booked": self.booked,
+            "details": self.details.as_dict() if self.details is not None else None,
         }
 
 
@@ -69,6 +77,8 @@ class AppointmentView:
     session_id: str | None
     started_at: datetime | None = None  # when the agent started the interview
     late_minutes: int = 0  # the agent is running late: the interview starts this much after the slot
+    accommodations: Any = None  # Accommodations the person asked for
+    notice: str | None = None  # what happened to the e-mail notice of the action that made this view
 
     @property
     def starts_at(self) -> datetime:
@@ -101,4 +111,5 @@ class AppointmentView:
             "starts_at": self.starts_at.isoformat(),
             "late_minutes": self.late_minutes,
             "started_at": self.started_at.isoformat() if self.started_at else None,
+            "accommodations": self.accommodations.as_dict() if self.accommodations is not None else None,
         }

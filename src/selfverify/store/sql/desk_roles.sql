@@ -43,13 +43,25 @@ GRANT SELECT ON verification_session, audit_event, appointment, decision_record 
 -- bookings: a person books, moves and cancels their own, and links the credential they picked up;
 -- the decision columns are not theirs to write
 GRANT SELECT, INSERT ON appointment TO selfverify_person;
-GRANT UPDATE (slot_id, active_slot_id, active_subject, status, credential_id) ON appointment TO selfverify_person;
+GRANT UPDATE (slot_id, active_slot_id, active_subject, status, credential_id, accommodations) ON appointment TO selfverify_person;
 GRANT SELECT, UPDATE ON appointment TO selfverify_agent;
 
 -- which slots are taken, for everyone (slot ids only: the view runs as its owner, so it sees every
 -- booking, and shows nothing about who holds one)
 CREATE OR REPLACE VIEW booked_slot AS SELECT active_slot_id AS slot_id FROM appointment WHERE active_slot_id IS NOT NULL;
 GRANT SELECT ON booked_slot TO selfverify_person, selfverify_agent, selfverify_admin;
+
+-- e-mail notices (kind, status, attempts; no text): a person queues and may send those of their own
+-- bookings and erases them with the bookings; staff send every one (reminders, decisions)
+GRANT SELECT, INSERT, UPDATE, DELETE ON interview_notice TO selfverify_person;
+GRANT SELECT, INSERT, UPDATE ON interview_notice TO selfverify_agent, selfverify_admin;
+ALTER TABLE interview_notice ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS person_own ON interview_notice;
+CREATE POLICY person_own ON interview_notice TO selfverify_person
+  USING (EXISTS (SELECT 1 FROM appointment a WHERE a.id = interview_notice.appointment_id AND a.subject = current_user))
+  WITH CHECK (EXISTS (SELECT 1 FROM appointment a WHERE a.id = interview_notice.appointment_id AND a.subject = current_user));
+DROP POLICY IF EXISTS staff_all ON interview_notice;
+CREATE POLICY staff_all ON interview_notice TO selfverify_agent, selfverify_admin USING (true) WITH CHECK (true);
 
 -- decisions: only agents write them, each under its own role; nobody changes one (append-only trigger)
 GRANT SELECT ON decision_record TO selfverify_person;

@@ -95,6 +95,21 @@ class AgentApp(App):
         self.load_day()
         self.load_queue()
         self.set_interval(5, self.load_queue)  # the queue changes as people join and agents take them
+        if self.service.email_configured:  # reminders go out while the console is open (a timer may also send them)
+            self.send_notices()
+            self.set_interval(NOTICE_INTERVAL, self.send_notices)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="agent-notices")
+    def send_notices(self) -> None:
+        from selfverify.errors import SelfverifyError
+
+        try:
+            done = self.service.send_reminders()
+        except SelfverifyError as exc:
+            self.call_from_thread(self.say, f"Could not send the e-mail notices: {exc.user_message}")
+            return
+        for line in notice_report(done):
+            self.call_from_thread(self.say, line)
 
     # -------------------------------------------------- messages
 
@@ -130,6 +145,9 @@ class AgentApp(App):
                           Text(printable(a.slot.agent)), Text(printable(a.contact)), key=a.code)
         if not items:
             self.say(f"No appointments on {self.day:%a %Y-%m-%d}.")
+        for a in items:
+            if a.status == BOOKED and a.accommodations is not None and not a.accommodations.empty:
+                self.say(f"{a.display_code} asks for: {printable(a.accommodations.summary())}.")
 
     def action_refresh(self) -> None:
         self.load_day()
@@ -313,6 +331,13 @@ class AgentApp(App):
         else:
             self.say(f"Declined {a.display_code} ({printable(a.subject)}): {printable(a.decision_reason)}")
         self.load_day()
+
+
+NOTICE_INTERVAL = 300.0  # seconds between rounds of e-mail reminders while the console is open
+
+
+def notice_report(done) -> list[str]:  # noqa: ANN001 - notices.Delivery
+    return [f"E-mail sent: {item}." for item in done.sent] + [f"E-mail failed (retried later): {item}." for item in done.failed]
 
 
 def run_agent_console(service: InterviewService) -> int:

@@ -7,9 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, DataTable, Input, Static
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Label, Static
 
+from selfverify.errors import SelfverifyError
 from selfverify.tui.screens.base import AppScreen
+from selfverify.tui.widgets.checkbox import TextCheckbox
 from selfverify.tui.widgets.confirm import ConfirmDialog
 
 ACTIVE = {"booked", "approved"}
@@ -39,15 +42,86 @@ def booking_text(a, when: str, deadline: str = "") -> str:  # noqa: ANN001
 QUEUE_POLL_SECONDS = 3.0
 
 
+def details_text(slot, full: bool = False) -> str:  # noqa: ANN001
+    """How the interview happens and what to bring: two lines for a slot in the table, every row once booked."""
+    rows = slot.detail_rows
+    if not full:
+        rows = [r for r in rows if r[0] in ("How", "Bring")]
+    return "\n".join(f"{label}: {text}" for label, text in rows)
+
+
+class CalendarDialog(ModalScreen[None]):
+    """Save the booking as an .ics file (new file, 0600, never a device: outfile.write_output)."""
+
+    BINDINGS = [Binding("escape", "close", "Close")]
+    DEFAULT_CSS = """
+    CalendarDialog { align: center middle; }
+    CalendarDialog > Vertical { width: 70; max-width: 98%; height: auto; border: thick $primary; padding: 0 1; background: $surface; }
+    CalendarDialog Horizontal { height: auto; }
+    CalendarDialog Input { width: 1fr; }
+    CalendarDialog Label { width: 100%; }
+    """
+
+    def __init__(self, data: bytes, default_path: str):
+        super().__init__()
+        self.data, self.default_path = data, default_path
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Save your interview as a calendar file (.ics) and open it with your calendar app:")
+            with Horizontal():
+                yield Input(self.default_path, id="ics-path", compact=True)
+                yield Button("Save", id="ics-save", variant="primary", compact=True)
+                yield Button("Close (esc)", id="ics-close", compact=True)
+            yield Label("", id="ics-result", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#ics-path", Input).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ics-save":
+            self.save()
+        else:
+            self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.save()
+
+    def save(self) -> None:
+        from pathlib import Path
+
+        from selfverify.errors import SelfverifyError
+        from selfverify.outfile import write_output
+
+        typed = self.query_one("#ics-path", Input).value.strip()
+        try:
+            message = f"Saved to {write_output(Path(typed).expanduser(), self.data)}: open it with your calendar app." if typed else "Type a file name first."
+        except SelfverifyError as exc:
+            message = exc.user_message
+        self.query_one("#ics-result", Label).update(message)
+        self.app.set_status(message)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 class InterviewScreen(AppScreen):
     # f5 refreshes from anywhere, the contact field too; r only outside it (there it types an r)
-    BINDINGS = [Binding("f5", "refresh", "Refresh"), Binding("r", "refresh", "Refresh", show=False), Binding("ctrl+b", "book", "Book")]
+    BINDINGS = [Binding("f5", "refresh", "Refresh"), Binding("r", "refresh", "Refresh", show=False), Binding("ctrl+b", "book", "Book"),
+                Binding("ctrl+e", "calendar", "Calendar file")]
+    DEFAULT_CSS = """
+    #slot-details { height: auto; max-height: 4; color: $text-muted; }
+    #interview-needs { height: auto; }
+    #interview-needs Input { width: 1fr; margin-right: 1; }
+    #interview-needs TextCheckbox { width: auto; margin-right: 1; }
+    """
 
     def __init__(self):
         super().__init__()
         self.current = None  # AppointmentView of the user's active booking
         self.approved = None  # AppointmentView of an approved interview: no further booking is offered
         self.queue = None  # QueueView: where the person stands in the on-demand queue
+        self.slots: dict[str, object] = {}  # row key -> SlotView (its details are shown when it is highlighted)
 
     def body(self) -> ComposeResult:
         with Vertical(id="interview-layout"):
@@ -56,14 +130,21 @@ class InterviewScreen(AppScreen):
             yield Static("", id="queue-line", markup=False)
             yield Static("", id="zone")
             yield DataTable(id="slots", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="slot-details", markup=False)
             with Horizontal(id="interview-form"):
-                yield Input(placeholder="How the agent reaches you (phone or e-mail)", id="contact", max_length=200, compact=True)
+                yield Input(placeholder="How the agent reaches you (e-mail for notices, or phone)", id="contact", max_length=200, compact=True)
                 yield Button("Book (ctrl+b)", id="book", variant="primary", compact=True)
+            with Horizontal(id="interview-needs"):
+                yield Input(placeholder="Interpreter (language)", id="interpreter", max_length=60, compact=True)
+                yield TextCheckbox("Captions", id="captions")
+                yield TextCheckbox("Phone, not video", id="phone-instead")
+                yield Input(placeholder="Anything else the agent should know", id="need", max_length=300, compact=True)
             with Horizontal(id="interview-nav"):
                 yield Button("Reschedule to selected", id="reschedule", disabled=True, compact=True)
                 yield Button("Cancel booking", id="cancel-booking", variant="error", disabled=True, compact=True)
                 yield Button("Join the queue", id="join-queue", compact=True)
                 yield Button("Leave the queue", id="leave-queue", disabled=True, compact=True)
+                yield Button("Calendar file (ctrl+e)", id="calendar", disabled=True, compact=True)
             with Horizontal(id="interview-zone"):
                 yield Input(placeholder="Your time zone, e.g. Europe/Paris", id="tz", max_length=64, compact=True)
                 yield Button("Use this time zone", id="set-zone", compact=True)
@@ -102,7 +183,7 @@ class InterviewScreen(AppScreen):
             mine = service.my_appointments()
             slots = service.available_slots()
             zone = service.zone_label
-            rows = [(service.when(s.starts_at), f"{s.duration_minutes} min", str(s.id)) for s in slots]
+            rows = [(service.when(s.starts_at), f"{s.duration_minutes} min", str(s.id), s) for s in slots]
             mine_text = [(a, service.when(a.starts_at), service.when(service.deadline(a))) for a in mine]
             queue = service.queue_status()
             queue_text = service.queue_line(queue) if queue.status in ("waiting", "taken") or queue.agents_on_duty else ""
@@ -139,8 +220,10 @@ class InterviewScreen(AppScreen):
         from selfverify.services.interview import format_when
         table = self.query_one("#slots", DataTable)
         table.clear()
-        for when, length, slot_id in rows:
+        self.slots = {slot_id: slot for _, _, slot_id, slot in rows}
+        for when, length, slot_id, _slot in rows:
             table.add_row(when, length, slot_id, key=slot_id)
+        self._show_slot_details()
         self.query_one("#zone", Static).update(
             f"Free slots, shown in your time zone {zone}:" if rows else f"No free slots at the moment (time zone {zone}). Try again later."
         )
@@ -155,6 +238,10 @@ class InterviewScreen(AppScreen):
         else:
             a, when, deadline = latest
             text = booking_text(a, when, deadline)
+            if a.status == "booked":
+                text += "\n" + details_text(a.slot, full=True)
+                if a.accommodations is not None and not a.accommodations.empty:
+                    text += f"\nYou asked for: {a.accommodations.summary()}"
             booking.update(Content(f"{text}\n{problem}" if problem and a.waiting_for_pickup else text))
         for cred in picked or []:
             self.set_status(f"Interview approved: credential {cred.id} stored in your keyring, valid until {format_when(cred.expires_at, zone)}.")
@@ -164,6 +251,7 @@ class InterviewScreen(AppScreen):
         self.query_one("#book", Button).disabled = self.current is not None or self.approved is not None or not rows or waiting
         if self.current is not None or self.approved is not None:
             self.query_one("#join-queue", Button).disabled = True
+        self.query_one("#calendar", Button).disabled = self.current is None
 
     def run_palette_action(self, op: str) -> None:
         """The command palette's interview entries: the same path (and confirmation) as the buttons."""
@@ -173,6 +261,41 @@ class InterviewScreen(AppScreen):
             self.action_book()
         else:
             self.on_button_pressed(Button.Pressed(self.query_one("#cancel-booking", Button)))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_slot_details()
+
+    def _show_slot_details(self) -> None:
+        slot_id = self._selected_slot()
+        slot = self.slots.get(str(slot_id)) if slot_id is not None else None
+        self.query_one("#slot-details", Static).update(details_text(slot) if slot is not None else "")
+
+    def _needs(self):  # -> Accommodations (checked by the service's rules)
+        from selfverify.services.interview import Accommodations
+
+        return Accommodations.build(self.query_one("#interpreter", Input).value, self.query_one("#captions", TextCheckbox).value,
+                                    self.query_one("#phone-instead", TextCheckbox).value, self.query_one("#need", Input).value)
+
+    def action_calendar(self) -> None:
+        if self.current is None:
+            self.set_status("Book an interview first: then you can save it to your calendar.")
+            return
+        self.calendar(self.current.code, self.current.display_code)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="interview-calendar")
+    def calendar(self, code: str, shown: str) -> None:
+        from pathlib import Path
+
+        from selfverify.errors import SelfverifyError
+        from selfverify.services.interview import InterviewService
+
+        try:
+            data = InterviewService(self.app.ctx).calendar_file(code)
+        except SelfverifyError as exc:
+            self.app.call_from_thread(self.set_status, exc.user_message)
+            return
+        default = str(Path.home() / f"interview-{shown}.ics")
+        self.app.call_from_thread(self.app.push_screen, CalendarDialog(data, default))
 
     def _selected_slot(self) -> int | None:
         table = self.query_one("#slots", DataTable)
@@ -186,7 +309,14 @@ class InterviewScreen(AppScreen):
         elif event.button.id == "reschedule":
             slot = self._selected_slot()
             if slot is not None and self.current is not None:
-                self.act("reschedule", slot)
+                try:
+                    needs = self._needs()
+                except SelfverifyError as exc:
+                    self.set_status(exc.user_message)
+                    return
+                self.act("reschedule", slot, None if needs.empty else needs)  # empty fields keep what was asked
+        elif event.button.id == "calendar":
+            self.action_calendar()
         elif event.button.id == "cancel-booking" and self.current is not None:
             code = self.current.display_code
 
@@ -219,10 +349,15 @@ class InterviewScreen(AppScreen):
         if self.approved is not None:
             self.set_status(f"Interview {self.approved.display_code} was approved: you need no other booking.")
             return
-        self.act("book", slot)
+        try:
+            needs = self._needs()
+        except SelfverifyError as exc:
+            self.set_status(exc.user_message)
+            return
+        self.act("book", slot, needs)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="interview-act")
-    def act(self, op: str, slot_id: int | None) -> None:
+    def act(self, op: str, slot_id: int | None, needs=None) -> None:  # noqa: ANN001
         from selfverify.errors import SelfverifyError
         from selfverify.services.interview import InterviewService
 
@@ -230,8 +365,8 @@ class InterviewScreen(AppScreen):
         try:
             if op == "book":
                 contact = self.app.call_from_thread(lambda: self.query_one("#contact", Input).value)
-                a = service.book(slot_id, contact)
-                msg = f"Booked for {service.when(a.slot.starts_at)}. Your confirmation code is {a.display_code}."
+                a = service.book(slot_id, contact, needs)
+                msg = f"Booked for {service.when(a.slot.starts_at)}. Your confirmation code is {a.display_code}. {a.notice}"
             elif op == "join":
                 contact = self.app.call_from_thread(lambda: self.query_one("#contact", Input).value)
                 msg = service.queue_line(service.join_queue(contact))
@@ -245,8 +380,8 @@ class InterviewScreen(AppScreen):
                 path = remember_zone(service, name, config_file_in_use(self.app.ctx))
                 msg = f"Times are now shown in {service.zone_label} (remembered in {path})."
             elif op == "reschedule":
-                a = service.reschedule(self.current.code, slot_id)
-                msg = f"Moved to {service.when(a.slot.starts_at)}. Your confirmation code is {a.display_code}."
+                a = service.reschedule(self.current.code, slot_id, needs)
+                msg = f"Moved to {service.when(a.slot.starts_at)}. Your confirmation code is {a.display_code}. {a.notice}"
             else:
                 a = service.cancel(self.current.code)
                 msg = f"Booking {a.display_code} cancelled."

@@ -1,0 +1,106 @@
+"""What the interview commands share: the service for a command, the --tz and --agent options, and
+one way to run an action and print its lines or JSON (commands/interview.py: the user's commands;
+commands/agent.py: support staff's; commands/interview_details.py: slot details, calendar, notices).
+
+Every rule lives in ``selfverify.services.interview``; these commands only parse and print.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Callable
+
+import click
+
+from selfverify.cli import app_context, print_error
+from selfverify.errors import SelfverifyError
+from selfverify.services.interview import DOCUMENT_TYPES
+from selfverify.textcheck import MAX_ID
+
+TZ_HELP = "Time zone for showing and typing times, e.g. Europe/Paris (default: this computer's; SELFVERIFY_TIMEZONE)."
+_TZ_HELP = TZ_HELP
+_DOCUMENT_CHOICES = tuple(DOCUMENT_TYPES)
+_AGENT_HELP = "Which enrolled agent's key to use, if this keyring holds several (the handle comes from the key)."
+
+
+def _service(ctx: click.Context):
+    """The InterviewService for this command, built from the global flags plus --tz / --agent."""
+    from selfverify.services.interview import InterviewService
+
+    opts = _group_options(ctx)
+    app = app_context(ctx, timezone=opts.get("tz"))
+    return InterviewService(app, agent=opts.get("agent"))
+
+
+def _agent_service(ctx: click.Context):
+    """The InterviewService of the enrolled agent whose key this account holds (refused otherwise)."""
+    from selfverify.services.desk_agent import agent_service
+
+    opts = _group_options(ctx)
+    return agent_service(app_context(ctx, timezone=opts.get("tz")), opts.get("agent"))
+
+
+# slot numbers are database ids: range-checked before they reach SQL
+SLOT_ID = click.IntRange(1, MAX_ID)
+
+
+def _tz_option(fn: Callable) -> Callable:
+    return click.option("--tz", help=_TZ_HELP)(fn)
+
+
+def _agent_option(fn: Callable) -> Callable:
+    return click.option("--agent", help=_AGENT_HELP)(fn)
+
+
+def _group_options(ctx: click.Context) -> dict[str, Any]:
+    """--tz / --agent from this command or its groups (the innermost one given wins)."""
+    merged: dict[str, Any] = {}
+    node: click.Context | None = ctx
+    while node is not None:
+        for key in ("tz", "agent"):
+            if node.params.get(key) is not None:
+                merged.setdefault(key, node.params[key])
+        node = node.parent
+    return merged
+
+
+def _run(as_json: bool, action: Callable[[], tuple]) -> int:
+    """Run ``action`` -> (json data, text lines[, problem]); in --json mode errors are JSON on stdout too.
+
+    A ``problem`` (a SelfverifyError) is reported after the output, which still appears, and sets the exit code."""
+    try:
+        data, lines, *rest = action()
+    except SelfverifyError as err:
+        if not as_json:
+            raise
+        print_error(err, as_json=True)
+        sys.exit(err.exit_code)
+    problem = rest[0] if rest else None
+    if as_json:
+        if problem is not None:
+            data = {**data, "problem": problem.as_dict()}
+        click.echo(json.dumps(data, indent=2, default=str))
+    else:
+        for line in lines:
+            click.echo(line)
+        if problem is not None:
+            print_error(problem)
+    return problem.exit_code if problem is not None else 0
+
+
+def _appointment_lines(svc, a) -> list[str]:  # noqa: ANN001
+    return [f"{label + ':':<10}{text}" for label, text in svc.describe(a)]
+
+
+def _slot_lines(svc, slots, empty: str) -> list[str]:  # noqa: ANN001
+    if not slots:
+        return [empty]
+    from selfverify.services.interview.details import CHANNELS
+
+    lines = [f"Times are shown in {svc.zone_label}."]
+    for slot in slots:
+        state = "  booked" if slot.booked else ""
+        channel = CHANNELS.get(slot.details.channel, "how: not set") if slot.details is not None else "how: not set"
+        lines.append(f"  slot {slot.id:>4}  {svc.when(slot.starts_at)}  {slot.duration_minutes} min  {channel}  {slot.agent}{state}")
+    return lines

@@ -1,0 +1,52 @@
+"""What the accessible mode says and asks about an interview's details: how it happens, what to
+bring, the needs a person asks for, and the calendar file. Separate from plain/interview.py's
+sentences so each can change on its own; the rules stay in InterviewService."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+NEEDS_HELP = ("The agent sees what you ask for before the interview. Press Enter to skip a question; "
+              "back returns to the interview menu.")
+
+
+def say_details(out, slot) -> None:  # noqa: ANN001 - LineWriter, SlotView
+    """Each detail as one labelled line (how, length, what to bring, what is not accepted...)."""
+    for label, text in slot.detail_rows:
+        out.labelled(label, text)
+
+
+def ask_needs(dialogue):  # noqa: ANN001, ANN201 - Dialogue -> Accommodations
+    """An interpreter, captions, a phone call instead of video, anything else: each optional."""
+    from selfverify.errors import InputError
+    from selfverify.services.interview import Accommodations
+
+    while True:
+        language = dialogue.ask("Do you need an interpreter? Type the language, or press Enter for no:", NEEDS_HELP)
+        captions = dialogue.confirm("Do you need captions on a video call?", NEEDS_HELP)
+        phone = dialogue.confirm("Would you rather have a phone call than a video call?", NEEDS_HELP)
+        note = dialogue.ask("Anything else the agent should know? Type one line, or press Enter for nothing:", NEEDS_HELP)
+        try:
+            return Accommodations.build(language, captions, phone, note)
+        except InputError as exc:
+            dialogue.out.problem(exc.user_message, "Please answer again.")
+
+
+def say_booked_details(out, booked) -> None:  # noqa: ANN001 - LineWriter, AppointmentView
+    say_details(out, booked.slot)
+    if booked.accommodations is not None and not booked.accommodations.empty:
+        out.labelled("You asked for", booked.accommodations.summary())
+    if booked.notice:
+        out.line(booked.notice)
+    out.line("You can save the interview to your calendar from the interview menu.")
+
+
+def save_calendar(service, dialogue, out, current) -> None:  # noqa: ANN001
+    """Ask for a file name and write the .ics there (a new 0600 file, never a device)."""
+    from selfverify.outfile import write_output
+
+    default = Path.home() / f"interview-{current.display_code}.ics"
+    typed = dialogue.ask(f"Where should the calendar file go? Press Enter for {default}:",
+                         "A new file is created; an existing file is never replaced.")
+    where = write_output(Path(typed).expanduser() if typed else default, service.calendar_file(current.code))
+    out.result(f"saved the interview to {where}. Open it with your calendar app.")
