@@ -83,8 +83,9 @@ def test_interview_book_reschedule_cancel(pctx):
     ]
     # the confirmation code comes last, on its own line, spelled with the phonetic alphabet
     booked = text.split(labelled[2], 1)[1].split("\n")
-    assert booked[1].startswith("If nobody has joined by ")  # the grace deadline (issue 21)
-    assert booked[3] == f"Confirmation code {code_shown}: {phonetic(code_shown)}."
+    code_at = booked.index(f"Confirmation code {code_shown}: {phonetic(code_shown)}.")
+    assert booked[code_at - 1].startswith("Keep this code") and booked[code_at - 2].startswith("If nobody has joined by ")
+    assert booked[code_at + 1].startswith("Interview menu")  # nothing said after the code but the menu
 
 
 def test_interview_refusals_are_one_line_problems(pctx, monkeypatch):

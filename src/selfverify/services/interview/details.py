@@ -15,7 +15,15 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Mapping
 
 from selfverify.errors import InputError
-from selfverify.services.interview.views import DOCUMENT_TYPES
+
+# the documents an agent may tick as seen (never images of them)
+DOCUMENT_TYPES: dict[str, str] = {
+    "passport": "Passport",
+    "id_card": "National identity card",
+    "driving_licence": "Driving licence",
+    "residence_permit": "Residence permit",
+    "other_official": "Other official document",
+}
 
 CHANNELS = {"video": "Video call", "phone": "Phone call", "in_person": "In person"}
 CALLERS = ("agent", "person")

@@ -7,15 +7,9 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from selfverify.services.interview.codes import format_code
+from selfverify.services.interview.details import DOCUMENT_TYPES, SlotDetails  # noqa: F401 (DOCUMENT_TYPES: re-exported)
 from selfverify.services.interview.zones import format_when
 
-DOCUMENT_TYPES: dict[str, str] = {
-    "passport": "Passport",
-    "id_card": "National identity card",
-    "driving_licence": "Driving licence",
-    "residence_permit": "Residence permit",
-    "other_official": "Other official document",
-}
 
 MAX_CONTACT_LENGTH = 200
 MAX_REASON_LENGTH = 500
@@ -39,8 +33,6 @@ class SlotView:
 
     @property
     def detail_rows(self) -> list[tuple[str, str]]:
-        from selfverify.services.interview.details import SlotDetails
-
         return (self.details or SlotDetails.from_json(None)).rows(self.duration_minutes)
 
     @property
