@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from selfverify.context import AppContext
 from selfverify.core.clock import FakeClock
 from selfverify.services.interview import InterviewService
-from selfverify.store.db import _migrate_interview_details
+from selfverify.store.migrations import _migrate_interview_details
 from selfverify.store.models import SCHEMA_VERSION
 
 DUMP = Path(__file__).parent.parent / "data" / "schema1_interview.sql"

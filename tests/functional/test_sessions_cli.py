@@ -49,6 +49,10 @@ def test_list_show_and_json_agree(interview_session):
 
     shown = _ok(run_main(*args, "sessions", "show", session_id[:8]))
     assert f"Session {session_id}" in shown.stdout and "Outcome: declined (document unreadable)" in shown.stdout
+    from selfverify.wording.speech import spoken_reference
+
+    said = spoken_reference(session_id)  # what the plain mode says as the support reference
+    assert f"Session {session_id}" in _ok(run_main(*args, "sessions", "show", said)).stdout
     assert "interview_decision" in shown.stdout and "documents_seen=passport" in shown.stdout
     details = json.loads(_ok(run_main(*args, "sessions", "show", session_id, "--json")).stdout)
     assert [e["kind"] for e in details["timeline"]] == ["session_started", "interview_booked", "interview_decision"]

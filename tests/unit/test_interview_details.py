@@ -163,7 +163,7 @@ def test_on_a_shared_desk_each_reminder_goes_once_and_the_migration_reruns(make_
 
     from sqlalchemy import inspect
 
-    from selfverify.store.db import _migrate_interview_details
+    from selfverify.store.migrations import _migrate_interview_details
 
     clock = FakeClock(NOW)
     desk = InterviewService(make_ctx("desk", clock=clock))

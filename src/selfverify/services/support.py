@@ -30,8 +30,10 @@ MIN_PREFIX = 6
 
 
 def resolve_session(ctx, session_id: str):  # -> services.audit.SessionSummary
-    """The session with this id, or the only one whose id starts with it (at least 6 characters)."""
-    wanted = str(session_id or "").strip().lower()
+    """The session with this id, or the only one whose id starts with it (at least 6 characters).
+    The short support reference the plain mode spells out ("4 A 7 F, 9 C 2 E") is such a prefix:
+    typed with its spaces, commas or dashes, it is found."""
+    wanted = re.sub(r"[\s,\-]", "", str(session_id or "")).lower()
     if not re.fullmatch(r"[0-9a-f]+", wanted or "-"):
         raise InputError(f"{session_id!r} is not a session id (hexadecimal, from 'selfverify sessions list').", code="bad_session_id")
     sessions = SessionRepository(ctx.db)
