@@ -72,7 +72,8 @@ def pg_schema():
 def enrol_services(admin_ctx, *agent_ctxs) -> list:  # noqa: ANN001
     """The documented flow in-process: the admin creates the desk, each agent makes its key in its
     own keyring and the admin enrols the public key. Returns each agent's InterviewService."""
-    from selfverify.services.desk import DeskService, agent_service
+    from selfverify.services.desk import DeskService
+    from selfverify.services.desk_agent import agent_service
 
     admin = DeskService(admin_ctx)
     admin.init()

@@ -22,7 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "match": ("selfverify.commands.face:match", "Compare two photos: same person (exit 0) or not (exit 1)."),
     "verify": ("selfverify.commands.face:verify", "Run the selfie check headless against a reference photo."),
     "consent": ("selfverify.commands.privacy:consent", "Show, give or withdraw consent to the selfie check."),
-    "credential": ("selfverify.commands.privacy:credential", "Show, verify, revoke or export your credential."),
+    "credential": ("selfverify.commands.credential:credential", "Show, verify, revoke or export your credential."),
     "photos": ("selfverify.commands.privacy:photos", "List, delete or purge retained (encrypted) photos."),
     "data": ("selfverify.commands.privacy:data", "Delete everything selfverify keeps about you."),
     "interview": ("selfverify.commands.interview:interview", "Book, reschedule or cancel an interview with a person."),

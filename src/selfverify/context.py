@@ -27,10 +27,10 @@ class AppContext:
         return Database(self.settings)
 
     @cached_property
-    def secrets(self):  # -> selfverify.store.secrets.SecretStore
-        from selfverify.store.secrets import SecretStore
+    def secrets(self):  # -> selfverify.store.secrets.SecretStore (always the OS keyring)
+        from selfverify.store.secrets import KeyringSecretStore
 
-        return SecretStore(self.settings.keyring_service)
+        return KeyringSecretStore(self.settings.keyring_service)
 
     @cached_property
     def user(self) -> str:

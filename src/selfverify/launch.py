@@ -20,12 +20,12 @@ def wants_plain_mode(settings, stdin=None, stdout=None) -> tuple[bool, str]:  # 
 
 
 def launch_app(ctx, reference: str | None = None) -> int:  # noqa: ANN001
-    plain, _why = wants_plain_mode(ctx.settings)
+    plain, why = wants_plain_mode(ctx.settings)
     if plain:
         from selfverify.plain.app import run_plain
 
         ctx.front_end = "plain"
-        return run_plain(ctx, reference=reference)
+        return run_plain(ctx, reference=reference, started_because=why)
     from selfverify.tui.app import run_tui
 
     ctx.front_end = "tui"

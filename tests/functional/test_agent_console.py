@@ -21,7 +21,7 @@ def desk(home, keyring_service):
     with seeded codes and a fixed clock."""
     from selfverify.config import load_settings
     from selfverify.context import AppContext
-    from selfverify.services.desk import agent_service
+    from selfverify.services.desk_agent import agent_service
 
     clock = FakeClock(START)
 

@@ -95,11 +95,12 @@ def test_a_wrong_person_is_told_the_face_did_not_match():
 
 async def test_receipts_in_words_and_one_time_format(make_app, app_ctx, faces_dir):
     from selfverify.services.consent import ConsentService
+    from selfverify.services.erasure import withdraw_consent
     from selfverify.services.vault import PhotoVault
 
     ConsentService(app_ctx).accept()
     PhotoVault(app_ctx).retain("selfie", (faces_dir / "obama_small.jpg").read_bytes())
-    ConsentService(app_ctx).withdraw()
+    withdraw_consent(app_ctx)
     app = make_app(startup=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await press_settled(pilot, "f2")

@@ -108,7 +108,7 @@ def _outcome(ctx, session_id: str):
 
 def test_a_silent_session_is_interrupted_only_after_the_threshold_and_costs_an_attempt(make_ctx, fake_clock):
     from selfverify.services.attempts import AttemptPolicy
-    from selfverify.services.audit import stale_after
+    from selfverify.services.recovery import stale_after
     from selfverify.services.startup import on_startup
 
     pctx = make_ctx("alice", clock=fake_clock)
@@ -134,7 +134,7 @@ def test_a_silent_session_is_interrupted_only_after_the_threshold_and_costs_an_a
 
 
 def test_the_threshold_follows_the_longest_allowed_run(plain_settings):
-    from selfverify.services.audit import stale_after
+    from selfverify.services.recovery import stale_after
 
     assert stale_after(plain_settings.replace(verify_timeout=600.0)).total_seconds() == 1500
     assert stale_after(plain_settings.replace(verify_timeout=0.0, plain_run_timeout=900.0)).total_seconds() == 2100
@@ -161,7 +161,7 @@ def test_a_session_whose_process_is_alive_is_never_interrupted(pctx, fake_clock)
 ])
 def test_which_interrupted_sessions_cost_an_attempt(pctx, fake_clock, how, counted):
     from selfverify.services.attempts import AttemptPolicy
-    from selfverify.services.audit import stale_after
+    from selfverify.services.recovery import stale_after
     from selfverify.services.startup import on_startup
 
     if how == "interview":

@@ -10,6 +10,7 @@ from selfverify.errors import ConsentRequired
 from selfverify.services import consent as consent_module
 from selfverify.services.audit import events
 from selfverify.services.consent import ConsentService, notice_files
+from selfverify.services.erasure import withdraw_consent
 from selfverify.store.models import ConsentRecord
 from tests.conftest import keyring_items
 from tests.privacy_support import accept_consent, kctx, pctx  # noqa: F401 - fixtures
@@ -95,7 +96,7 @@ def test_withdrawing_shreds_every_kept_photo_and_is_recorded(kctx, settings):
     kept = [vault.retain("reference", b"reference photo bytes"), vault.retain("selfie", b"selfie frame bytes")]
     assert len(keyring_items(settings.keyring_service)) == 2
 
-    status = ConsentService(kctx).withdraw()
+    status = withdraw_consent(kctx)
     assert status.choice == "withdrawn" and not status.accepted
     assert vault.list() == []
     assert keyring_items(settings.keyring_service) == {}

@@ -396,7 +396,8 @@ def _same_db_ctx(ctx, user: str):
 def enrol_more(agent: InterviewService, *handles: str) -> list[InterviewService]:
     """More agents on the desk, each with its own key (enrolled by the desk's admin, whose keyring the
     first agent shares in these tests)."""
-    from selfverify.services.desk import DeskService, agent_service
+    from selfverify.services.desk import DeskService
+    from selfverify.services.desk_agent import agent_service
 
     admin = DeskService(agent.ctx)
     contexts = [_same_db_ctx(agent.ctx, handle) for handle in handles]

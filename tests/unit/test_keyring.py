@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from selfverify.errors import KeyringUnavailable
-from selfverify.store.secrets import SecretStore, backend_status
+from selfverify.store.secrets import KeyringSecretStore, backend_status
 from tests.conftest import keyring_items
 
 
@@ -48,7 +48,7 @@ def test_fail_backend_is_refused_with_a_fix(fail_backend):
     status = backend_status()
     assert not status.usable
     assert "gnome-keyring" in status.fix or "Keychain" in status.fix
-    store = SecretStore("selfverify-refusal")
+    store = KeyringSecretStore("selfverify-refusal")
     with pytest.raises(KeyringUnavailable) as err:
         store.set("issuer-key", "secret")
     assert err.value.exit_code == 3
@@ -56,7 +56,7 @@ def test_fail_backend_is_refused_with_a_fix(fail_backend):
 
 
 def test_refusal_words_what_did_not_happen_for_reads_and_deletes(fail_backend):
-    store = SecretStore("selfverify-refusal")
+    store = KeyringSecretStore("selfverify-refusal")
     with pytest.raises(KeyringUnavailable) as read:
         store.get("credential:alice")
     assert read.value.user_message.startswith("Could not read the keyring:")
@@ -70,14 +70,14 @@ def test_refusal_words_what_did_not_happen_for_reads_and_deletes(fail_backend):
 
 def test_plaintext_backend_is_refused_and_stores_nothing(plaintext_backend):
     with pytest.raises(KeyringUnavailable):
-        SecretStore("selfverify-refusal").set("k", "v")
+        KeyringSecretStore("selfverify-refusal").set("k", "v")
     assert plaintext_backend.store == {}
 
 
 def test_real_secret_service_round_trip(keyring_service):
     status = backend_status()
     assert status.usable and "SecretService" in status.name
-    store = SecretStore(keyring_service)
+    store = KeyringSecretStore(keyring_service)
     assert store.get("greeting") is None
     store.set("greeting", "hello")
     assert store.get("greeting") == "hello"

@@ -10,6 +10,7 @@ import pytest
 from selfverify.context import AppContext
 from selfverify.errors import EXIT_OK
 from selfverify.plain.app import PlainApp, plain_settings
+from selfverify.services.erasure import withdraw_consent
 from selfverify.store.signing_keys import DEVICE_KEY, keyring_entry
 from tests.plain_support import assert_plain_transcript, labelled_lines, piped_dialogue
 from tests.privacy_support import live_decision
@@ -238,7 +239,7 @@ def test_retention_keeps_nothing_by_default_and_says_why_when_it_cannot_keep(kct
     assert PhotoVault(kctx).list() == []
     flow.retention(outcome)
     assert [p.kind for p in PhotoVault(kctx).list()] == ["reference"]
-    ConsentService(kctx).withdraw()  # without consent the vault refuses to keep anything
+    withdraw_consent(kctx)  # without consent the vault refuses to keep anything
     flow.retention(outcome)
     text = output.getvalue()
     assert_plain_transcript(text)

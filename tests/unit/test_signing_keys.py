@@ -72,9 +72,9 @@ def test_keys_are_created_on_request_and_namespaced(settings, tmp_path):
 
 @pytest.mark.keyring
 def test_a_damaged_key_is_reported(settings):
-    from selfverify.store.secrets import SecretStore
+    from selfverify.store.secrets import KeyringSecretStore
 
-    SecretStore(settings.keyring_service).set(keyring_entry(settings, DEVICE_KEY), "ed25519:not a key")
+    KeyringSecretStore(settings.keyring_service).set(keyring_entry(settings, DEVICE_KEY), "ed25519:not a key")
     with pytest.raises(StorageError) as err:
         load_signing_key(settings, DEVICE_KEY, create=True)
     assert err.value.code == "signing_key_damaged"
@@ -85,12 +85,12 @@ def test_a_damaged_key_is_reported(settings):
 def test_the_legacy_issuer_key_is_read_only(settings):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from selfverify.store.secrets import SecretStore
+    from selfverify.store.secrets import KeyringSecretStore
     from selfverify.store.signing_keys import encode_private_key
 
     assert legacy_issuer_key(settings) is None
     old = Ed25519PrivateKey.generate()
-    SecretStore(settings.keyring_service).set(LEGACY_ISSUER_KEY, encode_private_key(old))
+    KeyringSecretStore(settings.keyring_service).set(LEGACY_ISSUER_KEY, encode_private_key(old))
     assert legacy_issuer_key(settings).private_bytes_raw() == old.private_bytes_raw()
     device = load_signing_key(settings, DEVICE_KEY, create=True)
     assert device.private_bytes_raw() != old.private_bytes_raw()  # a new installation never inherits a shared key

@@ -33,7 +33,7 @@ def _service(ctx: click.Context):
 
 def _agent_service(ctx: click.Context):
     """The InterviewService of the enrolled agent whose key this account holds (refused otherwise)."""
-    from selfverify.services.desk import agent_service
+    from selfverify.services.desk_agent import agent_service
 
     opts = _group_options(ctx)
     return agent_service(app_context(ctx, timezone=opts.get("tz")), opts.get("agent"))

@@ -149,7 +149,8 @@ def _input_fd(stdin: TextIO | None) -> int:
         return os.open(os.devnull, os.O_RDONLY)
 
 
-def run_plain(ctx, reference: str | None = None) -> int:  # noqa: ANN001
+def run_plain(ctx, reference: str | None = None, started_because: str = "") -> int:  # noqa: ANN001
+    """``started_because``: why launch.py chose the plain mode (said when it was not asked for)."""
     settings = ctx.settings
     ctx.settings = plain_settings(settings)
     ctx.front_end = "plain"
@@ -158,8 +159,5 @@ def run_plain(ctx, reference: str | None = None) -> int:  # noqa: ANN001
     dialogue = Dialogue(LineReader(fd), out, echo=not os.isatty(fd))
     app = PlainApp(ctx, dialogue, reference, config_file=config_file_in_use(ctx))
     if not settings.accessible:
-        from selfverify.launch import wants_plain_mode
-
-        _, why = wants_plain_mode(settings)
-        app.started_because = why
+        app.started_because = started_because
     return app.run()

@@ -184,7 +184,9 @@ class MyDataFlow(Flow):
         if not self.dialogue.confirm(f"Withdraw consent? The camera stays off and your {count} kept photo(s) are deleted."):
             self.out.status("nothing was changed.")
             return
-        service.withdraw()
+        from selfverify.services.erasure import withdraw_consent
+
+        withdraw_consent(self.ctx)
         self.out.result(f"consent withdrawn; {count} kept photo(s) deleted.")
 
     def do_everything(self) -> None:

@@ -12,7 +12,9 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from selfverify.core.clock import utc
 from selfverify.errors import LockedOut, PolicyRefusal
+from selfverify.services.audit import AuditLog
 
 INTERVIEW_HINT = ("You can verify with a person instead, with no camera or face data: see the free times with "
                   "'selfverify interview slots', then book one with 'selfverify interview book SLOT_ID --contact ...'.")
@@ -89,7 +91,6 @@ class AttemptPolicy:
         from sqlalchemy import update
         from sqlalchemy.exc import IntegrityError
 
-        from selfverify.services.audit import AuditLog
         from selfverify.store.models import AttemptCounter
 
         now = self.ctx.clock.now()
@@ -126,8 +127,6 @@ class AttemptPolicy:
         return status
 
     def _evaluate(self, consecutive: int, total: int, last_failure_at: datetime | None) -> AttemptStatus:
-        from selfverify.core.clock import utc
-
         tries_left = max(0, self.max_consecutive - consecutive)
         if total >= self.max_total:
             message = (f"The selfie check is locked after {_plural(total, 'failed attempt')}. "

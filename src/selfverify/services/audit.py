@@ -4,11 +4,7 @@
 face encoding or landmarks: bytes, numpy arrays, long runs of numbers, or keys named like them.
 Support staff build session timelines (``selfverify sessions``) on ``timeline`` and ``list_sessions``.
 
-A session with no outcome is running. ``close_interrupted_sessions`` (every start-up) marks the
-ones whose process died ``interrupted``: at once when this computer holds the session's liveness
-lock file and nobody holds the lock any more, else once nothing happened for ``stale_after``.
-An interrupted selfie run with liveness on counts as a failed attempt unless its result was
-already counted or was not a failure, so killing the process cannot dodge the attempt limit.
+A session with no outcome is running; ``services/recovery.py`` closes the ones whose process died.
 """
 
 from __future__ import annotations
@@ -16,9 +12,13 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from selfverify.services.crashsafe import LivenessLock
+from selfverify.store.repositories.sessions import SessionRepository
+from selfverify.textcheck import check_handle
 
 # keys whose values are biometric by name, whatever their type
 _BIOMETRIC_KEYS = frozenset({
@@ -81,18 +81,13 @@ class AuditLog:
         self.ctx = ctx
 
     def record(self, kind: str, data: dict | None = None, session_id: str | None = None, *, subject: str | None = None) -> None:
-        from selfverify.store.models import AuditEvent
-
-        row = AuditEvent(
+        SessionRepository(self.ctx.db).add_event(
             at=self.ctx.clock.now(),
             subject=self.ctx.user if subject is None else subject,
             session_id=session_id,
             kind=kind,
             data=json.dumps(sanitize(data), separators=(",", ":"), sort_keys=True),
         )
-        with self.ctx.db.session() as s:
-            s.add(row)
-            s.commit()
 
 
 # settings that name the person or this machine's places: never stored with a session
@@ -110,11 +105,8 @@ def run_settings(settings) -> dict[str, Any]:
 
 def session_settings(ctx, session_id: str) -> dict[str, Any] | None:
     """The settings stored with a session (None for a session of an earlier version)."""
-    from selfverify.store.models import SessionSettings
-
-    with ctx.db.session() as s:
-        row = s.get(SessionSettings, session_id)
-    return json.loads(row.data) if row is not None else None
+    data = SessionRepository(ctx.db).settings_of(session_id)
+    return json.loads(data) if data is not None else None
 
 
 def session_lock_path(ctx, session_id: str) -> Path:
@@ -128,9 +120,6 @@ class SessionRecorder:
     the OS when the process dies), so start-up can tell a crashed session from a running one."""
 
     def __init__(self, ctx, method: str, seed: int | None = None):
-        from selfverify.services.crashsafe import LivenessLock
-        from selfverify.store.models import SessionSettings, VerificationSession
-
         self.ctx = ctx
         self.id = uuid.uuid4().hex
         self.method = method
@@ -138,13 +127,10 @@ class SessionRecorder:
         # taken before the row exists, so no running row is ever seen without it (when it can be made)
         self._alive = LivenessLock(session_lock_path(ctx, self.id))
         self._alive.acquire()
-        with ctx.db.session() as s:
-            s.add(VerificationSession(
-                id=self.id, subject=ctx.user, method=method, front_end=ctx.front_end,
-                started_at=ctx.clock.now(), seed=seed,
-            ))
-            s.add(SessionSettings(session_id=self.id, data=json.dumps(sanitize(run_settings(ctx.settings)), sort_keys=True)))
-            s.commit()
+        SessionRepository(ctx.db).start(
+            id=self.id, subject=ctx.user, method=method, front_end=ctx.front_end, started_at=ctx.clock.now(), seed=seed,
+            settings=json.dumps(sanitize(run_settings(ctx.settings)), sort_keys=True),
+        )
         self._log.record("session_started", {"method": method, "front_end": ctx.front_end, "seed": seed}, self.id)
 
     def event(self, ev) -> None:
@@ -159,136 +145,9 @@ class SessionRecorder:
         self._log.record(kind, data, self.id)
 
     def finish(self, outcome: str, reason: str | None = None) -> None:
-        from selfverify.store.models import VerificationSession
-
-        now = self.ctx.clock.now()
-        with self.ctx.db.session() as s:
-            row = s.get(VerificationSession, self.id)
-            if row is not None:
-                row.ended_at = now
-                row.outcome = outcome
-                row.reason = reason
-                s.add(row)
-                s.commit()
+        SessionRepository(self.ctx.db).finish(self.id, ended_at=self.ctx.clock.now(), outcome=outcome, reason=reason)
         self._log.record("session_finished", {"outcome": outcome, "reason": reason}, self.id)
         self._alive.release()
-
-
-# a session silent for longer than this is dead even without a lock file to prove it (another
-# computer's session on a shared database, or a lock file that could not be made)
-_STALE_GRACE_SECONDS = 300.0
-
-
-def stale_after(settings) -> timedelta:
-    """How long a running session may stay silent before start-up calls it interrupted."""
-    longest_run = max(settings.verify_timeout, settings.plain_run_timeout, 60.0)
-    return timedelta(seconds=2 * longest_run + _STALE_GRACE_SECONDS)
-
-
-@dataclass(frozen=True)
-class InterruptedSession:
-    id: str
-    subject: str
-    method: str
-    attempt_counted: bool  # a failed attempt was recorded for it
-
-
-def close_interrupted_sessions(ctx) -> list[InterruptedSession]:
-    """Mark running sessions whose process died ``interrupted`` (ended at their last event)."""
-    from sqlmodel import func, select
-
-    from selfverify.core.clock import utc
-    from selfverify.services.crashsafe import LivenessLock
-    from selfverify.store.models import AuditEvent, VerificationSession
-
-    with ctx.db.session() as s:
-        running = s.exec(select(VerificationSession).where(VerificationSession.outcome.is_(None),
-                                                           VerificationSession.ended_at.is_(None))).all()
-    closed = []
-    now = ctx.clock.now()
-    for row in running:
-        lock = LivenessLock.state(session_lock_path(ctx, row.id))
-        if lock == "held":
-            continue
-        with ctx.db.session() as s:
-            last_event = s.exec(select(func.max(AuditEvent.at)).where(AuditEvent.session_id == row.id)).one()
-        last_seen = max(utc(row.started_at), utc(last_event)) if last_event else utc(row.started_at)
-        if lock == "absent" and now - last_seen < stale_after(ctx.settings):
-            continue
-        if not _mark_interrupted(ctx, row.id, last_seen):
-            continue  # another process's start-up got there first
-        AuditLog(ctx).record("session_finished", {"outcome": "interrupted", "reason": "process_ended"}, row.id,
-                             subject=row.subject)
-        counted = row.method == "selfie" and _owes_failed_attempt(ctx, row.id, row.subject)
-        if counted:
-            from selfverify.services.attempts import AttemptPolicy
-
-            AttemptPolicy(ctx, subject=row.subject).record_failure()
-        closed.append(InterruptedSession(row.id, row.subject, row.method, counted))
-    _remove_abandoned_lock_files(ctx, {row.id for row in running} - {c.id for c in closed})
-    return closed
-
-
-def _mark_interrupted(ctx, session_id: str, ended_at: datetime) -> bool:
-    from sqlalchemy import update
-
-    from selfverify.store.models import VerificationSession
-
-    with ctx.db.session() as s:
-        result = s.exec(update(VerificationSession)
-                        .where(VerificationSession.id == session_id, VerificationSession.outcome.is_(None))
-                        .values(outcome="interrupted", reason="process_ended", ended_at=ended_at))
-        s.commit()
-    return bool(result.rowcount)
-
-
-def _owes_failed_attempt(ctx, session_id: str, subject: str) -> bool:
-    """A liveness run that died before its result was counted: a failure, unless it was not one."""
-    from sqlmodel import select
-
-    from selfverify.services.selfie import is_failed_try
-    from selfverify.store.models import AuditEvent
-
-    with ctx.db.session() as s:
-        steps = s.exec(select(AuditEvent).where(AuditEvent.session_id == session_id,
-                                                AuditEvent.kind.in_(("preflight", "decision")))
-                       .order_by(AuditEvent.id)).all()
-    preflight = next((step for step in steps if step.kind == "preflight"), None)
-    # SelfieService notes whether liveness was on in the session's "preflight" event
-    if preflight is None or json.loads(preflight.data).get("liveness") is not True:
-        return False  # a replay (liveness off) counts nothing, or the run died before it started
-    decision = next((step for step in reversed(steps) if step.kind == "decision"), None)
-    if decision is None:
-        return True  # stopped mid-run: indistinguishable from walking away from a failing check
-    data = json.loads(decision.data)
-    if data.get("verified") or not is_failed_try(data.get("reason"), data.get("challenge_started", False)):
-        return False
-    return not _attempt_recorded_after(ctx, decision.id, subject)
-
-
-def _attempt_recorded_after(ctx, event_id: int, subject: str) -> bool:
-    """Whether the subject's next attempt-or-session event after ``event_id`` is the attempt count."""
-    from sqlmodel import select
-
-    from selfverify.store.models import AuditEvent
-
-    with ctx.db.session() as s:
-        following = s.exec(select(AuditEvent.kind).where(AuditEvent.subject == subject, AuditEvent.id > event_id,
-                                                         AuditEvent.kind.in_(("attempt", "session_started")))
-                           .order_by(AuditEvent.id).limit(1)).first()
-    return following == "attempt"
-
-
-def _remove_abandoned_lock_files(ctx, still_running: set[str]) -> None:
-    """Lock files whose session ended without ``finish`` (e.g. an interview booking) and whose process is gone."""
-    from selfverify.services.crashsafe import LivenessLock
-
-    folder = session_lock_path(ctx, "x").parent
-    if not folder.is_dir():
-        return
-    for path in folder.glob("*.lock"):
-        if path.stem not in still_running and LivenessLock.state(path) == "abandoned":
-            path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -303,6 +162,11 @@ class SessionSummary:
     reason: str | None
     seed: int | None
 
+    @classmethod
+    def of(cls, row) -> SessionSummary:  # noqa: ANN001  (a verification_session row)
+        return cls(row.id, row.subject, row.method, row.front_end, row.started_at, row.ended_at, row.outcome,
+                   row.reason, row.seed)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "subject": self.subject, "method": self.method, "front_end": self.front_end,
@@ -314,48 +178,19 @@ class SessionSummary:
 
 def timeline(ctx, session_id: str) -> list[dict[str, Any]]:
     """The session's events in order: ``{"at": iso time, "kind": ..., "data": {...}}``."""
-    from sqlmodel import select
-
-    from selfverify.store.models import AuditEvent
-
-    with ctx.db.session() as s:
-        rows = s.exec(select(AuditEvent).where(AuditEvent.session_id == session_id).order_by(AuditEvent.id)).all()
+    rows = SessionRepository(ctx.db).events_of_session(session_id)
     return [{"at": r.at.isoformat(), "kind": r.kind, "data": json.loads(r.data)} for r in rows]
 
 
 def list_sessions(ctx, limit: int = 50, subject: str | None = None) -> list[SessionSummary]:
     """Newest sessions first (all subjects unless ``subject`` is given)."""
-    from sqlmodel import select
-
-    from selfverify.store.models import VerificationSession
-
-    query = select(VerificationSession)
-    if subject is not None:
-        from selfverify.textcheck import check_handle
-
-        query = query.where(VerificationSession.subject == check_handle(subject, "handle"))
-    query = query.order_by(VerificationSession.started_at.desc(), VerificationSession.id).limit(limit)
-    with ctx.db.session() as s:
-        rows = s.exec(query).all()
-    return [
-        SessionSummary(r.id, r.subject, r.method, r.front_end, r.started_at, r.ended_at, r.outcome, r.reason, r.seed)
-        for r in rows
-    ]
+    rows = SessionRepository(ctx.db).newest(limit, check_handle(subject, "handle") if subject is not None else None)
+    return [SessionSummary.of(r) for r in rows]
 
 
 def events(ctx, subject: str | None = None, kind: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
     """Audit events, oldest first, optionally for one subject and/or kind."""
-    from sqlmodel import select
-
-    from selfverify.store.models import AuditEvent
-
-    query = select(AuditEvent)
-    if subject is not None:
-        query = query.where(AuditEvent.subject == subject)
-    if kind is not None:
-        query = query.where(AuditEvent.kind == kind)
-    with ctx.db.session() as s:
-        rows = s.exec(query.order_by(AuditEvent.id).limit(limit)).all()
+    rows = SessionRepository(ctx.db).events(subject, kind, limit)
     return [
         {"at": r.at.isoformat(), "subject": r.subject, "session_id": r.session_id, "kind": r.kind, "data": json.loads(r.data)}
         for r in rows

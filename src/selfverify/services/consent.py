@@ -2,7 +2,8 @@
 
 The notice texts are ``assets/notice/v<N>.md``; the highest N is current, and accepting an older
 version does not count (a changed notice must be read again). A consent record holds the notice
-version, the choice and the time: nothing biometric. Withdrawing crypto-shreds every retained photo.
+version, the choice and the time: nothing biometric. Withdrawing crypto-shreds every retained photo
+first: that is ``services/erasure.withdraw_consent``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from selfverify.errors import ConsentRequired, StorageError
 from selfverify.paths import assets_dir
+from selfverify.services.audit import AuditLog
 
 _NOTICE_FILE = re.compile(r"^v(\d+)\.md$")
 
@@ -97,12 +99,9 @@ class ConsentService:
     def decline(self) -> ConsentStatus:
         return self._record("declined")
 
-    def withdraw(self) -> ConsentStatus:
-        """Crypto-shred every retained photo of this user, then record the withdrawal."""
-        from selfverify.services.vault import PhotoVault
-
-        deleted = PhotoVault(self.ctx).delete_all(reason="consent_withdrawn")
-        return self._record("withdrawn", photos_deleted=len(deleted))
+    def record_withdrawal(self, photos_deleted: int) -> ConsentStatus:
+        """Record a withdrawal once its photos are shredded: only ``erasure.withdraw_consent`` calls it."""
+        return self._record("withdrawn", photos_deleted=photos_deleted)
 
     def require(self) -> None:
         status = self.status()
@@ -127,7 +126,6 @@ class ConsentService:
         return result.rowcount or 0
 
     def _record(self, choice: str, **extra) -> ConsentStatus:
-        from selfverify.services.audit import AuditLog
         from selfverify.store.models import ConsentRecord
 
         version = self.notice().version

@@ -20,144 +20,29 @@ Old ``sv1.`` tokens (``services/legacy_tokens.py``) still verify, saying so, unt
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from selfverify.errors import InputError, KeyringUnavailable, NotFound, PolicyRefusal, SelfverifyError
+from selfverify.services import legacy_tokens, tokens
+from selfverify.services.audit import AuditLog
 from selfverify.services.crashsafe import fault_point, interprocess_lock
+from selfverify.services.credential_claims import (  # noqa: F401  (re-exported: the public names stay here)
+    DISCLOSABLE, LEGACY_CREDENTIAL_PREFIX, MAX_TOKEN_CHARS, METHODS, IssuedCredential, Issuer, _check_assurance,
+    _epoch, _liveness_facts, credential_key, decode_claims, from_epoch, load_public_key, same_key, sd_credential_key,
+    selfie_assurance,
+)
+from selfverify.services.credential_keyring import CredentialKeyring
 from selfverify.services.tokens import REASON_MESSAGES, TokenCheck  # noqa: F401  (re-exported)
+from selfverify.store.repositories.credentials import CredentialRepository
+from selfverify.store.signing_keys import DEVICE_KEY, legacy_issuer_key, load_signing_key
 
-# Windows' Credential Manager stores up to 2560 bytes of UTF-16, i.e. 1280 characters
-MAX_TOKEN_CHARS = 1200
-METHODS = ("selfie", "interview")
-# what an SD-JWT presentation may hide; everything else (iss iat nbf exp jti) is always shown
-DISCLOSABLE = ("sub", "method", "assurance")
-LEGACY_CREDENTIAL_PREFIX = "credential:"  # the pre-installation-id entry, shared by every home
 # statuses whose token must not be in the keyring and does not verify
 _DEAD = ("revoking", "revoked", "superseded", "rolling_back", "rolled_back")
 _TRANSITIONAL = ("pending", "revoking", "rolling_back")
 # statuses whose token is already gone from the keyring (reconcile saw to it)
 _TOKEN_GONE = ("revoked", "superseded", "rolled_back")
-
-
-@dataclass(frozen=True)
-class IssuedCredential:
-    id: str
-    subject: str
-    method: str
-    issued_at: datetime
-    expires_at: datetime
-    token: str
-    assurance: dict[str, Any] = field(default_factory=dict)
-    issuer: str = ""
-
-    def as_dict(self, with_token: bool = False) -> dict[str, Any]:
-        data = {
-            "id": self.id, "subject": self.subject, "method": self.method, "issuer": self.issuer,
-            "issued_at": self.issued_at.isoformat(), "expires_at": self.expires_at.isoformat(),
-            "assurance": self.assurance,
-        }
-        if with_token:
-            data["token"] = self.token
-        return data
-
-
-@dataclass(frozen=True)
-class Issuer:
-    """Who signs a credential: the private key, the ``iss`` naming it, and whether it only vouches for itself."""
-
-    key: Any  # Ed25519PrivateKey
-    iss: str
-    self_asserted: bool
-
-
-def credential_key(settings, subject: str) -> str:
-    """The keyring entry of ``subject``'s credential (the JWS) on this installation."""
-    from selfverify.store.signing_keys import keyring_entry
-
-    return keyring_entry(settings, f"credential:{subject}")
-
-
-def sd_credential_key(settings, subject: str) -> str:
-    """The keyring entry of the same credential as an SD-JWT (every disclosure attached)."""
-    from selfverify.store.signing_keys import keyring_entry
-
-    return keyring_entry(settings, f"credential-sd:{subject}")
-
-
-def _epoch(dt: datetime) -> int:
-    return int(dt.timestamp())
-
-
-def from_epoch(value: int) -> datetime:
-    return datetime.fromtimestamp(value, tz=timezone.utc)
-
-
-def decode_claims(token: str) -> dict | None:
-    """The claims of a well-formed token of any format, without checking the signature (None if malformed)."""
-    from selfverify.services import legacy_tokens
-    from selfverify.services.tokens import _Refused, _segment_json, split_sd, token_format
-
-    fmt = token_format(token)
-    if fmt == "sv1":
-        return legacy_tokens.decode_claims(token)
-    try:
-        jws = split_sd(token.strip())[0] if fmt == "sd-jwt" else token.strip()
-        parts = jws.split(".")
-        claims = _segment_json(parts[1]) if len(parts) == 3 else None
-    except _Refused:
-        return None
-    return claims if isinstance(claims, dict) else None
-
-
-def load_public_key(text: str | bytes):
-    """An Ed25519 public key from PEM or from 32 raw bytes in base64url."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    from selfverify.services.tokens import b64url_decode_strict
-
-    raw = text.encode() if isinstance(text, str) else text
-    try:
-        if b"-----BEGIN" in raw:
-            key = serialization.load_pem_public_key(raw)
-        else:
-            key = Ed25519PublicKey.from_public_bytes(b64url_decode_strict(raw.decode("ascii").strip()))
-    except (ValueError, UnicodeDecodeError, TypeError) as exc:
-        raise InputError(f"That is not an Ed25519 public key ({exc}).", code="bad_public_key") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise InputError("That public key is not an Ed25519 key.", code="bad_public_key")
-    return key
-
-
-def selfie_assurance(decision) -> dict[str, Any]:
-    """Assurance claims from a selfie Decision; refuses any decision that cannot earn a credential.
-
-    The facts a relying party may rely on, never a biometric and never a distance."""
-    if not getattr(decision, "can_issue_credential", False):
-        if getattr(decision, "verified", False) and getattr(decision, "liveness", None) != "passed":
-            raise PolicyRefusal("A check without a passed liveness challenge (for example a replay with liveness off) "
-                                "can never produce a credential.", code="liveness_required")
-        raise PolicyRefusal("Only a verified selfie check can produce a credential.", code="not_verified")
-    return _liveness_facts()
-
-
-def _liveness_facts() -> dict[str, Any]:
-    from selfverify.core.liveness import CHALLENGE_VERSION
-
-    return {"liveness": True, "liveness_version": CHALLENGE_VERSION}
-
-
-def _check_assurance(assurance: dict[str, Any]) -> dict[str, Any]:
-    clean: dict[str, Any] = {}
-    for key, value in assurance.items():
-        if not isinstance(value, (str, int, float, bool)) and value is not None:
-            raise InputError(f"Credential assurance {key!r} must be a short plain value, not {type(value).__name__}.")
-        if isinstance(value, str) and len(value) > 120:
-            raise InputError(f"Credential assurance {key!r} is too long for a compact credential.")
-        clean[str(key)] = value
-    return clean
 
 
 class CredentialService:
@@ -166,17 +51,17 @@ class CredentialService:
         self.subject = ctx.user
         self._own_keys = None  # (device, legacy) public keys, read once per service object
 
+    @cached_property
+    def rows(self) -> CredentialRepository:
+        return CredentialRepository(self.ctx.db, self.subject)
+
+    @cached_property
+    def keyring(self) -> CredentialKeyring:  # the subject's tokens in the keyring
+        return CredentialKeyring(self.ctx, self.subject, known=lambda credential_id: self.rows.get(credential_id) is not None)
+
     @property
     def _lock_path(self):
         return self.ctx.paths.data_dir / "locks" / "credentials.lock"
-
-    @property
-    def _token_entry(self) -> str:
-        return credential_key(self.ctx.settings, self.subject)
-
-    @property
-    def _sd_entry(self) -> str:
-        return sd_credential_key(self.ctx.settings, self.subject)
 
     # who signs
 
@@ -186,17 +71,12 @@ class CredentialService:
         Today: this device's key, and the credential says it is self-asserted (the person's own
         machine vouches for itself). A kiosk enrolled by a desk admin, or an interview credential
         signed by the deciding agent, would return that key here with ``self_asserted=False``."""
-        from selfverify.services.tokens import thumbprint
-        from selfverify.store.signing_keys import DEVICE_KEY, load_signing_key
-
         key = load_signing_key(self.ctx.settings, DEVICE_KEY, create=True, secrets_store=self.ctx.secrets)
-        return Issuer(key=key, iss=f"selfverify:device:{thumbprint(key)}", self_asserted=True)
+        return Issuer(key=key, iss=f"selfverify:device:{tokens.thumbprint(key)}", self_asserted=True)
 
     # issuing
 
     def issue(self, method: str, assurance, *, appointment_id: int | None = None) -> IssuedCredential:
-        from selfverify.services.tokens import sign_sd_token, sign_token
-
         claims_assurance = self._assurance_for(method, assurance, appointment_id)
         self.ctx.secrets.require_secure()
         with interprocess_lock(self._lock_path):
@@ -212,12 +92,10 @@ class CredentialService:
                 "jti": credential_id, "method": method,
                 "assurance": {**claims_assurance, "self_asserted": issuer.self_asserted},
             }
-            token = sign_token(claims, issuer.key)
-            sd_token = sign_sd_token(claims, DISCLOSABLE, issuer.key)
+            token = tokens.sign_token(claims, issuer.key)
+            sd_token = tokens.sign_sd_token(claims, DISCLOSABLE, issuer.key)
             self._check_size(token, sd_token)
             self._store_locked(credential_id, method, issued, expires, appointment_id, token, sd_token)
-        from selfverify.services.audit import AuditLog
-
         AuditLog(self.ctx).record("issue", {"credential_id": credential_id, "method": method,
                                             "expires_at": from_epoch(expires), "appointment_id": appointment_id})
         return IssuedCredential(credential_id, self.subject, method, from_epoch(issued), from_epoch(expires),
@@ -228,8 +106,6 @@ class CredentialService:
         """Keep a credential issued elsewhere (an interview desk) after verifying it against ``keys``
         (the issuer's JWK Set or public keys): it must be valid, for this subject, of a known method.
         Refused with PolicyRefusal (exit 5) otherwise; nothing is stored then."""
-        from selfverify.services import tokens
-
         check = tokens.verify_token(token, keys, self.ctx.clock.now())
         claims = check.claims or {}
         if not check.valid:
@@ -246,7 +122,7 @@ class CredentialService:
         self.ctx.secrets.require_secure()
         with interprocess_lock(self._lock_path):
             self._reconcile_locked(full=False)
-            if self._tombstoned(claims["jti"]):
+            if self.rows.tombstoned(claims["jti"]):
                 raise PolicyRefusal("That credential was revoked.", code="pickup_revoked")
             self._store_locked(claims["jti"], claims["method"], claims.get("iat", _epoch(self.ctx.clock.now())),
                                claims["exp"], appointment_id, token.strip(), sd_token)
@@ -267,11 +143,7 @@ class CredentialService:
         self._insert_pending(credential_id, method, issued, expires, appointment_id)
         fault_point("credential.after_pending")
         try:
-            if sd_token is not None:
-                self.ctx.secrets.set(self._sd_entry, sd_token)
-            else:
-                self._delete_tokens_of(None, only_sd=True)  # an older SD-JWT must not outlive its JWS
-            self.ctx.secrets.set(self._token_entry, token)
+            self.keyring.write(token, sd_token)
         except SelfverifyError:
             self._roll_back(credential_id)
             raise
@@ -300,108 +172,26 @@ class CredentialService:
         raise InputError(f"Unknown verification method {method!r} (expected one of: {', '.join(METHODS)}).")
 
     def _insert_pending(self, credential_id: str, method: str, issued: int, expires: int, appointment_id: int | None) -> None:
-        from sqlalchemy.exc import IntegrityError
-
-        from selfverify.store.models import CredentialRecord
-
-        row = CredentialRecord(id=credential_id, subject=self.subject, method=method, issued_at=from_epoch(issued),
-                               expires_at=from_epoch(expires), status="pending", appointment_id=appointment_id)
-        with self.ctx.db.session() as s:
-            if s.get(CredentialRecord, credential_id) is not None:
-                raise PolicyRefusal("That credential is already kept here.", code="already_issued")
-            s.add(row)
-            try:
-                s.commit()
-            except IntegrityError:
-                raise PolicyRefusal(f"A credential was already issued for interview appointment {appointment_id}.",
-                                    code="already_issued") from None
+        refused = self.rows.insert_pending(credential_id, method, from_epoch(issued), from_epoch(expires), appointment_id)
+        if refused == "known":
+            raise PolicyRefusal("That credential is already kept here.", code="already_issued")
+        if refused is not None:
+            raise PolicyRefusal(f"A credential was already issued for interview appointment {appointment_id}.",
+                                code="already_issued")
 
     def _finish(self, credential_id: str) -> None:
         """Mark ``credential_id`` issued and every other live credential of the subject superseded (one transaction)."""
-        from sqlmodel import select
-
-        from selfverify.store.models import CredentialRecord
-
-        now = self.ctx.clock.now()
-        with self.ctx.db.session() as s:
-            rows = s.exec(select(CredentialRecord).where(CredentialRecord.subject == self.subject,
-                                                         CredentialRecord.status.in_(("issued", "missing")))).all()
-            for row in rows:
-                if row.id != credential_id:
-                    row.status, row.revoked_at = "superseded", now
-                    s.add(row)
-                    self._add_tombstone(s, row.id, now)
-            row = s.get(CredentialRecord, credential_id)
-            row.status = "issued"
-            s.add(row)
-            s.commit()
+        self.rows.mark_issued(credential_id, self.ctx.clock.now())
 
     def _roll_back(self, credential_id: str) -> None:
         """Undo an interrupted issue: the row says so before the token is removed, so a crash resumes."""
         self._set_status(credential_id, "rolling_back", appointment_id=None)
         fault_point("credential.rollback.after_mark")
-        self._delete_tokens_of({credential_id})
+        self.keyring.delete_of({credential_id})
         self._set_status(credential_id, "rolled_back")
 
     def _set_status(self, credential_id: str, status: str, *, tombstone: bool = False, **changes) -> None:
-        from selfverify.store.models import CredentialRecord
-
-        with self.ctx.db.session() as s:
-            row = s.get(CredentialRecord, credential_id)
-            if row is None:
-                return
-            row.status = status
-            for name, value in changes.items():
-                setattr(row, name, value)
-            s.add(row)
-            if tombstone:
-                self._add_tombstone(s, credential_id, self.ctx.clock.now())
-            s.commit()
-
-    @staticmethod
-    def _add_tombstone(session, credential_id: str, when: datetime) -> None:
-        from selfverify.store.models import RevokedCredential
-
-        if session.get(RevokedCredential, credential_id) is None:
-            session.add(RevokedCredential(id=credential_id, revoked_at=when))
-
-    def _tombstoned(self, credential_id: str) -> bool:
-        from selfverify.store.models import RevokedCredential
-
-        with self.ctx.db.session() as s:
-            return s.get(RevokedCredential, credential_id) is not None
-
-    # keyring entries
-
-    def _legacy_entry(self) -> str:
-        return LEGACY_CREDENTIAL_PREFIX + self.subject
-
-    def _read_token(self) -> str | None:
-        """The subject's JWS from the keyring; a token under the old shared name is adopted only if this database issued it."""
-        token = self.ctx.secrets.get(self._token_entry)
-        if token is not None:
-            return token
-        legacy = self.ctx.secrets.get(self._legacy_entry())
-        legacy_id = (decode_claims(legacy) or {}).get("jti") if legacy else None
-        if not isinstance(legacy_id, str) or self._row(legacy_id) is None:
-            return None  # another home's token (or none): never ours to move or delete
-        self.ctx.secrets.set(self._token_entry, legacy)
-        self.ctx.secrets.delete(self._legacy_entry())
-        return legacy
-
-    def _delete_tokens_of(self, ids: set[str] | None, only_sd: bool = False) -> int:
-        """Remove the keyring entries (JWS, SD-JWT, old shared name) holding a credential whose id is in ``ids``.
-
-        ``ids`` None: the SD-JWT entry whatever it holds (it is replaced). Never touches a token of another id."""
-        entries = [self._sd_entry] if only_sd else [self._token_entry, self._sd_entry, self._legacy_entry()]
-        removed = 0
-        for entry in entries:
-            token = self.ctx.secrets.get(entry)
-            if token is None:
-                continue
-            if ids is None or (decode_claims(token) or {}).get("jti") in ids:
-                removed += bool(self.ctx.secrets.delete(entry))
-        return removed
+        self.rows.set_status(credential_id, status, tombstone_at=self.ctx.clock.now() if tombstone else None, **changes)
 
     # reading
 
@@ -410,7 +200,7 @@ class CredentialService:
         row = self._issued_row()
         if row is None:
             return None
-        token = self._read_token()
+        token = self.keyring.read()
         claims = decode_claims(token) if token else None
         if not claims or claims.get("jti") != row.id:
             return None
@@ -422,38 +212,20 @@ class CredentialService:
         return self._issued_row() is not None
 
     def _row(self, credential_id: str):
-        from selfverify.store.models import CredentialRecord
-
-        with self.ctx.db.session() as s:
-            return s.get(CredentialRecord, credential_id)
+        return self.rows.get(credential_id)
 
     def _issued_row(self):
-        from sqlmodel import select
-
-        from selfverify.store.models import CredentialRecord
-
-        with self.ctx.db.session() as s:
-            return s.exec(select(CredentialRecord).where(CredentialRecord.subject == self.subject,
-                                                         CredentialRecord.status == "issued")
-                          .order_by(CredentialRecord.issued_at.desc())).first()
+        return self.rows.issued()
 
     def records(self) -> list:
         """Every credential row of the subject, newest first (no tokens)."""
-        from sqlmodel import select
-
-        from selfverify.store.models import CredentialRecord
-
-        with self.ctx.db.session() as s:
-            return list(s.exec(select(CredentialRecord).where(CredentialRecord.subject == self.subject)
-                               .order_by(CredentialRecord.issued_at.desc())).all())
+        return self.rows.of_subject()
 
     def verify_token(self, token: str, public_key=None, key_set=None) -> TokenCheck:
         """Signature, typ, dates and revocation of a JWS, an SD-JWT presentation or an old sv1 token.
 
         Keys: ``key_set`` (any issuer's JWK Set), else ``public_key``, else this installation's own.
         A token signed by this installation's key that its database does not know is ``unknown``."""
-        from selfverify.services import legacy_tokens, tokens
-
         explicit, jws_keys = None, None
         if key_set is not None:
             explicit, jws_keys = tokens.load_key_set(key_set), key_set  # the set itself keeps its declared kids
@@ -466,7 +238,7 @@ class CredentialService:
             if keys is None:
                 raise self._no_key()
             check, used = legacy_tokens.check_token(token, keys, now)
-            signed_here = used is not None and own_legacy is not None and _same_key(used, own_legacy)
+            signed_here = used is not None and own_legacy is not None and same_key(used, own_legacy)
         else:
             keys = jws_keys if jws_keys is not None else [own_device] if own_device is not None else None
             if keys is None:
@@ -480,7 +252,7 @@ class CredentialService:
     def _with_revocation(self, check: TokenCheck, signed_here: bool) -> TokenCheck:
         credential_id = str((check.claims or {}).get("jti", ""))
         row = self._row(credential_id)
-        if self._tombstoned(credential_id) or (row is not None and row.status in ("revoking", "revoked", "superseded")):
+        if self.rows.tombstoned(credential_id) or (row is not None and row.status in ("revoking", "revoked", "superseded")):
             return check.but("revoked")
         if row is not None and row.status in ("pending", "rolling_back", "rolled_back"):
             return check.but("not_issued")
@@ -490,8 +262,6 @@ class CredentialService:
 
     def _own_public_keys(self, required: bool):
         """This installation's device key and the old shared issuer key (public halves; None when absent)."""
-        from selfverify.store.signing_keys import DEVICE_KEY, legacy_issuer_key, load_signing_key
-
         if self._own_keys is not None:
             return self._own_keys
         try:
@@ -518,28 +288,24 @@ class CredentialService:
 
     def present(self, disclose) -> str:
         """An SD-JWT presentation of the current credential showing only ``disclose`` (plus iss, dates and id)."""
-        from selfverify.services.tokens import ALWAYS_VISIBLE, present
-
         wanted = {name.strip() for name in disclose if name.strip()}
-        unknown = sorted(wanted - set(DISCLOSABLE) - set(ALWAYS_VISIBLE))
+        unknown = sorted(wanted - set(DISCLOSABLE) - set(tokens.ALWAYS_VISIBLE))
         if unknown:
             raise InputError(f"Cannot disclose {', '.join(unknown)}: choose from {', '.join(DISCLOSABLE)} "
-                             f"({', '.join(ALWAYS_VISIBLE)} are always shown).", code="bad_disclosure_name")
+                             f"({', '.join(tokens.ALWAYS_VISIBLE)} are always shown).", code="bad_disclosure_name")
         current = self.current()
         if current is None:
             raise NotFound("You have no credential to present.", hint="Pass a selfie check or an interview first.")
-        sd_token = self.ctx.secrets.get(self._sd_entry)
+        sd_token = self.keyring.read_sd()
         if sd_token is None or (decode_claims(sd_token) or {}).get("jti") != current.id:
             raise NotFound("Your credential has no selectively disclosable form (it is in the old format or came "
                            "from an issuer that did not provide one).", code="no_sd_jwt",
                            hint="Export it whole (credential export), or get a new one.")
-        return present(sd_token, wanted & set(DISCLOSABLE))
+        return tokens.present(sd_token, wanted & set(DISCLOSABLE))
 
     # revoking
 
     def revoke(self) -> IssuedCredential:
-        from selfverify.services.audit import AuditLog
-
         self.ctx.secrets.require_secure("delete")
         with interprocess_lock(self._lock_path):
             self._reconcile_locked(full=False)
@@ -549,7 +315,7 @@ class CredentialService:
             revoked = IssuedCredential(row.id, row.subject, row.method, row.issued_at, row.expires_at, "")
             self._set_status(row.id, "revoking", tombstone=True, revoked_at=self.ctx.clock.now())
             fault_point("credential.revoke.after_mark")
-            self._delete_tokens_of({row.id})
+            self.keyring.delete_of({row.id})
             fault_point("credential.revoke.after_keyring_delete")
             self._set_status(row.id, "revoked")
         AuditLog(self.ctx).record("revoke", {"credential_id": row.id})
@@ -564,33 +330,19 @@ class CredentialService:
 
         The keyring is checked before any row changes, so an unusable keyring leaves everything as it was.
         Only tokens whose id this database knows are removed (another home's token is not ours)."""
-        from sqlmodel import delete, select
-
-        from selfverify.store.models import CredentialRecord
-
         with interprocess_lock(self._lock_path):
-            with self.ctx.db.session() as s:
-                rows = s.exec(select(CredentialRecord).where(CredentialRecord.subject == self.subject)).all()
+            rows = self.rows.of_subject()
             if not rows:
                 return []
             live = [row for row in rows if row.status not in _TOKEN_GONE]
             if live:
                 self.ctx.secrets.require_secure("delete")
-            now = self.ctx.clock.now()
-            with self.ctx.db.session() as s:
-                for row in rows:
-                    self._add_tombstone(s, row.id, now)
-                    if row.status in ("issued", "missing", "pending"):
-                        row.status, row.revoked_at = "revoking", now
-                        s.add(row)
-                s.commit()
+            self.rows.tombstone_all(rows, self.ctx.clock.now(), ("issued", "missing", "pending"))
             fault_point("credential.forget.after_mark")
             ids = [row.id for row in rows]
             if live:  # dead rows have no token left in the keyring (reconcile saw to it)
-                self._delete_tokens_of(set(ids))
-            with self.ctx.db.session() as s:
-                s.exec(delete(CredentialRecord).where(CredentialRecord.subject == self.subject))
-                s.commit()
+                self.keyring.delete_of(set(ids))
+            self.rows.delete_all()
         return ids
 
     # crash recovery
@@ -605,17 +357,12 @@ class CredentialService:
             return self._reconcile_locked(full=full)
 
     def _reconcile_locked(self, full: bool) -> dict[str, int]:
-        from sqlmodel import select
-
-        from selfverify.store.models import CredentialRecord
-
         done = {"finished": 0, "rolled_back": 0, "revoked": 0, "missing": 0, "orphans_removed": 0}
-        with self.ctx.db.session() as s:
-            rows = s.exec(select(CredentialRecord).where(CredentialRecord.subject == self.subject)).all()
+        rows = self.rows.of_subject()
         transitional = [r for r in rows if r.status in _TRANSITIONAL]
         if not transitional and not full:
             return done
-        token = self._read_token()
+        token = self.keyring.read()
         token_id = (decode_claims(token) or {}).get("jti") if token else None
         for row in transitional:
             if row.status == "pending" and row.id == token_id:
@@ -625,7 +372,7 @@ class CredentialService:
                 self._roll_back(row.id)
                 done["rolled_back"] += 1
             else:  # revoking
-                self._delete_tokens_of({row.id})
+                self.keyring.delete_of({row.id})
                 self._set_status(row.id, "revoked", tombstone=True)
                 done["revoked"] += 1
         if full:
@@ -637,10 +384,8 @@ class CredentialService:
                     self._set_status(row.id, "issued")  # the token came back (e.g. a keyring restored from backup)
             dead = {r.id for r in rows if r.status in _DEAD}
             if dead:
-                done["orphans_removed"] = self._delete_tokens_of(dead)
+                done["orphans_removed"] = self.keyring.delete_of(dead)
         if any(done.values()):
-            from selfverify.services.audit import AuditLog
-
             AuditLog(self.ctx).record("reconcile", {"area": "credential", **done})
         return done
 
@@ -648,23 +393,13 @@ class CredentialService:
 
     def issuer_key_set(self) -> dict:
         """This installation's JWK Set, for ``credential verify --jwks`` and relying parties."""
-        from selfverify.services.tokens import key_set
-
-        return key_set([self._device_key_for_publishing().public_key()])
+        return tokens.key_set([self._device_key_for_publishing().public_key()])
 
     def issuer_public_key(self) -> str:
         """The device key as PEM, for ``credential verify --public-key`` on another machine."""
-        from selfverify.services.tokens import public_pem
-
-        return public_pem(self._device_key_for_publishing())
+        return tokens.public_pem(self._device_key_for_publishing())
 
     def _device_key_for_publishing(self):
         self.ctx.secrets.require_secure()
         with interprocess_lock(self._lock_path):
             return self.issuer_for("selfie").key
-
-
-def _same_key(a, b) -> bool:
-    from selfverify.services.tokens import thumbprint
-
-    return thumbprint(a) == thumbprint(b)

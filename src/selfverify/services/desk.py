@@ -22,16 +22,21 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import resources
 from typing import Any
 
-from selfverify.errors import InputError, PolicyRefusal
+from selfverify.errors import DatabaseError, InputError, PolicyRefusal
+from selfverify.services.audit import AuditLog
+from selfverify.services.credentials import DISCLOSABLE, CredentialService
+from selfverify.services.desk_roles import booked_slots, connection_role, desk_roles_sql  # noqa: F401  (re-exported)
+from selfverify.services.tokens import (
+    REASON_MESSAGES, key_set, load_key_set, public_jwk, sign_sd_token, sign_token, thumbprint, verify_token,
+)
+from selfverify.store.signing_keys import load_signing_key
 
 DESK_KEY = "desk-key"
 DEVICE_KEY = "device-key"
 DECISION_TYP = "selfverify-decision+jwt"
 ENROLMENT_TYP = "selfverify-enrolment+jwt"
-GROUP_ROLES = {"person": "selfverify_person", "agent": "selfverify_agent", "admin": "selfverify_admin"}
 KINDS = ("agent", "kiosk")
 _HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}")
 
@@ -59,52 +64,6 @@ def check_handle(handle: str, what: str = "handle") -> str:
             code="bad_handle",
         )
     return text
-
-
-def desk_roles_sql() -> str:
-    return resources.files("selfverify.store").joinpath("sql/desk_roles.sql").read_text(encoding="utf-8")
-
-
-# ---------------------------------------------------------------- the connection's role (PostgreSQL)
-
-
-def connection_role(db) -> tuple[str, frozenset[str]] | None:  # noqa: ANN001
-    """(current_user, its desk groups) when a PostgreSQL connection logs in as a desk role, else None.
-
-    The tables' owner and superusers are not desk roles (they bypass row-level security)."""
-    if db.is_sqlite:
-        return None
-    if "_desk_role" in db.__dict__:  # a connection's role does not change: ask once per Database
-        return db.__dict__["_desk_role"]
-    from sqlalchemy import text
-
-    query = text(
-        "SELECT current_user, g.rolname FROM pg_roles u JOIN pg_roles g ON g.rolname = ANY(:groups) "
-        "WHERE u.rolname = current_user AND NOT u.rolsuper AND pg_has_role(current_user, g.oid, 'MEMBER')"
-    )
-    with db.session() as s:
-        rows = s.execute(query, {"groups": list(GROUP_ROLES.values())}).all()
-    role = (rows[0][0], frozenset(kind for kind, group in GROUP_ROLES.items() if group in {r[1] for r in rows})) if rows else None
-    db.__dict__["_desk_role"] = role
-    return role
-
-
-def booked_slots(ctx, session, slot_ids) -> set[int]:  # noqa: ANN001
-    """Which of ``slot_ids`` someone holds. A person's role on a PostgreSQL desk sees only its own
-    bookings, so it asks the ``booked_slot`` view: slot ids only, nothing about who booked them."""
-    from sqlalchemy import bindparam, text
-    from sqlmodel import select
-
-    from selfverify.store.models import Appointment
-
-    ids = [int(i) for i in slot_ids]
-    if not ids:
-        return set()
-    role = connection_role(ctx.db)
-    if role is not None and "person" in role[1]:
-        query = text("SELECT slot_id FROM booked_slot WHERE slot_id IN :ids").bindparams(bindparam("ids", expanding=True))
-        return {row[0] for row in session.execute(query, {"ids": ids})}
-    return set(session.exec(select(Appointment.active_slot_id).where(Appointment.active_slot_id.in_(ids))).all())
 
 
 # ---------------------------------------------------------------- who is deciding
@@ -159,7 +118,6 @@ class DeskService:
         return row
 
     def _admin_public_key(self, info):  # noqa: ANN001
-        from selfverify.services.tokens import load_key_set
 
         return load_key_set({"keys": [json.loads(info.admin_jwk)]})[0]
 
@@ -168,9 +126,7 @@ class DeskService:
         from sqlalchemy.exc import IntegrityError
         from sqlmodel import select
 
-        from selfverify.services.tokens import public_jwk
         from selfverify.store.models import DeskInfo
-        from selfverify.store.signing_keys import load_signing_key
 
         db = self.ctx.db
         if not db.is_sqlite:
@@ -199,8 +155,6 @@ class DeskService:
         return row, True
 
     def _install_roles(self) -> None:
-        from selfverify.errors import DatabaseError
-
         db = self.ctx.db
         db.init()
         raw = db.engine.raw_connection()
@@ -217,8 +171,6 @@ class DeskService:
             raw.close()
 
     def _audit(self, kind: str, data: dict[str, Any]) -> None:
-        from selfverify.services.audit import AuditLog
-
         AuditLog(self.ctx).record(kind, data)
 
     # -------------------------------------------------- enrolment
@@ -228,8 +180,6 @@ class DeskService:
 
         An agent's key is ``agent-key:<handle>`` (the handle is this account's user, on PostgreSQL its
         role); a kiosk's is this machine's ``device-key`` (selfie credentials), under ``name``."""
-        from selfverify.services.tokens import public_jwk
-        from selfverify.store.signing_keys import load_signing_key
 
         if kind not in KINDS:
             raise InputError(f"Unknown kind {kind!r}: agent or kiosk.", code="bad_kind")
@@ -240,8 +190,6 @@ class DeskService:
         return {"kind": kind, "handle": handle, "jwk": public_jwk(key.public_key())}
 
     def _admin_key(self, info):  # noqa: ANN001
-        from selfverify.services.tokens import thumbprint
-        from selfverify.store.signing_keys import load_signing_key
 
         self.ctx.secrets.require_secure()
         key = load_signing_key(self.ctx.settings, DESK_KEY, create=False, secrets_store=self.ctx.secrets)
@@ -255,7 +203,6 @@ class DeskService:
     def enrol(self, request: str | dict, kind: str) -> EnrolledKey:
         from sqlalchemy.exc import IntegrityError, ProgrammingError
 
-        from selfverify.services.tokens import load_key_set, sign_token, thumbprint
         from selfverify.store.models import DeskKey
 
         data = _parse_request(request)
@@ -266,7 +213,6 @@ class DeskService:
         kid = thumbprint(public_key)
         info = self.info()
         admin_key = self._admin_key(info)
-        from selfverify.services.tokens import public_jwk
 
         jwk = public_jwk(public_key)
         now = self._now
@@ -292,7 +238,6 @@ class DeskService:
         """The keys the desk vouches for: rows whose enrolment the admin's desk-key signed."""
         from sqlmodel import select
 
-        from selfverify.services.tokens import load_key_set, verify_token
         from selfverify.store.models import DeskKey
 
         info = self.info()
@@ -314,17 +259,12 @@ class DeskService:
 
     def jwks(self) -> dict[str, Any]:
         """The desk's key set: every enrolled agent's and kiosk's public key (what relying parties trust)."""
-        from selfverify.services.tokens import key_set
-
         return key_set([k.public_key for k in self.enrolled()])
 
     # -------------------------------------------------- agents
 
     def current_agent(self, requested: str | None = None) -> AgentIdentity:
         """The enrolled agent whose key this keyring holds; refuses when there is none."""
-        from selfverify.services.tokens import thumbprint
-        from selfverify.store.signing_keys import load_signing_key
-
         info = self.info()
         agents = {k.handle: k for k in self.enrolled("agent")}
         role = connection_role(self.ctx.db)
@@ -376,8 +316,6 @@ class DeskService:
     def decision_record(self, identity: AgentIdentity, appointment, outcome: str, seen: list[str],  # noqa: ANN001
                         reason: str | None, now: datetime):
         """The signed, append-only record of a decision (and, on approval, the interview credential)."""
-        from selfverify.services.credentials import DISCLOSABLE
-        from selfverify.services.tokens import sign_sd_token, sign_token
         from selfverify.store.models import DecisionRecord
 
         issuer = desk_issuer(identity.desk_id)
@@ -407,7 +345,6 @@ class DeskService:
     def check_interview_credential(self, token: str, subject: str) -> dict[str, Any]:
         """The agents' key set, if an interview credential verifies against it, was signed by the agent
         it names, by this desk, for this subject; otherwise a refusal (nothing is stored)."""
-        from selfverify.services.tokens import REASON_MESSAGES, key_set, verify_token
 
         info = self.info()
         agents = {k.kid: k for k in self.enrolled("agent")}
@@ -441,19 +378,7 @@ class DeskService:
 
     def verify_decision(self, row) -> Any:  # noqa: ANN001
         """The decision's signature checked against the desk's key set (a TokenCheck)."""
-        from selfverify.services.tokens import verify_token
-
         return verify_token(row.token, self.jwks(), self._now, typ=DECISION_TYP)
-
-
-def agent_service(ctx, requested: str | None = None, rng=None):  # noqa: ANN001
-    """An InterviewService acting as the enrolled agent whose key this account holds."""
-    from selfverify.services.interview import InterviewService
-
-    identity = DeskService(ctx).current_agent(requested)
-    service = InterviewService(ctx, agent=identity.handle, rng=rng)
-    service.identity = identity
-    return service
 
 
 def _record_times(now: datetime) -> dict[str, int]:
@@ -473,7 +398,7 @@ def _parse_request(request: str | dict) -> dict[str, Any]:
     return data
 
 
-__all__ = ["DeskService", "AgentIdentity", "EnrolledKey", "agent_service", "connection_role"]
+__all__ = ["DeskService", "AgentIdentity", "EnrolledKey", "booked_slots", "connection_role", "pick_up_credentials"]
 
 
 # ---------------------------------------------------------------- the person's app picks up
@@ -484,8 +409,6 @@ def pick_up_credentials(service) -> list:  # noqa: ANN001 - an InterviewService 
     desk's agents' keys and store it in this person's keyring; returns the stored ones."""
     from sqlmodel import select
 
-    from selfverify.errors import PolicyRefusal as Refusal
-    from selfverify.services.credentials import CredentialService
     from selfverify.store.models import Appointment, DecisionRecord
 
     ctx = service.ctx
@@ -506,7 +429,7 @@ def pick_up_credentials(service) -> list:  # noqa: ANN001 - an InterviewService 
         try:
             credential = CredentialService(ctx).store_issued(record.credential, keys, sd_token=record.credential_sd,
                                                              appointment_id=appointment.id)
-        except Refusal as exc:
+        except PolicyRefusal as exc:
             if exc.code != "already_issued":
                 raise
             service._link_existing_credential(appointment)  # another process of this person picked it up first

@@ -1,4 +1,4 @@
-"""``data delete-all``: erase everything selfverify keeps about one user, leaving only receipts.
+"""``data delete-all`` and ``consent withdraw``: erase everything selfverify keeps about one user, leaving only receipts.
 
 Photos are crypto-shredded, the credential is revoked and removed from the keyring and its rows
 deleted, consent records and the attempt counter are deleted, interview appointments (contact
@@ -17,6 +17,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+
+from selfverify.services.attempts import AttemptPolicy
+from selfverify.services.audit import AuditLog
+from selfverify.services.consent import ConsentService, ConsentStatus
+from selfverify.services.credentials import CredentialService
+from selfverify.services.vault import PhotoVault, add_receipt
+from selfverify.store.repositories.sessions import SessionRepository
 
 ERASED_SUBJECT = ""  # selfverify.store.models.ERASED_SUBJECT (not imported here: sqlmodel is heavy)
 
@@ -47,24 +54,21 @@ class ErasureReport:
         }
 
 
+def withdraw_consent(ctx) -> ConsentStatus:
+    """Withdraw consent to the selfie check: crypto-shred every retained photo of this user, then record it."""
+    deleted = PhotoVault(ctx).delete_all(reason="consent_withdrawn")
+    return ConsentService(ctx).record_withdrawal(photos_deleted=len(deleted))
+
+
 def require_erasure_possible(ctx) -> None:
     """Raise KeyringUnavailable (exit 3) now if the erasure needs the keyring and it cannot be used.
 
     Front ends call it before asking for confirmation; ``delete_all_user_data`` calls it again before changing anything."""
-    from selfverify.services.credentials import CredentialService
-    from selfverify.services.vault import PhotoVault
-
     if PhotoVault(ctx).list() or CredentialService(ctx).may_hold_token():
         ctx.secrets.require_secure("delete")
 
 
 def delete_all_user_data(ctx) -> ErasureReport:
-    from selfverify.services.attempts import AttemptPolicy
-    from selfverify.services.audit import AuditLog
-    from selfverify.services.consent import ConsentService
-    from selfverify.services.credentials import CredentialService
-    from selfverify.services.vault import PhotoVault, add_receipt
-
     require_erasure_possible(ctx)  # an unusable keyring must leave every record as it was
     report = ErasureReport()
     photo_receipts = PhotoVault(ctx).delete_all(reason="delete_all")
@@ -135,14 +139,6 @@ def redact_decisions(ctx, subject: str) -> int:
 
 def redact_audit_events(ctx, subject: str) -> int:
     """The one change the append-only audit log allows: a person's events lose their handle and details."""
-    from sqlalchemy import update
-
-    from selfverify.store.models import REDACTED_DATA, AuditEvent
-
     if subject == ERASED_SUBJECT:
         return 0
-    with ctx.db.session() as s:
-        done = s.exec(update(AuditEvent).where(AuditEvent.subject == subject)
-                      .values(subject=ERASED_SUBJECT, data=REDACTED_DATA)).rowcount
-        s.commit()
-    return done
+    return SessionRepository(ctx.db).redact_events(subject, ERASED_SUBJECT)

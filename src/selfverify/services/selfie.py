@@ -21,17 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from selfverify.core.decisions import DecisionReason, is_failed_try  # noqa: F401  (is_failed_try re-exported)
 from selfverify.errors import InputError, NotFound, SelfverifyError
-
-# decisions that count as a failed attempt; no face seen does not
-FAILURE_REASONS = frozenset({"no_match", "not_live", "timed_out"})
-# ...and these count once a face started a challenge step (else stopping would be a free retry)
-FAILURE_ONCE_STARTED = frozenset({"cancelled", "camera_lost"})
-
-
-def is_failed_try(reason: str | None, challenge_started: bool) -> bool:
-    return reason in FAILURE_REASONS or (reason in FAILURE_ONCE_STARTED and bool(challenge_started))
-
 
 def refuse_chosen_seed() -> None:
     raise InputError(
@@ -181,7 +172,7 @@ class SelfieService:
         elif liveness and decision.verified:
             credential_error = NO_CREDENTIAL_FROM_RECORDING
             recorder.note("credential_refused", code="not_a_live_camera", message=credential_error)
-        outcome = "verified" if decision.verified else ("cancelled" if decision.reason == "cancelled" else "rejected")
+        outcome = "verified" if decision.verified else ("cancelled" if decision.reason == DecisionReason.CANCELLED else "rejected")
         recorder.finish(outcome, decision.reason)
         best = getattr(result, "best_frame", None)
         return SelfieOutcome(decision, recorder.id, credential, attempts, best is not None, credential_error,

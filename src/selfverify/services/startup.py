@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from selfverify.errors import KeyringUnavailable
+from selfverify.services.credentials import CredentialService
+from selfverify.services.recovery import close_interrupted_sessions
+from selfverify.services.vault import PhotoVault
 
 
 @dataclass
@@ -19,7 +22,7 @@ class StartupReport:
     credentials: dict[str, int] = field(default_factory=dict)
     vault: dict[str, int] = field(default_factory=dict)
     photos_purged: int = 0
-    sessions_interrupted: list = field(default_factory=list)  # audit.InterruptedSession
+    sessions_interrupted: list = field(default_factory=list)  # recovery.InterruptedSession
     postponed: list[str] = field(default_factory=list)  # why some work waits for a later start
 
     @property
@@ -29,10 +32,6 @@ class StartupReport:
 
 
 def on_startup(ctx) -> StartupReport:
-    from selfverify.services.audit import close_interrupted_sessions
-    from selfverify.services.credentials import CredentialService
-    from selfverify.services.vault import PhotoVault
-
     report = StartupReport()
     ctx.db.init()
     report.sessions_interrupted = close_interrupted_sessions(ctx)

@@ -16,7 +16,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from selfverify.errors import InputError, NotFound
+from selfverify import __version__
+from selfverify.config import mask_url
+from selfverify.doctor import report_dict, run_checks
+from selfverify.errors import InputError, NotFound, StorageError
+from selfverify.outfile import check_output_target, write_output
+from selfverify.paths import ensure_private_dir
+from selfverify.services.audit import SessionSummary, session_settings, timeline
+from selfverify.store.repositories.sessions import SessionRepository
 
 BUNDLE_FORMAT = 1
 MIN_PREFIX = 6
@@ -24,32 +31,25 @@ MIN_PREFIX = 6
 
 def resolve_session(ctx, session_id: str):  # -> services.audit.SessionSummary
     """The session with this id, or the only one whose id starts with it (at least 6 characters)."""
-    from sqlmodel import select
-
-    from selfverify.services.audit import SessionSummary
-    from selfverify.store.models import VerificationSession
-
     wanted = str(session_id or "").strip().lower()
     if not re.fullmatch(r"[0-9a-f]+", wanted or "-"):
         raise InputError(f"{session_id!r} is not a session id (hexadecimal, from 'selfverify sessions list').", code="bad_session_id")
-    with ctx.db.session() as s:
-        row = s.get(VerificationSession, wanted)
-        if row is None:
-            if len(wanted) < MIN_PREFIX:
-                raise InputError(f"Give at least {MIN_PREFIX} characters of the session id.", code="bad_session_id")
-            rows = s.exec(select(VerificationSession).where(VerificationSession.id.startswith(wanted)).limit(2)).all()
-            if len(rows) > 1:
-                raise InputError(f"More than one session id starts with {wanted}: give more characters.", code="ambiguous_session_id")
-            row = rows[0] if rows else None
+    sessions = SessionRepository(ctx.db)
+    row = sessions.get(wanted)
+    if row is None:
+        if len(wanted) < MIN_PREFIX:
+            raise InputError(f"Give at least {MIN_PREFIX} characters of the session id.", code="bad_session_id")
+        rows = sessions.with_prefix(wanted)
+        if len(rows) > 1:
+            raise InputError(f"More than one session id starts with {wanted}: give more characters.", code="ambiguous_session_id")
+        row = rows[0] if rows else None
     if row is None:
         raise NotFound(f"There is no session {wanted}.", code="session_not_found", hint="List them: selfverify sessions list")
-    return SessionSummary(row.id, row.subject, row.method, row.front_end, row.started_at, row.ended_at, row.outcome, row.reason, row.seed)
+    return SessionSummary.of(row)
 
 
 def session_details(ctx, session_id: str) -> dict[str, Any]:
     """The session summary and its timeline (what ``sessions show --json`` prints)."""
-    from selfverify.services.audit import timeline
-
     summary = resolve_session(ctx, session_id)
     return {"session": summary.as_dict(), "timeline": timeline(ctx, summary.id)}
 
@@ -72,10 +72,6 @@ def _no_free_text(data: dict[str, Any]) -> dict[str, Any]:
 def build_bundle(ctx, session_id: str, *, face_models: bool = True) -> dict[str, Any]:
     """The bundle: never a free-text note (an agent's reason, a contact line), and the settings
     stored with the session when it ran (not this machine's settings now)."""
-    from selfverify import __version__
-    from selfverify.doctor import report_dict, run_checks
-    from selfverify.services.audit import session_settings
-
     details = session_details(ctx, session_id)
     details["session"] = _no_free_text(details["session"])
     for event in details["timeline"]:
@@ -105,8 +101,6 @@ def build_bundle(ctx, session_id: str, *, face_models: bool = True) -> dict[str,
 
 def bundle_text(bundle: dict[str, Any]) -> str:
     text = json.dumps(bundle, indent=2, sort_keys=False, default=str, ensure_ascii=False)
-    from selfverify.config import mask_url
-
     return mask_url(text)
 
 
@@ -114,9 +108,6 @@ def write_bundle(ctx, session_id: str, output: str | Path | None = None, *, face
                  force: bool = False) -> str:
     """Write the bundle (mode 0600) to ``output`` (``-``: standard output; an existing file only
     with ``force``; never a device, FIFO or folder) or a new file in the bundles dir; returns where."""
-    from selfverify.outfile import check_output_target, write_output
-    from selfverify.paths import ensure_private_dir
-
     if output is not None:
         check_output_target(output, force=force)  # refuse before the (slow) doctor report runs
     bundle = build_bundle(ctx, session_id, face_models=face_models)
@@ -125,8 +116,6 @@ def write_bundle(ctx, session_id: str, output: str | Path | None = None, *, face
         try:
             folder = ensure_private_dir(ctx.paths.bundles_dir)
         except OSError as exc:
-            from selfverify.errors import StorageError
-
             raise StorageError(f"Could not create {ctx.paths.bundles_dir}: {exc.strerror}.") from None
         output = folder / f"selfverify-session-{bundle['session']['id'][:12]}-{stamp}.json"
     return write_output(output, bundle_text(bundle).encode("utf-8"), force=force)

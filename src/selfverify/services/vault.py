@@ -24,12 +24,16 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
 from selfverify.errors import InputError, NotFound, SelfverifyError, StorageError
 from selfverify.paths import ensure_private_dir, write_private_file
+from selfverify.services.audit import AuditLog
+from selfverify.services.consent import ConsentService
 from selfverify.services.crashsafe import fault_point, interprocess_lock
+from selfverify.store.repositories.photos import PhotoRepository
 from selfverify.textcheck import shown
 
 KINDS = ("reference", "selfie")
@@ -127,6 +131,10 @@ class PhotoVault:
         self.subject = ctx.user
         self.dir = ctx.paths.vault_dir
 
+    @cached_property
+    def rows(self) -> PhotoRepository:
+        return PhotoRepository(self.ctx.db)
+
     @property
     def _lock_path(self) -> Path:
         return self.ctx.paths.data_dir / "locks" / "vault.lock"
@@ -140,10 +148,6 @@ class PhotoVault:
         """Encrypt ``image_bytes`` in memory and keep it for ``retention_days`` (needs consent and a keyring)."""
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        from selfverify.services.audit import AuditLog
-        from selfverify.services.consent import ConsentService
-        from selfverify.store.models import RetainedPhoto
-
         if kind not in KINDS:
             raise InputError(f"Unknown photo kind {kind!r} (expected one of: {', '.join(KINDS)}).")
         if not image_bytes:
@@ -155,14 +159,11 @@ class PhotoVault:
         key = AESGCM.generate_key(bit_length=256)
         blob = encrypt_photo(key, bytes(image_bytes), _aad(self.subject, photo_id, kind))
         now = self.ctx.clock.now()
-        row = RetainedPhoto(id=photo_id, subject=self.subject, kind=kind, created_at=now,
-                            expires_at=now + timedelta(days=self.ctx.settings.retention_days),
-                            size=len(image_bytes), content_type=content_type, status="pending")
-        info = _info(row)
+        info = RetainedPhotoInfo(photo_id, kind, now, now + timedelta(days=self.ctx.settings.retention_days),
+                                 len(image_bytes), "pending", content_type)
         with interprocess_lock(self._lock_path):
-            with self.ctx.db.session() as s:
-                s.add(row)
-                s.commit()
+            self.rows.add_pending(id=photo_id, subject=self.subject, kind=kind, created_at=info.created_at,
+                                  expires_at=info.expires_at, size=info.size, content_type=content_type)
             fault_point("vault.retain.after_pending")
             try:
                 self.ctx.secrets.set(photo_key_name(self.subject, photo_id), _encode_key(key))
@@ -229,7 +230,7 @@ class PhotoVault:
             ensure_private_dir(self.dir)
             write_private_file(self.path_for(photo_id), blob)
         except OSError as exc:
-            from selfverify.store.db import _is_disk_full
+            from selfverify.store.db import _is_disk_full  # store.db loads sqlmodel: only on a write error
 
             if _is_disk_full(exc):
                 raise StorageError("The disk is full: the photo was not kept.", code="disk_full") from None
@@ -239,15 +240,7 @@ class PhotoVault:
     # reading
 
     def list(self, include_deleted: bool = False) -> list[RetainedPhotoInfo]:
-        from sqlmodel import select
-
-        from selfverify.store.models import RetainedPhoto
-
-        query = select(RetainedPhoto).where(RetainedPhoto.subject == self.subject)
-        if not include_deleted:
-            query = query.where(RetainedPhoto.status.in_(_LIVE))
-        with self.ctx.db.session() as s:
-            rows = s.exec(query.order_by(RetainedPhoto.created_at, RetainedPhoto.id)).all()
+        rows = self.rows.of_subject(self.subject, None if include_deleted else _LIVE)
         return [_info(r) for r in rows]
 
     def open(self, photo_id: str) -> bytes:
@@ -292,13 +285,7 @@ class PhotoVault:
 
     def purge(self) -> int:
         """Delete every expired photo kept on this computer; returns how many."""
-        from sqlmodel import select
-
-        from selfverify.store.models import RetainedPhoto
-
-        with self.ctx.db.session() as s:
-            rows = s.exec(select(RetainedPhoto).where(RetainedPhoto.status == "stored",
-                                                      RetainedPhoto.expires_at <= self.ctx.clock.now())).all()
+        rows = self.rows.with_status(("stored",), expired_by=self.ctx.clock.now())
         expired = [r for r in rows if self._is_local(r)]
         if not expired:
             return 0
@@ -307,15 +294,11 @@ class PhotoVault:
             for row in expired:
                 self._start_deletion(row.id, "expiry")
                 self._shred(row.id, subject=row.subject)
-        from selfverify.services.audit import AuditLog
-
         AuditLog(self.ctx).record("purge", {"photos_deleted": len(expired), "photo_ids": [r.id for r in expired]})
         self.ctx.db.checkpoint()
         return len(expired)
 
     def _delete_ids(self, ids: list[str], reason: str) -> list[DeletionReceiptInfo]:
-        from selfverify.services.audit import AuditLog
-
         if reason not in REASONS:
             raise ValueError(f"unknown deletion reason {reason!r}")
         if not ids:
@@ -340,10 +323,6 @@ class PhotoVault:
 
     def _shred(self, photo_id: str, subject: str | None = None) -> DeletionReceiptInfo | None:
         """Finish the deletion of a ``deleting`` row (idempotent: every step tolerates being done already)."""
-        from sqlmodel import select
-
-        from selfverify.store.models import DeletionReceipt, RetainedPhoto
-
         subject = subject or self.subject
         self.ctx.secrets.delete(photo_key_name(subject, photo_id))
         fault_point("vault.delete.after_key")
@@ -354,19 +333,9 @@ class PhotoVault:
         except FileNotFoundError:
             pass
         fault_point("vault.delete.after_file")
-        now = self.ctx.clock.now()
-        with self.ctx.db.session() as s:
-            row = s.get(RetainedPhoto, photo_id)
-            if row is None or row.status != "deleting":
-                return None
-            existing = s.exec(select(DeletionReceipt).where(DeletionReceipt.item_id == photo_id)).first()
-            receipt = existing or DeletionReceipt(id=uuid.uuid4().hex, item_id=photo_id, subject=row.subject,
-                                                  kind=row.kind, deleted_at=now, reason=row.delete_reason or "user")
-            row.status, row.deleted_at = "deleted", now
-            row.size = 0  # the exact byte size of a photo that is gone says nothing anyone needs
-            s.add(row)
-            s.add(receipt)
-            s.commit()
+        receipt = self.rows.finish_deletion(photo_id, self.ctx.clock.now())
+        if receipt is None:
+            return None
         fault_point("vault.delete.after_row")
         return _receipt_info(receipt)
 
@@ -374,16 +343,10 @@ class PhotoVault:
 
     def reconcile(self) -> dict[str, int]:
         """Roll back interrupted retains, finish interrupted deletions, remove stray vault files."""
-        from sqlmodel import select
-
-        from selfverify.store.models import RetainedPhoto
-
         done = {"rolled_back": 0, "deletions_finished": 0, "stray_files_removed": 0}
         if self.foreign_reason() is not None:
             return done
-        with self.ctx.db.session() as s:
-            rows = [r for r in s.exec(select(RetainedPhoto).where(RetainedPhoto.status.in_(("pending", "deleting")))).all()
-                    if self._is_local(r)]
+        rows = [r for r in self.rows.with_status(("pending", "deleting")) if self._is_local(r)]
         stray = self._stray_files()
         if not rows and not stray:
             return done
@@ -400,8 +363,6 @@ class PhotoVault:
             for path in self._stray_files():
                 path.unlink(missing_ok=True)
                 done["stray_files_removed"] += 1
-        from selfverify.services.audit import AuditLog
-
         AuditLog(self.ctx).record("reconcile", {"area": "vault", **done})
         self.ctx.db.checkpoint()
         return done
@@ -415,20 +376,13 @@ class PhotoVault:
 
     def _files_and_known(self) -> tuple[dict[Path, str], dict[str, str]]:
         """The vault's photo files (path -> photo id) and the status of those ids this database knows."""
-        from sqlmodel import select
-
-        from selfverify.store.models import RetainedPhoto
-
         if not self.dir.is_dir():
             return {}, {}
         files = {p: _photo_id_of(p.name) for p in self.dir.iterdir() if p.is_file()}
         files = {p: pid for p, pid in files.items() if pid}
         if not files:
             return {}, {}
-        with self.ctx.db.session() as s:
-            rows = s.exec(select(RetainedPhoto.id, RetainedPhoto.status)
-                          .where(RetainedPhoto.id.in_(set(files.values())))).all()
-        return files, {pid: status for pid, status in rows}
+        return files, self.rows.statuses(set(files.values()))
 
     # helpers
 
@@ -437,45 +391,23 @@ class PhotoVault:
         return row.subject == self.subject or self.path_for(row.id).exists()
 
     def _row(self, photo_id: str, any_subject: bool = False):
-        from selfverify.store.models import RetainedPhoto
-
         if not _PHOTO_ID.fullmatch(str(photo_id)):  # typed ids are checked before they reach SQL
             return None
-        with self.ctx.db.session() as s:
-            row = s.get(RetainedPhoto, photo_id)
+        row = self.rows.get(photo_id)
         return row if row is not None and (any_subject or row.subject == self.subject) else None
 
     def _set(self, photo_id: str, **changes) -> None:
-        from selfverify.store.models import RetainedPhoto
-
-        with self.ctx.db.session() as s:
-            row = s.get(RetainedPhoto, photo_id)
-            for name, value in changes.items():
-                setattr(row, name, value)
-            s.add(row)
-            s.commit()
+        self.rows.update(photo_id, **changes)
 
 
 def receipts_for(ctx, subject: str) -> list[DeletionReceiptInfo]:
-    from sqlmodel import select
-
-    from selfverify.store.models import DeletionReceipt
-
-    with ctx.db.session() as s:
-        rows = s.exec(select(DeletionReceipt).where(DeletionReceipt.subject == subject)
-                      .order_by(DeletionReceipt.deleted_at, DeletionReceipt.id)).all()
-    return [_receipt_info(r) for r in rows]
+    return [_receipt_info(r) for r in PhotoRepository(ctx.db).receipts_of(subject)]
 
 
 def add_receipt(ctx, item_id: str, kind: str, reason: str) -> DeletionReceiptInfo:
     """A receipt for something that is not a photo (credential, consent records, attempt counter)."""
-    from selfverify.store.models import DeletionReceipt
-
-    row = DeletionReceipt(id=uuid.uuid4().hex, item_id=item_id, subject=ctx.user, kind=kind,
-                          deleted_at=ctx.clock.now(), reason=reason)
-    with ctx.db.session() as s:
-        s.add(row)
-        s.commit()
+    row = PhotoRepository(ctx.db).add_receipt(item_id=item_id, subject=ctx.user, kind=kind,
+                                              deleted_at=ctx.clock.now(), reason=reason)
     return _receipt_info(row)
 
 

@@ -1,14 +1,18 @@
-"""All keyring access goes through ``SecretStore``.
+"""All keyring access goes through a ``SecretStore``.
 
 Secrets (the issuer's signing key, credentials, photo keys) are only ever stored in a real OS
 keyring: Secret Service (GNOME Keyring, KWallet), macOS Keychain or Windows Credential Locker.
 The ``fail`` and ``null`` backends and every plaintext/file backend (keyrings.alt) are refused.
+``KeyringSecretStore`` is the only implementation shipped, and ``AppContext.secrets`` the only
+place one is made: an in-memory store for pure unit tests lives in tests/, where no setting can
+reach it.
 """
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import Protocol
 
 from selfverify.errors import KeyringUnavailable
 
@@ -95,8 +99,27 @@ _UNUSABLE = {
 }
 
 
-class SecretStore:
-    """get / set / delete secrets under one keyring service name, refusing insecure backends."""
+class SecretStore(Protocol):
+    """The contract: secrets by key under one ``service`` name.
+
+    ``require_secure(purpose)`` raises KeyringUnavailable (exit 3) when secrets cannot be kept (a
+    ``purpose`` of write | read | delete only words the message); ``set`` stores or replaces; ``get``
+    returns None for a missing key; ``delete`` is idempotent and says whether the key existed. Every
+    method raises KeyringUnavailable, never a backend's own exception, when the store fails."""
+
+    service: str
+
+    def require_secure(self, purpose: str = "write") -> None: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+    def get(self, key: str) -> str | None: ...
+
+    def delete(self, key: str) -> bool: ...
+
+
+class KeyringSecretStore:
+    """The OS keyring: get / set / delete secrets under one service name, refusing insecure backends."""
 
     def __init__(self, service: str = "selfverify"):
         self.service = service

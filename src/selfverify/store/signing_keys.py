@@ -17,6 +17,10 @@ import re
 import secrets
 
 from selfverify.errors import StorageError
+from selfverify.paths import FILE_MODE, ensure_private_dir
+from selfverify.services.crashsafe import interprocess_lock
+from selfverify.services.tokens import b64url_decode_strict, b64url_encode
+from selfverify.store.secrets import KeyringSecretStore
 
 INSTALLATION_ID_FILE = "installation-id"
 LEGACY_ISSUER_KEY = "issuer-key"
@@ -27,8 +31,6 @@ _KEY_PREFIX = "ed25519:"
 
 def installation_id(settings) -> str:
     """This installation's random id (created once, atomically, in the data folder)."""
-    from selfverify.paths import FILE_MODE, ensure_private_dir
-
     path = settings.paths.data_dir / INSTALLATION_ID_FILE
     if not path.exists():
         ensure_private_dir(path.parent)
@@ -63,15 +65,11 @@ def keyring_entry(settings, name: str) -> str:
 def _store(settings, secrets_store):
     if secrets_store is not None:
         return secrets_store
-    from selfverify.store.secrets import SecretStore
-
-    return SecretStore(settings.keyring_service)
+    return KeyringSecretStore(settings.keyring_service)
 
 
 def decode_private_key(stored: str, entry: str):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from selfverify.services.tokens import b64url_decode_strict
 
     try:
         return Ed25519PrivateKey.from_private_bytes(b64url_decode_strict(stored.removeprefix(_KEY_PREFIX)))
@@ -83,8 +81,6 @@ def decode_private_key(stored: str, entry: str):
 def encode_private_key(key) -> str:
     from cryptography.hazmat.primitives import serialization
 
-    from selfverify.services.tokens import b64url_encode
-
     raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
     return _KEY_PREFIX + b64url_encode(raw)
 
@@ -94,8 +90,6 @@ def load_signing_key(settings, name: str, *, create: bool, secrets_store=None):
 
     Raises KeyringUnavailable when the keyring is unusable: nothing is ever signed without it."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from selfverify.services.crashsafe import interprocess_lock
 
     store = _store(settings, secrets_store)
     entry = keyring_entry(settings, name)

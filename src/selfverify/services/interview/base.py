@@ -32,7 +32,7 @@ class ServiceBase:
         self.agent = check_handle(agent, "staff handle") if agent else ctx.user
         self.zone = resolve_zone(ctx.settings.timezone)
         self.rng = rng  # None: codes come from the OS's CSPRNG; tests inject a seeded one
-        self.identity = None  # the enrolled agent's key (services.desk.agent_service): deciding needs it
+        self.identity = None  # the enrolled agent's key (services.desk_agent.agent_service): deciding needs it
 
     # -------------------------------------------------- helpers
 

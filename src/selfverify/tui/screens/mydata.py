@@ -279,7 +279,9 @@ class MyDataScreen(AppScreen):
                 cred = CredentialService(ctx).revoke()
                 message = f"Credential {cred.id} revoked and removed from the keyring."
             elif op == "withdraw":
-                ConsentService(ctx).withdraw()
+                from selfverify.services.erasure import withdraw_consent
+
+                withdraw_consent(ctx)
                 message = "Consent withdrawn; retained photos deleted."
             elif op == "delete_everything":
                 from selfverify.services.erasure import delete_all_user_data

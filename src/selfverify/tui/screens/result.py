@@ -50,9 +50,11 @@ def describe(outcome, timezone: str | None = None) -> tuple[bool, str, str]:  # 
 class ResultScreen(AppScreen):
     BINDINGS = [Binding("t", "try_again", "Try again"), Binding("i", "interview", "Interview"), Binding("escape", "done", "Done")]
 
-    def __init__(self, outcome):  # noqa: ANN001
+    def __init__(self, outcome, try_again=None):  # noqa: ANN001
+        """``try_again``: makes the screen a new try starts on (the selfie screen passes its class)."""
         super().__init__()
         self.outcome = outcome
+        self.try_again = try_again
         self.finished = outcome.credential is not None  # verified with a credential: nothing left to retry
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -152,9 +154,10 @@ class ResultScreen(AppScreen):
         self.query_one("#save-retention", Button).disabled = True
 
     def action_try_again(self) -> None:
-        from selfverify.tui.screens.selfie import SelfieScreen
-
-        self.app.switch_screen(SelfieScreen())
+        if self.try_again is None:  # shown on its own (tests): start the selfie path from its beginning
+            self.app.action_selfie()
+            return
+        self.app.switch_screen(self.try_again())
 
     def action_done(self) -> None:
         # back to the welcome screen

@@ -284,7 +284,7 @@ class SelfieScreen(AppScreen):
         self.app.journey.outcome = outcome
         from selfverify.tui.screens.result import ResultScreen
 
-        self.app.switch_screen(ResultScreen(outcome))
+        self.app.switch_screen(ResultScreen(outcome, try_again=SelfieScreen))
 
     # leaving ------------------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:
