@@ -64,8 +64,12 @@ async def test_reference_without_a_face_says_so(make_app, tmp_path):
         assert app.screen.query_one("#next").disabled
 
 
-async def test_full_selfie_flow_with_recorded_video(make_app, app_ctx, clip, clip_reference):
-    """Consent -> reference (frame of S) -> selfie on stage_clip.mp4 (liveness off) -> result."""
+async def test_full_selfie_flow_with_recorded_video(make_app, app_ctx, clip, clip_reference, monkeypatch):
+    """Consent -> reference (frame of S) -> selfie on stage_clip.mp4 (liveness off) -> result. The run
+    uses the Reference the reference screen checked: one decode and one encoding (two before)."""
+    from tests.functional.test_reference_once import ReferenceWork
+
+    work = ReferenceWork(monkeypatch, clip_reference)
     ctx = app_ctx
     ctx.settings = ctx.settings.replace(liveness=False)
     app = make_app(ctx, reference=str(clip_reference), camera=str(clip), startup=False)
@@ -88,7 +92,8 @@ async def test_full_selfie_flow_with_recorded_video(make_app, app_ctx, clip, cli
         assert outcome.decision.verified and outcome.decision.liveness == "skipped"
         assert outcome.credential is None  # a replay never earns a credential
         assert "liveness was skipped" in str(screen.query_one("#result-title").render())
-    assert app.ctx.settings.liveness is False
+        assert outcome.reference_path == str(clip_reference)  # what an opted-in retention keeps
+    assert app.ctx.settings.liveness is False and work.counts == (1, 1)
     assert keyring_items(ctx.settings.keyring_service).keys() <= {keyring_entry(ctx.settings, DEVICE_KEY)}
 
 

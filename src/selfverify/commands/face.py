@@ -1,7 +1,7 @@
 """``selfverify match`` (two photos) and ``selfverify verify`` (the selfie check, headless).
 
-Both are thin front ends: the rules live in selfverify.core. Exit codes: 0 same person / verified,
-1 different person / rejected, 2 input problem (3 face models missing, 130 interrupted).
+Both are thin front ends: the rules live in selfverify.core and services.selfie. Exit codes: 0 same
+person / verified, 1 different person / rejected, 2 input problem (3 face models missing, 130 interrupted).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from selfverify.cli import app_context, print_error
+from selfverify.commands.hints import with_cli_hint
 from selfverify.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NEGATIVE, EXIT_OK, InputError, SelfverifyError
 
 REASONS = {
@@ -98,26 +99,20 @@ def verify(
         if not reference_path:
             raise InputError("No reference photo given.", hint="Use --reference PHOTO (an ID document scan or a photo).")
         outcome = None
+        from selfverify.services.selfie import SelfieService
+
         if replay:
             result = run_replay(app, reference_path, app.settings.camera, printer, liveness)
         elif app.settings.liveness:
             # a live check is the selfie path: consent, attempt limits, session timeline, credential
-            from selfverify.services.selfie import SelfieService
             from selfverify.services.startup import on_startup
 
             on_startup(app)
             result = outcome = SelfieService(app).run(reference_path, app.settings.camera, on_event=printer, liveness=True)
         else:  # a replay stays record-free: nothing counted, stored or issued
-            from selfverify.core.camera import is_device_spec, open_source
-            from selfverify.core.faces import load_reference
-            from selfverify.core.flow import SelfieRun, refuse_liveness_off_with_camera
-
-            if is_device_spec(app.settings.camera):  # refuse before a single frame is read
-                refuse_liveness_off_with_camera(app.settings.camera)
-            reference = load_reference(reference_path)
-            source = open_source(app.settings.camera)
-            result = SelfieRun(app.settings, reference, source, clock=app.clock, on_event=printer).run()
+            result = SelfieService(app).replay(reference_path, app.settings.camera, liveness=False, on_event=printer)
     except SelfverifyError as err:
+        with_cli_hint(err)  # core and services name no flag: the CLI says which of its options to use
         if not as_json:
             raise
         print_error(err, as_json=True)
@@ -139,16 +134,17 @@ def verify(
 
 
 def run_replay(app, reference_path: str, camera: str, printer, liveness: str | None = None, *, recorded=None):
-    """A support replay through SelfieService.replay: the seed is required, liveness stays on."""
+    """A support replay through SelfieService.replay (which requires the seed); liveness stays on."""
     if liveness == "off":
         raise InputError("A replay judges the liveness challenge: it cannot run with --liveness off.",
                          hint="Drop --liveness off (a replay counts nothing and never earns a credential).")
-    if app.settings.seed is None:
-        raise InputError("A replay needs the seed of the run to replay.",
-                         hint="Use --seed N (shown by 'selfverify sessions show'), or 'selfverify sessions replay SESSION_ID'.")
     from selfverify.services.selfie import SelfieService
 
-    return SelfieService(app).replay(reference_path, camera, app.settings.seed, on_event=printer, recorded=recorded)
+    try:
+        return SelfieService(app).replay(reference_path, camera, app.settings.seed, on_event=printer, recorded=recorded)
+    except SelfverifyError as err:
+        with_cli_hint(err)
+        raise
 
 
 class TimelinePrinter:

@@ -1,7 +1,7 @@
 """Frame sources behind one interface: a camera device, a video file, a folder or glob of images,
 or a single still image repeated (what a photo held up to a camera looks like).
 
-``open_source(spec)`` picks the source from one ``--camera`` string. Only a camera device can be
+``open_source(spec)`` picks the source from one camera string. Only a camera device can be
 live (``FrameSource.is_live_camera``): files, folders and stills are recordings, and so is a device
 whose driver says it is virtual (v4l2loopback and the like, see ``classify_camera``). File sources replay every
 frame in order by default (deterministic, timestamps from the frame rate); ``realtime=True``
@@ -13,14 +13,27 @@ from __future__ import annotations
 
 import glob as globbing
 import os
-import re
-import stat
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
 
+from selfverify.core.camera_identity import (  # noqa: F401  (classification is imported from here too)
+    V4L2_CAP_DEVICE_CAPS,
+    V4L2_CAP_VIDEO_CAPTURE,
+    V4L2_CAP_VIDEO_M2M,
+    V4L2_CAP_VIDEO_M2M_MPLANE,
+    V4L2_CAP_VIDEO_OUTPUT,
+    V4L2_CAPABILITY_SIZE,
+    VIDIOC_QUERYCAP,
+    VIRTUAL_DRIVERS,
+    CameraIdentity,
+    classify_camera,
+    inspect_device,
+    list_cameras,
+    natural_key,
+)
 from selfverify.core.images import IMAGE_SUFFIXES, MAX_PIXELS, decode_image_file, looks_like_image, open_image_header
 from selfverify.errors import CameraError, SelfverifyError
 
@@ -28,7 +41,8 @@ STILL_FPS = 15.0  # nominal frame rate of a repeated still or an image folder
 DEFAULT_VIDEO_FPS = 30.0
 MAX_STILL_WIDTH = 1280  # stills and folder images are brought to camera-like sizes once, not every frame
 LOST_AFTER_SECONDS = 3.0
-_NO_CAMERA_HINT = "Use --camera with a video file, an image folder or a photo, or choose the interview path."
+# a camera device that is missing or sends nothing: code "no_camera" (a front end may add how to name another source)
+_NO_CAMERA_HINT = "Use a video file, an image folder or a photo as the camera, or choose the interview path."
 
 
 class CameraLostError(CameraError):
@@ -208,18 +222,19 @@ def _check_frame(frame: Any, what: str) -> None:
 class _CaptureSource(FrameSource):
     """An OpenCV capture whose first frame is read at open, so "opens but sends nothing" fails early."""
 
-    def __init__(self, capture: Any, *, realtime: bool, what: str, unopened: str, no_frames: str, hint: str | None = None):
+    def __init__(self, capture: Any, *, realtime: bool, what: str, unopened: str, no_frames: str, hint: str | None = None,
+                 code: str | None = None):
         import cv2
 
         self._capture = capture
         self._closed = False
         if not capture.isOpened():
             capture.release()
-            raise CameraError(unopened, hint=hint)
+            raise CameraError(unopened, hint=hint, code=code)
         ok, first = capture.read()
         try:
             if not ok or first is None:
-                raise CameraError(no_frames, hint=hint)
+                raise CameraError(no_frames, hint=hint, code=code)
             _check_frame(first, what)
         except CameraError:
             capture.release()
@@ -253,7 +268,7 @@ class CameraDeviceSource(_CaptureSource):
         if sys.platform.startswith("linux") and not os.path.exists(self.label) and capture_factory is None:
             found = list_cameras()
             detail = f"cameras found: {', '.join(found)}" if found else "no camera was found on this computer"
-            raise CameraError(f"There is no camera {self.label} ({detail}).", hint=_NO_CAMERA_HINT)
+            raise CameraError(f"There is no camera {self.label} ({detail}).", hint=_NO_CAMERA_HINT, code="no_camera")
         super().__init__(
             (capture_factory or cv2.VideoCapture)(target),
             realtime=realtime,
@@ -262,6 +277,7 @@ class CameraDeviceSource(_CaptureSource):
             "or you may lack permission (on Linux, the 'video' group).",
             no_frames=f"The camera {self.label} opened but sends no picture.",
             hint=_NO_CAMERA_HINT,
+            code="no_camera",
         )
 
     def _pace_fps(self) -> float | None:
@@ -353,7 +369,7 @@ class ImageSequenceSource(FrameSource):
             entries = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
         except PermissionError:
             raise CameraError(f"The folder {folder} cannot be read: permission denied.") from None
-        return cls(sorted(entries, key=_natural_key), f"folder {folder.name}/", realtime=realtime)
+        return cls(sorted(entries, key=natural_key), f"folder {folder.name}/", realtime=realtime)
 
     @classmethod
     def from_glob(cls, pattern: str, *, realtime: bool = False) -> "ImageSequenceSource":
@@ -361,7 +377,7 @@ class ImageSequenceSource(FrameSource):
         images = [p for p in matches if p.suffix.lower() in IMAGE_SUFFIXES]
         if matches and not images:
             raise CameraError(f"The pattern {pattern!r} matches files, but none is an image.")
-        return cls(sorted(images, key=_natural_key), f"pattern {pattern!r}", realtime=realtime)
+        return cls(sorted(images, key=natural_key), f"pattern {pattern!r}", realtime=realtime)
 
     def _grab(self):
         if self._pending is not None:
@@ -403,10 +419,6 @@ class StillImageSource(FrameSource):
         return f"still photo {self.path.name} ({width}x{height}, repeated at {self.fps:g} fps)"
 
 
-def _natural_key(path: Path) -> list[Any]:
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
-
-
 def is_device_spec(spec: str) -> bool:
     """True when ``spec`` names a camera device (an index or /dev/...), without opening anything."""
     text = str(spec).strip()
@@ -440,140 +452,6 @@ def open_source(spec: str, *, realtime: bool | None = None) -> FrameSource:
     if any(ch in text for ch in "*?["):
         return ImageSequenceSource.from_glob(text, realtime=replay_realtime)
     raise CameraError(f"Camera source {text!r} not found: no such device, file or folder.")
-
-
-def list_cameras() -> list[str]:
-    """Camera devices on this computer, found without opening them on Linux (never blocks there)."""
-    if sys.platform.startswith("linux"):
-        found = []
-        for node in sorted(globbing.glob("/dev/video*"), key=lambda p: _natural_key(Path(p))):
-            try:
-                if not stat.S_ISCHR(os.stat(node).st_mode):
-                    continue
-            except OSError:
-                continue
-            index_file = Path("/sys/class/video4linux") / Path(node).name / "index"
-            try:
-                if index_file.read_text().strip() not in ("", "0"):
-                    continue  # metadata nodes of a camera that has another capture node
-            except OSError:
-                pass
-            found.append(node)
-        return found
-    return [str(i) for i in range(3) if _probe_index(i)]
-
-
-def _probe_index(index: int, timeout: float = 2.0) -> bool:
-    """Open device ``index`` in a thread and give up after ``timeout`` (some drivers block)."""
-    result: list[bool] = []
-
-    def probe() -> None:
-        import cv2
-
-        capture = cv2.VideoCapture(index)
-        try:
-            result.append(bool(capture.isOpened()))
-        finally:
-            capture.release()
-
-    thread = threading.Thread(target=probe, name="selfverify-camera-probe", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    return bool(result and result[0])
-
-
-# --- is this camera a real one? -------------------------------------------------------------------
-# Linux tells a device's driver through VIDIOC_QUERYCAP (struct v4l2_capability, linux/videodev2.h):
-# driver[16] card[32] bus_info[32] then u32 version, capabilities, device_caps, reserved[3].
-V4L2_CAPABILITY_SIZE = 104
-VIDIOC_QUERYCAP = 0x80685600  # _IOR('V', 0, struct v4l2_capability)
-V4L2_CAP_VIDEO_CAPTURE = 0x00000001
-V4L2_CAP_VIDEO_OUTPUT = 0x00000002
-V4L2_CAP_VIDEO_M2M_MPLANE = 0x00004000
-V4L2_CAP_VIDEO_M2M = 0x00008000
-V4L2_CAP_DEVICE_CAPS = 0x80000000
-# drivers that present something other than a sensor as a camera (loopback, test pattern, converters)
-VIRTUAL_DRIVERS = frozenset({"v4l2 loopback", "v4l2loopback", "vivid", "vim2m", "vicodec", "akvcam", "vimc", "visl"})
-# names virtual-camera programs give their device (the card name, or /sys/class/video4linux/*/name)
-_VIRTUAL_NAME = re.compile(
-    r"loopback|virtual|dummy video device|\bobs\b|snap camera|manycam|xsplit|splitcam|e2esoft|akvcam|unity video capture"
-    r"|droidcam|iriun|epoccam|ndi webcam|camtwist",
-    re.IGNORECASE,
-)
-
-
-class CameraIdentity:
-    """What the platform says a camera device is. ``verdict``: physical | virtual | unknown."""
-
-    def __init__(self, verdict: str, reason: str, *, driver: str = "", card: str = "", bus_info: str = "",
-                 capabilities: int = 0):
-        self.verdict, self.reason = verdict, reason
-        self.driver, self.card, self.bus_info, self.capabilities = driver, card, bus_info, capabilities
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "reason": self.reason, "driver": self.driver, "card": self.card,
-                "bus_info": self.bus_info, "capabilities": f"0x{self.capabilities:08x}"}
-
-
-def _c_string(raw: bytes) -> str:
-    return raw.split(b"\0", 1)[0].decode("utf-8", "replace").strip()
-
-
-def classify_camera(querycap: bytes | None, sysfs_name: str | None) -> CameraIdentity:
-    """Pure: judge a device from its VIDIOC_QUERYCAP answer and its sysfs name (either may be None,
-    when the platform or a permission does not tell). A program can still name its device after a
-    real webcam's driver; what this catches is every virtual camera that says what it is."""
-    import struct
-
-    name = (sysfs_name or "").strip()
-    if querycap is None or len(querycap) < V4L2_CAPABILITY_SIZE:
-        if name and _VIRTUAL_NAME.search(name):
-            return CameraIdentity("virtual", f"its name {name!r} is a virtual camera's", card=name)
-        why = "the platform does not say which driver it has" if querycap is None else "its driver answer is truncated"
-        return CameraIdentity("unknown", f"cannot tell whether it is a real camera: {why}", card=name)
-    driver, card, bus = (_c_string(querycap[a:b]) for a, b in ((0, 16), (16, 48), (48, 80)))
-    _version, capabilities, device_caps = struct.unpack_from("<III", querycap, 80)
-    caps = device_caps if capabilities & V4L2_CAP_DEVICE_CAPS else capabilities
-    identity = dict(driver=driver, card=card or name, bus_info=bus, capabilities=caps)
-    if driver.lower() in VIRTUAL_DRIVERS or bus.lower().startswith(("platform:v4l2loopback", "platform:vivid")):
-        return CameraIdentity("virtual", f"its driver is {driver!r}, a virtual camera", **identity)
-    for label in (card, name):
-        if label and _VIRTUAL_NAME.search(label):
-            return CameraIdentity("virtual", f"its name {label!r} is a virtual camera's", **identity)
-    if caps & (V4L2_CAP_VIDEO_M2M | V4L2_CAP_VIDEO_M2M_MPLANE) or (caps & V4L2_CAP_VIDEO_OUTPUT and caps & V4L2_CAP_VIDEO_CAPTURE):
-        return CameraIdentity("virtual", "it both takes and gives video (a loopback or converter, not a sensor)", **identity)
-    if not caps & V4L2_CAP_VIDEO_CAPTURE:
-        return CameraIdentity("virtual", "it does not capture video", **identity)
-    return CameraIdentity("physical", f"driver {driver!r} on {bus or 'an unknown bus'}", **identity)
-
-
-def inspect_device(path: str) -> CameraIdentity:
-    """Ask the device node itself (Linux); elsewhere the platform gives no driver through OpenCV."""
-    if not sys.platform.startswith("linux") or not path.startswith("/dev/"):
-        return classify_camera(None, None)
-    try:
-        if not stat.S_ISCHR(os.stat(path).st_mode):  # e.g. a video file put in /dev/shm
-            return CameraIdentity("virtual", "it is a file, not a camera device")
-    except OSError:
-        pass
-    querycap: bytes | None = None
-    try:
-        import fcntl
-
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        try:
-            buffer = bytearray(V4L2_CAPABILITY_SIZE)
-            fcntl.ioctl(fd, VIDIOC_QUERYCAP, buffer)
-            querycap = bytes(buffer)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
-    try:
-        sysfs_name = (Path("/sys/class/video4linux") / Path(path).name / "name").read_text(errors="replace")
-    except OSError:
-        sysfs_name = None
-    return classify_camera(querycap, sysfs_name)
 
 
 class InjectedTestCamera:

@@ -204,6 +204,7 @@ class Reference:
     image_size: tuple[int, int]  # width, height
     face_box: Box
     encoding: Any = field(repr=False)
+    path: str | None = None  # the file it was read from (kept only for an opted-in retention of the photo)
 
     def distance(self, encoding) -> float:
         return face_distance(self.encoding, encoding)
@@ -211,14 +212,16 @@ class Reference:
 
 def load_reference(path: str | Path, *, what: str = "reference photo", encoder: FaceEncoder | None = None) -> Reference:
     """Decode ``path`` safely, require exactly one face, and encode it once (by ``encoder`` if given)."""
-    return reference_from_image(decode_image_file(path, what), Path(path).name, what=what, encoder=encoder)
+    rgb = decode_image_file(path, what)
+    return reference_from_image(rgb, Path(path).name, what=what, encoder=encoder, path=str(path))
 
 
-def reference_from_image(rgb, name: str, *, what: str = "reference photo", encoder: FaceEncoder | None = None) -> Reference:
+def reference_from_image(rgb, name: str, *, what: str = "reference photo", encoder: FaceEncoder | None = None,
+                         path: str | None = None) -> Reference:
     box = single_face(rgb, what=what, name=name)
     height, width = rgb.shape[:2]
     encoding = encode_face(rgb, box, encoder=encoder)
-    return Reference(name=name, image_size=(width, height), face_box=box, encoding=encoding)
+    return Reference(name=name, image_size=(width, height), face_box=box, encoding=encoding, path=path)
 
 
 @dataclass(frozen=True)

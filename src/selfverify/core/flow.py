@@ -85,8 +85,7 @@ def refuse_liveness_off_with_camera(label: str) -> None:
         f"Liveness can only be turned off to replay a recording, not with the live camera {label}: "
         "a check at a camera must show that a live person is there.",
         code="liveness_off_with_camera",
-        hint="Turn liveness back on (drop --liveness off / SELFVERIFY_LIVENESS=off), or use --camera with "
-        "a video file, an image folder or a photo.",
+        hint="Turn liveness back on, or use a video file, an image folder or a photo as the camera.",
     )
 
 

@@ -137,9 +137,8 @@ class SelfieFlow(Flow):
             self.out.status(ready.message)
         return True
 
-    def reference(self) -> str:
-        from selfverify.core.faces import load_reference
-
+    def reference(self):  # noqa: ANN201
+        """The checked reference (core.faces.Reference): decoded and encoded once, used by every run."""
         path = self.app.reference_path
         while True:
             if not path:
@@ -149,7 +148,7 @@ class SelfieFlow(Flow):
             path = os.path.expanduser(path)  # "~nobody/x" stays as typed (Path.expanduser raises)
             ensure_face_models(self.out)
             try:
-                found = load_reference(path)
+                found = self._service().load_reference(path)
             except SelfverifyError as exc:
                 self.out.problem(exc.user_message, exc.hint)
                 path = None
@@ -160,7 +159,7 @@ class SelfieFlow(Flow):
             self.out.status(f"reference photo checked: 1 face found ({right - left} by {bottom - top} pixels "
                             f"in a {width} by {height} photo).")
             self.app.reference_path = path
-            return path
+            return found
 
     def result(self, outcome) -> bool:  # noqa: ANN001
         """Say the result; True when it ended the journey (verified, with a credential)."""

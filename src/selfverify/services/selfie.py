@@ -12,6 +12,11 @@ user cannot choose the seed (only ``replay``, which counts and records nothing).
 ``liveness=False`` run (a replay of a recording; refused on a camera device) counts nothing and
 issues nothing. Ctrl+C ends the session as cancelled. The best frame stays in memory, in the
 outcome, until the user opts in to keep it (``retain``) or the outcome is dropped.
+
+``replay`` runs on a recording only (refused at a camera device before it opens) and counts,
+records and issues nothing: with liveness, a support replay of a seed's challenge; without, the
+match alone. Both take the reference photo's path or the Reference a front end already checked
+(``load_reference``), so a journey decodes and encodes its reference once.
 """
 
 from __future__ import annotations
@@ -29,14 +34,33 @@ def refuse_chosen_seed() -> None:
         "A challenge seed can only be chosen for a support replay of a recording: a live check draws its own, "
         "so that nobody can prepare a recording for it.",
         code="seed_needs_replay",
-        hint="Drop --seed / SELFVERIFY_SEED, or replay a recording with: selfverify verify --replay --seed N "
-        "--camera FILE --reference PHOTO",
+        hint="Remove the chosen seed, or replay a recording with it (a support replay).",
     )
 
 
 def refuse_replay_of_device(label: str) -> None:
     raise InputError(f"A replay runs on a recording, not on the camera {label}.", code="replay_needs_recording",
-                     hint="Use --camera with a video file, an image folder or a photo.")
+                     hint="Replay a video file, an image folder or a photo.")
+
+
+def refuse_replay_without_seed() -> None:
+    raise InputError("A replay needs the seed of the run to replay.", code="replay_needs_seed",
+                     hint="The seed of a selfie session is in its details (support: sessions).")
+
+
+def refuse_at_camera(camera_spec: str, *, liveness: bool, replay: bool = False) -> None:
+    """A run that can never earn (liveness off, a support replay) runs on a recording only: checked on
+    the camera's name, before it is opened (``SelfieRun`` checks the opened source again)."""
+    from selfverify.core.camera import is_device_spec
+
+    if not is_device_spec(camera_spec):
+        return
+    if not liveness:
+        from selfverify.core.flow import refuse_liveness_off_with_camera
+
+        refuse_liveness_off_with_camera(str(camera_spec))
+    if replay:
+        refuse_replay_of_device(str(camera_spec))
 
 
 @dataclass(frozen=True)
@@ -102,9 +126,19 @@ class SelfieService:
                        f"can be stored. {keyring.fix}").strip()
         return Preflight(consent.accepted, attempts, keyring.usable, reason, message)
 
-    def run(self, reference_path, camera_spec: str, *, on_event: Callable | None = None, cancel=None,
+    def load_reference(self, reference, *, encoder=None):
+        """The reference face (``core.faces.Reference``), decoded and encoded once: a front end that
+        checked the photo passes its Reference to ``run``/``replay``, which then use it as it is."""
+        from selfverify.core.faces import Reference, load_reference
+
+        if isinstance(reference, Reference):
+            return reference
+        return load_reference(reference, encoder=encoder)
+
+    def run(self, reference, camera_spec: str, *, on_event: Callable | None = None, cancel=None,
             liveness: bool = True, realtime: bool | None = None, encoder=None) -> SelfieOutcome:
-        """``realtime``: None = the source's default (files replay every frame in order; the app
+        """``reference``: the photo's path, or the Reference ``load_reference`` made of it.
+        ``realtime``: None = the source's default (files replay every frame in order; the app
         passes True so a recording plays like a live camera, at its own speed). ``encoder``: a
         ``core.encoder.EncoderProcess`` computing the encodings (the app's, so its event loop is
         not held up); None encodes in this process. The decision is the same either way."""
@@ -115,21 +149,14 @@ class SelfieService:
         ConsentService(self.ctx).require()  # before any camera frame is read
         policy = AttemptPolicy(self.ctx)
         attempts = policy.require() if liveness else policy.status()
-        from selfverify.core.camera import is_device_spec
-
-        if not liveness:
-            from selfverify.core.flow import refuse_liveness_off_with_camera
-
-            if is_device_spec(camera_spec):  # before the camera is opened
-                refuse_liveness_off_with_camera(str(camera_spec))
-        elif self.ctx.settings.seed is not None:
+        refuse_at_camera(camera_spec, liveness=liveness)
+        if liveness and self.ctx.settings.seed is not None:
             refuse_chosen_seed()
 
         from selfverify.core.camera import open_source
-        from selfverify.core.faces import load_reference
         from selfverify.core.flow import SelfieRun
 
-        reference = load_reference(reference_path, encoder=encoder)
+        reference = self.load_reference(reference, encoder=encoder)
         source = open_source(str(camera_spec), realtime=realtime)
         with source:
             # the run draws its own seed; made before the session so its row holds the seed a support replay needs
@@ -176,29 +203,32 @@ class SelfieService:
         recorder.finish(outcome, decision.reason)
         best = getattr(result, "best_frame", None)
         return SelfieOutcome(decision, recorder.id, credential, attempts, best is not None, credential_error,
-                             str(reference_path), best, seed=flow.seed, steps=tuple(getattr(result, "steps", ())),
+                             reference.path, best, seed=flow.seed, steps=tuple(getattr(result, "steps", ())),
                              credential_hint=credential_hint)
 
-    def replay(self, reference_path, camera_spec: str, seed: int, *, on_event: Callable | None = None,
-               recorded: dict[str, Any] | None = None):
-        """A support replay: ``seed``'s challenge against a recording, judged exactly as a live run
-        would be (liveness and matching, frame-time deadlines). Counts no attempt, records no
-        session, never issues a credential; the decision says ``replay`` and carries the match
-        distance whatever ended the run. ``recorded``: the settings the recorded run used (its
-        ``run_started`` event: step count, deadlines, tolerance, frames). Returns the core ``RunResult``."""
-        from selfverify.core.camera import is_device_spec, open_source
-        from selfverify.core.faces import load_reference
+    def replay(self, reference, camera_spec: str, seed: int | None = None, *, liveness: bool = True,
+               on_event: Callable | None = None, recorded: dict[str, Any] | None = None):
+        """A run on a recording that counts no attempt, records no session and never issues a
+        credential. ``liveness`` on (a support replay): ``seed``'s challenge, judged exactly as a
+        live run would be (liveness and matching, frame-time deadlines); the decision says
+        ``replay`` and carries the match distance whatever ended the run. ``recorded``: the settings
+        the recorded run used (its ``run_started`` event: step count, deadlines, tolerance, frames).
+        ``liveness`` off: the match alone (liveness ``skipped``), no seed. Returns the core ``RunResult``."""
+        from selfverify.core.camera import open_source
         from selfverify.core.flow import SelfieRun
 
-        if is_device_spec(camera_spec):
-            refuse_replay_of_device(str(camera_spec))
-        changes: dict[str, Any] = {k: v for k, v in (recorded or {}).items() if k in REPLAYED_SETTINGS and v}
-        changes.update(seed=seed, liveness=True)
-        settings = self.ctx.settings.replace(**changes)
-        reference = load_reference(reference_path)
-        with open_source(str(camera_spec), realtime=False) as source:
+        if liveness and seed is None:
+            refuse_replay_without_seed()
+        refuse_at_camera(camera_spec, liveness=liveness, replay=liveness)
+        settings = self.ctx.settings
+        if liveness:
+            changes: dict[str, Any] = {k: v for k, v in (recorded or {}).items() if k in REPLAYED_SETTINGS and v}
+            settings = settings.replace(**changes, seed=seed, liveness=True)
+        reference = self.load_reference(reference)
+        source = open_source(str(camera_spec), realtime=False if liveness else None)
+        with source:
             return SelfieRun(settings, reference, source, clock=self.ctx.clock, on_event=on_event,
-                             liveness=True, replay=True).run()
+                             liveness=liveness, replay=liveness).run()
 
     def _issue(self, decision, recorder):
         from selfverify.services.credentials import CredentialService

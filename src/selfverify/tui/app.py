@@ -23,6 +23,7 @@ class JourneyState:
     """What the user has done so far in this run of the app (in memory only)."""
 
     reference_path: str | None = None
+    reference: Any = None  # core.faces.Reference checked from reference_path: the run uses it, not a second decode
     reference_summary: str | None = None
     camera: str | None = None
     outcome: Any = None  # services.selfie.SelfieOutcome of the last run

@@ -12,12 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, DirectoryTree, Input, Static
 
+from selfverify.core.images import IMAGE_SUFFIXES
 from selfverify.tui.screens.base import AppScreen
 from selfverify.tui.widgets.camera_view import BLOCKS, CameraView, PreviewRenderer
 from selfverify.tui.widgets.steps import StepIndicator
 
 THUMB_CELLS = (24, 10)  # the reference photo's thumbnail, with the found face boxed
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 
 class ExistingImageFile(Validator):
@@ -33,6 +33,8 @@ class ExistingImageFile(Validator):
 
 
 class ImageTree(DirectoryTree):
+    """Folders (not hidden ones) and the files core takes for photos (``core.images.IMAGE_SUFFIXES``)."""
+
     def filter_paths(self, paths):  # noqa: ANN001
         return [p for p in paths if p.is_dir() and not p.name.startswith(".") or p.suffix.lower() in IMAGE_SUFFIXES]
 
@@ -131,7 +133,7 @@ class ReferenceScreen(AppScreen):
 
         try:
             rgb = decode_image_file(path, "reference photo")
-            ref = reference_from_image(rgb, Path(path).name, encoder=self.app.face_encoder)
+            ref = reference_from_image(rgb, Path(path).name, encoder=self.app.face_encoder, path=path)
         except SelfverifyError as exc:
             self.app.call_from_thread(self._show_result, False, str(exc))
             return
@@ -141,14 +143,15 @@ class ReferenceScreen(AppScreen):
         # the thumbnail is encoded here, off the event loop; it lives in memory only
         renderer = PreviewRenderer(colour=not os.environ.get("NO_COLOR"), mode=self.app.preview or BLOCKS)
         thumbnail = renderer.render(rgb[:, :, ::-1], *THUMB_CELLS, face_box=ref.face_box, guide=False)
-        self.app.call_from_thread(self._accepted, path, summary, thumbnail)
+        self.app.call_from_thread(self._accepted, path, summary, thumbnail, ref)
 
-    def _accepted(self, path: str, summary: str, thumbnail=None) -> None:  # noqa: ANN001
+    def _accepted(self, path: str, summary: str, thumbnail=None, reference=None) -> None:  # noqa: ANN001
         if thumbnail is not None:
             thumb = self.query_one("#reference-thumb", CameraView)
             thumb.show_picture(thumbnail)
             thumb.remove_class("hidden")
         self.app.journey.reference_path = path
+        self.app.journey.reference = reference
         self.app.journey.reference_summary = summary
         self._show_result(True, summary + " Next: the selfie check.")
         nxt = self.query_one("#next", Button)

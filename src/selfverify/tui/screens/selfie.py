@@ -116,8 +116,9 @@ class SelfieScreen(AppScreen):
                 return
             self.app.call_from_thread(self._show_tries, pre.attempts, pre.message)
             self.preview_loop()
+            checked = app.journey.reference  # the reference screen's, decoded and encoded once
             outcome = service.run(
-                app.journey.reference_path,
+                checked if checked is not None and checked.path == app.journey.reference_path else app.journey.reference_path,
                 app.journey.camera,
                 on_event=self._on_event,
                 cancel=self.cancel,
