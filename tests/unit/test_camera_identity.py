@@ -134,6 +134,8 @@ def test_a_video_node_needs_the_v4l2_major_a_char_device_and_a_sysfs_entry(tmp_p
     assert wrong_major.verdict == "not_camera" and "not a video4linux device" in wrong_major.reason
     unlisted = v4l2_node("/dev/video3", stat_of=char81, sysfs=tmp_path / "empty")
     assert unlisted.verdict == "not_camera" and "lists no video4linux device" in unlisted.reason
+    elsewhere = v4l2_node(str(tmp_path / "mine" / "video3"), stat_of=char81, sysfs=tmp_path)
+    assert elsewhere.verdict == "not_camera" and "not a /dev/video device" in elsewhere.reason
     regular = v4l2_node("/dev/video3", stat_of=_fake_stat(stat.S_IFREG | 0o644, 81), sysfs=tmp_path)
     assert regular.verdict == "not_camera" and "a file" in regular.reason
 
