@@ -349,7 +349,8 @@ def test_sd_jwt_presentation_hides_the_subject_and_follows_revocation(kctx, issu
 
 def test_a_credential_issued_elsewhere_is_stored_only_after_it_verifies(kctx, settings):
     desk_key = Ed25519PrivateKey.generate()
-    desk_set = key_set([desk_key.public_key()])
+    desk_set = {"selfverify_desk": "d1", "keys": [{**key_set([desk_key.public_key()])["keys"][0],
+                                                   "selfverify_kind": "agent", "selfverify_handle": "sam"}]}
     now = int(kctx.clock.now().timestamp())
     claims = {"iss": "selfverify:desk:d1", "sub": "alice", "iat": now, "nbf": now, "exp": now + 3600,
               "jti": "b" * 32, "method": "interview", "assurance": {"agent": "sam", "documents_seen": ["passport"]}}

@@ -34,6 +34,7 @@ from selfverify.services.credential_claims import (  # noqa: F401  (re-exported:
     selfie_assurance,
 )
 from selfverify.services.credential_keyring import CredentialKeyring
+from selfverify.services.signer_rules import SignerRoles
 from selfverify.services.tokens import REASON_MESSAGES, TokenCheck  # noqa: F401  (re-exported)
 from selfverify.store.repositories.credentials import CredentialRepository
 from selfverify.store.signing_keys import DEVICE_KEY, legacy_issuer_key, load_signing_key
@@ -250,7 +251,12 @@ class CredentialService:
             return check  # malformed or not signed by any of the keys: nothing to look up
         if check.valid and not self._within_lifetime(check.claims):
             return check.but("too_long")
-        return self._with_revocation(check, signed_here)
+        check = self._with_revocation(check, signed_here)
+        if check.valid and check.format != "sv1":  # the kind of key that signed may sign these claims
+            roles = SignerRoles.of_key_set(key_set) if key_set is not None else SignerRoles()
+            if roles.refusal(check.claims, check.signer) is not None:
+                return check.but("wrong_signer")
+        return check
 
     def _within_lifetime(self, claims: dict) -> bool:
         """exp no later than the configured credential lifetime after iat (a hand-signed year 9999 is refused)."""

@@ -51,6 +51,7 @@ REASON_MESSAGES = {
     "unknown": "this installation signed it but has no record of it (deleted or never issued): not valid",
     "not_as_issued": "its claims or signing key differ from the issuer's record of that credential (a forgery)",
     "too_long": "it claims a validity longer than credentials are issued for (or no issue time)",
+    "wrong_signer": "the key that signed it may not sign this credential (its method, agent or issuer does not match the key's kind)",
 }
 
 
