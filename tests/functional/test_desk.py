@@ -333,10 +333,10 @@ def test_a_key_signs_only_what_its_kind_may(accounts, tmp_path):
     selfie = {**base, "iss": kiosk_iss, "sub": "victim", "method": "selfie", "assurance": {"liveness": True}}
     refused = {
         "agent approves herself": ({**interview, "sub": "ann"}, ann),
-        "kiosk signs an interview": (interview, kiosk),
+        "kiosk signs an interview": ({**interview, "iss": kiosk_iss}, kiosk),
         "agent names another agent": ({**interview, "assurance": {**interview["assurance"], "agent": "bob"}}, ann),
         "agent under another desk's iss": ({**interview, "iss": "selfverify:desk:anything"}, ann),
-        "agent signs a selfie": ({**selfie, "iss": desk_iss}, ann),
+        "agent signs a selfie": ({**selfie, "iss": desk_iss, "assurance": {"agent": "ann"}}, ann),
         "kiosk under the desk's iss": ({**selfie, "iss": desk_iss}, kiosk),
     }
     for what, (claims, signer) in refused.items():
@@ -349,6 +349,6 @@ def test_a_key_signs_only_what_its_kind_may(accounts, tmp_path):
     dave = CredentialService(accounts.context("dave"))
     own = dave.issuer_key_set()
     device = key("dave", DEVICE_KEY)
-    for claims in (interview, {**selfie, "iss": desk_iss}):
+    for claims in ({**interview, "iss": f"selfverify:device:{thumbprint(device)}"}, {**selfie, "iss": desk_iss}):
         check = CredentialService(accounts.context("eve")).verify_token(sign_token(claims, device), key_set=own)
         assert check.reason == "wrong_signer"
