@@ -27,14 +27,18 @@ def _clean(text: str) -> None:
 
 def test_a_crafted_token_cannot_rewrite_the_verify_line(home, tmp_path):
     key = Ed25519PrivateKey.generate()
-    claims = {"iss": CRAFTED, "sub": CRAFTED, "iat": 1_900_000_000 - 100, "nbf": 1_700_000_000,
-              "exp": 1_900_000_000, "jti": "j1", "method": CRAFTED, "assurance": {CRAFTED: CRAFTED}}
+    from selfverify.services.tokens import thumbprint
+
+    # a token every other rule accepts (a device key naming itself), so the crafted sub is printed
+    claims = {"iss": f"selfverify:device:{thumbprint(key.public_key())}", "sub": CRAFTED, "iat": 1_900_000_000 - 100,
+              "nbf": 1_700_000_000, "exp": 1_900_000_000, "jti": "j1" + CRAFTED, "method": "selfie",
+              "assurance": {CRAFTED: CRAFTED}}
     token, jwks = tmp_path / "t.jwt", tmp_path / "k.json"
     token.write_text(sign_token(claims, key))
     jwks.write_text(json.dumps(key_set([key.public_key()])))
     for args in (("credential", "verify", str(token), "--jwks", str(jwks)),):
         proc = run_main("--home", str(home), *args)
-        assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout
         _clean(proc.stdout + proc.stderr)
         assert "mallory\\x1b[2K\\r" in proc.stdout  # shown, escaped
 
