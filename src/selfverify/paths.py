@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,9 +114,11 @@ def write_synced(path: Path, data: bytes, flags: int = os.O_EXCL) -> None:
 def write_private_file(path: Path, data: bytes) -> None:
     """Write ``data`` atomically to ``path`` with mode 0600 (temp file in the same dir, fsync, rename)."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    # a random name, created exclusively and never through a symlink: a link planted in a shared folder
+    # under a guessable name cannot redirect the write
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(8)}")
     try:
-        write_synced(tmp, data, os.O_TRUNC)
+        write_synced(tmp, data, os.O_EXCL | getattr(os, "O_NOFOLLOW", 0))
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -46,12 +46,18 @@ def readme_examples() -> dict[str, str]:
 
     section = (ROOT / "README.md").read_text().split("## For relying parties", 1)[1].split("\n## ", 1)[0]
     blocks = [block.split("```", 1)[0] for block in section.split("```python\n")[1:]]
-    return {("pyjwt" if "import json, jwt" in block else "joserfc"): block for block in blocks}
+    named = {}
+    for block in blocks:
+        name = "pyjwt" if "import json, jwt" in block else "kinds" if "selfverify_kind" in block else "joserfc"
+        named[name] = block
+    return named
 
 
 # what a relying party writes: only the JOSE library, nothing of selfverify
+_EXAMPLES = readme_examples()
 VERIFIERS = {
-    **readme_examples(),
+    "pyjwt": _EXAMPLES["pyjwt"],
+    "joserfc": _EXAMPLES["joserfc"] + _EXAMPLES["kinds"],  # the kind-of-key check after joserfc's signature check
     "jwcrypto": """
 import json
 from jwcrypto import jwk, jwt
@@ -69,8 +75,8 @@ def run_verifier(library: str, folder) -> subprocess.CompletedProcess:
 
 def test_the_readme_has_six_line_examples_for_joserfc_and_pyjwt():
     examples = readme_examples()
-    assert sorted(examples) == ["joserfc", "pyjwt"]
-    assert all(len(code.strip().splitlines()) == 6 for code in examples.values())
+    assert sorted(examples) == ["joserfc", "kinds", "pyjwt"]
+    assert all(len(examples[name].strip().splitlines()) == 6 for name in ("joserfc", "pyjwt"))
 
 
 @pytest.mark.parametrize("library", sorted(VERIFIERS))
@@ -229,7 +235,8 @@ def test_verify_with_any_issuers_key_set(ctx, cli_env, tmp_path):
     token = sign_token({"iss": "selfverify:desk:d1", "sub": "bob", "iat": now, "nbf": now, "exp": now + 60,
                         "jti": "9" * 32, "method": "interview", "assurance": {"agent": "sam"}}, desk)
     (tmp_path / "t.jwt").write_text(token)
-    (tmp_path / "desk.json").write_text(json.dumps(key_set([desk.public_key()])))
+    tagged = {**key_set([desk.public_key()])["keys"][0], "selfverify_kind": "agent", "selfverify_handle": "sam"}
+    (tmp_path / "desk.json").write_text(json.dumps({"selfverify_desk": "d1", "keys": [tagged]}))
     (tmp_path / "junk.json").write_text('{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "AA", "d": "AA"}]}')
     ok = sv("credential", "verify", str(tmp_path / "t.jwt"), "--jwks", str(tmp_path / "desk.json"))
     assert ok.returncode == 0 and "for bob (interview), issued by selfverify:desk:d1" in ok.stdout

@@ -156,7 +156,7 @@ def test_a_person_cannot_enrol_themselves(accounts):
         s.add(DeskKey(kid=thumbprint(key), kind="agent", handle="eve", jwk=json.dumps(public_jwk(key.public_key())),
                       enrolment=forged, enrolled_by="eve", enrolled_at=datetime.now(timezone.utc)))
         s.commit()
-    assert DeskService(eve).enrolled() == [] and DeskService(eve).jwks() == {"keys": []}
+    assert DeskService(eve).enrolled() == [] and DeskService(eve).jwks()["keys"] == []
     code = accounts.book("dave")
     sneaked = accounts.run("eve", "agent", "approve", code, "--seen", "passport")
     assert sneaked.returncode == 5 and "No agent is enrolled" in sneaked.stderr
@@ -312,3 +312,57 @@ def test_an_enrolled_kiosks_selfie_credentials_verify_against_the_desk(accounts,
     assert _verify(accounts, "eve", at_kiosk.token, str(jwks), tmp_path).returncode == 0
     home = _verify(accounts, "eve", at_home.token, str(jwks), tmp_path)
     assert home.returncode == 1 and json.loads(home.stdout)["reason"] == "unknown_key"
+
+
+def test_a_key_signs_only_what_its_kind_may(accounts, tmp_path):
+    """Second review, finding 3: agent ann minted her own interview credential, and the kiosk's
+    device key (in the account the public uses) minted 'interview' credentials, both valid against
+    the desk's key set. The set now says each key's kind; verification holds claims to it."""
+    from selfverify.services.credentials import CredentialService
+    from selfverify.services.tokens import sign_token, thumbprint
+    from selfverify.store.signing_keys import DEVICE_KEY, load_signing_key
+
+    accounts.ok("admin", "desk", "init")
+    accounts.enrol("ann")
+    request = tmp_path / "kiosk.json"
+    accounts.ok("kiosk", "desk", "kiosk-key", "hall-kiosk", "--out", str(request))
+    accounts.ok("admin", "desk", "enrol-kiosk", str(request))
+    jwks_text = accounts.ok("dave", "desk", "jwks").stdout
+    jwks = tmp_path / "desk.jwks.json"
+    jwks.write_text(jwks_text)
+    published = json.loads(jwks_text)
+    assert {(k["selfverify_kind"], k["selfverify_handle"]) for k in published["keys"]} == {("agent", "ann"), ("kiosk", "hall-kiosk")}
+    desk_iss = f"selfverify:desk:{published['selfverify_desk']}"
+
+    def key(user: str, name: str):  # noqa: ANN202
+        ctx = accounts.context(user)
+        return load_signing_key(ctx.settings, name, create=False, secrets_store=ctx.secrets)
+
+    ann, kiosk = key("ann", "agent-key:ann"), key("kiosk", DEVICE_KEY)
+    now = int(datetime.now(timezone.utc).timestamp())
+    base = {"iat": now, "nbf": now, "exp": now + 3600, "jti": uuid.uuid4().hex}
+    interview = {**base, "iss": desk_iss, "sub": "victim", "method": "interview",
+                 "assurance": {"agent": "ann", "documents_seen": ["passport"], "self_asserted": False}}
+    kiosk_iss = f"selfverify:device:{thumbprint(kiosk)}"
+    selfie = {**base, "iss": kiosk_iss, "sub": "victim", "method": "selfie", "assurance": {"liveness": True}}
+    refused = {
+        "agent approves herself": ({**interview, "sub": "ann"}, ann),
+        "kiosk signs an interview": ({**interview, "iss": kiosk_iss}, kiosk),
+        "agent names another agent": ({**interview, "assurance": {**interview["assurance"], "agent": "bob"}}, ann),
+        "agent under another desk's iss": ({**interview, "iss": "selfverify:desk:anything"}, ann),
+        "agent signs a selfie": ({**selfie, "iss": desk_iss, "assurance": {"agent": "ann"}}, ann),
+        "kiosk under the desk's iss": ({**selfie, "iss": desk_iss}, kiosk),
+    }
+    for what, (claims, signer) in refused.items():
+        proc = _verify(accounts, "eve", sign_token(claims, signer), str(jwks), tmp_path)
+        assert proc.returncode == 1 and json.loads(proc.stdout)["reason"] == "wrong_signer", what
+    for claims, signer in ((interview, ann), (selfie, kiosk)):  # what each kind may sign still verifies
+        assert _verify(accounts, "eve", sign_token(claims, signer), str(jwks), tmp_path).returncode == 0
+
+    # a person's own device key, with the key set 'credential export --jwks' writes: never an interview, never the desk's iss
+    dave = CredentialService(accounts.context("dave"))
+    own = dave.issuer_key_set()
+    device = key("dave", DEVICE_KEY)
+    for claims in ({**interview, "iss": f"selfverify:device:{thumbprint(device)}"}, {**selfie, "iss": desk_iss}):
+        check = CredentialService(accounts.context("eve")).verify_token(sign_token(claims, device), key_set=own)
+        assert check.reason == "wrong_signer"

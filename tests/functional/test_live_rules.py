@@ -2,7 +2,7 @@
 SelfieService and the CLI, on real frames from the tests' in-process camera device:
 (a) every face that did a challenge step must match on its own; (b) steps count only with one face
 in view; (c) a live pass ends with a credential in the real keyring. Plus: a recording, a virtual
-camera or a chosen seed never earns; stopping or losing the camera after a step started is a try."""
+camera or a chosen seed never earns; ending a run once its challenge was shown is a try."""
 
 from __future__ import annotations
 
@@ -140,16 +140,22 @@ def test_stopping_after_a_step_started_is_a_counted_try(end, ctx, s_reference, f
     assert AttemptPolicy(ctx).status().total_failures == 1
 
 
-def test_stopping_before_any_step_started_counts_nothing(ctx, s_reference, faces_dir, tmp_path):
+@pytest.mark.parametrize("end", ["cancel", "feed_ends"])
+def test_ending_a_run_once_its_challenge_was_shown_is_a_counted_try(end, ctx, s_reference, faces_dir):
+    """Second review, finding 1: the challenge is shown before the first step, and ending a run
+    whose challenge the footage does not cover (cancel, or the feed stops) re-drew it for free."""
     import threading
 
     accept_consent(ctx)
     cancel = threading.Event()
-    cancel.set()
-    with live_camera(faces_dir / "stage_clip.mp4", **scenario("live", faces_dir)):
+    if end == "cancel":
+        cancel.set()
+    frames = (85, 88) if end == "feed_ends" else scenario("live", faces_dir)["frames"]
+    with live_camera(faces_dir / "stage_clip.mp4", frames, steps=("blink", "turn_left")):
         outcome = SelfieService(ctx).run(s_reference, "0", cancel=cancel)
-    assert outcome.decision.reason == "cancelled" and not outcome.decision.challenge_started
-    assert AttemptPolicy(ctx).status().total_failures == 0
+    assert outcome.decision.reason == ("cancelled" if end == "cancel" else "camera_lost")
+    assert outcome.decision.challenge_started and not outcome.decision.verified
+    assert AttemptPolicy(ctx).status().total_failures == 1
 
 
 def test_the_test_camera_cannot_be_reached_from_outside(s_reference, tmp_path):

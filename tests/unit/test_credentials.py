@@ -349,7 +349,8 @@ def test_sd_jwt_presentation_hides_the_subject_and_follows_revocation(kctx, issu
 
 def test_a_credential_issued_elsewhere_is_stored_only_after_it_verifies(kctx, settings):
     desk_key = Ed25519PrivateKey.generate()
-    desk_set = key_set([desk_key.public_key()])
+    desk_set = {"selfverify_desk": "d1", "keys": [{**key_set([desk_key.public_key()])["keys"][0],
+                                                   "selfverify_kind": "agent", "selfverify_handle": "sam"}]}
     now = int(kctx.clock.now().timestamp())
     claims = {"iss": "selfverify:desk:d1", "sub": "alice", "iat": now, "nbf": now, "exp": now + 3600,
               "jti": "b" * 32, "method": "interview", "assurance": {"agent": "sam", "documents_seen": ["passport"]}}
@@ -374,3 +375,46 @@ def test_a_credential_issued_elsewhere_is_stored_only_after_it_verifies(kctx, se
     service.revoke()
     with pytest.raises(PolicyRefusal):
         CredentialService(kctx).store_issued(token, desk_set)
+
+
+# --- second review, findings 2 and 8: a live row's id does not vouch for other claims --------------
+
+@pytest.mark.parametrize("change", [
+    {"sub": "mallory"}, {"method": "interview"}, {"iat": 1}, {"exp": -1},
+])
+def test_a_live_credential_id_on_a_token_with_other_claims_is_a_forgery(kctx, issued, change):
+    """The device key sits in every local user's keyring: re-signing the real credential's jti with
+    another sub, method or dates must not verify on the issuing installation."""
+    claims = decode_claims(issued.token)
+    forged_claims = {**claims, **{k: (claims[k] + v if k in ("iat", "exp") else v) for k, v in change.items()}}
+    forged = sign_token(forged_claims, device_key(kctx))
+    check = CredentialService(kctx).verify_token(forged)
+    assert (check.valid, check.reason) == (False, "not_as_issued")
+    assert CredentialService(kctx).verify_token(sign_token(claims, device_key(kctx))).valid  # the same claims still do
+
+
+def test_a_token_valid_for_longer_than_credentials_are_issued_is_refused(kctx, issued, tmp_path, settings, fake_clock):
+    service = CredentialService(kctx)
+    claims = {**decode_claims(issued.token), "jti": "e" * 32, "exp": 253402300799}  # year 9999
+    forged = sign_token(claims, device_key(kctx))
+    other = AppContext(settings=settings.replace(home=str(tmp_path / "rp")), clock=fake_clock)
+    check = CredentialService(other).verify_token(forged, key_set=service.issuer_key_set())
+    assert (check.valid, check.reason) == (False, "too_long")
+    no_iat = sign_token({k: v for k, v in decode_claims(issued.token).items() if k != "iat"}, device_key(kctx))
+    assert CredentialService(other).verify_token(no_iat, key_set=service.issuer_key_set()).reason == "too_long"
+
+
+def test_a_second_kid_for_the_device_key_is_still_signed_here(kctx, issued):
+    """Finding 8: the installation's own key listed under kid 'alias' got past the unknown-token guard."""
+    from selfverify.services.tokens import public_jwk
+
+    from joserfc import jwt
+    from joserfc.jwk import OKPKey
+
+    key = device_key(kctx)
+    claims = {**decode_claims(issued.token), "jti": "never-issued", "sub": "alice", "method": "interview"}
+    aliased = jwt.encode({"alg": "Ed25519", "typ": TOKEN_TYP, "kid": "alias"}, claims, OKPKey.import_key(key),
+                         algorithms=["Ed25519"])
+    alias_set = {"keys": [{**public_jwk(key.public_key()), "kid": "alias"}]}
+    check = CredentialService(kctx).verify_token(aliased, key_set=alias_set)
+    assert (check.valid, check.reason) == (False, "unknown")

@@ -85,7 +85,7 @@ def test_an_unusable_store_refuses_before_anything_changes(tokens):
 
 @pytest.mark.parametrize(("reason", "started", "counted"), [
     ("no_match", False, True), ("not_live", False, True), ("timed_out", False, True),
-    ("no_face", True, False), ("cancelled", False, False), ("cancelled", True, True),
+    ("no_face", True, True), ("no_face", False, False), ("cancelled", False, False), ("cancelled", True, True),
     ("camera_lost", False, False), ("camera_lost", True, True), (None, True, False), ("from_a_later_version", True, False),
 ])
 def test_which_endings_cost_an_attempt(reason, started, counted):

@@ -10,6 +10,7 @@ import click
 
 from selfverify.commands.privacy import _date, confirm_or_refuse, emit_json, json_option, privacy_command, yes_option
 from selfverify.errors import EXIT_NEGATIVE, EXIT_OK, InputError
+from selfverify.textcheck import printable
 
 
 @click.group()
@@ -23,15 +24,16 @@ def _check_dict(check) -> dict:
 
 
 def _echo_claims(claims: dict, hidden: int = 0) -> None:
-    click.echo(f"Credential:  {claims.get('jti')}")
-    click.echo(f"Issuer:      {claims.get('iss', '-')}")
-    click.echo(f"Subject:     {claims.get('sub', '(not disclosed)')}")
-    click.echo(f"Method:      {claims.get('method', '(not disclosed)')}")
+    # every value comes from a token: control and bidi characters are shown escaped, never sent to the terminal
+    click.echo(f"Credential:  {printable(claims.get('jti'))}")
+    click.echo(f"Issuer:      {printable(claims.get('iss', '-'))}")
+    click.echo(f"Subject:     {printable(claims.get('sub', '(not disclosed)'))}")
+    click.echo(f"Method:      {printable(claims.get('method', '(not disclosed)'))}")
     click.echo(f"Issued:      {_date(_from_epoch_safe(claims.get('iat')))}")
     click.echo(f"Expires:     {_date(_from_epoch_safe(claims.get('exp')))}")
     assurance = claims.get("assurance")
     for key, value in sorted(assurance.items() if isinstance(assurance, dict) else ()):
-        click.echo(f"  {key}: {value}")
+        click.echo(f"  {printable(key)}: {printable(value)}")
     if hidden:
         click.echo(f"Hidden:      {hidden} claim(s) not disclosed")
 
@@ -87,9 +89,10 @@ def credential_verify(app, source: str, jwks_file: str | None, public_key_file: 
     elif check.valid:
         claims = check.claims or {}
         old = " (old sv1 format: ask for a new credential)" if check.format == "sv1" else ""
-        who = f"for {claims['sub']}" if "sub" in claims else "subject not disclosed"
-        click.echo(f"valid{old}: credential {claims.get('jti')} {who} ({claims.get('method', 'method not disclosed')}), "
-                   f"issued by {claims.get('iss', '-')}, expires {_date(_from_epoch_safe(claims.get('exp')))}")
+        who = f"for {printable(claims['sub'])}" if "sub" in claims else "subject not disclosed"
+        click.echo(f"valid{old}: credential {printable(claims.get('jti'))} {who} "
+                   f"({printable(claims.get('method', 'method not disclosed'))}), "
+                   f"issued by {printable(claims.get('iss', '-'))}, expires {_date(_from_epoch_safe(claims.get('exp')))}")
     else:
         click.echo(check.message)
     return EXIT_OK if check.valid else EXIT_NEGATIVE

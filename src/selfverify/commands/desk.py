@@ -4,8 +4,7 @@ desk's key set. Every rule lives in ``selfverify.services.desk``; these commands
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -23,26 +22,28 @@ def _json_option(fn):  # noqa: ANN001, ANN201
     return click.option("--json", "as_json", is_flag=True, help="Print as JSON.")(fn)
 
 
-def _write_request(request: dict[str, Any], out: str | None) -> list[str]:
-    from selfverify.paths import write_private_file
+def _write_request(make_request: Callable[[], dict[str, Any]], out: str | None, force: bool) -> list[str]:
+    """Print the request, or write it under the rules for files a person names (--force to replace;
+    the target is checked before a key is made, so a refused --out makes nothing)."""
+    from selfverify.outfile import check_output_target, write_output
 
+    if out is not None:
+        check_output_target(out, force=force)
+    request = make_request()
     text = json.dumps(request, indent=2)
     if out is None:
         return [text]
-    write_private_file(Path(out), (text + "\n").encode("utf-8"))
-    return [f"Wrote the enrolment request for {request['kind']} {request['handle']} (key {request['jwk']['kid']}) to {out}.",
+    where = write_output(out, (text + "\n").encode("utf-8"), force=force)
+    return [f"Wrote the enrolment request for {request['kind']} {request['handle']} (key {request['jwk']['kid']}) to {where}.",
             "It holds only the public key: give it to the desk admin."]
 
 
 def _read_request(source: str) -> str:
-    from selfverify.errors import InputError
+    from selfverify.outfile import read_input_file
 
     if source == "-":
         return click.get_text_stream("stdin").read()
-    try:
-        return Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"The enrolment request {source} cannot be read: {exc}.", code="bad_request") from None
+    return read_input_file(source, "enrolment request")  # a FIFO or device is refused, never waited on
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,23 +81,28 @@ def desk_init(ctx: click.Context, as_json: bool) -> int:
     return _run(as_json, action)
 
 
+_FORCE = click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
+
+
 @desk.command("agent-key")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the enrolment request here (default: print it).")
+@_FORCE
 @click.pass_context
-def desk_agent_key(ctx: click.Context, out: str | None) -> int:
+def desk_agent_key(ctx: click.Context, out: str | None, force: bool) -> int:
     """Make your agent signing key in your own keyring and print the request to give the admin.
 
     The handle is your --user (on a PostgreSQL desk: your database role)."""
-    return _run(False, lambda: ({}, _write_request(_desk(ctx).enrolment_request("agent"), out)))
+    return _run(False, lambda: ({}, _write_request(lambda: _desk(ctx).enrolment_request("agent"), out, force)))
 
 
 @desk.command("kiosk-key")
 @click.argument("name")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the enrolment request here (default: print it).")
+@_FORCE
 @click.pass_context
-def desk_kiosk_key(ctx: click.Context, name: str, out: str | None) -> int:
+def desk_kiosk_key(ctx: click.Context, name: str, out: str | None, force: bool) -> int:
     """On a kiosk: print the request that enrols this machine's device key as kiosk NAME."""
-    return _run(False, lambda: ({}, _write_request(_desk(ctx).enrolment_request("kiosk", name), out)))
+    return _run(False, lambda: ({}, _write_request(lambda: _desk(ctx).enrolment_request("kiosk", name), out, force)))
 
 
 def _enrol_command(kind: str, maker: str) -> None:

@@ -16,7 +16,7 @@ import click
 from selfverify.cli import app_context, print_error
 from selfverify.errors import SelfverifyError
 from selfverify.services.interview import DOCUMENT_TYPES
-from selfverify.textcheck import MAX_ID
+from selfverify.textcheck import MAX_ID, printable
 
 TZ_HELP = "Time zone for showing and typing times, e.g. Europe/Paris (default: this computer's; SELFVERIFY_TIMEZONE)."
 _TZ_HELP = TZ_HELP
@@ -82,8 +82,8 @@ def _run(as_json: bool, action: Callable[[], tuple]) -> int:
             data = {**data, "problem": problem.as_dict()}
         click.echo(json.dumps(data, indent=2, default=str))
     else:
-        for line in lines:
-            click.echo(line)
+        for line in lines:  # values from the database (contact, handles, reasons): control/bidi shown escaped
+            click.echo("\n".join(printable(part) for part in str(line).split("\n")))
         if problem is not None:
             print_error(problem)
     return problem.exit_code if problem is not None else 0

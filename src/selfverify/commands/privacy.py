@@ -16,6 +16,7 @@ import click
 
 from selfverify.cli import app_context, print_error
 from selfverify.errors import EXIT_NEGATIVE, EXIT_OK, InputError, SelfverifyError
+from selfverify.textcheck import printable
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print as JSON (for scripts).")
 yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
@@ -228,7 +229,7 @@ def photos_show_receipts(app, as_json: bool) -> int:
     if not items:
         click.echo("No deletion receipts.")
     for r in items:
-        click.echo(f"{r.id}  deleted {r.kind} {r.item_id} on {_date(r.deleted_at)}  reason: {r.reason}")
+        click.echo(f"{r.id}  deleted {r.kind} {r.item_id} on {_date(r.deleted_at)}  reason: {printable(r.reason)}")
     return EXIT_OK
 
 

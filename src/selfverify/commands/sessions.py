@@ -7,6 +7,7 @@ import json
 import click
 
 from selfverify.cli import app_context
+from selfverify.textcheck import printable
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,7 +24,6 @@ def sessions() -> None:
 def sessions_list(ctx: click.Context, limit: int, subject: str | None, as_json: bool) -> int:
     """List recent sessions, newest first."""
     from selfverify.services.audit import list_sessions
-    from selfverify.textcheck import printable
 
     items = list_sessions(app_context(ctx), limit=limit, subject=subject)
     if as_json:
@@ -56,15 +56,15 @@ def sessions_show(ctx: click.Context, session_id: str, as_json: bool) -> int:
         click.echo(json.dumps(details, indent=2))
         return 0
     s = details["session"]
-    click.echo(f"Session {s['id']}  {s['method']} via {s['front_end']}  subject {s['subject']}")
-    click.echo(f"Outcome: {s['outcome'] or 'running'}" + (f" ({s['reason']})" if s["reason"] else "")
+    click.echo(f"Session {s['id']}  {s['method']} via {s['front_end']}  subject {printable(s['subject'])}")
+    click.echo(f"Outcome: {s['outcome'] or 'running'}" + (f" ({printable(s['reason'])})" if s["reason"] else "")
                + (f"  seed {s['seed']}" if s["seed"] is not None else ""))
     started = datetime.fromisoformat(s["started_at"])
     for event in details["timeline"]:
         offset = event["data"].get("t")
         if offset is None:
             offset = (datetime.fromisoformat(event["at"]) - started).total_seconds()
-        click.echo(f"  {offset:>8.2f}s  {describe_event(event)}")
+        click.echo(f"  {offset:>8.2f}s  {printable(describe_event(event))}")
     return 0
 
 

@@ -30,6 +30,7 @@ from selfverify.core.camera_identity import (  # noqa: F401  (classification is 
     VIRTUAL_DRIVERS,
     CameraIdentity,
     classify_camera,
+    counts_as_live,
     inspect_device,
     list_cameras,
     natural_key,
@@ -261,14 +262,22 @@ class CameraDeviceSource(_CaptureSource):
                  identity: "CameraIdentity | None" = None):
         import cv2
 
-        self.label = f"/dev/video{target}" if isinstance(target, int) and sys.platform.startswith("linux") else str(target)
-        if identity is None:
-            identity = inspect_device(self.label) if capture_factory is None else classify_camera(None, None)
-        self.identity = identity
-        if sys.platform.startswith("linux") and not os.path.exists(self.label) and capture_factory is None:
+        linux = sys.platform.startswith("linux")
+        self.label = f"/dev/video{target}" if isinstance(target, int) and linux else str(target)
+        if linux and not os.path.exists(self.label) and capture_factory is None:
             found = list_cameras()
             detail = f"cameras found: {', '.join(found)}" if found else "no camera was found on this computer"
             raise CameraError(f"There is no camera {self.label} ({detail}).", hint=_NO_CAMERA_HINT, code="no_camera")
+        if identity is None:
+            identity = inspect_device(self.label) if capture_factory is None else classify_camera(None, None)
+        self.identity = identity
+        if capture_factory is None and linux:
+            if identity.verdict == "not_camera":  # a pty, FIFO or file under /dev: never read as a stream
+                raise CameraError(f"{self.label} is not a camera ({identity.reason}).", hint=_NO_CAMERA_HINT,
+                                  code="no_camera")
+            # the V4L2 backend only, on the node that was checked: no FFmpeg parsing whatever a node streams
+            node = int(os.path.realpath(self.label).removeprefix("/dev/video"))
+            capture_factory = lambda _target: cv2.VideoCapture(node, cv2.CAP_V4L2)  # noqa: E731
         super().__init__(
             (capture_factory or cv2.VideoCapture)(target),
             realtime=realtime,
@@ -285,7 +294,7 @@ class CameraDeviceSource(_CaptureSource):
 
     @property
     def is_live_camera(self) -> bool:
-        return self.identity.verdict != "virtual"
+        return counts_as_live(self.identity)
 
     def _grab(self):
         if self._pending is not None:

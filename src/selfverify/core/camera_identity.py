@@ -12,7 +12,7 @@ import stat
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 def natural_key(path: Path) -> list[Any]:
@@ -80,7 +80,7 @@ _VIRTUAL_NAME = re.compile(
 
 
 class CameraIdentity:
-    """What the platform says a camera device is. ``verdict``: physical | virtual | unknown."""
+    """What the platform says a camera device is. ``verdict``: physical | virtual | not_camera | unknown."""
 
     def __init__(self, verdict: str, reason: str, *, driver: str = "", card: str = "", bus_info: str = "",
                  capabilities: int = 0):
@@ -124,30 +124,68 @@ def classify_camera(querycap: bytes | None, sysfs_name: str | None) -> CameraIde
     return CameraIdentity("physical", f"driver {driver!r} on {bus or 'an unknown bus'}", **identity)
 
 
-def inspect_device(path: str) -> CameraIdentity:
-    """Ask the device node itself (Linux); elsewhere the platform gives no driver through OpenCV."""
-    if not sys.platform.startswith("linux") or not path.startswith("/dev/"):
-        return classify_camera(None, None)
+V4L2_MAJOR = 81  # the character-device major number of every video4linux node (Documentation/admin-guide/devices.txt)
+_VIDEO_NODE = re.compile(r"/dev/video\d+")
+
+
+def counts_as_live(identity: CameraIdentity) -> bool:
+    """Whether a run on this device may earn a credential. On Linux only a device the kernel itself
+    shows to be a capture camera (``physical``); ``unknown`` counts only where the platform cannot
+    tell (macOS, Windows), as documented."""
+    if identity.verdict == "physical":
+        return True
+    return identity.verdict == "unknown" and not sys.platform.startswith("linux")
+
+
+def _not_a_camera(why: str) -> CameraIdentity:
+    return CameraIdentity("not_camera", f"it is not a camera: {why}")
+
+
+def v4l2_node(path: str, *, stat_of: Callable[[str], os.stat_result] = os.stat,
+              sysfs: Path = Path("/sys/class/video4linux")) -> tuple[str, str] | CameraIdentity:
+    """Linux: (resolved path, node name) when ``path`` resolves to a video4linux character device
+    (``/dev/videoN``, major 81, listed in /sys/class/video4linux); else the verdict saying why not.
+    A pseudo-terminal, a FIFO or any other /dev node streams whatever its writer sends."""
+    real = os.path.realpath(path)
+    if not _VIDEO_NODE.fullmatch(real):
+        return _not_a_camera(f"{path} is not a /dev/video device")
     try:
-        if not stat.S_ISCHR(os.stat(path).st_mode):  # e.g. a video file put in /dev/shm
-            return CameraIdentity("virtual", "it is a file, not a camera device")
+        st = stat_of(real)
     except OSError:
-        pass
-    querycap: bytes | None = None
+        return _not_a_camera(f"{real} cannot be looked at")
+    if not stat.S_ISCHR(st.st_mode):  # e.g. a video file put in /dev/shm
+        return _not_a_camera("it is a file, not a camera device")
+    if os.major(st.st_rdev) != V4L2_MAJOR:
+        return _not_a_camera(f"{real} is not a video4linux device")
+    name = Path(real).name
+    if not (sysfs / name).exists():
+        return _not_a_camera(f"the kernel lists no video4linux device {name}")
+    return real, name
+
+
+def inspect_device(path: str) -> CameraIdentity:
+    """Ask the device node itself (Linux); elsewhere the platform gives no driver through OpenCV.
+    On Linux a node must be a video4linux device whose driver answers VIDIOC_QUERYCAP."""
+    if not sys.platform.startswith("linux"):
+        return classify_camera(None, None)
+    node = v4l2_node(path)
+    if isinstance(node, CameraIdentity):
+        return node
+    real, name = node
     try:
         import fcntl
 
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK)
         try:
             buffer = bytearray(V4L2_CAPABILITY_SIZE)
             fcntl.ioctl(fd, VIDIOC_QUERYCAP, buffer)
             querycap = bytes(buffer)
         finally:
             os.close(fd)
-    except OSError:
-        pass
+    except OSError as exc:
+        return _not_a_camera(f"its driver does not answer VIDIOC_QUERYCAP ({exc.strerror or exc})")
     try:
-        sysfs_name = (Path("/sys/class/video4linux") / Path(path).name / "name").read_text(errors="replace")
+        sysfs_name = (Path("/sys/class/video4linux") / name / "name").read_text(errors="replace")
     except OSError:
         sysfs_name = None
     return classify_camera(querycap, sysfs_name)

@@ -24,8 +24,9 @@ class DecisionReason(StrEnum):
         return self in _ALWAYS_A_FAILURE
 
     def counts_as_failure(self, challenge_started: bool) -> bool:
-        """Whether this ending costs an attempt. Stopping (or losing the camera) once a face has
-        started a challenge step counts too, else walking away from a failing check would be a free retry."""
+        """Whether this ending costs an attempt. Once the challenge has been shown every ending
+        counts (stopped, camera lost, no face), else ending a run whose challenge a recording does
+        not cover would re-draw it for free."""
         return self.always_a_failure or (self in _FAILURE_ONCE_STARTED and bool(challenge_started))
 
     @classmethod
@@ -38,7 +39,7 @@ class DecisionReason(StrEnum):
 
 
 _ALWAYS_A_FAILURE = frozenset({DecisionReason.NO_MATCH, DecisionReason.NOT_LIVE, DecisionReason.TIMED_OUT})
-_FAILURE_ONCE_STARTED = frozenset({DecisionReason.CANCELLED, DecisionReason.CAMERA_LOST})
+_FAILURE_ONCE_STARTED = frozenset({DecisionReason.CANCELLED, DecisionReason.CAMERA_LOST, DecisionReason.NO_FACE})
 
 
 def is_failed_try(reason: str | None, challenge_started: bool) -> bool:

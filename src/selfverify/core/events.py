@@ -44,7 +44,7 @@ class CameraChecked(Event):
     """What the platform says the camera device is (driver, card, bus; never an image)."""
 
     kind: ClassVar[str] = "camera_check"
-    verdict: str = "unknown"  # physical | virtual | unknown (the platform does not say)
+    verdict: str = "unknown"  # physical | virtual | not_camera | unknown (the platform does not say)
     reason: str = ""
     driver: str = ""
     card: str = ""
@@ -112,7 +112,7 @@ class Decision(Event):
     # False for files, folders, stills, virtual cameras and chosen seeds
     live_source: bool = False
     replay: bool = False  # a support replay (chosen seed): reports verdicts, never counts or earns
-    challenge_started: bool = False  # a face started a challenge step: a try, however the run ended
+    challenge_started: bool = False  # the challenge was shown: a try, however the run ended
 
     @property
     def can_issue_credential(self) -> bool:

@@ -150,7 +150,7 @@ class SelfieRun:
 
     @property
     def challenge_started(self) -> bool:
-        """A face started a challenge step: the run is a try, however it ends."""
+        """The challenge was shown: the run is a try, however it ends."""
         return self._challenge_started
 
     # events -------------------------------------------------------------------------------
@@ -207,6 +207,8 @@ class SelfieRun:
                 turn_degrees=self.settings.turn_degrees,
                 blink_drop=self.settings.blink_drop,
             )
+            # shown: from here the run is a try however it ends, else stopping the feed re-draws for free
+            self._challenge_started = True
             self._emit(ChallengeIssued, steps=self.steps, seed=self.seed)
         timeout = self.settings.verify_timeout
         while True:
@@ -249,7 +251,6 @@ class SelfieRun:
             anchored = tracked and analysis.face_count == 1 and self._encoded(face.track_id)
             sample = LivenessSample.from_landmarks(now, face.track_id, face.landmarks, texture) if anchored else None
             for event in self._challenge.observe(now, sample):
-                self._challenge_started = self._challenge_started or event.status == "started"
                 self._publish(event)
             if self._challenge.status == "failed":
                 return self._decide("not_live")

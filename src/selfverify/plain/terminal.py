@@ -16,6 +16,8 @@ import re
 import threading
 from typing import Callable, Mapping, Sequence, TextIO
 
+from selfverify.textcheck import printable
+
 HELP_WORDS = frozenset({"help", "?"})
 BACK_WORDS = frozenset({"back"})
 QUIT_WORDS = frozenset({"quit", "exit"})
@@ -25,8 +27,6 @@ GLOBAL_HELP = (
     "or quit (leave selfverify). Ctrl+D also leaves; Ctrl+C stops at once."
 )
 
-# C0 and C1 control characters except newline: escape sequences and cursor movement never get out
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _SGR = {"Problem": "1;31", "Result": "1;32", "Step": "1;36", "Status": "1", "Camera": "1"}
 
 
@@ -98,7 +98,9 @@ def wants_colour(settings, environ: Mapping[str, str] | None = None) -> bool:  #
 
 
 def clean(text: str) -> str:
-    return _CONTROL.sub(" ", str(text).replace("\t", " "))
+    """Each line through ``textcheck.printable`` (the one escaping helper): C0/C1 controls and
+    bidi/format characters from a token or the database are shown escaped, never sent raw."""
+    return "\n".join(printable(part) for part in str(text).replace("\t", " ").split("\n"))
 
 
 def said(text: str) -> str:

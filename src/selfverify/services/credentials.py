@@ -34,6 +34,7 @@ from selfverify.services.credential_claims import (  # noqa: F401  (re-exported:
     selfie_assurance,
 )
 from selfverify.services.credential_keyring import CredentialKeyring
+from selfverify.services.signer_rules import SignerRoles
 from selfverify.services.tokens import REASON_MESSAGES, TokenCheck  # noqa: F401  (re-exported)
 from selfverify.store.repositories.credentials import CredentialRepository
 from selfverify.store.signing_keys import DEVICE_KEY, legacy_issuer_key, load_signing_key
@@ -244,13 +245,29 @@ class CredentialService:
             if keys is None:
                 raise self._no_key()
             check = tokens.verify_token(token, keys, now)
-            signed_here = own_device is not None and (check.header or {}).get("kid") == tokens.thumbprint(own_device)
+            # the key that verified the signature, compared as a key: a second kid for it changes nothing
+            signed_here = own_device is not None and check.signer == tokens.raw_public(own_device)
         if check.claims is None:
             return check  # malformed or not signed by any of the keys: nothing to look up
-        return self._with_revocation(check, signed_here)
+        if check.valid and not self._within_lifetime(check.claims):
+            return check.but("too_long")
+        check = self._with_revocation(check, signed_here)
+        if check.valid and check.format != "sv1":  # the kind of key that signed may sign these claims
+            roles = SignerRoles.of_key_set(key_set) if key_set is not None else SignerRoles()
+            if roles.refusal(check.claims, check.signer) is not None:
+                return check.but("wrong_signer")
+        return check
+
+    def _within_lifetime(self, claims: dict) -> bool:
+        """exp no later than the configured credential lifetime after iat (a hand-signed year 9999 is refused)."""
+        issued, expires = claims.get("iat"), claims.get("exp")
+        if not isinstance(issued, int) or isinstance(issued, bool) or not isinstance(expires, int):
+            return False
+        return expires - issued <= self.ctx.settings.credential_days * 86400
 
     def _with_revocation(self, check: TokenCheck, signed_here: bool) -> TokenCheck:
-        credential_id = str((check.claims or {}).get("jti", ""))
+        claims = check.claims or {}
+        credential_id = str(claims.get("jti", ""))
         row = self._row(credential_id)
         if self.rows.tombstoned(credential_id) or (row is not None and row.status in ("revoking", "revoked", "superseded")):
             return check.but("revoked")
@@ -258,6 +275,8 @@ class CredentialService:
             return check.but("not_issued")
         if row is None and signed_here and check.valid:
             return check.but("unknown")
+        if row is not None and check.valid and not _as_recorded(claims, row):
+            return check.but("not_as_issued")  # a live row's id on a token minted with other claims
         return check
 
     def _own_public_keys(self, required: bool):
@@ -403,3 +422,16 @@ class CredentialService:
         self.ctx.secrets.require_secure()
         with interprocess_lock(self._lock_path):
             return self.issuer_for("selfie").key
+
+
+def _as_recorded(claims: dict, row) -> bool:
+    """A token naming a credential this database holds must say what that credential says (an SD-JWT
+    presentation may keep sub and method hidden: then it asserts nothing about them)."""
+    recorded = {"sub": row.subject, "method": row.method, "iat": _row_epoch(row.issued_at), "exp": _row_epoch(row.expires_at)}
+    return all(claims.get(name) == value for name, value in recorded.items() if name in claims or name in ("iat", "exp"))
+
+
+def _row_epoch(value) -> int:
+    from datetime import timezone
+
+    return _epoch(value if value.tzinfo else value.replace(tzinfo=timezone.utc))

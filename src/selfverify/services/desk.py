@@ -258,8 +258,15 @@ class DeskService:
         return keys
 
     def jwks(self) -> dict[str, Any]:
-        """The desk's key set: every enrolled agent's and kiosk's public key (what relying parties trust)."""
-        return key_set([k.public_key for k in self.enrolled()])
+        """The desk's key set: every enrolled agent's and kiosk's public key (what relying parties trust),
+        each tagged with what it was enrolled as, and the desk's id (``services/signer_rules.py``)."""
+        from selfverify.services.signer_rules import DESK_MEMBER, HANDLE_MEMBER, KIND_MEMBER
+
+        keys: dict[str, dict] = {}
+        for k in self.enrolled():
+            jwk = public_jwk(k.public_key)
+            keys.setdefault(jwk["kid"], {**jwk, KIND_MEMBER: k.kind, HANDLE_MEMBER: k.handle})
+        return {DESK_MEMBER: self.info().id, "keys": list(keys.values())}
 
     # -------------------------------------------------- agents
 

@@ -175,12 +175,12 @@ class SelfieService:
             flow.on_event = forward
             try:
                 result = flow.run()
-            except SelfverifyError as exc:
-                recorder.finish("error", exc.code)
-                raise
-            except KeyboardInterrupt:  # Ctrl+C: the user stopped the check, nothing broke
-                if liveness and flow.challenge_started:
+            except (SelfverifyError, KeyboardInterrupt) as exc:  # Ctrl+C: the user stopped the check
+                if liveness and flow.challenge_started:  # the challenge was shown: a try, however it ended
                     policy.record_failure()
+                if isinstance(exc, SelfverifyError):
+                    recorder.finish("error", exc.code)
+                    raise
                 recorder.finish("cancelled", "interrupted")
                 raise
             except BaseException:

@@ -49,6 +49,9 @@ REASON_MESSAGES = {
     "revoked": "revoked",
     "not_issued": "it was never completely issued",
     "unknown": "this installation signed it but has no record of it (deleted or never issued): not valid",
+    "not_as_issued": "its claims or signing key differ from the issuer's record of that credential (a forgery)",
+    "too_long": "it claims a validity longer than credentials are issued for (or no issue time)",
+    "wrong_signer": "the key that signed it may not sign this credential (its method, agent or issuer does not match the key's kind)",
 }
 
 
@@ -60,6 +63,7 @@ class TokenCheck:
     format: str = "jwt"  # jwt | sd-jwt | sv1 (the old format)
     header: dict | None = None
     hidden: int = 0  # SD-JWT: how many claims the presentation keeps hidden
+    signer: bytes | None = None  # the raw public key that verified the signature (never the declared kid)
 
     @property
     def message(self) -> str:
@@ -70,7 +74,7 @@ class TokenCheck:
 
     def but(self, reason: str) -> TokenCheck:
         """The same token found invalid for ``reason`` (revocation is decided after the signature)."""
-        return TokenCheck(False, reason, self.claims, self.format, self.header, self.hidden)
+        return TokenCheck(False, reason, self.claims, self.format, self.header, self.hidden, self.signer)
 
 
 class _Refused(Exception):
@@ -137,7 +141,7 @@ def _ed25519_public(key):
     raise TypeError(f"not an Ed25519 key: {type(key).__name__}")
 
 
-def _raw_public(public_key) -> bytes:
+def raw_public(public_key) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
     return _ed25519_public(public_key).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -151,7 +155,7 @@ def thumbprint(public_key) -> str:
 
 
 def public_jwk(public_key) -> dict:
-    return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(_raw_public(public_key)),
+    return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw_public(public_key)),
             "kid": thumbprint(public_key), "alg": SIGNING_ALG, "use": "sig"}
 
 
@@ -213,7 +217,7 @@ def _key_index(text_or_dict) -> dict[str, Any]:
         if isinstance(jwk.get("kid"), str) and jwk["kid"]:
             names.add(jwk["kid"])
         for name in names:
-            if name in index and _raw_public(index[name]) != _raw_public(key):
+            if name in index and raw_public(index[name]) != raw_public(key):
                 raise InputError(f"The key set lists two different keys under kid {name!r}.", code="bad_key_set")
             index[name] = key
     if not index:
@@ -225,7 +229,7 @@ def load_key_set(text_or_dict) -> list:
     """The Ed25519 public keys of a JWK Set (JSON text or dict); junk is refused with InputError."""
     unique: dict[bytes, Any] = {}
     for key in _key_index(text_or_dict).values():
-        unique.setdefault(_raw_public(key), key)
+        unique.setdefault(raw_public(key), key)
     return list(unique.values())
 
 
@@ -304,16 +308,16 @@ def verify_token(token: str, keys, now: datetime, *, typ: str = TOKEN_TYP) -> To
     if "~" in token:
         return _verify_sd(token, index, now, SD_TOKEN_TYP if typ == TOKEN_TYP else typ)
     try:
-        header, claims = _verify_jws(token, index, typ)
+        header, claims, signer = _verify_jws(token, index, typ)
         _check_times(claims, now)
     except _Expired as late:
-        return TokenCheck(False, late.reason, claims, "jwt", header)
+        return TokenCheck(False, late.reason, claims, "jwt", header, signer=signer)
     except _Refused as refused:
         return TokenCheck(False, refused.reason, None, "jwt")
-    return TokenCheck(True, None, claims, "jwt", header)
+    return TokenCheck(True, None, claims, "jwt", header, signer=signer)
 
 
-def _verify_jws(token: str, index: dict[str, Any], typ: str) -> tuple[dict, dict]:
+def _verify_jws(token: str, index: dict[str, Any], typ: str) -> tuple[dict, dict, bytes]:
     from joserfc import jws
     from joserfc.errors import BadSignatureError, JoseError
     from joserfc.jwk import OKPKey
@@ -342,7 +346,7 @@ def _verify_jws(token: str, index: dict[str, Any], typ: str) -> tuple[dict, dict
         raise _Refused("bad_signature") from None
     except (JoseError, ValueError, TypeError):
         raise _Refused("malformed") from None
-    return header, claims
+    return header, claims, raw_public(key)
 
 
 def _decode_or_refuse(segment: str) -> bytes:
@@ -378,14 +382,14 @@ def _check_times(claims: dict, now: datetime) -> None:
 def _verify_sd(token: str, index: dict[str, Any], now: datetime, typ: str) -> TokenCheck:
     try:
         jwt_part, disclosures = split_sd(token)
-        header, claims = _verify_jws(jwt_part, index, typ)
+        header, claims, signer = _verify_jws(jwt_part, index, typ)
         claims, hidden = _apply_disclosures(claims, disclosures)
         _check_times(claims, now)
     except _Expired as late:
-        return TokenCheck(False, late.reason, claims, "sd-jwt", header, hidden)
+        return TokenCheck(False, late.reason, claims, "sd-jwt", header, hidden, signer)
     except _Refused as refused:
         return TokenCheck(False, refused.reason, None, "sd-jwt")
-    return TokenCheck(True, None, claims, "sd-jwt", header, hidden)
+    return TokenCheck(True, None, claims, "sd-jwt", header, hidden, signer)
 
 
 def _apply_disclosures(claims: dict, disclosures: list[str]) -> tuple[dict, int]:

@@ -1,0 +1,76 @@
+"""Which kind of key may sign which credential (second review, finding 3).
+
+A desk's key set tags every key with what the admin enrolled it as: ``"selfverify_kind"``
+(``agent`` | ``kiosk``) and ``"selfverify_handle"``, and names the desk at the top
+(``"selfverify_desk"``). A key set without tags (a person's ``credential export --jwks``, a PEM,
+this installation's own key) holds device keys. Verification then asks of the key that verified
+the signature (never of a ``kid`` string):
+
+- ``method: interview`` only from an agent key whose handle is ``assurance.agent``, and never for
+  ``sub`` equal to that agent (no self-approval); an agent key signs nothing else;
+- kiosk and device keys never sign interview credentials;
+- ``iss``: an agent key's is ``selfverify:desk:<the desk id the key set names>``; a kiosk's or
+  device's is ``selfverify:device:<its key's thumbprint>``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+KIND_MEMBER, HANDLE_MEMBER, DESK_MEMBER = "selfverify_kind", "selfverify_handle", "selfverify_desk"
+DEVICE, AGENT, KIOSK = "device", "agent", "kiosk"
+
+
+class SignerRoles:
+    """Raw public key -> (kind, handle), and the desk id a key set names (None: not a desk's set)."""
+
+    def __init__(self, roles: dict[bytes, tuple[str, str]] | None = None, desk_id: str | None = None):
+        self.roles, self.desk_id = roles or {}, desk_id
+
+    @classmethod
+    def of_key_set(cls, text_or_dict) -> SignerRoles:  # noqa: ANN001 - JSON text or a dict, already checked
+        from selfverify.services.tokens import _jwk_to_key, raw_public, strict_json
+
+        data = strict_json(text_or_dict) if isinstance(text_or_dict, (str, bytes)) else text_or_dict
+        if not isinstance(data, dict):
+            return cls()
+        members = data.get("keys") if isinstance(data.get("keys"), list) else [data]
+        roles: dict[bytes, tuple[str, str]] = {}
+        for position, jwk in enumerate(members, 1):
+            key = _jwk_to_key(jwk, position)
+            kind, handle = jwk.get(KIND_MEMBER), jwk.get(HANDLE_MEMBER)
+            if key is not None and kind in (AGENT, KIOSK) and isinstance(handle, str) and handle:
+                roles[raw_public(key)] = (kind, handle)
+        desk = data.get(DESK_MEMBER)
+        return cls(roles, desk if isinstance(desk, str) and desk else None)
+
+    def refusal(self, claims: dict[str, Any], signer: bytes | None) -> str | None:
+        """None when the signing key's kind may sign ``claims``; else why not (a sentence)."""
+        if signer is None:
+            return "no key verified it"
+        kind, handle = self.roles.get(signer, (DEVICE, ""))
+        method, iss = claims.get("method"), claims.get("iss")
+        assurance = claims.get("assurance") if isinstance(claims.get("assurance"), dict) else {}
+        if kind == AGENT:
+            if method is not None and method != "interview":
+                return f"agent {handle}'s key signs interview credentials only"
+            if "method" in claims and assurance.get("agent") != handle:
+                return f"it names agent {assurance.get('agent')!r} but agent {handle}'s key signed it"
+            if "sub" in claims and claims["sub"] == handle:
+                return "an agent cannot approve their own interview"
+            if self.desk_id is None or iss != f"selfverify:desk:{self.desk_id}":
+                return "its issuer is not the desk whose key set lists the agent"
+            return None
+        if method == "interview":
+            return f"a {kind} key never signs interview credentials"
+        if iss != f"selfverify:device:{_thumbprint(signer)}":
+            return f"its issuer does not name the {kind} key that signed it"
+        return None
+
+
+def _thumbprint(raw: bytes) -> str:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from selfverify.services.tokens import thumbprint
+
+    return thumbprint(Ed25519PublicKey.from_public_bytes(raw))
