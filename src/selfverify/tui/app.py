@@ -120,6 +120,7 @@ class SelfverifyApp(LanguageSwitch, App):
         if report.changed_anything and not report.photos_purged:
             notes.append(_("interrupted work from last time was completed"))
         notes.extend(report.postponed)
+        from selfverify.errors import SelfverifyError
         from selfverify.services.interview import InterviewService
 
         try:  # no reminder may reach the person: say it here
