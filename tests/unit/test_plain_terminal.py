@@ -91,7 +91,7 @@ def test_writer_strips_escape_sequences_and_never_glues_to_a_prompt():
     out.status("file \x1b[2Jname\twith\x07 controls")
     out.problem("it failed", "do this")
     text = stream.getvalue()
-    assert text == "Choose 1 to 3: \nStatus: file  [2Jname with  controls\nProblem: it failed\ndo this\n"
+    assert text == "Choose 1 to 3: \nStatus: file \\x1b[2Jname with\\x07 controls\nProblem: it failed\ndo this\n"  # shown, never sent
     assert_plain_transcript(text)
 
 
