@@ -67,6 +67,35 @@ async def open_typed(pilot, code: str) -> None:  # noqa: ANN001
     await settle(pilot)
 
 
+async def test_a_booking_row_claiming_documents_seen_is_never_pre_ticked_for_the_agent(desk):
+    """On a shared desk a person may write their own booking row: a checklist or reason put there
+    must not reach the agent's screen as ticks, nor be signed by an approve press (attack review 4)."""
+    from sqlalchemy import update
+    from textual.widgets import Checkbox
+
+    from selfverify.store.models import Appointment
+    from selfverify.tui.agent.app import AgentApp
+
+    agent, booked, _service = desk
+    target = booked[0]
+    with agent.ctx.db.session() as s:
+        s.execute(update(Appointment).where(Appointment.id == target.id)
+                  .values(checklist='["passport", "id_card"]', decision_reason="seen by the desk"))
+        s.commit()
+    app = AgentApp(agent)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_typed(pilot, target.code)
+        assert not any(app.query_one(f"#doc-{key}", Checkbox).value for key in ("passport", "id_card"))
+        assert app.query_one("#reason").value == ""
+        details = str(app.query_one("#details").render())
+        assert "Passport" not in details and "seen by the desk" not in details
+        await pilot.press("f9")
+        await settle(pilot)
+        assert "Tick at least one document type" in app.messages[-1]
+        assert agent.find(target.code).status == "booked"
+
+
 async def test_todays_appointments_are_listed_in_time_order(desk):
     from selfverify.tui.agent.app import AgentApp
 

@@ -71,11 +71,11 @@ class ServiceBase:
         rows += self.timing_rows(a)
         if a.decided_by:
             rows.append(("Decided", f"{a.status} by {a.decided_by} at {self.when(a.decided_at)}"))
-        if a.checklist:
+        if a.checklist and a.status != BOOKED:  # only a decision says what was seen (never a booking's own row)
             rows.append(("Seen", ", ".join(DOCUMENT_TYPES.get(d, d) for d in a.checklist)))
         if a.accommodations is not None and not a.accommodations.empty:
             rows.append(("Needs", a.accommodations.summary()))
-        if a.decision_reason:
+        if a.decision_reason and a.status != BOOKED:
             rows.append(("Reason", a.decision_reason))
         if a.status == APPROVED:
             rows.append(("Credential", f"issued ({a.credential_id})" if a.credential_id else "waiting for the user's app"))

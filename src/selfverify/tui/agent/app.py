@@ -197,12 +197,12 @@ class AgentApp(App):
         for key in DOCUMENT_TYPES:
             box = self.query_one(f"#doc-{key}", Checkbox)
             box.disabled = not open_for_decision
-            if changed:
-                box.value = key in a.checklist
+            if changed:  # an undecided booking starts unticked: only what this agent ticks is signed
+                box.value = not open_for_decision and key in a.checklist
         reason = self.query_one("#reason", Input)
         reason.disabled = not open_for_decision
         if changed:
-            reason.value = a.decision_reason or ""
+            reason.value = "" if open_for_decision else a.decision_reason or ""
         for widget in ("#approve", "#decline", "#no-show", "#late", "#late-button"):
             self.query_one(widget).disabled = not open_for_decision
         if announce:
