@@ -91,6 +91,18 @@ def test_a_person_cannot_write_or_change_a_decision(desk):
         desk.sql(url1, "UPDATE appointment SET status = 'approved', active_slot_id = NULL, active_subject = NULL "
                        "WHERE subject = current_user")
     assert desk.sql(desk.owner_url, "SELECT status FROM appointment WHERE id = %s", (other.id,)) == [("booked",)]
+    # nor book a slot with documents already "seen", a reason or a credential (attack review 4)
+    decided = {"checklist": '["passport"]', "decision_reason": "seen", "credential_id": "c"}
+    for column, value in decided.items():
+        row = {"slot_id": desk.slots[2].id, "active_slot_id": desk.slots[2].id, "contact": "x", "code": "YYYYYYYY",
+               "status": "booked", "checklist": "[]", column: value}
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            desk.sql(url1, f"INSERT INTO appointment (subject, booked_at, {', '.join(row)}) "
+                           f"VALUES (current_user, now(), {', '.join(['%s'] * len(row))})", tuple(row.values()))
+    # nor tie a credential row to somebody else's appointment, which would block their pickup (review 6)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        desk.sql(url1, "INSERT INTO credential_record (id, subject, method, issued_at, expires_at, appointment_id) "
+                       "VALUES ('blocker', current_user, 'interview', now(), now() + interval '1 day', %s)", (other.id,))
     # nor book as somebody else
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         desk.sql(url1, "INSERT INTO appointment (slot_id, active_slot_id, subject, active_subject, contact, code, status, "

@@ -91,8 +91,10 @@ CREATE POLICY staff_write ON audit_event FOR INSERT TO selfverify_agent, selfver
 
 CREATE POLICY person_own ON appointment FOR SELECT TO selfverify_person USING (subject = current_user);
 DROP POLICY IF EXISTS person_book ON appointment;
+-- a new booking carries nothing of a decision: no documents "seen", no reason, no credential
 CREATE POLICY person_book ON appointment FOR INSERT TO selfverify_person
-  WITH CHECK (subject = current_user AND status = 'booked' AND decided_by IS NULL);
+  WITH CHECK (subject = current_user AND status = 'booked' AND decided_by IS NULL AND decided_at IS NULL
+              AND decision_reason IS NULL AND checklist = '[]' AND credential_id IS NULL);
 DROP POLICY IF EXISTS person_change ON appointment;
 CREATE POLICY person_change ON appointment FOR UPDATE TO selfverify_person
   USING (subject = current_user AND status = 'booked')
@@ -105,6 +107,14 @@ DROP POLICY IF EXISTS agent_decide ON appointment;
 CREATE POLICY agent_decide ON appointment FOR UPDATE TO selfverify_agent USING (true) WITH CHECK (true);
 
 CREATE POLICY person_own ON decision_record FOR SELECT TO selfverify_person USING (subject = current_user);
+
+-- a person's credential row may name only an appointment of their own (else one person could block
+-- another's pickup: credential_record.appointment_id is UNIQUE)
+DROP POLICY IF EXISTS person_own_appointment ON credential_record;
+CREATE POLICY person_own_appointment ON credential_record AS RESTRICTIVE TO selfverify_person
+  USING (true)
+  WITH CHECK (appointment_id IS NULL OR EXISTS (
+    SELECT 1 FROM appointment a WHERE a.id = credential_record.appointment_id AND a.subject = current_user));
 DROP POLICY IF EXISTS agent_sign ON decision_record;
 CREATE POLICY agent_sign ON decision_record FOR INSERT TO selfverify_agent WITH CHECK (agent = current_user);
 
