@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.clock_shift import time_travel  # noqa: F401 - fixture
 from tests.desk_support import enrol_by_cli
 from tests.inprocess_cli import run_main
 from tests.mail_support import body, dropping_server, ics_attachment, mailbox  # noqa: F401 (fixtures)
@@ -79,7 +80,7 @@ def test_booking_shows_channel_length_documents_and_sends_a_confirmation_with_th
     assert len(mailbox.to("alice@example.org")) == 2
 
 
-def test_reminders_go_once_and_the_decision_arrives(desk, mailbox, monkeypatch):
+def test_reminders_go_once_and_the_decision_arrives(desk, mailbox, monkeypatch, time_travel):  # noqa: F811
     slots, _ = desk
     booked = json.loads(_ok(run_main("--user", "alice", "interview", "book", str(slots[0]), "--contact", "alice@example.org", "--json")).stdout)
     code = booked["code"]
@@ -94,6 +95,7 @@ def test_reminders_go_once_and_the_decision_arrives(desk, mailbox, monkeypatch):
     reminders = [m for m in mailbox.to("alice@example.org") if m["Subject"].startswith("Reminder")]
     assert len(reminders) == 1 and LINK in body(reminders[0])
 
+    time_travel.to(datetime.fromisoformat(booked["slot"]["starts_at"]))  # an agent decides once the interview started
     _ok(run_main("--user", "bob", "agent", "decline", code, "--reason", "The passport had expired."))
     decision = mailbox.to("alice@example.org")[-1]
     assert decision["Subject"] == f"Interview {code} declined"

@@ -24,8 +24,8 @@ def test_plain_booking_says_how_and_what_to_bring_and_mails_the_confirmation(pla
     target = tmp_path / "mine.ics"
     child, log = spawn_plain({**ENV, "TERM": "dumb"}, "--accessible")
     converse(child, [
-        ("Choose 1 to 4:", "2"),
-        ("Choose 1 to 3:", "1"),
+        ("Choose 1 to 5:", "2"),  # the main menu: interview
+        ("Choose 1 to 6:", "1"),  # book
         ("Choose 1 to 1:", "1"),
         ("Type a phone number or an e-mail address:", "alice@example.org"),
         ("Type the language, or press Enter for no:", "Ukrainian"),
@@ -34,8 +34,8 @@ def test_plain_booking_says_how_and_what_to_bring_and_mails_the_confirmation(pla
         ("press Enter for nothing:", "I am hard of hearing"),
         ("Choose 1 to 5:", "3"),  # save it to your calendar
         ("Press Enter for", str(target)),
-        ("Choose 1 to 5:", "5"),
-        ("Choose 1 to 4:", "4"),
+        ("Choose 1 to 5:", "5"),  # the booked menu: main menu
+        ("Choose 1 to 5:", "4"),  # quit
     ])
     assert finish(child) == 0
     text = log.getvalue().replace("\r\n", "\n")
