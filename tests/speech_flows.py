@@ -125,14 +125,14 @@ def selfie_flow(home: Path, keyring_service: str, faces: Path, src: Path | None 
     reference = extract_frame(faces / "stage_clip.mp4", STAGE_REFERENCE_FRAME, home / "reference-S.png")
     env = _env(home, keyring_service, src, SELFVERIFY_CAMERA="0")
     child, log = _spawn(env, ["-m", "tests.live_camera", "live_at_camera_speed", "--", "--accessible"])
-    _reply(child, "Choose 1 to 4:", "1")
+    _reply(child, "Choose 1 to 5:", "1")
     _reply(child, "Do you agree to the selfie check?", None)
     _reply(child, "Choose 1 to 3:", "1")
     _reply(child, "Type the path of your reference photo", str(reference))
     _reply(child, "Keep photos for an appeal?", None)
     child.expect(r"Choose 1 to \d")
     child.sendline("1")
-    _reply(child, "Choose 1 to 4:", "4")
+    _reply(child, "Choose 1 to 5:", "4")
     code = _finish(child)
     text = log.getvalue().replace("\r\n", "\n")
     assert code == 0, text
@@ -169,21 +169,29 @@ def interview_flow(home: Path, keyring_service: str, src: Path | None = None) ->
     base = _publish_slots(home, keyring_service)
     env = _env(home, keyring_service, src)
     child, log = _spawn(env, ["-m", "selfverify", "--accessible"])
-    _reply(child, "Choose 1 to 4:", "2")
-    _reply(child, "Choose 1 to 3:", "1")
+    _reply(child, "Choose 1 to 5:", "2")  # the main menu: interview
+    _reply(child, "Choose 1 to 6:", "1")  # book
     child.expect(r"Choose 1 to \d+:")
     child.sendline("1")
     _reply(child, "Type a phone number or an e-mail address:", "+33 1 23 45 67 89")
-    _reply(child, "Choose 1 to 4:", "4")
-    _reply(child, "Choose 1 to 4:", "4")
+    _reply(child, "or anything else? Type yes or no:", "")  # no interpreter, captions, phone call or note
+    _reply(child, "Choose 1 to 5:", "5")  # the booked menu: main menu
+    _reply(child, "Choose 1 to 5:", "4")  # quit
     assert _finish(child) == 0
     booked = log.getvalue()
     [mine] = InterviewService(AppContext(settings=base)).my_appointments()
-    agent_service(AppContext(settings=base.replace(user="agent-ann"))).approve(mine.code, ["passport"])
-    child, log = _spawn(env, ["-m", "selfverify", "--accessible"])
-    _reply(child, "Choose 1 to 4:", "2")
-    _reply(child, "Choose 1 to 3:", "3")
-    _reply(child, "Choose 1 to 4:", "4")
+    from selfverify.core.clock import FakeClock
+
+    at_start = FakeClock(mine.starts_at + timedelta(minutes=1))  # an agent decides once the interview started
+    agent_service(AppContext(settings=base.replace(user="agent-ann"), clock=at_start)).approve(mine.code, ["passport"])
+    from tests.clock_shift import SHIFT_ENV, SHIM_DIR
+
+    shift = (at_start.now() - datetime.now(timezone.utc)).total_seconds()  # the person comes back after the interview
+    later = {**env, SHIFT_ENV: repr(shift), "PYTHONPATH": os.pathsep.join(p for p in (str(SHIM_DIR), env.get("PYTHONPATH", "")) if p)}
+    child, log = _spawn(later, ["-m", "selfverify", "--accessible"])
+    _reply(child, "Choose 1 to 5:", "2")
+    _reply(child, "Choose 1 to 3:", "3")  # the credential is picked up (nothing to book); back to the main menu
+    _reply(child, "Choose 1 to 5:", "4")
     assert _finish(child) == 0
     text = (booked + log.getvalue()).replace("\r\n", "\n")
     return Transcript("interview", text, extra={"code": mine.display_code})
@@ -211,7 +219,7 @@ def mydata_flow(home: Path, keyring_service: str, src: Path | None = None) -> Tr
     seed_my_data(home, keyring_service)
     child, log = _spawn(_env(home, keyring_service, src), ["-m", "selfverify", "--accessible"])
     menu = "Choose 1 to 10:"
-    _reply(child, "Choose 1 to 4:", "3")
+    _reply(child, "Choose 1 to 5:", "3")
     for action in ("1", "2", "3", "4", "5", "6", "7", "8", "9"):
         _reply(child, menu, action)
         if action == "2":
@@ -225,7 +233,7 @@ def mydata_flow(home: Path, keyring_service: str, src: Path | None = None) -> Tr
             else:
                 child.sendline("yes")
     _reply(child, menu, "10")
-    _reply(child, "Choose 1 to 4:", "4")
+    _reply(child, "Choose 1 to 5:", "4")
     assert _finish(child) == 0
     text = log.getvalue().replace("\r\n", "\n")
     return Transcript("mydata", text, extra={"token_file": home / "user" / "selfverify-credential.txt"})

@@ -130,7 +130,7 @@ def test_without_smtp_or_without_an_address_the_person_is_told(desk):
     booked = _ok(run_main("--user", "alice", "interview", "book", str(slots[0]), "--contact", "alice@example.org"))
     assert "No mail server is configured here" in booked.stdout and "save the calendar file" in booked.stdout
     phone = _ok(run_main("--user", "carol", "interview", "book", str(slots[1]), "--contact", "+33 6 12 34 56 78"))
-    assert "is not an e-mail address: no confirmation or reminder can be e-mailed" in phone.stdout
+    assert "No confirmation or reminder can be e-mailed: your contact line is not an e-mail address" in phone.stdout
     nothing = run_main("interview", "send-reminders")
     assert nothing.returncode == 3 and "No mail server is configured" in nothing.stderr
 

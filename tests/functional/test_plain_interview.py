@@ -42,10 +42,7 @@ def test_book_an_interview_then_the_remembered_mode_shows_it(slots, plain_settin
         ("Choose 1 to 2:", ""),  # Enter at a list without a default reads it again
         ("Choose 1 to 2:", "2"),
         ("Type a phone number or an e-mail address:", "+33 1 23 45 67 89"),
-        ("Type the language, or press Enter for no:", ""),
-        ("Type yes or no:", ""),
-        ("Type yes or no:", ""),
-        ("press Enter for nothing:", ""),
+        ("or anything else? Type yes or no:", ""),  # no interpreter, captions, phone call or note
         ("Choose 1 to 5:", "5"),  # the booked menu: move, cancel, calendar, status, main menu
         ("Choose 1 to 5:", "4"),
     ])

@@ -74,8 +74,9 @@ def test_interview_to_credential_costs_half(home, keyring_service, speech):
     lines = transcript.text.split("\n")
     booked = next(i for i, line in enumerate(lines) if line.startswith("Result: booked for "))
     # the code last, on its own line, spelled with words that cannot sound alike (B/D/E/G/P/T/V/Z, M/N)
-    assert lines[booked + 2].startswith(f"Confirmation code {code}: ")
-    spelled = lines[booked + 2].split(": ", 1)[1].rstrip(".").replace(";", ",").split(", ")
+    said = next(i for i in range(booked, len(lines)) if lines[i].startswith(f"Confirmation code {code}: "))
+    assert lines[said + 1].startswith("Interview menu")  # the last thing said before the menu
+    spelled = lines[said].split(": ", 1)[1].rstrip(".").replace(";", ",").split(", ")
     assert len(spelled) == len(code.replace("-", "")) and all(len(word) > 1 for word in spelled)
     assert code not in lines[booked]
     # the zone once per page: the list of times names it in its question, not on each line
@@ -93,7 +94,7 @@ def test_my_data_every_action_costs_half_and_saves_the_token_privately(home, key
     assert token.count(".") >= 2 and token not in transcript.text  # saved, never dumped unasked
     # menus: read in full once, then a short re-prompt after each action
     assert transcript.text.count("10. Main menu") == 1
-    assert transcript.text.count("My data, Enter lists them. Choose 1 to 10:") == 10
+    assert transcript.text.count("My data, Enter lists them. Choose 1 to 10:") == 9  # after each of the nine actions
     assert "Chosen: Revoke my credential." in transcript.text
 
 
@@ -104,7 +105,7 @@ def _plain(keyring_service: str, **env: str):  # noqa: ANN202
 def test_ambiguous_words_are_answered_with_their_matches_and_where_says_the_place(keyring_service):
     child, log = _plain(keyring_service)
     converse(child, [
-        ("Choose 1 to 4:", "3"),
+        ("Choose 1 to 5:", "3"),
         ("Choose 1 to 10:", "list"),
         ("Problem: list fits 2 choices: 1, List kept photos; 4, List deletion receipts. Type the number you want.", None),
         ("Choose 1 to 10:", "delete"),
@@ -117,7 +118,7 @@ def test_ambiguous_words_are_answered_with_their_matches_and_where_says_the_plac
         ("10. Main menu", None),
         ("Choose 1 to 10:", "main"),
         ("Chosen: Main menu.", None),
-        ("Main menu, Enter lists them. Choose 1 to 4:", "1"),
+        ("Main menu, Enter lists them. Choose 1 to 5:", "1"),
         ("Preparing the selfie check...", None),
         ("Choose 1 to 3:", "I agree"),  # two choices start with "I": the words say which
         ("Chosen: I agree.", None),
@@ -134,7 +135,7 @@ def test_enter_and_status_repeat_the_step_not_a_guidance_line(keyring_service, f
 
     clip_reference = extract_frame(faces_dir / "stage_clip.mp4", STAGE_REFERENCE_FRAME, tmp_path / "reference-S.png")
     child, log = _plain(keyring_service, SELFVERIFY_CAMERA=str(clip_reference), TERM="dumb")
-    converse(child, [("Choose 1 to 4:", "1"), ("Choose 1 to 3:", "1"), ("Type the path of your reference photo", str(clip_reference))])
+    converse(child, [("Choose 1 to 5:", "1"), ("Choose 1 to 3:", "1"), ("Type the path of your reference photo", str(clip_reference))])
     child.expect(r"Step 1 of \d: [^\r\n]+", timeout=240)
     step = child.after.strip()
     for typed in ("", "status"):
@@ -142,7 +143,7 @@ def test_enter_and_status_repeat_the_step_not_a_guidance_line(keyring_service, f
         child.expect_exact(step, timeout=30)
     child.sendline("back")
     child.expect_exact("Status: selfie check stopped; the camera is released.", timeout=30)
-    converse(child, [("Choose 1 to 4:", "4")])
+    converse(child, [("Choose 1 to 5:", "4")])
     assert finish(child) == 0
     said = labelled_lines(log.getvalue().replace("\r\n", "\n"))
     assert said.count(step) == 3, said
@@ -159,7 +160,7 @@ def test_the_end_of_a_failure_wait_is_announced(keyring_service, settings):
     AttemptPolicy(ctx).record_failure()
     child, log = _plain(keyring_service, SELFVERIFY_MAX_CONSECUTIVE_FAILURES="1", SELFVERIFY_FAILURE_WAIT_SECONDS="6")
     converse(child, [
-        ("Choose 1 to 4:", "1"),
+        ("Choose 1 to 5:", "1"),
         ("Problem: Too many failed attempts in a row. Please wait ", None),
         ("I will say when the wait is over", ""),
         ("left.", None),
@@ -176,7 +177,7 @@ def test_the_keyring_problem_is_a_problem_line(tmp_path):
 
     child, log = spawn_plain({"SELFVERIFY_USER": "alice", "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
                               "SELFVERIFY_KEYRING_SERVICE": f"selfverify-test-{uuid.uuid4().hex[:12]}"}, "--accessible")
-    converse(child, [("Choose 1 to 4:", "1"), ("Choose 1 to 3:", "1")])
+    converse(child, [("Choose 1 to 5:", "1"), ("Choose 1 to 3:", "1")])
     child.expect_exact("Problem: your keyring cannot be used, so no credential can be stored; the check can still run.")
     child.expect_exact("To fix it: ")
     converse(child, [("Type the path of your reference photo", "quit")])

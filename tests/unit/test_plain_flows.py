@@ -57,7 +57,7 @@ def test_interview_book_reschedule_cancel(pctx):
         "2",                      # interview
         "1", "1",                 # book; confirm the time zone the times are shown in (remembered)
         "1", "", "alice@example.org",  # the first time; an empty contact is refused
-        "", "", "", "",           # no interpreter, captions, phone call or note
+        "",                       # no interpreter, captions, phone call or note
         "1", "2",                 # reschedule to the second free time (slot 3)
         "2", "no",                # cancel, but say no
         "2", "yes",               # cancel
@@ -102,7 +102,7 @@ def test_interview_refusals_are_one_line_problems(pctx, monkeypatch):
         return found
 
     monkeypatch.setattr(InterviewService, "available_slots", list_then_lose_it)
-    code, text = drive(pctx, ["2", "1", "1", "1", "alice@example.org", "", "", "", "", "6", MAIN_QUIT])
+    code, text = drive(pctx, ["2", "1", "1", "1", "alice@example.org", "", "6", MAIN_QUIT])
     assert code == EXIT_OK
     assert "Problem: The slot" in text and "is already booked: nothing was booked." in text
     assert "Run 'selfverify interview slots' and pick another one." in text

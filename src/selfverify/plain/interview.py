@@ -9,7 +9,7 @@ from selfverify.plain.interview_details import ask_needs, save_calendar, say_boo
 from selfverify.plain.terminal import GoBack
 from selfverify.wording.speech import clock, day, phonetic, plural
 
-INTRO = "Interview with a person: no photos and no face data. An agent checks your identity document on a call."
+INTRO = "Interview with a person: an agent checks your identity document on a call. No photos, no face data."
 PAGE_SIZE = 9  # a short list is easier to hold in mind when it is read aloud
 CONTACT_QUESTION = "How can the agent reach you? Type a phone number or an e-mail address:"
 CONTACT_HELP = "Only a phone number or e-mail address: never a photo or a document number."
@@ -21,6 +21,7 @@ class InterviewFlow(Flow):
 
         super().__init__(app)
         self.service = InterviewService(app.ctx)
+        self.verified = False  # holds the credential of an approved interview: no booking is offered
 
     def run(self) -> None:
         self.out.line(INTRO)
@@ -30,6 +31,8 @@ class InterviewFlow(Flow):
             if current is None and self.waiting():
                 choices = [("queue", "Check my place in the queue"), ("leave", "Leave the queue"),
                            ("status", "Check the status again"), ("menu", "Main menu")]
+            elif current is None and self.verified:  # a credential from an approved interview: nothing to book
+                choices = [("history", "Past interviews"), ("status", "Check the status again"), ("menu", "Main menu")]
             elif current is None:
                 choices = [("book", "Book an interview"), ("queue", "Wait for the next free agent (the queue)"),
                            ("history", "Past interviews"), ("zone", "Change the time zone"),
@@ -92,8 +95,10 @@ class InterviewFlow(Flow):
             self.out.result(f"your interview was approved. Your credential is now in your keyring, "
                             f"valid until {self.when(credential.expires_at)}.")
         mine = self.service.my_appointments()
+        self.verified = bool(mine) and mine[0].status == "approved" and mine[0].credential_id is not None
         booked = self.open_booking(mine)
         if booked is not None:
+            say_details(self.out, booked.slot)  # how it happens and what to bring, on every return
             self.out.status(f"interview booked for {self.when(booked.starts_at)}, {self.zone_name}.")
             if booked.late_minutes:
                 self.out.status(f"the agent is running {plural(booked.late_minutes, 'minute')} late: "
@@ -112,8 +117,9 @@ class InterviewFlow(Flow):
         elif latest.status in ("no_show", "expired", "cancelled"):
             self.out.status(self.service.outcome_line(latest))
         elif latest.status == "approved":
-            held = "your credential is in your keyring." if latest.credential_id else "your credential is being issued."
-            self.out.status(f"your last interview was approved; {held}")
+            if not picked:  # just picked up: the Result line above said it
+                held = "your credential is in your keyring." if latest.credential_id else "your credential is being issued."
+                self.out.status(f"your last interview was approved; {held}")
         elif latest.status == "declined":
             self.out.status(f"your last interview was declined: {latest.decision_reason or 'no reason given'}. You may book again.")
         else:

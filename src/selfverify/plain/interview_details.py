@@ -21,6 +21,9 @@ def ask_needs(dialogue):  # noqa: ANN001, ANN201 - Dialogue -> Accommodations
     from selfverify.errors import InputError
     from selfverify.services.interview import Accommodations
 
+    if not dialogue.confirm("Do you need an interpreter, captions, a phone call instead of video, or anything else?",
+                            NEEDS_HELP):
+        return Accommodations.build(None, False, False, None)
     while True:
         language = dialogue.ask("Do you need an interpreter? Type the language, or press Enter for no:", NEEDS_HELP)
         captions = dialogue.confirm("Do you need captions on a video call?", NEEDS_HELP)
@@ -33,12 +36,12 @@ def ask_needs(dialogue):  # noqa: ANN001, ANN201 - Dialogue -> Accommodations
 
 
 def say_booked_details(out, booked) -> None:  # noqa: ANN001 - LineWriter, AppointmentView
-    say_details(out, booked.slot)
+    """After booking: what was asked for and the e-mail notice (the slot's details were said just before
+    booking, and "Check the status again" says them again: heard once, not twice in a row)."""
     if booked.accommodations is not None and not booked.accommodations.empty:
         out.labelled("You asked for", booked.accommodations.summary())
     if booked.notice:
         out.line(booked.notice)
-    out.line("You can save the interview to your calendar from the interview menu.")
 
 
 def save_calendar(service, dialogue, out, current) -> None:  # noqa: ANN001

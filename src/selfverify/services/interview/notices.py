@@ -53,8 +53,8 @@ class NoticesMixin(ServiceBase):
         with self.ctx.db.session() as s:
             interviews.queue_notice(s, view.id, view.slot.id, kind, self._now, "pending" if address else "unsendable")
         if address is None:
-            line = (f"Your contact line ({view.contact}) is not an e-mail address: no {kind} or reminder can be "
-                    "e-mailed to it. Note the time and the code, or save the calendar file.")
+            line = (f"No {kind} or reminder can be e-mailed: your contact line is not an e-mail address. "
+                    "Note the time and the code.")
         elif not self.email_configured:
             line = (f"No mail server is configured here: the {kind} e-mail to {address} is sent only when the desk "
                     "sends its notices. Note the time and the code, or save the calendar file.")
