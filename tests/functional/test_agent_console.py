@@ -201,8 +201,12 @@ async def test_every_binding_is_shown_in_the_footer(desk):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         shown = {key.description for key in app.query(FooterKey)}
-        assert {b.description for b in AgentApp.BINDINGS} <= shown
-        assert all(b.show for b in AgentApp.BINDINGS if b.key != "ctrl+c")  # ctrl+c: quit as everywhere (130)
+        assert {b.description for b in AgentApp.BINDINGS if b.show} <= shown
+        # a key the 80-column footer has no room for is named on screen where it acts (a button, the day title)
+        screen = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        for b in AgentApp.BINDINGS:
+            if not b.show and b.key != "ctrl+c":  # ctrl+c: quit as everywhere (130)
+                assert b.key.upper() in screen, (b.key, screen)
 
 
 def test_snapshot_with_an_appointment_open(desk, snap_compare):

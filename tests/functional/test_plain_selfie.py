@@ -138,7 +138,7 @@ def test_a_held_up_photo_waits_at_the_step_until_the_user_stops(clip_reference, 
     assert session.front_end == "plain" and session.outcome == "cancelled" and session.ended_at is not None
     # a face started the step: stopping is a failed try (it once counted nothing: issue 10)
     assert AttemptPolicy(ctx).status().total_failures == 1
-    assert "You have up to 5 minutes for this check, and 5 tries before a wait." in transcript
+    assert "You have up to 5 minutes and 5 tries before a wait. Once the challenge is given, stopping counts as a try." in transcript
 
 
 # scenario -> (the result sentence's start, counted as a failed try, credential stored)

@@ -37,8 +37,8 @@ def ensure_face_models(out) -> None:  # noqa: ANN001
 def run_limits_sentence(settings, attempts) -> str:  # noqa: ANN001
     """The whole run's time limit and the tries left, said before the camera starts."""
     tries = plural(attempts.tries_left_before_wait, "try", "tries")
-    return (f"You have up to {duration(settings.verify_timeout)} for this check, and {tries} before a wait. "
-            "Once a step has started, stopping counts as a try.")
+    return (f"You have up to {duration(settings.verify_timeout)} and {tries} before a wait. "
+            "Once the challenge is given, stopping counts as a try.")
 
 
 class SelfieFlow(Flow):
@@ -197,8 +197,7 @@ class SelfieFlow(Flow):
         choices = [("none", "Keep nothing"), ("reference", "Keep my reference photo")]
         if outcome.best_frame_available:
             choices += [("selfie", "Keep my best camera picture"), ("both", "Keep both")]
-        self.out.line(f"Photos can be kept, encrypted, for {plural(days, 'day')} in case you appeal; "
-                      "you can delete them in My data. By default nothing is kept.")
+        self.out.line(f"For an appeal, photos can be kept encrypted for {plural(days, 'day')}. Default: nothing.")
         keep = self.dialogue.choose("Keep photos for an appeal?", choices, default="none")
         if keep == "none":
             self.out.status("nothing kept.")

@@ -27,13 +27,13 @@ class AgentApp(App):
     TITLE = "selfverify agent console"
     BINDINGS = [
         Binding("ctrl+o", "focus_code", "Open", priority=True),
-        Binding("f5", "refresh", "Refresh", priority=True),
-        Binding("f6", "previous_day", "Prev", priority=True),
-        Binding("f7", "next_day", "Next", priority=True),
+        Binding("f5", "refresh", "Refresh", show=False, priority=True),
+        Binding("f6", "previous_day", "Prev", show=False, priority=True),
+        Binding("f7", "next_day", "Next", show=False, priority=True),
         Binding("f2", "toggle_duty", "Duty", priority=True),
         Binding("f3", "take_next", "Take next", priority=True),
-        Binding("f4", "no_show", "No-show", priority=True),
-        Binding("f8", "running_late", "Late", priority=True),
+        Binding("f4", "no_show", "No-show", show=False, priority=True),  # its button says F4
+        Binding("f8", "running_late", "Late", show=False, priority=True),  # its button says F8
         Binding("f9", "approve", "Approve", priority=True),
         Binding("f10", "decline", "Decline", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -134,8 +134,8 @@ class AgentApp(App):
     def _show_day(self, items: list[AppointmentView]) -> None:
         is_today = self.day == self.service.ctx.clock.now().astimezone(self.service.zone).date()
         self.query_one("#day-title", Static).update(
-            f"Appointments {'today, ' if is_today else 'on '}{self.day:%a %Y-%m-%d} ({len(items)})"
-        )
+            f"Appointments {'today, ' if is_today else 'on '}{self.day:%a %Y-%m-%d} ({len(items)}) · F6/F7 day · F5 refresh"
+        )  # the keys the 80-column footer has no room for are named where they act
         table = self.query_one("#appointments", DataTable)
         table.clear()
         for a in items:
