@@ -52,6 +52,7 @@ DATA_CALLS = frozenset({
 })
 SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|GRANT|REVOKE|BEGIN|COMMIT|SET|"
                  r"PRAGMA|DO|LOCK|COMMENT ON|REFRESH|TRUNCATE|ANALYZE|VACUUM|SAVEPOINT|RELEASE|ROLLBACK)\b")
+COMMAND_LINE = re.compile(r"^\s*(\$\s*)?selfverify(\s|$)")  # a command to type is the same in every language
 CLICK_DECORATOR = frozenset({"command", "group"})
 
 WORD = re.compile(r"[^\W\d_]{2,}")
@@ -63,7 +64,7 @@ SQL_FRAGMENT = re.compile(r"\b(IN|IS|NOT|NULL|AND|OR|LIKE|BETWEEN|EXISTS|FROM|WH
 
 def is_text(value: str) -> bool:
     """Does this literal read as words a person reads (not a code, identifier, path or option)?"""
-    if SQL.match(value) or SQL_FRAGMENT.search(value):
+    if SQL.match(value) or SQL_FRAGMENT.search(value) or COMMAND_LINE.match(value):
         return False
     tokens = FIELD.sub("\0", value).split()  # a placeholder is a token of its own
     wordy = [t for t in tokens if WORD.search(t) and not NOT_A_WORD.search(t) and not t.isupper()]

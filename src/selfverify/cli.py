@@ -14,7 +14,7 @@ import click
 
 from selfverify import __version__
 from selfverify.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, SelfverifyError
-from selfverify.i18n import N_, _
+from selfverify.i18n import N_, _, ngettext
 
 # name -> ("module:attribute", one-line help). Help text lives here so listing costs no import.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -34,50 +34,107 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
+class TranslatedHelp:
+    """A command whose help texts are marked ``N_()`` where written (``help=N_("...")`` on the command
+    and its options; a docstring is not extracted) and translated when shown: the language is chosen
+    after these objects are built, and may change between runs in one process."""
+
+    def _texts(self, ctx: click.Context) -> list[tuple[Any, str]]:
+        owners: list[Any] = [self, *self.get_params(ctx)]
+        if isinstance(self, click.Group):  # the short help of each subcommand, in the Commands list
+            owners += [self.get_command(ctx, name) for name in self.list_commands(ctx)]
+        return [(owner, attr) for owner in owners if owner is not None
+                for attr in ("help", "short_help", "epilog") if isinstance(getattr(owner, attr, None), str)]
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        texts = self._texts(ctx)
+        originals = [getattr(owner, attr) for owner, attr in texts]
+        try:
+            for owner, attr in texts:
+                setattr(owner, attr, _(getattr(owner, attr)))
+            super().format_help(ctx, formatter)  # type: ignore[misc]
+        finally:
+            for (owner, attr), text in zip(texts, originals):
+                setattr(owner, attr, text)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return translated(super().get_command(ctx, name))  # type: ignore[misc]
+
+
+_TRANSLATED: dict[type, type] = {}
+
+
+def translated(command: click.Command | None) -> click.Command | None:
+    """``command`` made to translate its help when shown (its class gains TranslatedHelp)."""
+    if command is None or isinstance(command, TranslatedHelp):
+        return command
+    cls = type(command)
+    if cls not in _TRANSLATED:
+        _TRANSLATED[cls] = type(cls.__name__, (TranslatedHelp, cls), {})
+    command.__class__ = _TRANSLATED[cls]
+    return command
+
+
+class LazyGroup(TranslatedHelp, click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        target, _ = COMMANDS[name]
+        target, _help = COMMANDS[name]
         module_name, attr = target.split(":")
-        return getattr(importlib.import_module(module_name), attr)
+        return translated(getattr(importlib.import_module(module_name), attr))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, _(help_)) for name, (_target, help_) in COMMANDS.items()]
+        rows = [(name, _(help_)) for name, (_target, help_) in COMMANDS.items()]  # listing imports no command
         with formatter.section(_("Commands")):
             formatter.write_dl(rows)
 
-    # the help is translated when shown: the language is chosen after these objects are built
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        params = [p for p in self.get_params(ctx) if getattr(p, "help", None)]
-        originals = [(p, p.help) for p in params]
-        help_text = self.help
-        try:
-            for param, text in originals:
-                param.help = _(text)
-            self.help = _(help_text) if help_text else help_text
-            super().format_help(ctx, formatter)
-        finally:
-            for param, text in originals:
-                param.help = text
-            self.help = help_text
-
-    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix=_("Usage: "))
-
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [row for row in (p.get_help_record(ctx) for p in self.get_params(ctx)) if row]
-        if rows:
-            with formatter.section(_("Options")):
-                formatter.write_dl(rows)
-        self.format_commands(ctx, formatter)
+    def _texts(self, ctx: click.Context) -> list[tuple[Any, str]]:
+        return [(owner, attr) for owner in (self, *self.get_params(ctx)) for attr in ("help",)
+                if isinstance(getattr(owner, attr, None), str)]
 
 
-# click's own texts for the options it adds, so that the catalog carries them too
-CLICK_HELP = (N_("Show this message and exit."), N_("Show the version and exit."))
+# click's own texts (the options it adds, its headings and usage errors), so that the catalog carries
+# them: click looks them up through selfverify's catalog (speak_for_click)
+CLICK_TEXTS = (
+    N_("Show this message and exit."), N_("Show the version and exit."), N_("Usage:"), N_("Options"),
+    N_("Positional arguments"), N_("Commands"), N_("Error: {message}"), N_("Try '{command} {option}' for help."),
+    N_("Invalid value: {message}"), N_("Invalid value for {param_hint}: {message}"), N_("Missing argument"),
+    N_("Missing option"), N_("Missing parameter"), N_("Missing parameter: {param_name}"), N_("Missing command."),
+    N_("No such option {name!r}."), N_("No such command {name!r}."), N_("Option {name!r} does not take a value."),
+    N_("{value!r} is not a valid {number_type}."), N_("{value} is not in the range {range}."),
+    N_("default: {default}"), N_("env var: {var}"), N_("required"), N_("Aborted!"),
+    N_("{name} {filename!r} does not exist."), N_("{name} {filename!r} is a directory."),
+    N_("{name} {filename!r} is a file."), N_("{name} {filename!r} is not readable."), N_("file"),
+    N_("directory"), N_("path"), N_("Could not open file {filename!r}: {message}"),
+)
+
+
+def _click_plurals() -> None:  # never called: marks click's plural texts for the catalog
+    ngettext("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})", 1)
+    ngettext("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments.", 1)
+
+
+def speak_for_click() -> None:
+    """click's own texts (headings, usage errors) through selfverify's catalog: click's modules look
+    them up with the standard library's gettext under their own names, found here."""
+    import gettext as stdlib
+
+    from selfverify import i18n
+
+    for name, module in list(sys.modules.items()):
+        # not click.decorators: the texts it gives at build time (--help's own help) stay English and
+        # are translated when shown, so a process that changes language shows each in the current one
+        if (name == "click" or name.startswith("click.")) and name != "click.decorators":
+            if getattr(module, "_", None) is stdlib.gettext:
+                module._ = i18n.gettext
+            if getattr(module, "ngettext", None) is stdlib.ngettext:
+                module.ngettext = i18n.ngettext
+
+
+speak_for_click()
 
 
 GLOBAL_FLAGS = ("lang", "home", "database_url", "user", "camera", "seed", "theme", "accessible", "plain_color", "keyring_service", "preview")
@@ -99,7 +156,7 @@ GLOBAL_FLAGS = ("lang", "home", "database_url", "user", "camera", "seed", "theme
 @click.option("--preview", type=click.Choice(["auto", "blocks", "sixel", "kitty"]), help=N_("Camera preview: real pixels (sixel, kitty) or half blocks; auto asks the terminal."))
 @click.option("--accessible/--no-accessible", default=None, help=N_("Plain line-by-line mode for screen readers."))
 @click.option("--color", "plain_color", is_flag=True, default=None, help=N_("Colour the accessible mode's labels (never with NO_COLOR)."))
-@click.option("--keyring-service", hidden=True, help="Keyring service name (tests).")
+@click.option("--keyring-service", hidden=True, help="Keyring service name (tests).")  # i18n: ignore (hidden)
 @click.option("--debug", is_flag=True, help=N_("Show tracebacks for errors."))
 @click.pass_context
 def cli(ctx: click.Context, config_file: str | None, reference: str | None, debug: bool, **flags: Any) -> int:
@@ -129,7 +186,7 @@ def app_context(ctx: click.Context, front_end: str = "cli", **overrides: Any):
     settings = load_settings(flags, config_file=obj.get("config_file"))
     from selfverify.i18n import resolve_language, set_language
 
-    language, problem = resolve_language(settings.lang, "lang in the config file")
+    language, problem = resolve_language(settings.lang, _("lang in the config file"))
     set_language(language)
     if problem and "lang" not in obj.get("flags", {}) and os.environ.get("SELFVERIFY_LANG") is None:
         click.echo(problem, err=True)  # --lang and SELFVERIFY_LANG were reported by main()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from selfverify.errors import ConfigError
+from selfverify.i18n import N_, _
 from selfverify.paths import Paths, ensure_private_dir, write_private_file
 
 ENV_PREFIX = "SELFVERIFY_"
@@ -39,66 +40,66 @@ def _doc(text: str, section: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class Settings:
     # general
-    user: str = field(default_factory=_default_user, metadata=_doc("Handle of the person being verified", "general"))
-    home: str | None = field(default=None, metadata=_doc("Moves config, data, database and vault together", "general"))
-    database_url: str | None = field(default=None, metadata=_doc("SQLAlchemy URL; default is SQLite in the data dir", "general"))
-    keyring_service: str = field(default="selfverify", metadata=_doc("Service name used for keyring entries", "general"))
-    accessible: bool = field(default=False, metadata=_doc("Start the plain, line-by-line accessible mode", "general"))
-    theme: str = field(default="textual-dark", metadata=_doc("Textual theme (selfverify-high-contrast for 7:1 contrast)", "general"))
-    animations: bool = field(default=False, metadata=_doc("Allow UI animations (off for accessibility)", "general"))
-    lang: str | None = field(default=None, metadata=_doc("Language of the app, e.g. es or en (default: the system's LANGUAGE, LC_ALL, LC_MESSAGES or LANG; unknown: English)", "general"))
-    preview: str = field(default="auto", metadata=_doc("Camera preview: auto (ask the terminal), blocks, sixel or kitty", "general"))
+    user: str = field(default_factory=_default_user, metadata=_doc(N_("Handle of the person being verified"), "general"))
+    home: str | None = field(default=None, metadata=_doc(N_("Moves config, data, database and vault together"), "general"))
+    database_url: str | None = field(default=None, metadata=_doc(N_("SQLAlchemy URL; default is SQLite in the data dir"), "general"))
+    keyring_service: str = field(default="selfverify", metadata=_doc(N_("Service name used for keyring entries"), "general"))
+    accessible: bool = field(default=False, metadata=_doc(N_("Start the plain, line-by-line accessible mode"), "general"))
+    theme: str = field(default="textual-dark", metadata=_doc(N_("Textual theme (selfverify-high-contrast for 7:1 contrast)"), "general"))
+    animations: bool = field(default=False, metadata=_doc(N_("Allow UI animations (off for accessibility)"), "general"))
+    lang: str | None = field(default=None, metadata=_doc(N_("Language of the app, e.g. es or en (default: the system's LANGUAGE, LC_ALL, LC_MESSAGES or LANG; unknown: English)"), "general"))
+    preview: str = field(default="auto", metadata=_doc(N_("Camera preview: auto (ask the terminal), blocks, sixel or kitty"), "general"))
     # camera and matching
-    camera: str = field(default="0", metadata=_doc("Camera spec: index, /dev/videoN, video file, image folder or still", "camera"))
-    tolerance: float = field(default=0.6, metadata=_doc("Maximum face distance for a match (lower is stricter; README: how 0.6 was chosen)", "matching"))
-    decision_frames: int = field(default=3, metadata=_doc("Good, near-frontal frames whose median distance decides a selfie run", "matching"))
-    analysis_width: int = field(default=640, metadata=_doc("Frames are downscaled to this width for analysis", "matching"))
-    verify_timeout: float = field(default=60.0, metadata=_doc("Seconds before a selfie run gives up (0 = never)", "matching"))
+    camera: str = field(default="0", metadata=_doc(N_("Camera spec: index, /dev/videoN, video file, image folder or still"), "camera"))
+    tolerance: float = field(default=0.6, metadata=_doc(N_("Maximum face distance for a match (lower is stricter; README: how 0.6 was chosen)"), "matching"))
+    decision_frames: int = field(default=3, metadata=_doc(N_("Good, near-frontal frames whose median distance decides a selfie run"), "matching"))
+    analysis_width: int = field(default=640, metadata=_doc(N_("Frames are downscaled to this width for analysis"), "matching"))
+    verify_timeout: float = field(default=60.0, metadata=_doc(N_("Seconds before a selfie run gives up (0 = never)"), "matching"))
     # quality guidance
-    min_face_fraction: float = field(default=0.12, metadata=_doc("Face width / frame width below which we say move closer", "quality"))
-    max_face_fraction: float = field(default=0.65, metadata=_doc("Face width / frame width above which we say move back", "quality"))
-    centre_tolerance: float = field(default=0.25, metadata=_doc("Allowed offset of the face centre, as a fraction of the frame", "quality"))
-    min_brightness: float = field(default=60.0, metadata=_doc("Mean face brightness (0-255) below which it is too dark", "quality"))
-    max_brightness: float = field(default=220.0, metadata=_doc("Mean face brightness above which it is too bright", "quality"))
-    min_sharpness: float = field(default=40.0, metadata=_doc("Variance of Laplacian below which the face is too blurry", "quality"))
+    min_face_fraction: float = field(default=0.12, metadata=_doc(N_("Face width / frame width below which we say move closer"), "quality"))
+    max_face_fraction: float = field(default=0.65, metadata=_doc(N_("Face width / frame width above which we say move back"), "quality"))
+    centre_tolerance: float = field(default=0.25, metadata=_doc(N_("Allowed offset of the face centre, as a fraction of the frame"), "quality"))
+    min_brightness: float = field(default=60.0, metadata=_doc(N_("Mean face brightness (0-255) below which it is too dark"), "quality"))
+    max_brightness: float = field(default=220.0, metadata=_doc(N_("Mean face brightness above which it is too bright"), "quality"))
+    min_sharpness: float = field(default=40.0, metadata=_doc(N_("Variance of Laplacian below which the face is too blurry"), "quality"))
     # liveness
-    liveness: bool = field(default=True, metadata=_doc("Run the liveness challenge (off only for replaying recordings)", "liveness"))
-    seed: int | None = field(default=None, metadata=_doc("Seed for the challenge order (support replay)", "liveness"))
-    challenge_steps: int = field(default=2, metadata=_doc("Number of challenge steps (2 or 3)", "liveness"))
-    challenge_timeout: float = field(default=10.0, metadata=_doc("Seconds per challenge step (0 = no deadline)", "liveness"))
-    turn_degrees: float = field(default=15.0, metadata=_doc("Head turn a turn step needs, in approximate degrees from the face's own neutral pose", "liveness"))
-    blink_drop: float = field(default=0.25, metadata=_doc("Drop of eye openness, as a fraction of the open-eye level, that counts as a blink", "liveness"))
+    liveness: bool = field(default=True, metadata=_doc(N_("Run the liveness challenge (off only for replaying recordings)"), "liveness"))
+    seed: int | None = field(default=None, metadata=_doc(N_("Seed for the challenge order (support replay)"), "liveness"))
+    challenge_steps: int = field(default=2, metadata=_doc(N_("Number of challenge steps (2 or 3)"), "liveness"))
+    challenge_timeout: float = field(default=10.0, metadata=_doc(N_("Seconds per challenge step (0 = no deadline)"), "liveness"))
+    turn_degrees: float = field(default=15.0, metadata=_doc(N_("Head turn a turn step needs, in approximate degrees from the face's own neutral pose"), "liveness"))
+    blink_drop: float = field(default=0.25, metadata=_doc(N_("Drop of eye openness, as a fraction of the open-eye level, that counts as a blink"), "liveness"))
     # attempts (NIST SP 800-63B-4 3.2.3)
-    max_consecutive_failures: int = field(default=5, metadata=_doc("Failures before each attempt must wait", "attempts"))
-    failure_wait_seconds: float = field(default=30.0, metadata=_doc("Wait between attempts after too many failures", "attempts"))
-    max_total_failures: int = field(default=50, metadata=_doc("Failures after which the selfie path is locked", "attempts"))
+    max_consecutive_failures: int = field(default=5, metadata=_doc(N_("Failures before each attempt must wait"), "attempts"))
+    failure_wait_seconds: float = field(default=30.0, metadata=_doc(N_("Wait between attempts after too many failures"), "attempts"))
+    max_total_failures: int = field(default=50, metadata=_doc(N_("Failures after which the selfie path is locked"), "attempts"))
     # credential and retention
-    credential_days: int = field(default=365, metadata=_doc("Lifetime of an issued credential, in days", "credential"))
-    retention_days: int = field(default=30, metadata=_doc("Days an opted-in photo is kept for an appeal", "retention"))
+    credential_days: int = field(default=365, metadata=_doc(N_("Lifetime of an issued credential, in days"), "credential"))
+    retention_days: int = field(default=30, metadata=_doc(N_("Days an opted-in photo is kept for an appeal"), "retention"))
     # interview
-    timezone: str | None = field(default=None, metadata=_doc("Time zone for showing and entering interview times, e.g. Europe/Paris (default: this computer's)", "interview"))
-    interview_grace_hours: float = field(default=24.0, metadata=_doc("Hours after a slot ends during which staff can still record the outcome", "interview"))
+    timezone: str | None = field(default=None, metadata=_doc(N_("Time zone for showing and entering interview times, e.g. Europe/Paris (default: this computer's)"), "interview"))
+    interview_grace_hours: float = field(default=24.0, metadata=_doc(N_("Hours after a slot ends during which staff can still record the outcome"), "interview"))
     # how interviews happen (the desk's defaults; each slot may override them when it is added)
-    interview_channel: str | None = field(default=None, metadata=_doc("How interviews happen: video, phone or in_person (unset: the person is told the desk has not said)", "interview"))
-    interview_link: str | None = field(default=None, metadata=_doc("Join link of a video interview (https://...)", "interview"))
-    interview_phone: str | None = field(default=None, metadata=_doc("Phone number of a phone interview (the desk's, or the number the desk calls from)", "interview"))
-    interview_caller: str = field(default="agent", metadata=_doc("Who calls whom on a phone interview: agent (the agent calls the person) or person (the person calls interview_phone)", "interview"))
-    interview_address: str | None = field(default=None, metadata=_doc("Address of an in-person interview", "interview"))
-    interview_instructions: str | None = field(default=None, metadata=_doc("What the person should know (e.g. what to do if nobody calls)", "interview"))
-    interview_documents: str = field(default="passport,id_card,driving_licence,residence_permit", metadata=_doc("Accepted documents, comma-separated: passport, id_card, driving_licence, residence_permit, other_official", "interview"))
-    interview_not_accepted: str = field(default="photocopies, photos or scans of a document, expired documents", metadata=_doc("What is not accepted, said to the person", "interview"))
-    interview_reminder_hours: float = field(default=24.0, metadata=_doc("Hours before the interview when the e-mail reminder is sent", "interview"))
+    interview_channel: str | None = field(default=None, metadata=_doc(N_("How interviews happen: video, phone or in_person (unset: the person is told the desk has not said)"), "interview"))
+    interview_link: str | None = field(default=None, metadata=_doc(N_("Join link of a video interview (https://...)"), "interview"))
+    interview_phone: str | None = field(default=None, metadata=_doc(N_("Phone number of a phone interview (the desk's, or the number the desk calls from)"), "interview"))
+    interview_caller: str = field(default="agent", metadata=_doc(N_("Who calls whom on a phone interview: agent (the agent calls the person) or person (the person calls interview_phone)"), "interview"))
+    interview_address: str | None = field(default=None, metadata=_doc(N_("Address of an in-person interview"), "interview"))
+    interview_instructions: str | None = field(default=None, metadata=_doc(N_("What the person should know (e.g. what to do if nobody calls)"), "interview"))
+    interview_documents: str = field(default="passport,id_card,driving_licence,residence_permit", metadata=_doc(N_("Accepted documents, comma-separated: passport, id_card, driving_licence, residence_permit, other_official"), "interview"))
+    interview_not_accepted: str = field(default=N_("photocopies, photos or scans of a document, expired documents"), metadata=_doc(N_("What is not accepted, said to the person"), "interview"))
+    interview_reminder_hours: float = field(default=24.0, metadata=_doc(N_("Hours before the interview when the e-mail reminder is sent"), "interview"))
     # e-mail notices (off while smtp_host is unset); the password comes from SELFVERIFY_SMTP_PASSWORD or the keyring
-    smtp_host: str | None = field(default=None, metadata=_doc("SMTP server for interview notices (unset: no e-mail is sent)", "email"))
-    smtp_port: int = field(default=587, metadata=_doc("SMTP port (587 STARTTLS, 465 SSL)", "email"))
-    smtp_security: str = field(default="starttls", metadata=_doc("starttls, ssl, or none (none only for a server on this machine)", "email"))
-    smtp_sender: str | None = field(default=None, metadata=_doc("From address of the notices", "email"))
-    smtp_username: str | None = field(default=None, metadata=_doc("SMTP login (password: SELFVERIFY_SMTP_PASSWORD or keyring entry smtp:<username>)", "email"))
-    smtp_timeout: float = field(default=20.0, metadata=_doc("Seconds to wait for the SMTP server", "email"))
+    smtp_host: str | None = field(default=None, metadata=_doc(N_("SMTP server for interview notices (unset: no e-mail is sent)"), "email"))
+    smtp_port: int = field(default=587, metadata=_doc(N_("SMTP port (587 STARTTLS, 465 SSL)"), "email"))
+    smtp_security: str = field(default="starttls", metadata=_doc(N_("starttls, ssl, or none (none only for a server on this machine)"), "email"))
+    smtp_sender: str | None = field(default=None, metadata=_doc(N_("From address of the notices"), "email"))
+    smtp_username: str | None = field(default=None, metadata=_doc(N_("SMTP login (password: SELFVERIFY_SMTP_PASSWORD or keyring entry smtp:<username>)"), "email"))
+    smtp_timeout: float = field(default=20.0, metadata=_doc(N_("Seconds to wait for the SMTP server"), "email"))
     # accessible mode (selfverify --accessible)
-    plain_color: bool = field(default=False, metadata=_doc("Colour the labels of the accessible mode (never when NO_COLOR is set)", "accessible"))
-    plain_step_timeout: float = field(default=0.0, metadata=_doc("Seconds per liveness step in the accessible mode (0 = each step waits for you)", "accessible"))
-    plain_run_timeout: float = field(default=300.0, metadata=_doc("Seconds a selfie run may take in the accessible mode (10 to 3600; the user is told; steps themselves wait)", "accessible"))
+    plain_color: bool = field(default=False, metadata=_doc(N_("Colour the labels of the accessible mode (never when NO_COLOR is set)"), "accessible"))
+    plain_step_timeout: float = field(default=0.0, metadata=_doc(N_("Seconds per liveness step in the accessible mode (0 = each step waits for you)"), "accessible"))
+    plain_run_timeout: float = field(default=300.0, metadata=_doc(N_("Seconds a selfie run may take in the accessible mode (10 to 3600; the user is told; steps themselves wait)"), "accessible"))
 
     @property
     def paths(self) -> Paths:
@@ -136,13 +137,13 @@ def coerce(name: str, raw: Any) -> Any:
     """Convert a raw value (env string or TOML value) to the field's type, or raise ConfigError."""
     types = _field_types()
     if name not in types:
-        raise ConfigError(f"Unknown setting {name!r}.", hint="Run 'selfverify config' to list the settings.")
+        raise ConfigError(_("Unknown setting {name!r}.").format(name=name), hint=_("Run 'selfverify config' to list the settings."))
     kind = types[name]
     try:
         if raw is None:
             if "None" in kind:
                 return None
-            raise ValueError("a value is required")
+            raise ValueError(_("a value is required"))
         if kind.startswith("bool"):
             if isinstance(raw, bool):
                 return raw
@@ -151,24 +152,24 @@ def coerce(name: str, raw: Any) -> Any:
                 return True
             if text in _FALSE:
                 return False
-            raise ValueError("expected true or false")
+            raise ValueError(_("expected true or false"))
         if kind.startswith("int"):
             if isinstance(raw, str) and raw.strip() == "" and "None" in kind:
                 return None
             if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
-                raise ValueError("expected a whole number")
+                raise ValueError(_("expected a whole number"))
             return int(raw)
         if kind.startswith("float"):
             value = float(raw)
             if value != value:  # NaN
-                raise ValueError("expected a number")
+                raise ValueError(_("expected a number"))
             return value
         text = str(raw)
         if "None" in kind and text == "":
             return None
         return text
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"Setting {name!r} has an invalid value {raw!r}: {exc}.") from None
+        raise ConfigError(_("Setting {name!r} has an invalid value {value!r}: {problem}.").format(name=name, value=raw, problem=exc)) from None
 
 
 MAX_CONFIG_DEPTH = 8  # tables are only for readability: deeper nesting is a damaged or hostile file
@@ -176,8 +177,8 @@ MAX_CONFIG_DEPTH = 8  # tables are only for readability: deeper nesting is a dam
 
 def _flatten_toml(data: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
     if depth > MAX_CONFIG_DEPTH:
-        raise ConfigError(f"The config file nests tables more than {MAX_CONFIG_DEPTH} deep.",
-                          hint="Put each setting at the top level or in one [section].")
+        raise ConfigError(_("The config file nests tables more than {limit} deep.").format(limit=MAX_CONFIG_DEPTH),
+                          hint=_("Put each setting at the top level or in one [section]."))
     flat: dict[str, Any] = {}
     for key, value in data.items():
         if isinstance(value, dict):
@@ -198,26 +199,26 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except ValueError:  # a NUL in the path
-        raise ConfigError("The config file path is not a valid file name.") from None
+        raise ConfigError(_("The config file path is not a valid file name.")) from None
     except OSError as exc:
-        raise ConfigError(f"The config file {path} cannot be read: {exc.strerror}.") from None
+        raise ConfigError(_("The config file {path} cannot be read: {reason}.").format(path=path, reason=exc.strerror)) from None
     if not stat.S_ISREG(st.st_mode):  # a FIFO would block for ever, a device never end
-        raise ConfigError(f"The config file {path} is not a regular file: it was not read.")
+        raise ConfigError(_("The config file {path} is not a regular file: it was not read.").format(path=path))
     if st.st_size > MAX_CONFIG_BYTES:
-        raise ConfigError(f"The config file {path} is {st.st_size} bytes: a config file is under 1 MB.")
+        raise ConfigError(_("The config file {path} is {size} bytes: a config file is under 1 MB.").format(path=path, size=st.st_size))
     try:
         with open(path, "rb") as fh:
             raw = tomllib.load(fh)
     except FileNotFoundError:
         return {}
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from None
+        raise ConfigError(_("The config file {path} is not valid TOML: {problem}.").format(path=path, problem=exc)) from None
     except RecursionError:
-        raise ConfigError(f"The config file {path} nests tables or arrays too deeply to read.") from None
+        raise ConfigError(_("The config file {path} nests tables or arrays too deeply to read.").format(path=path)) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"The config file {path} is not valid TOML: it is not UTF-8 text.") from None
+        raise ConfigError(_("The config file {path} is not valid TOML: it is not UTF-8 text.").format(path=path)) from None
     except OSError as exc:
-        raise ConfigError(f"The config file {path} cannot be read: {exc.strerror}.") from None
+        raise ConfigError(_("The config file {path} cannot be read: {reason}.").format(path=path, reason=exc.strerror)) from None
     return _flatten_toml(raw)
 
 
@@ -252,8 +253,8 @@ def load_settings(
     from_file = read_config_file(cfg_path)
     if "home" in from_file:
         raise ConfigError(
-            f"'home' cannot be set in the config file {cfg_path} (the file lives inside it).",
-            hint="Use --home or SELFVERIFY_HOME.",
+            _("'home' cannot be set in the config file {path} (the file lives inside it).").format(path=cfg_path),
+            hint=_("Use --home or SELFVERIFY_HOME."),
         )
     merged: dict[str, Any] = {}
     for source in (from_file, env, flags):
@@ -275,8 +276,8 @@ def require_config_file(path: Path) -> None:
     except (OSError, ValueError):  # missing, unreadable, a NUL or a name too long
         regular = False
     if not regular:
-        raise ConfigError(f"The config file {shown_path(path)} does not exist or is not a regular file.",
-                          hint="Check the path given with --config or SELFVERIFY_CONFIG.")
+        raise ConfigError(_("The config file {path} does not exist or is not a regular file.").format(path=shown_path(path)),
+                          hint=_("Check the path given with --config or SELFVERIFY_CONFIG."))
 
 
 def _paths_from_env(environ: Mapping[str, str]) -> Paths:
@@ -310,9 +311,9 @@ def _check_text_lengths(s: Settings) -> None:
     for f in fields(Settings):
         value = getattr(s, f.name)
         if isinstance(value, str) and (len(value) > MAX_TEXT_SETTING or "\0" in value):
-            raise ConfigError(f"Setting {f.name!r} is not usable: "
-                              + ("it holds a NUL character." if "\0" in value else
-                                 f"{len(value)} characters, at most {MAX_TEXT_SETTING}."))
+            problem = (_("it holds a NUL character.") if "\0" in value else
+                       _("{count} characters, at most {limit}.").format(count=len(value), limit=MAX_TEXT_SETTING))
+            raise ConfigError(_("Setting {name!r} is not usable: {problem}").format(name=f.name, problem=problem))
 
 
 def _check_bounds(s: Settings) -> None:
@@ -323,10 +324,10 @@ def _check_bounds(s: Settings) -> None:
         if value is None:
             continue
         if isinstance(value, float) and not math.isfinite(value):
-            raise ConfigError(f"{name} must be a finite number, not {value}.")
+            raise ConfigError(_("{name} must be a finite number, not {value}.").format(name=name, value=value))
         if not low <= value <= high:
             shown = f"{value:.6g}" if isinstance(value, float) else (str(value) if len(str(value)) <= 30 else f"{str(value)[:27]}...")
-            raise ConfigError(f"{name} must be between {low:g} and {high:g}, not {shown}.")
+            raise ConfigError(_("{name} must be between {low:g} and {high:g}, not {shown}.").format(name=name, low=low, high=high, shown=shown))
 
 
 def _check_interview_choices(s: Settings) -> None:
@@ -335,59 +336,59 @@ def _check_interview_choices(s: Settings) -> None:
     for name, allowed in choices.items():
         if getattr(s, name) not in allowed:
             names = [a for a in allowed if a]
-            raise ConfigError(f"{name} must be {', '.join(names[:-1])} or {names[-1]}, not {str(getattr(s, name))[:40]!r}.")
+            raise ConfigError(_("{name} must be {choices} or {last}, not {value!r}.").format(name=name, choices=", ".join(names[:-1]), last=names[-1], value=str(getattr(s, name))[:40]))
     if s.smtp_host and s.smtp_security == "none" and s.smtp_host not in ("localhost", "127.0.0.1", "::1"):
-        raise ConfigError(f"smtp_security = none sends notices (and the SMTP password) in the clear to {s.smtp_host[:60]}.",
-                          hint="Use starttls or ssl; none is only for a mail server on this computer.")
+        raise ConfigError(_("smtp_security = none sends notices (and the SMTP password) in the clear to {smtp_host}.").format(smtp_host=s.smtp_host[:60]),
+                          hint=_("Use starttls or ssl; none is only for a mail server on this computer."))
 
 
 def validate(s: Settings) -> None:
     _check_text_lengths(s)
     if not s.user.strip():
-        raise ConfigError("The user handle cannot be empty.", hint="Pass --user NAME or set SELFVERIFY_USER.")
+        raise ConfigError(_("The user handle cannot be empty."), hint=_("Pass --user NAME or set SELFVERIFY_USER."))
     from selfverify.errors import InputError
     from selfverify.textcheck import check_handle
 
     try:
-        check_handle(s.user, "user handle")
+        check_handle(s.user, _("user handle"))
     except InputError as exc:
         raise ConfigError(exc.user_message, hint=exc.hint) from None
     if not 0.0 < s.tolerance <= MAX_TOLERANCE:
         raise ConfigError(
-            f"tolerance must be above 0 and at most {MAX_TOLERANCE} (stricter is lower), not {s.tolerance}.",
-            hint="Above 0.6 the face matcher starts accepting different people.",
+            _("tolerance must be above 0 and at most {limit} (stricter is lower), not {tolerance}.").format(limit=MAX_TOLERANCE, tolerance=s.tolerance),
+            hint=_("Above 0.6 the face matcher starts accepting different people."),
         )
     _check_interview_choices(s)
     if s.preview not in ("auto", "blocks", "sixel", "kitty"):
-        raise ConfigError(f"preview must be auto, blocks, sixel or kitty, not {s.preview!r}.")
+        raise ConfigError(_("preview must be auto, blocks, sixel or kitty, not {preview!r}.").format(preview=s.preview))
     if s.challenge_steps not in (2, 3):
-        raise ConfigError(f"challenge_steps must be 2 or 3, not {s.challenge_steps}.")
+        raise ConfigError(_("challenge_steps must be 2 or 3, not {challenge_steps}.").format(challenge_steps=s.challenge_steps))
     if s.max_total_failures > MAX_TOTAL_FAILURES:
-        raise ConfigError(f"max_total_failures can be at most {MAX_TOTAL_FAILURES}, not {s.max_total_failures}.")
+        raise ConfigError(_("max_total_failures can be at most {limit}, not {max_total_failures}.").format(limit=MAX_TOTAL_FAILURES, max_total_failures=s.max_total_failures))
     if s.max_consecutive_failures > s.max_total_failures:
-        raise ConfigError("max_consecutive_failures cannot exceed max_total_failures.")
+        raise ConfigError(_("max_consecutive_failures cannot exceed max_total_failures."))
     if s.credential_days > MAX_CREDENTIAL_DAYS:
-        raise ConfigError(f"credential_days can be at most {MAX_CREDENTIAL_DAYS}, not {s.credential_days}.")
+        raise ConfigError(_("credential_days can be at most {limit}, not {credential_days}.").format(limit=MAX_CREDENTIAL_DAYS, credential_days=s.credential_days))
     if s.decision_frames < 1:
-        raise ConfigError("decision_frames must be at least 1.")
+        raise ConfigError(_("decision_frames must be at least 1."))
     if not 5.0 <= s.turn_degrees <= 45.0:
-        raise ConfigError(f"turn_degrees must be between 5 and 45, not {s.turn_degrees}.")
+        raise ConfigError(_("turn_degrees must be between 5 and 45, not {turn_degrees}.").format(turn_degrees=s.turn_degrees))
     if not 0.1 <= s.blink_drop <= 0.8:
-        raise ConfigError(f"blink_drop must be between 0.1 and 0.8, not {s.blink_drop}.")
+        raise ConfigError(_("blink_drop must be between 0.1 and 0.8, not {blink_drop}.").format(blink_drop=s.blink_drop))
     for name in ("verify_timeout", "challenge_timeout", "failure_wait_seconds", "plain_step_timeout", "plain_run_timeout"):
         if getattr(s, name) < 0:
-            raise ConfigError(f"{name} cannot be negative.")
+            raise ConfigError(_("{name} cannot be negative.").format(name=name))
     if s.verify_timeout == 0 and s.challenge_timeout == 0:  # one try would have no end
-        raise ConfigError("verify_timeout and challenge_timeout cannot both be 0: a selfie run needs a time limit.")
+        raise ConfigError(_("verify_timeout and challenge_timeout cannot both be 0: a selfie run needs a time limit."))
     if not 10.0 <= s.plain_run_timeout <= MAX_PLAIN_RUN_SECONDS:  # no step deadline there, so the run needs one
-        raise ConfigError(f"plain_run_timeout must be between 10 and {MAX_PLAIN_RUN_SECONDS:g} seconds, not {s.plain_run_timeout:g}.")
+        raise ConfigError(_("plain_run_timeout must be between 10 and {limit:g} seconds, not {plain_run_timeout:g}.").format(limit=MAX_PLAIN_RUN_SECONDS, plain_run_timeout=s.plain_run_timeout))
     for name in ("max_consecutive_failures", "max_total_failures", "credential_days", "retention_days"):
         if getattr(s, name) < 1:
-            raise ConfigError(f"{name} must be at least 1.")
+            raise ConfigError(_("{name} must be at least 1.").format(name=name))
     if s.analysis_width < 160:
-        raise ConfigError("analysis_width must be at least 160 pixels.")
+        raise ConfigError(_("analysis_width must be at least 160 pixels."))
     if s.interview_grace_hours < 0:
-        raise ConfigError("interview_grace_hours cannot be negative.")
+        raise ConfigError(_("interview_grace_hours cannot be negative."))
     if s.timezone:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -396,7 +397,7 @@ def validate(s: Settings) -> None:
         except (ZoneInfoNotFoundError, ValueError, OSError, UnicodeError):
             from selfverify.textcheck import shown
 
-            raise ConfigError(f"Unknown time zone {shown(s.timezone)!r}.", hint="Use a name like Europe/Paris, America/New_York or UTC.") from None
+            raise ConfigError(_("Unknown time zone {zone!r}.").format(zone=shown(s.timezone)), hint=_("Use a name like Europe/Paris, America/New_York or UTC.")) from None
     _check_bounds(s)
 
 
@@ -426,7 +427,7 @@ def remember_setting(config_path: str | os.PathLike[str], name: str, value: Any)
     except FileNotFoundError:
         text = ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"The config file {path} cannot be read: {exc}.") from None
+        raise ConfigError(_("The config file {path} cannot be read: {reason}.").format(path=path, reason=exc)) from None
     read_config_file(path)  # refuses to touch a broken file
     line = f"{name} = {_toml_value(value)}"
     spellings = "|".join(re.escape(n) for n in {name, name.replace("_", "-")})
@@ -440,7 +441,7 @@ def remember_setting(config_path: str | os.PathLike[str], name: str, value: Any)
     except tomllib.TOMLDecodeError:
         written = {}
     if written.get(name) != value:
-        raise ConfigError(f"Could not set {name} in {path} without disturbing it: add '{line}' by hand.")
+        raise ConfigError(_("Could not set {name} in {path} without disturbing it: add '{line}' by hand.").format(name=name, path=path, line=line))
     ensure_private_dir(path.parent)
     write_private_file(path, updated.encode("utf-8"))
     return path

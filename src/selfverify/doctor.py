@@ -12,7 +12,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from selfverify.i18n import N_, _, ngettext
+
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
+# each check's name (a code in --json) and status, as the report says them
+NAMES = {"python": N_("python"), "packages": N_("packages"), "face models": N_("face models"), "cameras": N_("cameras"),
+         "keyring": N_("keyring"), "database": N_("database"), "data dir": N_("data dir"), "terminal": N_("terminal")}
+STATUS_WORDS = {OK: N_("OK"), WARN: N_("WARN"), FAIL: N_("FAIL")}
+SYNC = "uv sync"  # i18n: ignore (a command)
+FACE_MODELS, DATA_DIR = "face models", "data dir"  # i18n: ignore (codes in --json: NAMES says them)
 
 REQUIRED_PACKAGES = (
     "textual",
@@ -42,8 +50,8 @@ class Check:
 def check_python() -> Check:
     version = ".".join(map(str, sys.version_info[:3]))
     if sys.version_info < (3, 11):
-        return Check("python", FAIL, f"Python {version}", "Use Python 3.11 or newer.")
-    return Check("python", OK, f"Python {version} ({sys.executable})")
+        return Check("python", FAIL, f"Python {version}", _("Use Python 3.11 or newer."))  # i18n: ignore (a name, a version)
+    return Check("python", OK, f"Python {version} ({sys.executable})")  # i18n: ignore (a name, a version, a path)
 
 
 def _importable(name: str) -> bool:
@@ -65,15 +73,20 @@ def check_packages() -> Check:
     try:
         setuptools_version = importlib.metadata.version("setuptools")
         if int(setuptools_version.split(".")[0]) >= 82:
-            missing.append(f"setuptools<82 (found {setuptools_version})")
+            missing.append(_("setuptools<82 (found {version})").format(version=setuptools_version))
     except importlib.metadata.PackageNotFoundError:
         missing.append("setuptools<82")
     if "setuptools<82" not in " ".join(missing) and not _importable("pkg_resources"):
         # face_recognition_models imports it; without it face_recognition would quit() silently
-        missing.append("pkg_resources (setuptools<82 installed, but its pkg_resources cannot be imported)")
+        missing.append(_("pkg_resources (setuptools<82 installed, but its pkg_resources cannot be imported)"))
     if missing:
-        return Check("packages", FAIL, "missing: " + ", ".join(missing), "Run: uv sync")
-    return Check("packages", OK, f"{len(found)} required packages installed")
+        return Check("packages", FAIL, _("missing: {packages}").format(packages=", ".join(missing)), _run(SYNC))
+    return Check("packages", OK, ngettext("{count} required package installed", "{count} required packages installed",
+                                          len(found)).format(count=len(found)))
+
+
+def _run(command: str) -> str:
+    return _("Run: {command}").format(command=command)
 
 
 def check_face_models() -> Check:
@@ -84,9 +97,9 @@ def check_face_models() -> Check:
     try:
         engine.load_face_recognition()
     except FaceModelsMissing as exc:
-        return Check("face models", FAIL, exc.user_message, exc.hint or "Run: uv sync")
+        return Check(FACE_MODELS, FAIL, exc.user_message, exc.hint or _run(SYNC))
     seconds = engine.load_seconds if engine.load_seconds is not None else time.perf_counter() - started
-    return Check("face models", OK, f"loaded in {seconds:.1f} s", seconds=round(seconds, 2))
+    return Check(FACE_MODELS, OK, _("loaded in {seconds} s").format(seconds=f"{seconds:.1f}"), seconds=round(seconds, 2))
 
 
 def check_cameras() -> Check:
@@ -95,15 +108,16 @@ def check_cameras() -> Check:
 
         cameras = list_cameras()
     except Exception as exc:  # a probing failure is itself worth reporting, not a crash
-        return Check("cameras", WARN, f"could not probe cameras ({type(exc).__name__})", "Use --camera FILE or the interview path.")
+        return Check("cameras", WARN, _("could not probe cameras ({error})").format(error=type(exc).__name__),
+                     _("Use --camera FILE or the interview path."))
     if not cameras:
         return Check(
             "cameras",
             WARN,
-            "no camera found",
-            "Connect a webcam, use --camera with a video file or image folder, or choose the interview path.",
+            _("no camera found"),
+            _("Connect a webcam, use --camera with a video file or image folder, or choose the interview path."),
         )
-    return Check("cameras", OK, "found: " + ", ".join(cameras))
+    return Check("cameras", OK, _("found: {cameras}").format(cameras=", ".join(cameras)))
 
 
 def check_keyring() -> Check:
@@ -137,23 +151,24 @@ def check_database(ctx) -> Check:  # noqa: ANN001
     except Exception as exc:  # noqa: BLE001 - a damaged file fails in many ways; doctor says so, never crashes
         damage = [f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}"]
     if damage:
-        return Check("database", FAIL, f"{db.display_url} is damaged: " + "; ".join(damage),
-                     "Restore it from a backup; selfverify does not repair it by itself.")
+        return Check("database", FAIL, _("{database} is damaged: {problems}").format(database=db.display_url, problems="; ".join(damage)),
+                     _("Restore it from a backup; selfverify does not repair it by itself."))
     foreign = PhotoVault(ctx).foreign_reason()
     if foreign is not None:
         return Check("database", FAIL, foreign[0].upper() + foreign[1:],
-                     "Use the database that owns this vault (--database-url), or another --home for this database.")
+                     _("Use the database that owns this vault (--database-url), or another --home for this database."))
     if db.path is None:
-        return Check("database", OK, f"{db.display_url} (schema {version})")
+        return Check("database", OK, _("{database} (schema {version})").format(database=db.display_url, version=version))
     problems = []
     for p in (db.path, Path(f"{db.path}-wal"), Path(f"{db.path}-shm")):
         if p.exists() and _mode(p) & 0o077:
-            problems.append(f"{p.name} is {oct(_mode(p))}")
+            problems.append(_("{name} is {mode}").format(name=p.name, mode=oct(_mode(p))))
     if _mode(db.path.parent) & 0o077:
-        problems.append(f"{db.path.parent} is {oct(_mode(db.path.parent))}")
+        problems.append(_("{name} is {mode}").format(name=db.path.parent, mode=oct(_mode(db.path.parent))))
     if problems:
-        return Check("database", WARN, f"{db.path}: " + "; ".join(problems), f"chmod 600 {db.path}* and chmod 700 {db.path.parent}")
-    return Check("database", OK, f"{db.path} (0600, schema {version})")
+        return Check("database", WARN, f"{db.path}: " + "; ".join(problems),
+                     _("{command} and {other}").format(command=f"chmod 600 {db.path}*", other=f"chmod 700 {db.path.parent}"))  # i18n: ignore (commands)
+    return Check("database", OK, _("{database} (0600, schema {version})").format(database=db.path, version=version))
 
 
 def check_data_dir(ctx) -> Check:  # noqa: ANN001
@@ -166,27 +181,30 @@ def check_data_dir(ctx) -> Check:  # noqa: ANN001
         probe.write_bytes(b"ok")
         probe.unlink()
     except OSError as exc:
-        return Check("data dir", FAIL, f"{data_dir} is not writable ({exc.strerror})", "Fix its permissions or set SELFVERIFY_HOME.")
+        return Check(DATA_DIR, FAIL, _("{path} is not writable ({reason})").format(path=data_dir, reason=exc.strerror),
+                     _("Fix its permissions or set SELFVERIFY_HOME."))
     free = shutil.disk_usage(data_dir).free
     if free < 50 * 1024 * 1024:
-        return Check("data dir", WARN, f"{data_dir}: only {free // (1024 * 1024)} MB free", "Free some disk space.")
-    return Check("data dir", OK, f"{data_dir} (0700, {free // (1024 ** 3)} GB free)")
+        return Check(DATA_DIR, WARN, _("{path}: only {megabytes} MB free").format(path=data_dir, megabytes=free // (1024 * 1024)),
+                     _("Free some disk space."))
+    return Check(DATA_DIR, OK, _("{path} (0700, {gigabytes} GB free)").format(path=data_dir, gigabytes=free // (1024 ** 3)))
 
 
 def check_terminal() -> Check:
     size = shutil.get_terminal_size(fallback=(0, 0))
     tty = sys.stdout.isatty()
-    colour = "no colour (NO_COLOR)" if os.environ.get("NO_COLOR") else (
-        "truecolor" if os.environ.get("COLORTERM", "").lower() in ("truecolor", "24bit") else
-        "256 colours" if "256" in os.environ.get("TERM", "") else "basic colours"
+    colour = _("no colour (NO_COLOR)") if os.environ.get("NO_COLOR") else (
+        _("truecolor") if os.environ.get("COLORTERM", "").lower() in ("truecolor", "24bit") else
+        _("256 colours") if "256" in os.environ.get("TERM", "") else _("basic colours")
     )
-    detail = f"{size.columns}x{size.lines}, {colour}, TERM={os.environ.get('TERM', '') or 'unset'}"
+    detail = f"{size.columns}x{size.lines}, {colour}, TERM={os.environ.get('TERM', '') or _('unset')}"
     if not tty:
-        return Check("terminal", WARN, f"not a terminal ({detail})", "The app needs a terminal; 'selfverify --accessible' works anywhere.")
+        return Check("terminal", WARN, _("not a terminal ({detail})").format(detail=detail),
+                     _("The app needs a terminal; 'selfverify --accessible' works anywhere."))
     if os.environ.get("TERM") == "dumb":
-        return Check("terminal", WARN, detail, "TERM=dumb: selfverify starts the accessible mode.")
+        return Check("terminal", WARN, detail, _("TERM=dumb: selfverify starts the accessible mode."))
     if size.columns < 80 or size.lines < 24:
-        return Check("terminal", WARN, detail, "Make the terminal at least 80x24 for the app.")
+        return Check("terminal", WARN, detail, _("Make the terminal at least 80x24 for the app."))
     return Check("terminal", OK, detail)
 
 
@@ -207,7 +225,7 @@ def run_checks(ctx, *, face_models: bool = True) -> list[Check]:  # noqa: ANN001
             results.append(fn())
         except Exception as exc:  # a doctor must report, never crash
             name = getattr(fn, "__name__", "check").removeprefix("check_").replace("_", " ")
-            results.append(Check(name, FAIL, f"the check itself failed: {type(exc).__name__}: {exc}"))
+            results.append(Check(name, FAIL, _("the check itself failed: {error}").format(error=f"{type(exc).__name__}: {exc}")))
     return results
 
 
@@ -222,13 +240,16 @@ def report_dict(checks: list[Check]) -> dict:
 
 
 def format_report(checks: list[Check]) -> str:
-    width = max(len(c.name) for c in checks)
+    names = {c.name: _(NAMES[c.name]) if c.name in NAMES else c.name for c in checks}
+    statuses = {status: _(word) for status, word in STATUS_WORDS.items()}
+    width = max(len(name) for name in names.values())
+    status_width = max(len(word) for word in statuses.values())
     lines = []
     for c in checks:
-        lines.append(f"{c.status:<4}  {c.name:<{width}}  {c.detail}")
+        lines.append(f"{statuses.get(c.status, c.status):<{status_width}}  {names[c.name]:<{width}}  {c.detail}")
         if c.fix and c.status != OK:
-            lines.append(f"{'':<4}  {'':<{width}}  fix: {c.fix}")
+            lines.append(f"{'':<{status_width}}  {'':<{width}}  " + _("fix: {fix}").format(fix=c.fix))
     fails = sum(c.status == FAIL for c in checks)
     warns = sum(c.status == WARN for c in checks)
-    lines.append(f"{len(checks)} checks: {fails} failed, {warns} warnings.")
+    lines.append(_("{checks} checks: {failed} failed, {warnings} warnings.").format(checks=len(checks), failed=fails, warnings=warns))
     return "\n".join(lines)

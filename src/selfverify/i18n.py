@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # gettext and pathlib cost --help ~10 ms: imported when a cat
 DOMAIN = "selfverify"
 SOURCE_LANGUAGE = "en"
 # each language's own name for itself: a person who cannot read the current language finds theirs
-LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}  # i18n: ignore (each in its own language)
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*$")
 
 _current = SOURCE_LANGUAGE
@@ -119,8 +119,9 @@ def resolve_language(asked: str | None, source: str, environ: Mapping[str, str] 
     from selfverify.textcheck import shown
 
     choices = ", ".join(f"{code} ({language_name(code)})" for code in available_languages())
-    return SOURCE_LANGUAGE, (f"selfverify: no translation for language {shown(str(asked))[:40]!r} ({source}); "
-                             f"using English. Available: {choices}.")
+    return SOURCE_LANGUAGE, _("selfverify: no translation for language {language} ({source}); using English. "
+                              "Available: {choices}.").format(language=repr(shown(str(asked))[:40]), source=source,
+                                                              choices=choices)
 
 
 def set_language(code: str) -> str:
@@ -313,6 +314,24 @@ def format_timedelta(seconds: float, threshold: float = 0.85) -> str:
     from babel.dates import format_timedelta as babel_format
 
     return babel_format(seconds, threshold=threshold, locale=babel_locale())
+
+
+def format_when(moment, zone) -> str:  # noqa: ANN001
+    """An interview time in ``zone`` for the current language, the zone always named: English keeps
+    ``Mon 2026-01-05 09:00 CET (Europe/Paris)`` (ISO date, 24-hour clock); another language writes the
+    day, date and time as its speakers do (Spanish: ``lun, 5 ene 2026, 9:00 CET (Europe/Paris)``)."""
+    from babel.dates import format_skeleton
+
+    local = moment.astimezone(zone)
+    abbreviation = local.tzname() or ""
+    key = getattr(zone, "key", None) or str(zone)
+    suffix = abbreviation if abbreviation == key or not key else f"{abbreviation} ({key})"
+    if _current == SOURCE_LANGUAGE:
+        text = f"{local:%a %Y-%m-%d %H:%M}"
+    else:
+        day = format_skeleton("yMMMEd", local, tzinfo=zone, locale=babel_locale())
+        text = f"{day}, {format_time(local, 'short', tzinfo=zone)}"
+    return f"{text} {suffix}".strip()
 
 
 def switch_language(ctx, code: str, config_file: Path | None) -> str:  # noqa: ANN001

@@ -11,11 +11,11 @@ def wants_plain_mode(settings, stdin=None, stdout=None) -> tuple[bool, str]:  # 
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     if settings.accessible:
-        return True, "accessible mode requested"
+        return True, "accessible mode requested"  # i18n: ignore (a code: plain/app.py says it in words)
     if os.environ.get("TERM", "") == "dumb":
         return True, "TERM=dumb"
     if not (stdin and stdin.isatty()) or not (stdout and stdout.isatty()):
-        return True, "not a terminal"
+        return True, "not a terminal"  # i18n: ignore (a code: plain/app.py says it in words)
     return False, ""
 
 

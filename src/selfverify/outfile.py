@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from selfverify.errors import InputError, StorageError
+from selfverify.i18n import _
 from selfverify.paths import write_synced
 
 STDOUT = "-"
@@ -28,14 +29,19 @@ MAX_PATH_BYTES = 4096
 
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return _("a folder")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+        return _("a device")
     if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
+        return _("a FIFO (named pipe)")
     if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
+        return _("a socket")
+    return _("not a regular file")
+
+
+def _exists(path: Path) -> InputError:
+    return InputError(_("{path} already exists: nothing was written.").format(path=path), code="output_exists",
+                      hint=_("Pass --force to replace it, or give another name."))
 
 
 def check_output_target(target: str | os.PathLike[str], *, force: bool = False) -> Path | None:
@@ -44,25 +50,26 @@ def check_output_target(target: str | os.PathLike[str], *, force: bool = False) 
     if raw == STDOUT:
         return None
     if not raw or "\0" in raw:
-        raise InputError("Give a file name to write to (or - for standard output).", code="bad_output")
+        raise InputError(_("Give a file name to write to (or - for standard output)."), code="bad_output")
     if len(os.fsencode(raw)) > MAX_PATH_BYTES:
-        raise InputError(f"The output path is too long (over {MAX_PATH_BYTES} bytes): nothing was written.", code="bad_output")
+        raise InputError(_("The output path is too long (over {limit} bytes): nothing was written.").format(limit=MAX_PATH_BYTES),
+                         code="bad_output")
     path = Path(os.path.expanduser(raw))  # "~nobody/x" stays as typed (Path.expanduser would raise)
     try:
         st = os.stat(path)  # follows a symlink: a link to /dev/null is a device too
     except FileNotFoundError:
         st = None
     except OSError as exc:
-        raise InputError(f"Cannot write to {path}: {exc.strerror}. Nothing was written.", code="bad_output") from None
+        raise InputError(_("Cannot write to {path}: {reason}. Nothing was written.").format(path=path, reason=exc.strerror),
+                         code="bad_output") from None
     if st is not None:
         if not stat.S_ISREG(st.st_mode):
-            raise InputError(f"{path} is {_kind(st.st_mode)}, not a file: nothing was written.", code="bad_output",
-                             hint="Give the name of a new file, or - for standard output.")
+            raise InputError(_("{path} is {kind}, not a file: nothing was written.").format(path=path, kind=_kind(st.st_mode)),
+                             code="bad_output", hint=_("Give the name of a new file, or - for standard output."))
         if not force:
-            raise InputError(f"{path} already exists: nothing was written.", code="output_exists",
-                             hint="Pass --force to replace it, or give another name.")
+            raise _exists(path)
     if not path.parent.is_dir():
-        raise InputError(f"The folder {path.parent} does not exist: nothing was written.", code="bad_output")
+        raise InputError(_("The folder {path} does not exist: nothing was written.").format(path=path.parent), code="bad_output")
     return path
 
 
@@ -75,23 +82,30 @@ def read_input_file(source: str | os.PathLike[str], what: str, *, max_bytes: int
     try:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
-        raise InputError(f"The {what} file {shown} does not exist.", code="file_not_found") from None
+        raise InputError(_("The {what} file {path} does not exist.").format(what=what, path=shown), code="file_not_found") from None
     except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or "not a valid file name"
-        raise InputError(f"The {what} file {shown} cannot be read: {reason}.", code="bad_file") from None
+        reason = getattr(exc, "strerror", None) or _("not a valid file name")
+        raise _unreadable(what, shown, reason) from None
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"The {what} file {shown} is {_kind(st.st_mode)}, not a file: it was not read.", code="bad_file")
+        raise InputError(_("The {what} file {path} is {kind}, not a file: it was not read.").format(
+            what=what, path=shown, kind=_kind(st.st_mode)), code="bad_file")
     if st.st_size > max_bytes:
-        raise InputError(f"The {what} file {shown} is too large ({st.st_size} bytes, at most {max_bytes}).", code="bad_file")
+        raise InputError(_("The {what} file {path} is too large ({size} bytes, at most {limit}).").format(
+            what=what, path=shown, size=st.st_size, limit=max_bytes), code="bad_file")
     try:
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
-        raise InputError(f"The {what} file {shown} cannot be read: {exc.strerror}.", code="bad_file") from None
+        raise _unreadable(what, shown, exc.strerror) from None
     try:
         return data[:max_bytes].decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"The {what} file {shown} is not UTF-8 text.", code="bad_file") from None
+        raise InputError(_("The {what} file {path} is not UTF-8 text.").format(what=what, path=shown), code="bad_file") from None
+
+
+def _unreadable(what: str, shown: str, reason: str | None) -> InputError:
+    return InputError(_("The {what} file {path} cannot be read: {reason}.").format(what=what, path=shown, reason=reason),
+                      code="bad_file")
 
 
 def write_output(target: str | os.PathLike[str], data: bytes, *, force: bool = False) -> str:
@@ -104,7 +118,7 @@ def write_output(target: str | os.PathLike[str], data: bytes, *, force: bool = F
         else:
             out.write(data)
         sys.stdout.flush()
-        return "standard output"
+        return _("standard output")
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
     try:
         try:
@@ -120,10 +134,10 @@ def write_output(target: str | os.PathLike[str], data: bytes, *, force: bool = F
             except FileNotFoundError:
                 pass
     except FileExistsError:
-        raise InputError(f"{path} already exists: nothing was written.", code="output_exists",
-                         hint="Pass --force to replace it, or give another name.") from None
+        raise _exists(path) from None
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            raise StorageError(f"The disk is full: {path} was not written.", code="disk_full") from None
-        raise InputError(f"Cannot write {path}: {exc.strerror}. Nothing was written.", code="bad_output") from None
+            raise StorageError(_("The disk is full: {path} was not written.").format(path=path), code="disk_full") from None
+        raise InputError(_("Cannot write {path}: {reason}. Nothing was written.").format(path=path, reason=exc.strerror),
+                         code="bad_output") from None
     return str(path)

@@ -8,6 +8,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from selfverify.i18n import _
+
 APP_NAME = "selfverify"
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -60,10 +62,10 @@ def expand_home(path: str | os.PathLike[str]) -> str:
     expanded = os.path.expanduser(raw)
     if expanded.startswith("~"):
         user = expanded[1:].split(os.sep, 1)[0]
-        raise ConfigError(f"Cannot expand ~{user[:40]}: there is no such user on this computer.",
-                          hint="Give the folder as a full path.")
+        raise ConfigError(_("Cannot expand ~{user}: there is no such user on this computer.").format(user=user[:40]),
+                          hint=_("Give the folder as a full path."))
     if "\0" in expanded or len(os.fsencode(expanded)) > MAX_PATH_BYTES:
-        raise ConfigError(f"The folder path is not usable (a NUL character, or over {MAX_PATH_BYTES} bytes).")
+        raise ConfigError(_("The folder path is not usable (a NUL character, or over {limit} bytes).").format(limit=MAX_PATH_BYTES))
     return expanded
 
 

@@ -124,7 +124,7 @@ def test_photos_list_delete_receipts(ctx, cli_env, settings):
     receipts = json.loads(sv("photos", "show-receipts", "--json").stdout)
     assert {(r["item_id"], r["reason"]) for r in receipts} == {(first.id, "user"), (second.id, "user")}
     assert "No photos are kept." in sv("photos", "list").stdout
-    assert sv("photos", "purge").stdout.strip() == "Purged 0 expired photo(s)."
+    assert sv("photos", "purge").stdout.strip() == "Purged 0 expired photos."
 
 
 def test_data_delete_all_leaves_only_receipts_and_says_so(ctx, cli_env, settings):
@@ -137,8 +137,8 @@ def test_data_delete_all_leaves_only_receipts_and_says_so(ctx, cli_env, settings
     assert refused.returncode == 2 and "--yes" in refused.stderr
     done = sv("data", "delete-all", "--yes")
     assert done.returncode == 0, done.stderr
-    assert "1 photo(s), 1 credential(s), 1 consent record(s), the attempt counter" in done.stdout
-    assert "Kept: 5 deletion receipt(s)" in done.stdout  # photo, credential, consent, attempts, audit events
+    assert "1 photo, 1 credential, 1 consent record, the attempt counter" in done.stdout
+    assert "Kept: 5 deletion receipts" in done.stdout  # photo, credential, consent, attempts, audit events
 
     after = AppContext(settings=settings)
     [photo] = PhotoVault(after).list(include_deleted=True)
@@ -247,5 +247,5 @@ def test_revoke_and_withdraw_ask_first_on_a_terminal(ctx, cli_env, settings):
     assert keyring_items(settings.keyring_service)[credential_key(settings, settings.user)] == issued.token
 
     code, out = run_cli_on_a_terminal(("consent", "withdraw"), "y", cli_env)
-    assert code == 0 and "delete your 1 kept photo(s)?" in out and "Deleted 1 kept photo(s)" in out, out
+    assert code == 0 and "delete your 1 kept photo?" in out and "Deleted 1 kept photo." in out, out
     assert [(p.id, p.status) for p in PhotoVault(ctx).list(include_deleted=True)] == [(photo.id, "deleted")]

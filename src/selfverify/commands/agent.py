@@ -13,20 +13,22 @@ from selfverify.commands.interview_common import (
     _AGENT_HELP, _agent_option, _agent_service, _appointment_lines, _DOCUMENT_CHOICES, _run, _slot_lines, _TZ_HELP, _tz_option, SLOT_ID,
 )
 from selfverify.commands.interview_details import _detail_options, _details
+from selfverify.commands.interview_common import status_word, when
+from selfverify.i18n import N_, _, ngettext
 
 
 # ---------------------------------------------------------------- agent (support staff)
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}, help=N_(
+    "Support staff: with no subcommand, open the agent console (a terminal UI)."
+    "\n\nSubcommands are for scripts: slots, today, open, approve, decline. Only an agent the desk admin "
+    "enrolled, holding its key in its own keyring, may use them (see 'selfverify desk')."
+))
 @click.option("--agent", help=_AGENT_HELP)
 @click.option("--tz", help=_TZ_HELP)
 @click.pass_context
 def agent(ctx: click.Context, agent: str | None, tz: str | None) -> int:
-    """Support staff: with no subcommand, open the agent console (a terminal UI).
-
-    Subcommands are for scripts: slots, today, open, approve, decline. Only an agent the desk admin
-    enrolled, holding its key in its own keyring, may use them (see 'selfverify desk')."""
     if ctx.invoked_subcommand is not None:
         return 0
     service = _agent_service(ctx)  # only an enrolled agent holding its key gets the console
@@ -34,36 +36,37 @@ def agent(ctx: click.Context, agent: str | None, tz: str | None) -> int:
         from selfverify.errors import InputError
 
         raise InputError(
-            "The agent console needs an interactive terminal.",
+            _("The agent console needs an interactive terminal."),
             code="no_terminal",
-            hint="Use the subcommands instead: selfverify agent today | open CODE | approve CODE | decline CODE.",
+            hint=_("Use the subcommands instead: {commands}.").format(
+                commands="selfverify agent today | open CODE | approve CODE | decline CODE"),
         )
     from selfverify.tui.agent.app import run_agent_console
 
     return run_agent_console(service)
 
 
-@agent.group("slots", invoke_without_command=True)
+@agent.group("slots", invoke_without_command=True, help=N_("Add, load, list or remove interview slots (without a subcommand: list)."))
 @click.pass_context
 def agent_slots(ctx: click.Context) -> int:
-    """Add, load, list or remove interview slots (without a subcommand: list)."""
     if ctx.invoked_subcommand is None:
         return ctx.invoke(agent_slots_list)
     return 0
 
 
-@agent_slots.command("add")
+@agent_slots.command("add", help=N_(
+    "Add slots starting at WHEN (\"2026-01-05 09:00\" in your zone, or ISO 8601 with an offset). The "
+    "slot detail options override the desk's settings (interview_channel, interview_link...)."
+))
 @click.argument("when", nargs=-1, required=True)
-@click.option("--duration", default=20, show_default=True, type=int, help="Minutes per slot.")
-@click.option("--repeat", default=1, show_default=True, type=int, help="Add this many back-to-back slots from each WHEN.")
+@click.option("--duration", default=20, show_default=True, type=int, help=N_("Minutes per slot."))
+@click.option("--repeat", default=1, show_default=True, type=int, help=N_("Add this many back-to-back slots from each WHEN."))
 @_detail_options
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print as JSON."))
 @_tz_option
 @_agent_option
 @click.pass_context
 def agent_slots_add(ctx: click.Context, when: tuple[str, ...], duration: int, repeat: int, as_json: bool, **options: Any) -> int:
-    """Add slots starting at WHEN ("2026-01-05 09:00" in your zone, or ISO 8601 with an offset).
-    The slot detail options override the desk's settings (interview_channel, interview_link...)."""
     from datetime import timedelta
 
     from selfverify.errors import InputError
@@ -72,39 +75,38 @@ def agent_slots_add(ctx: click.Context, when: tuple[str, ...], duration: int, re
     def action():
         svc = _agent_service(ctx)
         if not 1 <= repeat <= 100:
-            raise InputError("--repeat must be from 1 to 100.", code="bad_repeat")
+            raise InputError(_("--repeat must be from 1 to 100."), code="bad_repeat")
         starts = []
         for text in when:
             first = parse_local_time(text, svc.zone)
             starts += [first + timedelta(minutes=duration * i) for i in range(repeat)]
-        added, _ = svc.add_slots(starts, duration, details=_details(options))
+        added, _skipped = svc.add_slots(starts, duration, details=_details(options))
+        said = ngettext("Added {count} slot for {agent}:", "Added {count} slots for {agent}:", len(added))
         return (
             {"timezone": svc.zone_label, "added": [s.as_dict(svc.zone) for s in added]},
-            [f"Added {len(added)} slot(s) for {svc.agent}:"] + _slot_lines(svc, added, "")[1:],
+            [said.format(count=len(added), agent=svc.agent)] + _slot_lines(svc, added, "")[1:],
         )
 
     return _run(as_json, action)
 
 
-@agent_slots.command("load")
+@agent_slots.command("load", help=N_("Create slots from a TOML file of weekly hours (existing slots are kept, not duplicated)."),
+                     epilog=N_("""\b
+timezone = "Europe/Paris"      # optional
+duration_minutes = 20          # optional
+channel = "phone"              # optional slot details, as the options of 'slots add'
+[[hours]]
+days = ["mon", "tue", "wed", "thu", "fri"]
+from = "09:00"
+to = "12:00"
+"""))
 @click.argument("hours_file", type=click.Path(dir_okay=False))
-@click.option("--days", default=14, show_default=True, type=int, help="Create slots for this many days from today.")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--days", default=14, show_default=True, type=int, help=N_("Create slots for this many days from today."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print as JSON."))
 @_tz_option
 @_agent_option
 @click.pass_context
 def agent_slots_load(ctx: click.Context, hours_file: str, days: int, as_json: bool, **_options: Any) -> int:
-    """Create slots from a TOML file of weekly hours (existing slots are kept, not duplicated).
-
-    \b
-    timezone = "Europe/Paris"      # optional
-    duration_minutes = 20          # optional
-    channel = "phone"              # optional slot details, as the options of 'slots add'
-    [[hours]]
-    days = ["mon", "tue", "wed", "thu", "fri"]
-    from = "09:00"
-    to = "12:00"
-    """
     from selfverify.services.interview import load_recurring_hours
 
     def action():
@@ -113,54 +115,51 @@ def agent_slots_load(ctx: click.Context, hours_file: str, days: int, as_json: bo
         added, skipped = svc.add_recurring(hours, days)
         return (
             {"timezone": svc.zone_label, "added": [s.as_dict(svc.zone) for s in added], "already_there": skipped},
-            [f"Added {len(added)} slot(s); {skipped} already existed."],
+            [ngettext("Added {count} slot; {skipped} already existed.", "Added {count} slots; {skipped} already existed.",
+                      len(added)).format(count=len(added), skipped=skipped)],
         )
 
     return _run(as_json, action)
 
 
-@agent_slots.command("list")
-@click.option("--all", "include_past", is_flag=True, help="Include past slots.")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@agent_slots.command("list", help=N_("List slots (future ones unless --all), booked or free."))
+@click.option("--all", "include_past", is_flag=True, help=N_("Include past slots."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print as JSON."))
 @_tz_option
 @_agent_option
 @click.pass_context
 def agent_slots_list(ctx: click.Context, include_past: bool = False, as_json: bool = False, **_options: Any) -> int:
-    """List slots (future ones unless --all), booked or free."""
-
     def action():
         svc = _agent_service(ctx)
         slots = svc.list_slots(include_past=include_past)
         return (
             {"timezone": svc.zone_label, "slots": [s.as_dict(svc.zone) for s in slots]},
-            _slot_lines(svc, slots, "No slots. Add some: selfverify agent slots add \"YYYY-MM-DD HH:MM\""),
+            _slot_lines(svc, slots, _("No slots. Add some: {command}").format(command='selfverify agent slots add "YYYY-MM-DD HH:MM"')),
         )
 
     return _run(as_json, action)
 
 
-@agent_slots.command("remove")
+@agent_slots.command("remove", help=N_("Remove a slot: a free one, or one whose interview is over (never one with an active booking)."))
 @click.argument("slot_id", type=SLOT_ID)
 @_tz_option
 @_agent_option
 @click.pass_context
 def agent_slots_remove(ctx: click.Context, slot_id: int, **_options: Any) -> int:
-    """Remove a slot: a free one, or one whose interview is over (never one with an active booking)."""
     svc = _agent_service(ctx)
     slot = svc.remove_slot(slot_id)
-    click.echo(f"Removed slot {slot.id} ({svc.when(slot.starts_at)}).")
+    click.echo(_("Removed slot {number} ({when}).").format(number=slot.id, when=when(svc, slot.starts_at)))
     return 0
 
 
-@agent.command("today")
-@click.option("--date", "day", help="Another day, YYYY-MM-DD (in your zone).")
-@click.option("--all", "include_cancelled", is_flag=True, help="Include cancelled appointments.")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@agent.command("today", help=N_("List the day's appointments in time order."))
+@click.option("--date", "day", help=N_("Another day, YYYY-MM-DD (in your zone)."))
+@click.option("--all", "include_cancelled", is_flag=True, help=N_("Include cancelled appointments."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print as JSON."))
 @_tz_option
 @_agent_option
 @click.pass_context
 def agent_today(ctx: click.Context, day: str | None, include_cancelled: bool, as_json: bool, **_options: Any) -> int:
-    """List the day's appointments in time order."""
     from datetime import date
 
     from selfverify.errors import InputError
@@ -170,28 +169,27 @@ def agent_today(ctx: click.Context, day: str | None, include_cancelled: bool, as
         try:
             wanted = date.fromisoformat(day) if day else None
         except ValueError:
-            raise InputError(f"{day!r} is not a date: use YYYY-MM-DD.", code="bad_date") from None
+            raise InputError(_("{day} is not a date: use YYYY-MM-DD.").format(day=repr(day)), code="bad_date") from None
         items = svc.appointments_for_day(wanted, include_cancelled=include_cancelled)
-        lines = [f"Times are shown in {svc.zone_label}. Columns: time, code, status, agent, handle (contact)."] if items else [
-            "No appointments on that day."]
+        lines = [_("Times are shown in {zone}. Columns: time, code, status, agent, handle (contact).").format(
+            zone=svc.zone_label)] if items else [_("No appointments on that day.")]
         for a in items:
-            needs = f"  needs: {a.accommodations.summary()}" if a.accommodations and not a.accommodations.empty else ""
-            lines.append(f"  {svc.when(a.starts_at)}  {a.display_code}  {a.status.replace('_', '-'):<9}  {a.slot.agent:<12}  "
+            needs = ("  " + _("needs: {needs}").format(needs=a.accommodations.summary())
+                     if a.accommodations and not a.accommodations.empty else "")
+            lines.append(f"  {when(svc, a.starts_at)}  {a.display_code}  {status_word(a.status):<9}  {a.slot.agent:<12}  "
                          f"{a.subject}  ({a.contact}){needs}")
         return {"timezone": svc.zone_label, "appointments": [a.as_dict(svc.zone) for a in items]}, lines
 
     return _run(as_json, action)
 
 
-@agent.command("open")
+@agent.command("open", help=N_("Show the appointment with confirmation CODE (any case, dash optional)."))
 @click.argument("code")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print as JSON."))
 @_tz_option
 @_agent_option
 @click.pass_context
 def agent_open(ctx: click.Context, code: str, as_json: bool, **_options: Any) -> int:
-    """Show the appointment with confirmation CODE (any case, dash optional)."""
-
     def action():
         svc = _agent_service(ctx)
         a = svc.open(code)
@@ -200,45 +198,42 @@ def agent_open(ctx: click.Context, code: str, as_json: bool, **_options: Any) ->
     return _run(as_json, action)
 
 
-@agent.command("approve")
+@agent.command("approve", help=N_("Approve the appointment CODE. The user's app then stores the credential in their keyring."))
 @click.argument("code")
 @click.option("--seen", "seen", multiple=True, required=True, type=click.Choice(_DOCUMENT_CHOICES, case_sensitive=False),
-              help="A document type you saw (repeat for several). Never attach images.")
-@click.option("--note", help="Optional note recorded with the approval.")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+              help=N_("A document type you saw (repeat for several). Never attach images."))
+@click.option("--note", help=N_("Optional note recorded with the approval."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print as JSON."))
 @_tz_option
 @_agent_option
 @click.pass_context
 def agent_approve(ctx: click.Context, code: str, seen: tuple[str, ...], note: str | None, as_json: bool, **_options: Any) -> int:
-    """Approve the appointment CODE. The user's app then stores the credential in their keyring."""
-
     def action():
         svc = _agent_service(ctx)
         a = svc.approve(code, seen, note)
         return a.as_dict(svc.zone), [
-            f"Approved {a.display_code} ({a.subject}) as {svc.agent}.",
-            "The credential is issued on the user's machine the next time their app or 'selfverify status' runs.",
+            _("Approved {code} ({handle}) as {agent}.").format(code=a.display_code, handle=a.subject, agent=svc.agent),
+            _("The credential is issued on the user's machine the next time their app or 'selfverify status' runs."),
         ]
 
     return _run(as_json, action)
 
 
-@agent.command("decline")
+@agent.command("decline", help=N_("Decline the appointment CODE with a reason."))
 @click.argument("code")
-@click.option("--reason", required=True, help="Why (the user sees this).")
+@click.option("--reason", required=True, help=N_("Why (the user sees this)."))
 @click.option("--seen", "seen", multiple=True, type=click.Choice(_DOCUMENT_CHOICES, case_sensitive=False),
-              help="A document type you saw (repeat for several).")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+              help=N_("A document type you saw (repeat for several)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print as JSON."))
 @_tz_option
 @_agent_option
 @click.pass_context
 def agent_decline(ctx: click.Context, code: str, reason: str, seen: tuple[str, ...], as_json: bool, **_options: Any) -> int:
-    """Decline the appointment CODE with a reason."""
-
     def action():
         svc = _agent_service(ctx)
         a = svc.decline(code, reason, seen)
-        return a.as_dict(svc.zone), [f"Declined {a.display_code} ({a.subject}) as {svc.agent}: {a.decision_reason}"]
+        return a.as_dict(svc.zone), [_("Declined {code} ({handle}) as {agent}: {reason}").format(
+            code=a.display_code, handle=a.subject, agent=svc.agent, reason=a.decision_reason)]
 
     return _run(as_json, action)
 
@@ -246,7 +241,7 @@ def agent_decline(ctx: click.Context, code: str, reason: str, seen: tuple[str, .
 def _agent_outcome_command(name: str, help_text: str, run: Callable, *params: Callable) -> None:
     """An agent subcommand that changes one appointment and prints one line."""
 
-    @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print as JSON."))
     @_tz_option
     @_agent_option
     @click.pass_context
@@ -265,42 +260,44 @@ def _agent_outcome_command(name: str, help_text: str, run: Callable, *params: Ca
 
 def _no_show(svc, code: str, note: str | None):  # noqa: ANN001, ANN202
     a = svc.no_show(code, note)
-    return a, f"Recorded {a.display_code} ({a.subject}) as a no-show. They see it and may book again."
+    return a, _("Recorded {code} ({handle}) as a no-show. They see it and may book again.").format(code=a.display_code, handle=a.subject)
 
 
 def _late(svc, code: str, minutes: int):  # noqa: ANN001, ANN202
     a = svc.running_late(code, minutes)
-    return a, f"{a.display_code} ({a.subject}) now starts at {svc.when(a.starts_at)}: the person sees that you are running late."
+    return a, _("{code} ({handle}) now starts at {when}: the person sees that you are running late.").format(
+        code=a.display_code, handle=a.subject, when=when(svc, a.starts_at))
 
 
 def _take_next(svc):  # noqa: ANN001, ANN202
     a = svc.take_next()
     if a is None:
-        return None, "Nobody is waiting in the queue."
-    return a, f"Took {a.subject} from the queue: {a.display_code}, contact {a.contact}. The interview has started."
+        return None, _("Nobody is waiting in the queue.")
+    return a, _("Took {handle} from the queue: {code}, contact {contact}. The interview has started.").format(
+        handle=a.subject, code=a.display_code, contact=a.contact)
 
 
-_agent_outcome_command("no-show", "Record that the person of appointment CODE did not come (after its start).", _no_show,
-                       click.argument("code"), click.option("--note", help="Optional note (the person sees it)."))
-_agent_outcome_command("late", "Tell the person of appointment CODE that you run MINUTES late (within the grace period).", _late,
+_agent_outcome_command("no-show", N_("Record that the person of appointment CODE did not come (after its start)."), _no_show,
+                       click.argument("code"), click.option("--note", help=N_("Optional note (the person sees it).")))
+_agent_outcome_command("late", N_("Tell the person of appointment CODE that you run MINUTES late (within the grace period)."), _late,
                        click.argument("code"), click.argument("minutes", type=click.IntRange(1, 240)))
-_agent_outcome_command("next", "Take the person who has waited longest in the on-demand queue.", _take_next)
+_agent_outcome_command("next", N_("Take the person who has waited longest in the on-demand queue."), _take_next)
 
 
-@agent.command("duty")
+@agent.command("duty", help=N_("Go on (or off) duty for the on-demand queue; 'show' lists who is on duty and who waits."))
 @click.argument("state", type=click.Choice(["on", "off", "show"]), default="show")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print as JSON."))
 @_agent_option
 @click.pass_context
 def agent_duty(ctx: click.Context, state: str, as_json: bool, **_options: Any) -> int:
-    """Go on (or off) duty for the on-demand queue; 'show' lists who is on duty and who waits."""
-
     def action():
         svc = _agent_service(ctx)
         on_duty = svc.agents_on_duty() if state == "show" else svc.set_on_duty(state == "on")
         waiting = svc.waiting()
-        lines = [f"On duty: {', '.join(on_duty) or 'nobody'}. Waiting in the queue: {len(waiting)}."]
-        lines += [f"  {i}. {e.subject} since {svc.when(e.joined_at)} ({e.contact})" for i, e in enumerate(waiting, 1)]
+        lines = [_("On duty: {agents}. Waiting in the queue: {count}.").format(
+            agents=", ".join(on_duty) or _("nobody"), count=len(waiting))]
+        lines += [f"  {i}. " + _("{handle} since {when} ({contact})").format(handle=e.subject, when=when(svc, e.joined_at),
+                                                                             contact=e.contact) for i, e in enumerate(waiting, 1)]
         return {"on_duty": on_duty, "waiting": [{"subject": e.subject, "joined_at": e.joined_at.isoformat()} for e in waiting]}, lines
 
     return _run(as_json, action)

@@ -5,14 +5,14 @@ import json
 import click
 
 from selfverify.cli import app_context
+from selfverify.i18n import N_
 
 
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable report for support staff.")
-@click.option("--skip-models", is_flag=True, help="Do not load the face models (saves a few seconds).")
+@click.command(help=N_("Check this machine. Exit 0 when nothing FAILs, 3 otherwise."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Machine-readable report for support staff."))
+@click.option("--skip-models", is_flag=True, help=N_("Do not load the face models (saves a few seconds)."))
 @click.pass_context
 def doctor(ctx: click.Context, as_json: bool, skip_models: bool) -> int:
-    """Check this machine. Exit 0 when nothing FAILs, 3 otherwise."""
     from selfverify.doctor import FAIL, format_report, report_dict, run_checks
     from selfverify.errors import EXIT_ENVIRONMENT
 

@@ -14,6 +14,11 @@ import click
 from selfverify.cli import app_context, print_error
 from selfverify.commands.hints import with_cli_hint
 from selfverify.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NEGATIVE, EXIT_OK, InputError, SelfverifyError
+from selfverify.i18n import N_, _
+
+# a challenge step's and the liveness verdict's codes, as said
+STEP_STATUS = {"started": N_("started"), "passed": N_("passed"), "timed_out": N_("timed out")}
+LIVENESS = {"passed": N_("passed"), "failed": N_("failed"), "skipped": N_("skipped")}
 
 def decision_exit_code(reason: str | None) -> int:
     if reason is None:
@@ -25,15 +30,14 @@ def decision_exit_code(reason: str | None) -> int:
     return EXIT_NEGATIVE
 
 
-@click.command()
+@click.command(help=N_("Compare two photos: exit 0 same person, 1 different person, 2 input problem "
+                        "(unreadable file, no face, or more than one face)."))
 @click.argument("reference")
 @click.argument("probe")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
-@click.option("--tolerance", type=float, help="Maximum face distance for a match (default from settings).")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print one JSON object (for scripts)."))
+@click.option("--tolerance", type=float, help=N_("Maximum face distance for a match (default from settings)."))
 @click.pass_context
 def match(ctx: click.Context, reference: str, probe: str, as_json: bool, tolerance: float | None) -> int:
-    """Compare two photos: exit 0 same person, 1 different person, 2 input problem
-    (unreadable file, no face, or more than one face)."""
     try:
         settings = app_context(ctx, tolerance=tolerance).settings
         from selfverify.core.faces import compare_photos
@@ -47,21 +51,24 @@ def match(ctx: click.Context, reference: str, probe: str, as_json: bool, toleran
     if as_json:
         click.echo(json.dumps(result.as_dict()))
     else:
-        verdict = "Same person" if result.same_person else "Different people"
-        click.echo(f"{verdict} (distance {result.distance:.3f}, tolerance {result.tolerance:g}).")
+        verdict = _("Same person") if result.same_person else _("Different people")
+        click.echo(_("{verdict} (distance {distance}, tolerance {tolerance}).").format(
+            verdict=verdict, distance=f"{result.distance:.3f}", tolerance=f"{result.tolerance:g}"))
     return EXIT_OK if result.same_person else EXIT_NEGATIVE
 
 
-@click.command()
-@click.option("--reference", "reference_path", help="Reference photo (an ID document scan or a photo).")
-@click.option("--camera", help="Camera: index, /dev/videoN, video file, image folder or still image.")
-@click.option("--seed", type=int, help="Seed of the challenge to replay (only with --replay).")
+@click.command(help=N_("Run the selfie check headless: exit 0 verified, 1 rejected (no_match, not_live, no_face, "
+                        "timed_out), 2 input problem. Only a camera device can earn a credential; a video file, images "
+                        "or a photo are recordings. --replay --seed N runs a recorded session's challenge again."))
+@click.option("--reference", "reference_path", help=N_("Reference photo (an ID document scan or a photo)."))
+@click.option("--camera", help=N_("Camera: index, /dev/videoN, video file, image folder or still image."))
+@click.option("--seed", type=int, help=N_("Seed of the challenge to replay (only with --replay)."))
 @click.option("--replay", is_flag=True,
-              help="Support replay: SEED's challenge against a recording, judged as a live run; counts no try, never earns.")
+              help=N_("Support replay: SEED's challenge against a recording, judged as a live run; counts no try, never earns."))
 @click.option("--liveness", type=click.Choice(["on", "off"]),
-              help="off only replays recordings (files, folders, photos; refused at a camera): never earns a credential.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per timeline event, then the result.")
-@click.option("--timeout", type=float, help="Seconds before giving up (0 = never).")
+              help=N_("off only replays recordings (files, folders, photos; refused at a camera): never earns a credential."))
+@click.option("--json", "as_json", is_flag=True, help=N_("One JSON object per timeline event, then the result."))
+@click.option("--timeout", type=float, help=N_("Seconds before giving up (0 = never)."))
 @click.pass_context
 def verify(
     ctx: click.Context,
@@ -73,9 +80,6 @@ def verify(
     as_json: bool,
     timeout: float | None,
 ) -> int:
-    """Run the selfie check headless: exit 0 verified, 1 rejected (no_match, not_live, no_face,
-    timed_out), 2 input problem. Only a camera device can earn a credential; a video file, images
-    or a photo are recordings. --replay --seed N runs a recorded session's challenge again."""
     printer = TimelinePrinter(as_json)
     try:
         app = app_context(
@@ -87,7 +91,7 @@ def verify(
         )
         reference_path = reference_path or ctx.find_root().obj.get("reference")
         if not reference_path:
-            raise InputError("No reference photo given.", hint="Use --reference PHOTO (an ID document scan or a photo).")
+            raise InputError(_("No reference photo given."), hint=_("Use --reference PHOTO (an ID document scan or a photo)."))
         outcome = None
         from selfverify.services.selfie import SelfieService
 
@@ -129,8 +133,8 @@ def verify(
 def run_replay(app, reference_path: str, camera: str, printer, liveness: str | None = None, *, recorded=None):
     """A support replay through SelfieService.replay (which requires the seed); liveness stays on."""
     if liveness == "off":
-        raise InputError("A replay judges the liveness challenge: it cannot run with --liveness off.",
-                         hint="Drop --liveness off (a replay counts nothing and never earns a credential).")
+        raise InputError(_("A replay judges the liveness challenge: it cannot run with --liveness off."),
+                         hint=_("Drop --liveness off (a replay counts nothing and never earns a credential)."))
     from selfverify.services.selfie import SelfieService
 
     try:
@@ -160,26 +164,31 @@ class TimelinePrinter:
     def _sentence(event: Any) -> str | None:
         kind = event.kind
         if kind == "run_started":
-            live = f"on (seed {event.seed})" if event.liveness else "off (replay)"
+            live = _("on (seed {seed})").format(seed=event.seed) if event.liveness else _("off (replay)")
             from selfverify.core.flow import start_notice
 
             notice = start_notice(event)
-            return f"Source: {event.source}. Liveness: {live}. Tolerance: {event.tolerance:g}." + (f" {notice}" if notice else "")
+            said = _("Source: {source}. Liveness: {liveness}. Tolerance: {tolerance}.").format(
+                source=event.source, liveness=live, tolerance=f"{event.tolerance:g}")
+            return said + (f" {notice}" if notice else "")
         if kind == "camera_check":
-            return f"Camera check: {event.verdict} ({event.reason})."
+            return _("Camera check: {verdict} ({reason}).").format(verdict=event.verdict, reason=event.reason)
         if kind == "guidance":
-            return f"Guidance: {event.message}"
+            return _("Guidance: {message}").format(message=event.message)
         if kind == "challenge_issued":
-            return "Challenge: " + ", then ".join(step.replace("_", " ") for step in event.steps)
+            from selfverify.wording.events import steps_summary
+
+            return _("Challenge: {steps}").format(steps=steps_summary(event.steps))
         if kind == "challenge_step":
             if event.status == "started":
-                deadline = f" ({event.deadline_s:g} s)" if event.deadline_s else ""
+                deadline = " " + _("({seconds} s)").format(seconds=f"{event.deadline_s:g}") if event.deadline_s else ""
                 return f"{event.instruction}{deadline}"
-            return f"Step {event.index} of {event.total}: {event.status.replace('_', ' ')}"
+            status = _(STEP_STATUS[event.status]) if event.status in STEP_STATUS else event.status
+            return _("Step {number} of {total}: {status}").format(number=event.index, total=event.total, status=status)
         if kind == "match_progress":
-            return f"Matching: {event.good_frames} of {event.needed} good frames"
+            return _("Matching: {good} of {needed} good frames").format(good=event.good_frames, needed=event.needed)
         if kind == "camera_lost":
-            return f"Camera lost: {event.message}"
+            return _("Camera lost: {message}").format(message=event.message)
         if kind == "error":
             return None  # the error itself is printed once, by the command
         return None  # the decision is printed by result()
@@ -191,19 +200,29 @@ class TimelinePrinter:
         if self.as_json:
             click.echo(json.dumps({"result": data}))
             return
-        distance = f"distance {decision.distance:.3f}, " if decision.distance is not None else ""
-        detail = f"({distance}tolerance {decision.tolerance:g}, {decision.frames_used} frames, liveness {decision.liveness})"
+        liveness = _(LIVENESS[decision.liveness]) if decision.liveness in LIVENESS else decision.liveness
+        numbers = {"distance": f"{decision.distance:.3f}" if decision.distance is not None else "",
+                   "tolerance": f"{decision.tolerance:g}", "frames": decision.frames_used, "liveness": liveness}
+        if decision.distance is not None:
+            detail = _("(distance {distance}, tolerance {tolerance}, {frames} frames, liveness {liveness})").format(**numbers)
+        else:
+            detail = _("(tolerance {tolerance}, {frames} frames, liveness {liveness})").format(**numbers)
         from selfverify.wording.outcomes import NOT_VERIFIED, REPLAY_NEVER_EARNS, SUPPORT_REPLAY, effective_reason
 
         if decision.verified:
-            click.echo(f"Verified: same person as the reference photo {detail}.")
+            click.echo(_("Verified: same person as the reference photo {detail}.").format(detail=detail))
         else:
             reason = effective_reason(decision)
-            click.echo(f"Not verified: {NOT_VERIFIED.get(reason or '', (reason,))[0]} {detail}.")
+            why = NOT_VERIFIED[reason][0] if reason in NOT_VERIFIED else (reason or "")
+            click.echo(_("Not verified: {why} {detail}.").format(why=_(why), detail=detail))
         if decision.replay:
-            match = "no distance measured (no usable face)" if decision.distance is None else (
-                f"distance {decision.distance:.3f} {'within' if decision.distance <= decision.tolerance else 'above'} "
-                f"the tolerance {decision.tolerance:g}")
-            click.echo(f"Replay verdicts: liveness {decision.liveness}; match {match}. {SUPPORT_REPLAY}")
+            if decision.distance is None:
+                match = _("no distance measured (no usable face)")
+            elif decision.distance <= decision.tolerance:
+                match = _("distance {distance} within the tolerance {tolerance}").format(**numbers)
+            else:
+                match = _("distance {distance} above the tolerance {tolerance}").format(**numbers)
+            click.echo(_("Replay verdicts: liveness {liveness}; match {match}.").format(liveness=liveness, match=match)
+                       + " " + _(SUPPORT_REPLAY))
         elif decision.liveness == "skipped":
-            click.echo(f"Liveness was skipped (replay mode). {REPLAY_NEVER_EARNS}")
+            click.echo(_("Liveness was skipped (replay mode).") + " " + _(REPLAY_NEVER_EARNS))

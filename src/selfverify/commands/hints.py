@@ -4,22 +4,25 @@ front end can use (they name no flag); for the errors below the CLI says it with
 from __future__ import annotations
 
 from selfverify.errors import SelfverifyError
+from selfverify.i18n import N_, _
 
-RECORDING_SOURCES = "a video file, an image folder or a photo"
-# error code -> the hint the CLI prints instead of the front-end-neutral one
+RECORDING_SOURCES = N_("a video file, an image folder or a photo")
+# error code -> the hint the CLI prints instead of the front-end-neutral one ({sources}: RECORDING_SOURCES)
 CLI_HINTS = {
-    "liveness_off_with_camera": "Turn liveness back on (drop --liveness off / SELFVERIFY_LIVENESS=off), "
-                                f"or use --camera with {RECORDING_SOURCES}.",
-    "no_camera": f"Use --camera with {RECORDING_SOURCES}, or choose the interview path.",
-    "replay_needs_recording": f"Use --camera with {RECORDING_SOURCES}.",
-    "replay_needs_seed": "Use --seed N (shown by 'selfverify sessions show'), or 'selfverify sessions replay SESSION_ID'.",
-    "seed_needs_replay": "Drop --seed / SELFVERIFY_SEED, or replay a recording with: selfverify verify --replay --seed N "
-                         "--camera FILE --reference PHOTO",
+    "liveness_off_with_camera": N_("Turn liveness back on (drop --liveness off / SELFVERIFY_LIVENESS=off), "
+                                   "or use --camera with {sources}."),
+    "no_camera": N_("Use --camera with {sources}, or choose the interview path."),
+    "replay_needs_recording": N_("Use --camera with {sources}."),
+    "replay_needs_seed": N_("Use --seed N (shown by 'selfverify sessions show'), or 'selfverify sessions replay SESSION_ID'."),
+    "seed_needs_replay": N_("Drop --seed / SELFVERIFY_SEED, or replay a recording with: {command}"),
 }
 
 
 def cli_hint(err: SelfverifyError) -> str | None:
-    return CLI_HINTS.get(err.code, err.hint)
+    if err.code not in CLI_HINTS:
+        return err.hint
+    return _(CLI_HINTS[err.code]).format(sources=_(RECORDING_SOURCES),
+                                         command="selfverify verify --replay --seed N --camera FILE --reference PHOTO")
 
 
 def with_cli_hint(err: SelfverifyError) -> SelfverifyError:

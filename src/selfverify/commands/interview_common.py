@@ -15,13 +15,14 @@ import click
 
 from selfverify.cli import app_context, print_error
 from selfverify.errors import SelfverifyError
+from selfverify.i18n import N_, _, format_when
 from selfverify.services.interview import DOCUMENT_TYPES
 from selfverify.textcheck import MAX_ID, printable
 
-TZ_HELP = "Time zone for showing and typing times, e.g. Europe/Paris (default: this computer's; SELFVERIFY_TIMEZONE)."
+TZ_HELP = N_("Time zone for showing and typing times, e.g. Europe/Paris (default: this computer's; SELFVERIFY_TIMEZONE).")
 _TZ_HELP = TZ_HELP
 _DOCUMENT_CHOICES = tuple(DOCUMENT_TYPES)
-_AGENT_HELP = "Which enrolled agent's key to use, if this keyring holds several (the handle comes from the key)."
+_AGENT_HELP = N_("Which enrolled agent's key to use, if this keyring holds several (the handle comes from the key).")
 
 
 def _service(ctx: click.Context):
@@ -93,14 +94,33 @@ def _appointment_lines(svc, a) -> list[str]:  # noqa: ANN001
     return [f"{label + ':':<10}{text}" for label, text in svc.describe(a)]
 
 
+# an appointment's status, as said (the JSON keeps the code)
+STATUS_WORDS = {
+    "booked": N_("booked"), "approved": N_("approved"), "declined": N_("declined"), "cancelled": N_("cancelled"),
+    "expired": N_("expired"), "no_show": N_("no-show"),
+}
+
+
+def status_word(status: str) -> str:
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status.replace("_", "-")
+
+
+def when(svc, moment) -> str:  # noqa: ANN001
+    """A time as the CLI shows it: in the service's time zone, written for the current language."""
+    return format_when(moment, svc.zone)
+
+
 def _slot_lines(svc, slots, empty: str) -> list[str]:  # noqa: ANN001
     if not slots:
         return [empty]
     from selfverify.services.interview.details import CHANNELS
 
-    lines = [f"Times are shown in {svc.zone_label}."]
+    lines = [_("Times are shown in {zone}.").format(zone=svc.zone_label)]
     for slot in slots:
-        state = "  booked" if slot.booked else ""
-        channel = CHANNELS.get(slot.details.channel, "how: not set") if slot.details is not None else "how: not set"
-        lines.append(f"  slot {slot.id:>4}  {svc.when(slot.starts_at)}  {slot.duration_minutes} min  {channel}  {slot.agent}{state}")
+        state = "  " + _("booked") if slot.booked else ""
+        channel = slot.details.channel if slot.details is not None else None
+        how = _(CHANNELS[channel]) if channel in CHANNELS else _("how: not set")
+        lines.append("  " + _("slot {number}  {when}  {minutes} min  {how}  {agent}").format(
+            number=f"{slot.id:>4}", when=when(svc, slot.starts_at), minutes=slot.duration_minutes, how=how,
+            agent=slot.agent) + state)
     return lines

@@ -16,10 +16,11 @@ import click
 
 from selfverify.cli import app_context, print_error
 from selfverify.errors import EXIT_NEGATIVE, EXIT_OK, InputError, SelfverifyError
+from selfverify.i18n import N_, _, ngettext
 from selfverify.textcheck import printable
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print as JSON (for scripts).")
-yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+json_option = click.option("--json", "as_json", is_flag=True, help=N_("Print as JSON (for scripts)."))
+yes_option = click.option("--yes", "-y", is_flag=True, help=N_("Do not ask for confirmation."))
 
 
 def privacy_command(func: Callable) -> Callable:
@@ -49,14 +50,29 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
-def confirm_or_refuse(question: str, yes: bool, nothing_done: str = "Nothing was deleted.") -> bool:
+def confirm_or_refuse(question: str, yes: bool, nothing_done: str | None = None) -> bool:
     """True to go ahead. Never prompts without a terminal: scripts must say --yes."""
     if yes:
         return True
     if not sys.stdin.isatty():
-        raise InputError(f"Not asking for confirmation: standard input is not a terminal. {nothing_done}",
-                         code="confirmation_required", hint="Pass --yes to confirm.")
-    return click.confirm(question, default=False)
+        raise InputError(_("Not asking for confirmation: standard input is not a terminal.") + " "
+                         + (nothing_done or _("Nothing was deleted.")),
+                         code="confirmation_required", hint=_("Pass --yes to confirm."))
+    return ask_yes_no(question)
+
+
+def ask_yes_no(question: str) -> bool:
+    """A yes/no question at the terminal, answered in the current language or in English (no: the default)."""
+    yes_words = {"y", "yes", *_("y, yes").replace(" ", "").lower().split(",")}
+    no_words = {"n", "no", "", *_("n, no").replace(" ", "").lower().split(",")}
+    while True:
+        answer = click.prompt(question + " " + _("[y/N]"), default="", show_default=False, prompt_suffix=" ")
+        answer = answer.strip().lower()
+        if answer in yes_words:
+            return True
+        if answer in no_words:
+            return False
+        click.echo(_("Answer y (yes) or n (no)."), err=True)
 
 
 def _date(dt) -> str:
@@ -65,9 +81,9 @@ def _date(dt) -> str:
 
 # consent
 
-@click.group()
+@click.group(help=N_("Show, give or withdraw consent to the selfie check (the interview path needs none)."))
 def consent() -> None:
-    """Show, give or withdraw consent to the selfie check (the interview path needs none)."""
+    pass
 
 
 def _consent_dict(status) -> dict:
@@ -75,16 +91,22 @@ def _consent_dict(status) -> dict:
             "choice": status.choice, "at": status.at.isoformat() if status.at else None}
 
 
+# a consent choice, as said (the JSON keeps the code)
+CHOICES = {"accepted": N_("accepted"), "declined": N_("declined"), "withdrawn": N_("withdrawn")}
+
+
 def _echo_consent(status) -> None:
     if status.choice is None:
-        click.echo(f"Consent: not given yet (notice {status.current_version}).")
+        click.echo(_("Consent: not given yet (notice {version}).").format(version=status.current_version))
     elif status.accepted:
-        click.echo(f"Consent: accepted notice {status.version} on {_date(status.at)}.")
+        click.echo(_("Consent: accepted notice {version} on {date}.").format(version=status.version, date=_date(status.at)))
     elif status.choice == "accepted":
-        click.echo(f"Consent: you accepted notice {status.version}, but it has changed to {status.current_version}: "
-                   "please read it and accept again.")
+        click.echo(_("Consent: you accepted notice {version}, but it has changed to {current}: please read it and "
+                     "accept again.").format(version=status.version, current=status.current_version))
     else:
-        click.echo(f"Consent: {status.choice} on {_date(status.at)} (notice {status.version}).")
+        choice = _(CHOICES[status.choice]) if status.choice in CHOICES else status.choice
+        click.echo(_("Consent: {choice} on {date} (notice {version}).").format(
+            choice=choice, date=_date(status.at), version=status.version))
 
 
 def _print_consent(status, as_json: bool) -> None:
@@ -94,11 +116,10 @@ def _print_consent(status, as_json: bool) -> None:
         _echo_consent(status)
 
 
-@consent.command("show")
+@consent.command("show", help=N_("Print the notice and your current choice."))
 @json_option
 @privacy_command
 def consent_show(app, as_json: bool) -> int:
-    """Print the notice and your current choice."""
     from selfverify.services.consent import ConsentService
 
     service = ConsentService(app)
@@ -113,11 +134,10 @@ def consent_show(app, as_json: bool) -> int:
     return EXIT_OK
 
 
-@consent.command("status")
+@consent.command("status", help=N_("Your current choice (exit 0 if accepted, 1 if not)."))
 @json_option
 @privacy_command
 def consent_status(app, as_json: bool) -> int:
-    """Your current choice (exit 0 if accepted, 1 if not)."""
     from selfverify.services.consent import ConsentService
 
     status = ConsentService(app).status()
@@ -125,12 +145,11 @@ def consent_status(app, as_json: bool) -> int:
     return EXIT_OK if status.accepted else EXIT_NEGATIVE
 
 
-@consent.command("accept")
+@consent.command("accept", help=N_("Read the notice and accept it (--yes accepts without asking, after printing it)."))
 @yes_option
 @json_option
 @privacy_command
 def consent_accept(app, yes: bool, as_json: bool) -> int:
-    """Read the notice and accept it (--yes accepts without asking, after printing it)."""
     from selfverify.services.consent import ConsentService
 
     service = ConsentService(app)
@@ -140,66 +159,66 @@ def consent_accept(app, yes: bool, as_json: bool) -> int:
         click.echo("")
     if not yes:
         if not sys.stdin.isatty():
-            raise InputError("Not asking for consent: standard input is not a terminal. Nothing was recorded.",
-                             code="confirmation_required", hint="Pass --yes to accept the notice.")
-        if not click.confirm(f"Do you accept notice {notice.version}?", default=False):
+            raise InputError(_("Not asking for consent: standard input is not a terminal. Nothing was recorded."),
+                             code="confirmation_required", hint=_("Pass --yes to accept the notice."))
+        if not ask_yes_no(_("Do you accept notice {version}?").format(version=notice.version)):
             service.decline()
-            click.echo("You declined: the camera stays off. You can book an interview with a person instead.")
+            click.echo(_("You declined: the camera stays off. You can book an interview with a person instead."))
             return EXIT_NEGATIVE
     _print_consent(service.accept(), as_json)
     return EXIT_OK
 
 
-@consent.command("decline")
+@consent.command("decline", help=N_("Record that you do not agree (the selfie check stays off)."))
 @json_option
 @privacy_command
 def consent_decline(app, as_json: bool) -> int:
-    """Record that you do not agree (the selfie check stays off)."""
     from selfverify.services.consent import ConsentService
 
     _print_consent(ConsentService(app).decline(), as_json)
     return EXIT_OK
 
 
-@consent.command("withdraw")
+@consent.command("withdraw", help=N_("Take your consent back: every kept photo is deleted (crypto-shredded) and this is recorded."))
 @yes_option
 @json_option
 @privacy_command
 def consent_withdraw(app, yes: bool, as_json: bool) -> int:
-    """Take your consent back: every kept photo is deleted (crypto-shredded) and this is recorded."""
     from selfverify.services.erasure import withdraw_consent
     from selfverify.services.vault import PhotoVault
 
     before = len(PhotoVault(app).list())
     if before:
         app.secrets.require_secure("delete")  # before asking: without a keyring nothing can be deleted
-        question = f"Withdraw your consent and delete your {before} kept photo(s)? This cannot be undone."
+        question = ngettext("Withdraw your consent and delete your {count} kept photo? This cannot be undone.",
+                            "Withdraw your consent and delete your {count} kept photos? This cannot be undone.",
+                            before).format(count=before)
     else:
-        question = "Withdraw your consent? The selfie check stays off until you accept the notice again."
-    if not confirm_or_refuse(question, yes, "Nothing was changed."):
-        click.echo("Nothing was changed: your consent stands.")
+        question = _("Withdraw your consent? The selfie check stays off until you accept the notice again.")
+    if not confirm_or_refuse(question, yes, _("Nothing was changed.")):
+        click.echo(_("Nothing was changed: your consent stands."))
         return EXIT_NEGATIVE
     status = withdraw_consent(app)
     if as_json:
         emit_json({**_consent_dict(status), "photos_deleted": before})
         return EXIT_OK
     _echo_consent(status)
-    click.echo(f"Deleted {before} kept photo(s). Deletion receipts: selfverify photos show-receipts")
+    click.echo(ngettext("Deleted {count} kept photo.", "Deleted {count} kept photos.", before).format(count=before) + " "
+               + _("Deletion receipts: {command}").format(command="selfverify photos show-receipts"))
     return EXIT_OK
 
 
 # photos
 
-@click.group()
+@click.group(help=N_("Kept (encrypted) photos: by default nothing is kept; you may opt in after a selfie check."))
 def photos() -> None:
-    """Kept (encrypted) photos: by default nothing is kept; you may opt in after a selfie check."""
+    pass
 
 
-@photos.command("list")
+@photos.command("list", help=N_("Photos kept for an appeal, with their expiry."))
 @json_option
 @privacy_command
 def photos_list(app, as_json: bool) -> int:
-    """Photos kept for an appeal, with their expiry."""
     from selfverify.services.vault import PhotoVault
 
     items = PhotoVault(app).list()
@@ -207,19 +226,18 @@ def photos_list(app, as_json: bool) -> int:
         emit_json([p.as_dict() for p in items])
         return EXIT_OK
     if not items:
-        click.echo("No photos are kept.")
+        click.echo(_("No photos are kept."))
         return EXIT_OK
     for p in items:
-        click.echo(f"{p.id}  {p.kind:<9}  {p.size:>9} bytes  kept since {_date(p.created_at)}  "
-                   f"will be deleted on {_date(p.expires_at)}  ({p.status})")
+        click.echo(f"{p.id}  {p.kind:<9}  " + _("{size} bytes  kept since {created}  will be deleted on {expires}  ({status})").format(
+            size=f"{p.size:>9}", created=_date(p.created_at), expires=_date(p.expires_at), status=p.status))
     return EXIT_OK
 
 
-@photos.command("show-receipts")
+@photos.command("show-receipts", help=N_("Deletion receipts: what was deleted, when and why (nothing biometric)."))
 @json_option
 @privacy_command
 def photos_show_receipts(app, as_json: bool) -> int:
-    """Deletion receipts: what was deleted, when and why (nothing biometric)."""
     from selfverify.services.vault import receipts_for
 
     items = receipts_for(app, app.user)
@@ -227,32 +245,37 @@ def photos_show_receipts(app, as_json: bool) -> int:
         emit_json([r.as_dict() for r in items])
         return EXIT_OK
     if not items:
-        click.echo("No deletion receipts.")
+        click.echo(_("No deletion receipts."))
     for r in items:
-        click.echo(f"{r.id}  deleted {r.kind} {r.item_id} on {_date(r.deleted_at)}  reason: {printable(r.reason)}")
+        click.echo(f"{r.id}  " + _("deleted {kind} {item} on {date}  reason: {reason}").format(
+            kind=r.kind, item=r.item_id, date=_date(r.deleted_at), reason=printable(r.reason)))
     return EXIT_OK
 
 
-@photos.command("delete")
+@photos.command("delete", help=N_(
+    "Crypto-shred photos: the key leaves the keyring, then the encrypted file, and a receipt is "
+    "written."
+))
 @click.argument("ids", nargs=-1)
-@click.option("--all", "delete_all", is_flag=True, help="Delete every kept photo.")
+@click.option("--all", "delete_all", is_flag=True, help=N_("Delete every kept photo."))
 @yes_option
 @json_option
 @privacy_command
 def photos_delete(app, ids: tuple[str, ...], delete_all: bool, yes: bool, as_json: bool) -> int:
-    """Crypto-shred photos: the key leaves the keyring, then the encrypted file, and a receipt is written."""
     from selfverify.services.vault import PhotoVault
 
     vault = PhotoVault(app)
     if delete_all == bool(ids):
-        raise InputError("Give photo ids, or --all (not both).", code="bad_option",
-                         hint="List them with: selfverify photos list")
+        raise InputError(_("Give photo ids, or --all (not both)."), code="bad_option",
+                         hint=_("List them with: {command}").format(command="selfverify photos list"))
     if delete_all:
         count = len(vault.list())
         if count:
             app.secrets.require_secure("delete")  # before asking: without a keyring nothing can be deleted
-        if count and not confirm_or_refuse(f"Delete all {count} kept photo(s)? This cannot be undone.", yes):
-            click.echo("Nothing was deleted.")
+        question = ngettext("Delete the {count} kept photo? This cannot be undone.",
+                            "Delete all {count} kept photos? This cannot be undone.", count).format(count=count)
+        if count and not confirm_or_refuse(question, yes):
+            click.echo(_("Nothing was deleted."))
             return EXIT_NEGATIVE
         receipts = vault.delete_all(reason="user")
     else:
@@ -261,59 +284,72 @@ def photos_delete(app, ids: tuple[str, ...], delete_all: bool, yes: bool, as_jso
         emit_json({"deleted": [r.as_dict() for r in receipts]})
         return EXIT_OK
     if not receipts:
-        click.echo("Nothing to delete: those photos were already deleted." if ids else "No photos are kept.")
+        click.echo(_("Nothing to delete: those photos were already deleted.") if ids else _("No photos are kept."))
     for r in receipts:
-        click.echo(f"Deleted {r.kind} photo {r.item_id} (receipt {r.id}).")
+        click.echo(_("Deleted {kind} photo {item} (receipt {receipt}).").format(kind=r.kind, item=r.item_id, receipt=r.id))
     return EXIT_OK
 
 
-@photos.command("purge")
+@photos.command("purge", help=N_("Delete expired photos now (this also runs at every start)."))
 @json_option
 @privacy_command
 def photos_purge(app, as_json: bool) -> int:
-    """Delete expired photos now (this also runs at every start)."""
     from selfverify.services.vault import PhotoVault
 
     count = PhotoVault(app).purge()
     if as_json:
         emit_json({"purged": count})
     else:
-        click.echo(f"Purged {count} expired photo(s).")
+        click.echo(ngettext("Purged {count} expired photo.", "Purged {count} expired photos.", count).format(count=count))
     return EXIT_OK
 
 
 # data
 
-@click.group()
+@click.group(help=N_("Everything selfverify keeps about you."))
 def data() -> None:
-    """Everything selfverify keeps about you."""
+    pass
 
 
-@data.command("delete-all")
+@data.command("delete-all", help=N_(
+    "Delete your photos, credential, consent records, attempt counts, interview bookings and session "
+    "records, and redact your audit events; only receipts remain."
+))
 @yes_option
 @json_option
 @privacy_command
 def data_delete_all(app, yes: bool, as_json: bool) -> int:
-    """Delete your photos, credential, consent records, attempt counts, interview bookings and
-    session records, and redact your audit events; only receipts remain."""
     from selfverify.services.erasure import delete_all_user_data, require_erasure_possible
 
     require_erasure_possible(app)
-    if not confirm_or_refuse(f"Delete everything selfverify keeps about {app.user!r}? This cannot be undone.", yes):
-        click.echo("Nothing was deleted.")
+    if not confirm_or_refuse(_("Delete everything selfverify keeps about {user}? This cannot be undone.").format(
+            user=repr(app.user)), yes):
+        click.echo(_("Nothing was deleted."))
         return EXIT_NEGATIVE
     report = delete_all_user_data(app)
     if as_json:
         emit_json(report.as_dict())
         return EXIT_OK
-    click.echo(f"Deleted for {app.user}: {report.photos_deleted} photo(s), {report.credentials_deleted} credential(s), "
-               f"{report.consent_records_deleted} consent record(s), "
-               f"{'the' if report.attempt_counter_deleted else 'no'} attempt counter, "
-               f"{report.appointments_deleted} interview booking(s), {report.sessions_deleted} session record(s); "
-               f"{report.audit_events_redacted} audit event(s) redacted.")
-    click.echo(f"Kept: {len(report.receipts)} deletion receipt(s) saying what was deleted and when, and the "
-               "audit log's events reduced to their kind and time (no handle, no details).")
+    counts = [
+        ngettext("{count} photo", "{count} photos", report.photos_deleted),
+        ngettext("{count} credential", "{count} credentials", report.credentials_deleted),
+        ngettext("{count} consent record", "{count} consent records", report.consent_records_deleted),
+        _("the attempt counter") if report.attempt_counter_deleted else _("no attempt counter"),
+        ngettext("{count} interview booking", "{count} interview bookings", report.appointments_deleted),
+        ngettext("{count} session record", "{count} session records", report.sessions_deleted),
+    ]
+    numbers = (report.photos_deleted, report.credentials_deleted, report.consent_records_deleted, None,
+               report.appointments_deleted, report.sessions_deleted)
+    deleted = ", ".join(text.format(count=n) if n is not None else text for text, n in zip(counts, numbers))
+    redacted = ngettext("{count} audit event redacted", "{count} audit events redacted", report.audit_events_redacted)
+    click.echo(_("Deleted for {user}: {deleted}; {redacted}.").format(
+        user=app.user, deleted=deleted, redacted=redacted.format(count=report.audit_events_redacted)))
+    click.echo(ngettext("Kept: {count} deletion receipt saying what was deleted and when, and the audit log's events "
+                        "reduced to their kind and time (no handle, no details).",
+                        "Kept: {count} deletion receipts saying what was deleted and when, and the audit log's events "
+                        "reduced to their kind and time (no handle, no details).",
+                        len(report.receipts)).format(count=len(report.receipts)))
     if report.credentials_deleted:
-        click.echo("Also kept: a revocation tombstone per deleted credential (its id and time only), so it never "
-                   "verifies again here.")
+        click.echo(_("Also kept: a revocation tombstone per deleted credential (its id and time only), so it never "
+                     "verifies again here."))
     return EXIT_OK
