@@ -108,6 +108,11 @@ class Settings:
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
 
+    @staticmethod
+    def remember(config_path: str | os.PathLike[str], name: str, value: Any) -> Path:
+        """``remember_setting``, for code that holds settings and must not import this module (i18n)."""
+        return remember_setting(config_path, name, value)
+
     def public_dict(self) -> dict[str, Any]:
         """Settings as plain data, safe for a support bundle (database passwords masked)."""
         data = dataclasses.asdict(self)

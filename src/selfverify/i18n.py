@@ -116,12 +116,15 @@ def resolve_language(asked: str | None, source: str, environ: Mapping[str, str] 
     found = match_language(str(asked))
     if found:
         return found, None
-    from selfverify.textcheck import shown
-
     choices = ", ".join(f"{code} ({language_name(code)})" for code in available_languages())
     return SOURCE_LANGUAGE, _("selfverify: no translation for language {language} ({source}); using English. "
-                              "Available: {choices}.").format(language=repr(shown(str(asked))[:40]), source=source,
+                              "Available: {choices}.").format(language=repr(_printable(str(asked))[:40]), source=source,
                                                               choices=choices)
+
+
+def _printable(text: str) -> str:
+    """What was typed, made printable for a message (textcheck.shown, which imports this module)."""
+    return text[:40].encode("unicode_escape").decode("ascii")
 
 
 def set_language(code: str) -> str:
@@ -342,11 +345,10 @@ def switch_language(ctx, code: str, config_file: Path | None) -> str:  # noqa: A
     said = _("Language: {name}.").format(name=language_name(code))
     if config_file is None:
         return said
-    from selfverify.config import remember_setting
     from selfverify.errors import ConfigError
 
     try:
-        path = remember_setting(config_file, "lang", code)
+        path = ctx.settings.remember(config_file, "lang", code)  # config imports i18n: no import back
     except (ConfigError, OSError) as exc:
         problem = getattr(exc, "user_message", None) or str(exc)
         return said + " " + _("It could not be remembered for the next start: {problem}").format(problem=problem)

@@ -13,7 +13,7 @@ from selfverify.commands.interview_common import (
     _AGENT_HELP, _agent_option, _agent_service, _appointment_lines, _DOCUMENT_CHOICES, _run, _slot_lines, _TZ_HELP, _tz_option, SLOT_ID,
 )
 from selfverify.commands.interview_details import _detail_options, _details
-from selfverify.commands.interview_common import status_word, when
+from selfverify.commands.interview_common import spoken_language, status_word, when
 from selfverify.i18n import N_, _, ngettext
 
 
@@ -171,13 +171,13 @@ def agent_today(ctx: click.Context, day: str | None, include_cancelled: bool, as
         except ValueError:
             raise InputError(_("{day} is not a date: use YYYY-MM-DD.").format(day=repr(day)), code="bad_date") from None
         items = svc.appointments_for_day(wanted, include_cancelled=include_cancelled)
-        lines = [_("Times are shown in {zone}. Columns: time, code, status, agent, handle (contact).").format(
+        lines = [_("Times are shown in {zone}. Columns: time, code, status, agent, handle (contact), language.").format(
             zone=svc.zone_label)] if items else [_("No appointments on that day.")]
         for a in items:
             needs = ("  " + _("needs: {needs}").format(needs=a.accommodations.summary())
                      if a.accommodations and not a.accommodations.empty else "")
             lines.append(f"  {when(svc, a.starts_at)}  {a.display_code}  {status_word(a.status):<9}  {a.slot.agent:<12}  "
-                         f"{a.subject}  ({a.contact}){needs}")
+                         f"{a.subject}  ({a.contact})  {spoken_language(a.language)}{needs}")
         return {"timezone": svc.zone_label, "appointments": [a.as_dict(svc.zone) for a in items]}, lines
 
     return _run(as_json, action)
@@ -193,7 +193,7 @@ def agent_open(ctx: click.Context, code: str, as_json: bool, **_options: Any) ->
     def action():
         svc = _agent_service(ctx)
         a = svc.open(code)
-        return a.as_dict(svc.zone), _appointment_lines(svc, a)
+        return a.as_dict(svc.zone), _appointment_lines(svc, a, staff=True)
 
     return _run(as_json, action)
 
@@ -273,8 +273,8 @@ def _take_next(svc):  # noqa: ANN001, ANN202
     a = svc.take_next()
     if a is None:
         return None, _("Nobody is waiting in the queue.")
-    return a, _("Took {handle} from the queue: {code}, contact {contact}. The interview has started.").format(
-        handle=a.subject, code=a.display_code, contact=a.contact)
+    return a, _("Took {handle} from the queue: {code}, contact {contact}, speaks {language}. The interview has started.").format(
+        handle=a.subject, code=a.display_code, contact=a.contact, language=spoken_language(a.language))
 
 
 _agent_outcome_command("no-show", N_("Record that the person of appointment CODE did not come (after its start)."), _no_show,
@@ -296,8 +296,10 @@ def agent_duty(ctx: click.Context, state: str, as_json: bool, **_options: Any) -
         waiting = svc.waiting()
         lines = [_("On duty: {agents}. Waiting in the queue: {count}.").format(
             agents=", ".join(on_duty) or _("nobody"), count=len(waiting))]
-        lines += [f"  {i}. " + _("{handle} since {when} ({contact})").format(handle=e.subject, when=when(svc, e.joined_at),
-                                                                             contact=e.contact) for i, e in enumerate(waiting, 1)]
-        return {"on_duty": on_duty, "waiting": [{"subject": e.subject, "joined_at": e.joined_at.isoformat()} for e in waiting]}, lines
+        lines += [f"  {i}. " + _("{handle} since {when} ({contact}), speaks {language}").format(
+            handle=e.subject, when=when(svc, e.joined_at), contact=e.contact, language=spoken_language(e.language))
+            for i, e in enumerate(waiting, 1)]
+        return {"on_duty": on_duty, "waiting": [{"subject": e.subject, "joined_at": e.joined_at.isoformat(), "language": e.language}
+                                                for e in waiting]}, lines
 
     return _run(as_json, action)

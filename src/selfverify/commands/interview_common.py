@@ -90,8 +90,18 @@ def _run(as_json: bool, action: Callable[[], tuple]) -> int:
     return problem.exit_code if problem is not None else 0
 
 
-def _appointment_lines(svc, a) -> list[str]:  # noqa: ANN001
-    return [f"{label + ':':<10}{text}" for label, text in svc.describe(a)]
+def _appointment_lines(svc, a, staff: bool = False) -> list[str]:  # noqa: ANN001
+    """An appointment's rows; staff also see the language the person booked in (they call in it)."""
+    rows = svc.describe(a) + ([(_("Language"), spoken_language(a.language))] if staff else [])
+    return [f"{label + ':':<10}{text}" for label, text in rows]
+
+
+def spoken_language(code: str | None) -> str:
+    """``Español (es)``: a person's language, by its own name, for staff who call them."""
+    from selfverify.i18n import language_name
+
+    code = code or "en"
+    return f"{language_name(code)} ({code})"
 
 
 # an appointment's status, as said (the JSON keeps the code)

@@ -67,5 +67,14 @@ def _migrate_interview_details(conn) -> None:  # noqa: ANN001
     _add_missing_columns(conn, "appointment", {"accommodations": "TEXT"})
 
 
+def _add_booking_language(conn) -> None:  # noqa: ANN001
+    """Schema 7 (issue 15): a booking and a queue entry remember the person's language; earlier rows
+    read as English. Idempotent and independent of steps 5 and 6 (other branches), so the lead may
+    renumber it."""
+    for table in ("appointment", "interview_queue"):
+        _add_missing_columns(conn, table, {"language": "VARCHAR NOT NULL DEFAULT 'en'"})
+
+
 # version reached -> function(connection) that upgrades from the version before it
-MIGRATIONS: dict[int, Callable] = {2: _add_consent_language, 3: _migrate_interview_details, 4: _migrate_interview_timing}
+MIGRATIONS: dict[int, Callable] = {2: _add_consent_language, 3: _migrate_interview_details, 4: _migrate_interview_timing,
+                                   7: _add_booking_language}

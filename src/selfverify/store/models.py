@@ -12,7 +12,16 @@ from sqlalchemy import DDL, CheckConstraint, DateTime, Index, UniqueConstraint, 
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 4  # 2: consent language; 3: slot details, accommodations, notices; 4: interview timing
+SCHEMA_VERSION = 7  # 2: consent language; 3: slot details, accommodations, notices; 4: interview timing;
+# 5, 6: other branches of this round (the lead renumbers at merge); 7: a booking's language
+
+
+def _language_now() -> str:
+    """The language the person uses now: a booking or a queue entry remembers it, so staff know in
+    which language to call (schema 7; rows from before read as English)."""
+    from selfverify.i18n import current_language
+
+    return current_language()
 
 
 class UTCDateTime(TypeDecorator):
@@ -278,6 +287,8 @@ class Appointment(SQLModel, table=True):
     decided_at: datetime | None = _dt(default=None)
     decided_by: str | None = None
     decision_reason: str | None = None
+    # the language the person used when booking (an i18n code such as "es"): staff call in it (schema 7)
+    language: str = Field(default_factory=_language_now)
     checklist: str = "[]"  # JSON list of document types seen (never images)
     credential_id: str | None = None
     session_id: str | None = None
@@ -306,6 +317,7 @@ class InterviewQueueEntry(SQLModel, table=True):
     taken_by: str | None = None
     taken_at: datetime | None = _dt(default=None)
     appointment_id: int | None = Field(default=None, unique=True)
+    language: str = Field(default_factory=_language_now)  # the person's, when joining (schema 7)
 
 
 class AgentDuty(SQLModel, table=True):

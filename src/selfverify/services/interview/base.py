@@ -91,7 +91,7 @@ class ServiceBase:
             decision_reason=row.decision_reason, checklist=tuple(json.loads(row.checklist or "[]")),
             credential_id=row.credential_id, session_id=row.session_id,
             started_at=getattr(row, "started_at", None), late_minutes=getattr(row, "late_minutes", 0) or 0,
-            accommodations=Accommodations.from_json(row.accommodations),
+            accommodations=Accommodations.from_json(row.accommodations), language=getattr(row, "language", None) or "en",
         )
 
     def deadline(self, a: AppointmentView) -> datetime:

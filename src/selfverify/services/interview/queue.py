@@ -124,6 +124,7 @@ class QueueMixin(ServiceBase):
                 row = Appointment(
                     slot_id=slot.id, active_slot_id=slot.id, subject=entry.subject, active_subject=entry.subject,
                     contact=entry.contact, code=new_code(self.rng), status=BOOKED, booked_at=now, started_at=now,
+                    language=getattr(entry, "language", None) or "en",  # the person's, not the agent's
                 )
                 s.add(row)
                 s.flush()

@@ -71,6 +71,7 @@ class AppointmentView:
     late_minutes: int = 0  # the agent is running late: the interview starts this much after the slot
     accommodations: Any = None  # Accommodations the person asked for
     notice: str | None = None  # what happened to the e-mail notice of the action that made this view
+    language: str = "en"  # the language the person booked in (staff call in it)
 
     @property
     def starts_at(self) -> datetime:
@@ -104,4 +105,5 @@ class AppointmentView:
             "late_minutes": self.late_minutes,
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "accommodations": self.accommodations.as_dict() if self.accommodations is not None else None,
+            "language": self.language,
         }
