@@ -60,3 +60,17 @@ def device_node(folder: Path, name: str) -> str:
     if not node.exists():
         os.mknod(node, 0o666 | stat.S_IFCHR, os.stat(system).st_rdev)
     return str(node)
+
+
+def restore_database_dump(settings, dump: Path) -> Path:  # noqa: ANN001
+    """An SQLite dump (tests/data/schema*.sql, made by an older version's code) restored where
+    ``settings`` keep their database; returns its path (mode 0600, as selfverify makes it)."""
+    import sqlite3
+
+    path = settings.paths.data_dir / "selfverify.db"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    conn = sqlite3.connect(path)
+    conn.executescript(dump.read_text())
+    conn.close()
+    path.chmod(0o600)
+    return path

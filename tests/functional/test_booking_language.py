@@ -18,19 +18,14 @@ from selfverify.services.interview import InterviewService
 from selfverify.store.migrations import _add_booking_language
 from selfverify.store.models import SCHEMA_VERSION
 from tests.desk_support import enrol_by_cli
+from tests.helpers import restore_database_dump
 from tests.inprocess_cli import run_main
 
 DUMP = Path(__file__).parent.parent / "data" / "schema4_interview.sql"
 
 
 def _restore(settings) -> Path:  # noqa: ANN001
-    path = settings.paths.data_dir / "selfverify.db"
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    conn = sqlite3.connect(path)
-    conn.executescript(DUMP.read_text())
-    conn.close()
-    path.chmod(0o600)
-    return path
+    return restore_database_dump(settings, DUMP)
 
 
 def test_a_version_4_database_gains_the_language_and_keeps_its_rows(plain_settings):

@@ -3,7 +3,6 @@ the migration adds the new columns, keeps the slot and the booking, and can run 
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,18 +13,13 @@ from selfverify.core.clock import FakeClock
 from selfverify.services.interview import InterviewService
 from selfverify.store.migrations import _migrate_interview_details
 from selfverify.store.models import SCHEMA_VERSION
+from tests.helpers import restore_database_dump
 
 DUMP = Path(__file__).parent.parent / "data" / "schema1_interview.sql"
 
 
 def _restore(settings) -> Path:  # noqa: ANN001
-    path = settings.paths.data_dir / "selfverify.db"
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    conn = sqlite3.connect(path)
-    conn.executescript(DUMP.read_text())
-    conn.close()
-    path.chmod(0o600)
-    return path
+    return restore_database_dump(settings, DUMP)
 
 
 def test_a_version_1_database_gains_slot_details_and_keeps_its_booking(plain_settings):
