@@ -15,9 +15,11 @@ data or meant for developers:
   ``getenv``/``environ.get``, an annotation, ``__repr__``, ``__all__``;
 - SQL (a literal starting with an upper-case SQL keyword), ``re``'s patterns, ``strftime`` formats.
 
-Text is a literal with a word of two letters or more that reads as words: two words or more, or
-one capitalised word (``Cancelled``), or one word ending in ``.``, ``!``, ``?`` or ``:``. Codes and
-identifiers are not text (``no_face``, ``OK``, ``config.toml``, ``--json``, ``postgresql://``).
+Text is a literal with a word of two letters or more that reads as words: two words or more, a
+word beside a ``{placeholder}``, one capitalised word (``Cancelled``), or one word ending in ``.``,
+``!``, ``?``. Codes and identifiers are not text (``no_face``, ``OK``, ``config.toml``, ``--json``,
+``postgresql://``), nor is a command to type (``selfverify`` then words with an option, a
+placeholder or an upper-case argument: ``selfverify interview book SLOT --contact C``).
 
 Opt-out, for the rare justified case (a command line example, a protocol string): a comment
 ``# i18n: ignore (why)`` on a line of the literal, or on the line that opens the call or statement
@@ -52,7 +54,9 @@ DATA_CALLS = frozenset({
 })
 SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|GRANT|REVOKE|BEGIN|COMMIT|SET|"
                  r"PRAGMA|DO|LOCK|COMMENT ON|REFRESH|TRUNCATE|ANALYZE|VACUUM|SAVEPOINT|RELEASE|ROLLBACK)\b")
-COMMAND_LINE = re.compile(r"^\s*(\$\s*)?selfverify(\s|$)")  # a command to type is the same in every language
+# a command to type is the same in every language: "selfverify" then words with an option, a
+# {placeholder} or an upper-case argument ("selfverify interview book SLOT --contact C")
+COMMAND_LINE = re.compile(r"^\s*(\$\s*)?selfverify\s(?=.*(\s--?\w|\{|\b[A-Z][A-Z_]+\b))")
 CLICK_DECORATOR = frozenset({"command", "group"})
 
 WORD = re.compile(r"[^\W\d_]{2,}")

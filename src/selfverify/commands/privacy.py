@@ -204,7 +204,7 @@ def consent_withdraw(app, yes: bool, as_json: bool) -> int:
         return EXIT_OK
     _echo_consent(status)
     click.echo(ngettext("Deleted {count} kept photo.", "Deleted {count} kept photos.", before).format(count=before) + " "
-               + _("Deletion receipts: {command}").format(command="selfverify photos show-receipts"))
+               + _("Deletion receipts: {command}").format(command="selfverify photos show-receipts"))  # i18n: ignore (a command)
     return EXIT_OK
 
 
@@ -267,7 +267,7 @@ def photos_delete(app, ids: tuple[str, ...], delete_all: bool, yes: bool, as_jso
     vault = PhotoVault(app)
     if delete_all == bool(ids):
         raise InputError(_("Give photo ids, or --all (not both)."), code="bad_option",
-                         hint=_("List them with: {command}").format(command="selfverify photos list"))
+                         hint=_("List them with: {command}").format(command="selfverify photos list"))  # i18n: ignore (a command)
     if delete_all:
         count = len(vault.list())
         if count:
