@@ -42,12 +42,11 @@ def zone_name(zone: tzinfo) -> str:
 
 
 def format_when(moment: datetime, zone: tzinfo) -> str:
-    """``Mon 2026-01-05 09:00 CET (Europe/Paris)``: the zone is always shown."""
-    local = moment.astimezone(zone)
-    abbreviation = local.tzname() or ""
-    key = zone_name(zone)
-    suffix = abbreviation if abbreviation == key or not key else f"{abbreviation} ({key})"
-    return f"{local:%a %Y-%m-%d %H:%M} {suffix}".strip()
+    """``Mon 2026-01-05 09:00 CET (Europe/Paris)``: the zone is always shown; in another language,
+    written as its readers write dates and times (``i18n.format_when``)."""
+    from selfverify.i18n import format_when as written
+
+    return written(moment, zone)
 
 
 def parse_local_time(text: str, zone: tzinfo) -> datetime:
