@@ -18,7 +18,7 @@ English. A language asked for by name that has no catalog gives one line and Eng
 locale with no catalog gives English quietly.
 
 Babel (dates, numbers, plural rules when compiling) is imported only when used: ``--help`` never
-pays for it.
+pays for it. ``format_when`` writes an interview time with its zone for the current language.
 """
 
 from __future__ import annotations
