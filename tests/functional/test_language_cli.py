@@ -85,12 +85,13 @@ def test_the_config_file_language_and_the_consent_it_records(home):
 
 
 def test_top_level_errors_in_spanish(monkeypatch):
-    import selfverify.cli
+    import selfverify.commands.config
 
     def broken(*args, **kwargs):  # noqa: ANN002, ANN003
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(selfverify.cli, "app_context", broken)
+    # where the command looks it up (it imported it from selfverify.cli, maybe before this test)
+    monkeypatch.setattr(selfverify.commands.config, "app_context", broken)
     proc = run_main("--lang", "es", "config")
     assert proc.returncode == 70
     assert proc.stderr.splitlines() == ["Error interno (RuntimeError): boom",
