@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from selfverify.core.images import decode_image_file
+from selfverify.core.images import decode_image_file, subject
 from selfverify.errors import NoFaceError, TooManyFacesError
+from selfverify.i18n import _
 
 __all__ = [
     "Box",
@@ -184,14 +185,15 @@ def single_face(rgb, *, what: str, name: str) -> Box:
     boxes = find_faces_in_photo(rgb)
     if not boxes:
         raise NoFaceError(
-            f"No face found in the {what} {name}.",
-            hint="Use a sharp, well-lit photo in which the face is clearly visible and upright.",
+            _("{subject} shows no face.").format(subject=subject(what, name)),
+            hint=_("Use a sharp, well-lit photo in which the face is clearly visible and upright."),
         )
     if len(boxes) > 1:
         sizes = ", ".join(f"{box_width(b)}x{b[2] - b[0]}" for b in boxes)
         raise TooManyFacesError(
-            f"The {what} {name} shows {len(boxes)} faces (sizes {sizes} pixels); it must show exactly one.",
-            hint="Crop the photo to the one face, or use another photo.",
+            _("{subject} shows {count} faces (sizes {sizes} pixels); it must show exactly one.").format(
+                subject=subject(what, name), count=len(boxes), sizes=sizes),
+            hint=_("Crop the photo to the one face, or use another photo."),
         )
     return boxes[0]
 
