@@ -116,10 +116,10 @@ def resolve_language(asked: str | None, source: str, environ: Mapping[str, str] 
     found = match_language(str(asked))
     if found:
         return found, None
-    from selfverify.textcheck import shown
-
+    text = str(asked)  # as textcheck.shown writes it: i18n imports no module of the package (all import it)
+    shown = text[:40].encode("unicode_escape").decode("ascii") + ("…" if len(text) > 40 else "")
     choices = ", ".join(f"{code} ({language_name(code)})" for code in available_languages())
-    return SOURCE_LANGUAGE, (f"selfverify: no translation for language {shown(str(asked))[:40]!r} ({source}); "
+    return SOURCE_LANGUAGE, (f"selfverify: no translation for language {shown[:40]!r} ({source}); "
                              f"using English. Available: {choices}.")
 
 
@@ -323,11 +323,10 @@ def switch_language(ctx, code: str, config_file: Path | None) -> str:  # noqa: A
     said = _("Language: {name}.").format(name=language_name(code))
     if config_file is None:
         return said
-    from selfverify.config import remember_setting
     from selfverify.errors import ConfigError
 
-    try:
-        path = remember_setting(config_file, "lang", code)
+    try:  # through the context: every module imports i18n, so i18n imports none of theirs (config here)
+        path = ctx.remember_setting(config_file, "lang", code)
     except (ConfigError, OSError) as exc:
         problem = getattr(exc, "user_message", None) or str(exc)
         return said + " " + _("It could not be remembered for the next start: {problem}").format(problem=problem)

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from selfverify.errors import InputError, StorageError
+from selfverify.i18n import N_, _
 from selfverify.paths import write_synced
 
 STDOUT = "-"
@@ -28,14 +29,28 @@ MAX_PATH_BYTES = 4096
 
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return _("a folder")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+        return _("a device")
     if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
+        return _("a FIFO (named pipe)")
     if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
+        return _("a socket")
+    return _("not a regular file")
+
+
+# what a file read by ``read_input_file`` is (its ``what``) -> the words that start a sentence about it
+_INPUT_FILES = {
+    "hours": N_("The hours file {name}"),
+    "enrolment request": N_("The enrolment request file {name}"),
+    "token": N_("The token file {name}"),
+    "public key": N_("The public key file {name}"),
+    "key set": N_("The key set file {name}"),
+}
+
+
+def _input_file(what: str, name: str) -> str:
+    return _(_INPUT_FILES.get(what, N_("The file {name}"))).format(name=name)
 
 
 def check_output_target(target: str | os.PathLike[str], *, force: bool = False) -> Path | None:
@@ -44,25 +59,28 @@ def check_output_target(target: str | os.PathLike[str], *, force: bool = False) 
     if raw == STDOUT:
         return None
     if not raw or "\0" in raw:
-        raise InputError("Give a file name to write to (or - for standard output).", code="bad_output")
+        raise InputError(_("Give a file name to write to (or - for standard output)."), code="bad_output")
     if len(os.fsencode(raw)) > MAX_PATH_BYTES:
-        raise InputError(f"The output path is too long (over {MAX_PATH_BYTES} bytes): nothing was written.", code="bad_output")
+        raise InputError(_("The output path is too long (over {limit} bytes): nothing was written.").format(limit=MAX_PATH_BYTES),
+                         code="bad_output")
     path = Path(os.path.expanduser(raw))  # "~nobody/x" stays as typed (Path.expanduser would raise)
     try:
         st = os.stat(path)  # follows a symlink: a link to /dev/null is a device too
     except FileNotFoundError:
         st = None
     except OSError as exc:
-        raise InputError(f"Cannot write to {path}: {exc.strerror}. Nothing was written.", code="bad_output") from None
+        raise InputError(_("Cannot write to {path}: {reason}. Nothing was written.").format(path=path, reason=exc.strerror),
+                         code="bad_output") from None
     if st is not None:
         if not stat.S_ISREG(st.st_mode):
-            raise InputError(f"{path} is {_kind(st.st_mode)}, not a file: nothing was written.", code="bad_output",
-                             hint="Give the name of a new file, or - for standard output.")
+            raise InputError(_("{path} is {kind}, not a file: nothing was written.").format(path=path, kind=_kind(st.st_mode)),
+                             code="bad_output", hint=_("Give the name of a new file, or - for standard output."))
         if not force:
-            raise InputError(f"{path} already exists: nothing was written.", code="output_exists",
-                             hint="Pass --force to replace it, or give another name.")
+            raise InputError(_("{path} already exists: nothing was written.").format(path=path), code="output_exists",
+                             hint=_("Pass --force to replace it, or give another name."))
     if not path.parent.is_dir():
-        raise InputError(f"The folder {path.parent} does not exist: nothing was written.", code="bad_output")
+        raise InputError(_("The folder {folder} does not exist: nothing was written.").format(folder=path.parent),
+                         code="bad_output")
     return path
 
 
@@ -75,23 +93,27 @@ def read_input_file(source: str | os.PathLike[str], what: str, *, max_bytes: int
     try:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
-        raise InputError(f"The {what} file {shown} does not exist.", code="file_not_found") from None
+        raise InputError(_("{subject} does not exist.").format(subject=_input_file(what, shown)), code="file_not_found") from None
     except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or "not a valid file name"
-        raise InputError(f"The {what} file {shown} cannot be read: {reason}.", code="bad_file") from None
+        reason = getattr(exc, "strerror", None) or _("not a valid file name")
+        raise InputError(_("{subject} cannot be read: {reason}.").format(subject=_input_file(what, shown), reason=reason),
+                         code="bad_file") from None
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"The {what} file {shown} is {_kind(st.st_mode)}, not a file: it was not read.", code="bad_file")
+        raise InputError(_("{subject} is {kind}, not a file: it was not read.").format(
+            subject=_input_file(what, shown), kind=_kind(st.st_mode)), code="bad_file")
     if st.st_size > max_bytes:
-        raise InputError(f"The {what} file {shown} is too large ({st.st_size} bytes, at most {max_bytes}).", code="bad_file")
+        raise InputError(_("{subject} is too large ({size} bytes, at most {limit}).").format(
+            subject=_input_file(what, shown), size=st.st_size, limit=max_bytes), code="bad_file")
     try:
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
-        raise InputError(f"The {what} file {shown} cannot be read: {exc.strerror}.", code="bad_file") from None
+        raise InputError(_("{subject} cannot be read: {reason}.").format(subject=_input_file(what, shown), reason=exc.strerror),
+                         code="bad_file") from None
     try:
         return data[:max_bytes].decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"The {what} file {shown} is not UTF-8 text.", code="bad_file") from None
+        raise InputError(_("{subject} is not UTF-8 text.").format(subject=_input_file(what, shown)), code="bad_file") from None
 
 
 def write_output(target: str | os.PathLike[str], data: bytes, *, force: bool = False) -> str:
@@ -104,7 +126,7 @@ def write_output(target: str | os.PathLike[str], data: bytes, *, force: bool = F
         else:
             out.write(data)
         sys.stdout.flush()
-        return "standard output"
+        return "standard output"  # i18n: ignore (compared by callers, which word it)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
     try:
         try:
@@ -120,10 +142,11 @@ def write_output(target: str | os.PathLike[str], data: bytes, *, force: bool = F
             except FileNotFoundError:
                 pass
     except FileExistsError:
-        raise InputError(f"{path} already exists: nothing was written.", code="output_exists",
-                         hint="Pass --force to replace it, or give another name.") from None
+        raise InputError(_("{path} already exists: nothing was written.").format(path=path), code="output_exists",
+                         hint=_("Pass --force to replace it, or give another name.")) from None
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            raise StorageError(f"The disk is full: {path} was not written.", code="disk_full") from None
-        raise InputError(f"Cannot write {path}: {exc.strerror}. Nothing was written.", code="bad_output") from None
+            raise StorageError(_("The disk is full: {path} was not written.").format(path=path), code="disk_full") from None
+        raise InputError(_("Cannot write {path}: {reason}. Nothing was written.").format(path=path, reason=exc.strerror),
+                         code="bad_output") from None
     return str(path)

@@ -55,15 +55,16 @@ MAX_PATH_BYTES = 4096
 def expand_home(path: str | os.PathLike[str]) -> str:
     """``path`` with ``~``/``~user`` expanded; a ConfigError for an unknown user, a NUL or an overlong path."""
     from selfverify.errors import ConfigError
+    from selfverify.i18n import _
 
     raw = os.fspath(path)
     expanded = os.path.expanduser(raw)
     if expanded.startswith("~"):
         user = expanded[1:].split(os.sep, 1)[0]
-        raise ConfigError(f"Cannot expand ~{user[:40]}: there is no such user on this computer.",
-                          hint="Give the folder as a full path.")
+        raise ConfigError(_("Cannot expand ~{user}: there is no such user on this computer.").format(user=user[:40]),
+                          hint=_("Give the folder as a full path."))
     if "\0" in expanded or len(os.fsencode(expanded)) > MAX_PATH_BYTES:
-        raise ConfigError(f"The folder path is not usable (a NUL character, or over {MAX_PATH_BYTES} bytes).")
+        raise ConfigError(_("The folder path is not usable (a NUL character, or over {limit} bytes).").format(limit=MAX_PATH_BYTES))
     return expanded
 
 

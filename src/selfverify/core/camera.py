@@ -215,12 +215,11 @@ class _NewestFrameReader:
             self._thread.join(timeout)
 
 
-def _check_frame(frame: Any, what: str) -> None:
-    """``what``: the sentence's subject, translated (``The video clip.mp4``)."""
+def _check_frame(frame: Any, what: str) -> None:  # what: the sentence's subject, translated
     height, width = frame.shape[:2]
     if width * height > MAX_PIXELS:
-        raise CameraError(_("{subject} has frames of {width}x{height} pixels; the limit is {limit} MP.").format(
-            subject=what, width=width, height=height, limit=MAX_PIXELS // 1_000_000))
+        raise CameraError(_("{subject} has frames of {width}x{height} pixels; the limit is {limit} MP.")
+                          .format(subject=what, width=width, height=height, limit=MAX_PIXELS // 1_000_000))
 
 
 class _CaptureSource(FrameSource):
@@ -269,19 +268,16 @@ class CameraDeviceSource(_CaptureSource):
         self.label = f"/dev/video{target}" if isinstance(target, int) and linux else str(target)
         if linux and not os.path.exists(self.label) and capture_factory is None:
             found = list_cameras()
-            if found:
-                problem = _("There is no camera {label} (cameras found: {found}).").format(label=self.label, found=", ".join(found))
-            else:
-                problem = _("There is no camera {label} (no camera was found on this computer).").format(label=self.label)
-            raise CameraError(problem, hint=_(_NO_CAMERA_HINT), code="no_camera")
+            problem = (_("There is no camera {label} (cameras found: {found}).") if found
+                       else _("There is no camera {label} (no camera was found on this computer)."))
+            raise CameraError(problem.format(label=self.label, found=", ".join(found)), hint=_(_NO_CAMERA_HINT), code="no_camera")
         if identity is None:
             identity = inspect_device(self.label) if capture_factory is None else classify_camera(None, None)
         self.identity = identity
         if capture_factory is None and linux:
             if identity.verdict == "not_camera":  # a pty, FIFO or file under /dev: never read as a stream
                 raise CameraError(_("{label} is not a camera ({reason}).").format(label=self.label, reason=identity.reason),
-                                  hint=_(_NO_CAMERA_HINT),
-                                  code="no_camera")
+                                  hint=_(_NO_CAMERA_HINT), code="no_camera")
             # the V4L2 backend only, on the node that was checked: no FFmpeg parsing whatever a node streams
             node = int(os.path.realpath(self.label).removeprefix("/dev/video"))
             capture_factory = lambda _target: cv2.VideoCapture(node, cv2.CAP_V4L2)  # noqa: E731
@@ -292,8 +288,7 @@ class CameraDeviceSource(_CaptureSource):
             unopened=_("The camera {label} cannot be opened: another program may be using it, "
                        "or you may lack permission (on Linux, the 'video' group).").format(label=self.label),
             no_frames=_("The camera {label} opened but sends no picture.").format(label=self.label),
-            hint=_(_NO_CAMERA_HINT),
-            code="no_camera",
+            hint=_(_NO_CAMERA_HINT), code="no_camera",
         )
 
     def _pace_fps(self) -> float | None:
@@ -314,8 +309,8 @@ class CameraDeviceSource(_CaptureSource):
             now = time.monotonic()
             failing_since = failing_since or now
             if now - failing_since >= LOST_AFTER_SECONDS or self._released:
-                raise CameraLostError(_("The camera {label} stopped sending pictures: it may have been unplugged.").format(
-                    label=self.label))
+                raise CameraLostError(_("The camera {label} stopped sending pictures: it may have been unplugged.")
+                                      .format(label=self.label))
             time.sleep(0.02)  # a device that just hiccupped often recovers within a few frames
 
     def describe(self) -> str:
@@ -349,12 +344,10 @@ class VideoFileSource(_CaptureSource):
 
     def describe(self) -> str:
         width, height = self.frame_size or (0, 0)
-        fps = f"{self.fps:.2f}"
-        if self.frame_count > 0:
-            return ngettext("video file {name} ({width}x{height}, {fps} fps, {count} frame)",
-                            "video file {name} ({width}x{height}, {fps} fps, {count} frames)", self.frame_count).format(
-                name=self.path.name, width=width, height=height, fps=fps, count=self.frame_count)
-        return _("video file {name} ({width}x{height}, {fps} fps)").format(name=self.path.name, width=width, height=height, fps=fps)
+        text = (ngettext("video file {name} ({width}x{height}, {fps} fps, {count} frame)",
+                         "video file {name} ({width}x{height}, {fps} fps, {count} frames)", self.frame_count)
+                if self.frame_count > 0 else _("video file {name} ({width}x{height}, {fps} fps)"))
+        return text.format(name=self.path.name, width=width, height=height, fps=f"{self.fps:.2f}", count=self.frame_count)
 
 
 def _camera_sized_bgr(path: Path, what: str):
@@ -379,7 +372,7 @@ class ImageSequenceSource(FrameSource):
         super().__init__(realtime=realtime, fps=fps)
         self.paths = list(paths)
         self.label = label
-        first = _camera_sized_bgr(self.paths[0], "camera image")
+        first = _camera_sized_bgr(self.paths[0], "camera_image")
         self.frame_size = (first.shape[1], first.shape[0])
         self._pending = first
         self._next = 1
@@ -408,7 +401,7 @@ class ImageSequenceSource(FrameSource):
             return None
         path = self.paths[self._next]
         self._next += 1
-        return _camera_sized_bgr(path, "camera image")
+        return _camera_sized_bgr(path, "camera_image")
 
     def _close(self) -> None:
         self._pending = None
@@ -426,7 +419,7 @@ class StillImageSource(FrameSource):
     def __init__(self, path: Path, *, realtime: bool = False, fps: float = STILL_FPS):
         super().__init__(realtime=realtime, fps=fps)
         self.path = Path(path)
-        self._image = _camera_sized_bgr(self.path, "camera photo")
+        self._image = _camera_sized_bgr(self.path, "camera_photo")
         self.frame_size = (self._image.shape[1], self._image.shape[0])
 
     def _grab(self):
@@ -438,8 +431,8 @@ class StillImageSource(FrameSource):
 
     def describe(self) -> str:
         width, height = self.frame_size or (0, 0)
-        return _("still photo {name} ({width}x{height}, repeated at {fps} fps)").format(
-            name=self.path.name, width=width, height=height, fps=f"{self.fps:g}")
+        return _("still photo {name} ({width}x{height}, repeated at {fps} fps)").format(name=self.path.name, width=width,
+                                                                                         height=height, fps=f"{self.fps:g}")
 
 
 def is_device_spec(spec: str) -> bool:
@@ -469,7 +462,7 @@ def open_source(spec: str, *, realtime: bool | None = None) -> FrameSource:
         if path.stat().st_size == 0:
             raise CameraError(_("{name} is empty.").format(name=path.name))
         if path.suffix.lower() in IMAGE_SUFFIXES or looks_like_image(path):
-            open_image_header(path, "camera photo").close()
+            open_image_header(path, "camera_photo").close()
             return StillImageSource(path, realtime=replay_realtime)
         return VideoFileSource(path, realtime=replay_realtime)
     if any(ch in text for ch in "*?["):

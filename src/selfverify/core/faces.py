@@ -212,13 +212,13 @@ class Reference:
         return face_distance(self.encoding, encoding)
 
 
-def load_reference(path: str | Path, *, what: str = "reference photo", encoder: FaceEncoder | None = None) -> Reference:
+def load_reference(path: str | Path, *, what: str = "reference_photo", encoder: FaceEncoder | None = None) -> Reference:
     """Decode ``path`` safely, require exactly one face, and encode it once (by ``encoder`` if given)."""
     rgb = decode_image_file(path, what)
     return reference_from_image(rgb, Path(path).name, what=what, encoder=encoder, path=str(path))
 
 
-def reference_from_image(rgb, name: str, *, what: str = "reference photo", encoder: FaceEncoder | None = None,
+def reference_from_image(rgb, name: str, *, what: str = "reference_photo", encoder: FaceEncoder | None = None,
                          path: str | None = None) -> Reference:
     box = single_face(rgb, what=what, name=name)
     height, width = rgb.shape[:2]
@@ -242,10 +242,10 @@ class PhotoMatch:
 
 def compare_photos(reference_path: str | Path, probe_path: str | Path, tolerance: float) -> PhotoMatch:
     # both files are decoded before the face models load, so a bad file is reported at once
-    reference_rgb = decode_image_file(reference_path, "reference photo")
-    probe_rgb = decode_image_file(probe_path, "probe photo")
+    reference_rgb = decode_image_file(reference_path, "reference_photo")
+    probe_rgb = decode_image_file(probe_path, "probe_photo")
     reference = reference_from_image(reference_rgb, Path(reference_path).name)
-    probe = reference_from_image(probe_rgb, Path(probe_path).name, what="probe photo")
+    probe = reference_from_image(probe_rgb, Path(probe_path).name, what="probe_photo")
     return decide_match(reference, probe, tolerance)
 
 

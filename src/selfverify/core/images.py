@@ -19,16 +19,17 @@ _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N"}
 # what a file is (the ``what`` callers pass) -> the words that start a sentence about it
 _SUBJECTS = {
     "image": N_("The image {name}"),
-    "reference photo": N_("The reference photo {name}"),
-    "probe photo": N_("The probe photo {name}"),
-    "camera photo": N_("The camera photo {name}"),
-    "camera image": N_("The camera image {name}"),
+    "reference_photo": N_("The reference photo {name}"),
+    "probe_photo": N_("The probe photo {name}"),
+    "camera_photo": N_("The camera photo {name}"),
+    "camera_image": N_("The camera image {name}"),
 }
 
 
 def subject(what: str, name: str) -> str:
-    """``The reference photo me.jpg``, in the current language (an unknown ``what`` reads as an image)."""
-    return _(_SUBJECTS.get(what, _SUBJECTS["image"])).format(name=name)
+    """``The reference photo me.jpg``, in the current language, for ``what`` = ``reference_photo``
+    (``reference photo`` too); an unknown ``what`` reads as an image."""
+    return _(_SUBJECTS.get(what.replace(" ", "_"), _SUBJECTS["image"])).format(name=name)
 
 
 def _checked_path(path: str | Path, what: str) -> Path:

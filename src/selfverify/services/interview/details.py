@@ -76,7 +76,7 @@ class SlotDetails:
                 return None
             if not isinstance(value, str):
                 raise InputError(f"The slot's {what} must be text.", code="bad_details")
-            return check_free_text(value, f"slot's {what}", limit, "bad_details") or None
+            return check_free_text(value, what, limit, "bad_details") or None
 
         clean = replace(
             self, link=text(self.link, "join link"), phone=text(self.phone, "phone number"),
