@@ -50,7 +50,9 @@ _INPUT_FILES = {
 
 
 def _input_file(what: str, name: str) -> str:
-    return _(_INPUT_FILES.get(what, N_("The file {name}"))).format(name=name)
+    if what in _INPUT_FILES:
+        return _(_INPUT_FILES[what]).format(name=name)
+    return _("The file {name}").format(name=name)
 
 
 def check_output_target(target: str | os.PathLike[str], *, force: bool = False) -> Path | None:

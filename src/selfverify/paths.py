@@ -8,6 +8,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from selfverify.i18n import _
+
 APP_NAME = "selfverify"
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -55,7 +57,6 @@ MAX_PATH_BYTES = 4096
 def expand_home(path: str | os.PathLike[str]) -> str:
     """``path`` with ``~``/``~user`` expanded; a ConfigError for an unknown user, a NUL or an overlong path."""
     from selfverify.errors import ConfigError
-    from selfverify.i18n import _
 
     raw = os.fspath(path)
     expanded = os.path.expanduser(raw)

@@ -192,7 +192,7 @@ class NoticesMixin(ServiceBase):
             from selfverify.services.interview.calendar import ics_bytes, ics_name
 
             msg.add_attachment(ics_bytes(a, self.ctx.db.database_id), maintype="text", subtype="calendar",
-                               filename=ics_name(a), params={"method": "PUBLISH"})
+                               filename=ics_name(a), params={"method": "PUBLISH", "charset": "utf-8"})  # words may not be ASCII
         return msg
 
     def _send(self, msg) -> None:  # noqa: ANN001
