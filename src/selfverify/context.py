@@ -47,3 +47,9 @@ class AppContext:
     @property
     def paths(self):
         return self.settings.paths
+
+    def remember_setting(self, config_file, key: str, value: Any):  # noqa: ANN001
+        """Write ``key = value`` into the config file for the next start (``config.remember_setting``)."""
+        from selfverify.config import remember_setting
+
+        return remember_setting(config_file, key, value)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextvars import ContextVar  # a C module: well under a millisecond
 from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:  # gettext and pathlib cost --help ~10 ms: imported when a catalog is loaded
@@ -40,6 +41,8 @@ _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*$")
 _current = SOURCE_LANGUAGE
 _translations: NullTranslations | None = None  # None: English, the strings as written
 _loaded: dict[str, NullTranslations] = {}
+# (code, translations) while ``in_language`` holds, in that thread or task only; None: the process's
+_override: ContextVar[tuple[str, NullTranslations | None] | None] = ContextVar("selfverify_language", default=None)
 
 
 def locale_dir() -> str | os.PathLike[str]:
@@ -206,11 +209,39 @@ def compiled_catalog(po: Path) -> bytes:
     return data
 
 
+class in_language:  # noqa: N801 - used as ``with in_language(code):``
+    """Translate into ``code`` within the block, in this thread (or asyncio task) only, whatever the
+    process's language: an e-mail in the language its booking chose, composed by a console in
+    another. A ``code`` with no catalog (or None) keeps the process's language."""
+
+    def __init__(self, code: str | None):
+        self.code = code if code == SOURCE_LANGUAGE or (code and code in available_languages()) else None
+
+    def __enter__(self) -> str:
+        code = self.code or _active_language()
+        self._token = _override.set((code, _load(code)))
+        return code
+
+    def __exit__(self, *exc_info: object) -> None:
+        _override.reset(self._token)
+
+
+def _active() -> NullTranslations | None:
+    held = _override.get()
+    return _translations if held is None else held[1]
+
+
+def _active_language() -> str:
+    held = _override.get()
+    return _current if held is None else held[0]
+
+
 # marking and translating
 def gettext(message: str) -> str:
-    if not message or _translations is None:  # gettext("") is the catalog's header, never a user's text
+    translations = _active()
+    if not message or translations is None:  # gettext("") is the catalog's header, never a user's text
         return message
-    return _translations.gettext(message)
+    return translations.gettext(message)
 
 
 _ = gettext
@@ -222,21 +253,24 @@ def N_(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    if _translations is None:
+    translations = _active()
+    if translations is None:
         return singular if n == 1 else plural
-    return _translations.ngettext(singular, plural, n)
+    return translations.ngettext(singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
-    if not message or _translations is None:
+    translations = _active()
+    if not message or translations is None:
         return message
-    return _translations.pgettext(context, message)
+    return translations.pgettext(context, message)
 
 
 def npgettext(context: str, singular: str, plural: str, n: int) -> str:
-    if _translations is None:
+    translations = _active()
+    if translations is None:
         return singular if n == 1 else plural
-    return _translations.npgettext(context, singular, plural, n)
+    return translations.npgettext(context, singular, plural, n)
 
 
 class LazyString:
@@ -286,7 +320,7 @@ def lazy_pgettext(context: str, message: str) -> LazyString:
 
 # locale-aware dates, times and numbers (Babel, imported on first use)
 def babel_locale() -> str:
-    return _current
+    return _active_language()
 
 
 def format_datetime(value, format: str = "medium", tzinfo=None) -> str:  # noqa: A002, ANN001
@@ -347,8 +381,8 @@ def switch_language(ctx, code: str, config_file: Path | None) -> str:  # noqa: A
         return said
     from selfverify.errors import ConfigError
 
-    try:
-        path = ctx.settings.remember(config_file, "lang", code)  # config imports i18n: no import back
+    try:  # through the context: every module imports i18n, so i18n imports none of theirs (config here)
+        path = ctx.remember_setting(config_file, "lang", code)
     except (ConfigError, OSError) as exc:
         problem = getattr(exc, "user_message", None) or str(exc)
         return said + " " + _("It could not be remembered for the next start: {problem}").format(problem=problem)

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from selfverify.errors import InputError, StorageError
-from selfverify.i18n import _
+from selfverify.i18n import N_, _
 from selfverify.paths import write_synced
 
 STDOUT = "-"
@@ -39,9 +39,20 @@ def _kind(mode: int) -> str:
     return _("not a regular file")
 
 
-def _exists(path: Path) -> InputError:
-    return InputError(_("{path} already exists: nothing was written.").format(path=path), code="output_exists",
-                      hint=_("Pass --force to replace it, or give another name."))
+# what a file read by ``read_input_file`` is (its ``what``) -> the words that start a sentence about it
+_INPUT_FILES = {
+    "hours": N_("The hours file {name}"),
+    "enrolment request": N_("The enrolment request file {name}"),
+    "token": N_("The token file {name}"),
+    "public key": N_("The public key file {name}"),
+    "key set": N_("The key set file {name}"),
+}
+
+
+def _input_file(what: str, name: str) -> str:
+    if what in _INPUT_FILES:
+        return _(_INPUT_FILES[what]).format(name=name)
+    return _("The file {name}").format(name=name)
 
 
 def check_output_target(target: str | os.PathLike[str], *, force: bool = False) -> Path | None:
@@ -67,9 +78,11 @@ def check_output_target(target: str | os.PathLike[str], *, force: bool = False) 
             raise InputError(_("{path} is {kind}, not a file: nothing was written.").format(path=path, kind=_kind(st.st_mode)),
                              code="bad_output", hint=_("Give the name of a new file, or - for standard output."))
         if not force:
-            raise _exists(path)
+            raise InputError(_("{path} already exists: nothing was written.").format(path=path), code="output_exists",
+                             hint=_("Pass --force to replace it, or give another name."))
     if not path.parent.is_dir():
-        raise InputError(_("The folder {path} does not exist: nothing was written.").format(path=path.parent), code="bad_output")
+        raise InputError(_("The folder {folder} does not exist: nothing was written.").format(folder=path.parent),
+                         code="bad_output")
     return path
 
 
@@ -82,30 +95,27 @@ def read_input_file(source: str | os.PathLike[str], what: str, *, max_bytes: int
     try:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
-        raise InputError(_("The {what} file {path} does not exist.").format(what=what, path=shown), code="file_not_found") from None
+        raise InputError(_("{subject} does not exist.").format(subject=_input_file(what, shown)), code="file_not_found") from None
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or _("not a valid file name")
-        raise _unreadable(what, shown, reason) from None
+        raise InputError(_("{subject} cannot be read: {reason}.").format(subject=_input_file(what, shown), reason=reason),
+                         code="bad_file") from None
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(_("The {what} file {path} is {kind}, not a file: it was not read.").format(
-            what=what, path=shown, kind=_kind(st.st_mode)), code="bad_file")
+        raise InputError(_("{subject} is {kind}, not a file: it was not read.").format(
+            subject=_input_file(what, shown), kind=_kind(st.st_mode)), code="bad_file")
     if st.st_size > max_bytes:
-        raise InputError(_("The {what} file {path} is too large ({size} bytes, at most {limit}).").format(
-            what=what, path=shown, size=st.st_size, limit=max_bytes), code="bad_file")
+        raise InputError(_("{subject} is too large ({size} bytes, at most {limit}).").format(
+            subject=_input_file(what, shown), size=st.st_size, limit=max_bytes), code="bad_file")
     try:
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
-        raise _unreadable(what, shown, exc.strerror) from None
+        raise InputError(_("{subject} cannot be read: {reason}.").format(subject=_input_file(what, shown), reason=exc.strerror),
+                         code="bad_file") from None
     try:
         return data[:max_bytes].decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(_("The {what} file {path} is not UTF-8 text.").format(what=what, path=shown), code="bad_file") from None
-
-
-def _unreadable(what: str, shown: str, reason: str | None) -> InputError:
-    return InputError(_("The {what} file {path} cannot be read: {reason}.").format(what=what, path=shown, reason=reason),
-                      code="bad_file")
+        raise InputError(_("{subject} is not UTF-8 text.").format(subject=_input_file(what, shown)), code="bad_file") from None
 
 
 def write_output(target: str | os.PathLike[str], data: bytes, *, force: bool = False) -> str:
@@ -118,7 +128,7 @@ def write_output(target: str | os.PathLike[str], data: bytes, *, force: bool = F
         else:
             out.write(data)
         sys.stdout.flush()
-        return _("standard output")
+        return "standard output"  # i18n: ignore (compared by callers, which word it)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
     try:
         try:
@@ -134,7 +144,8 @@ def write_output(target: str | os.PathLike[str], data: bytes, *, force: bool = F
             except FileNotFoundError:
                 pass
     except FileExistsError:
-        raise _exists(path) from None
+        raise InputError(_("{path} already exists: nothing was written.").format(path=path), code="output_exists",
+                         hint=_("Pass --force to replace it, or give another name.")) from None
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             raise StorageError(_("The disk is full: {path} was not written.").format(path=path), code="disk_full") from None

@@ -15,9 +15,33 @@ import re
 import unicodedata
 
 from selfverify.errors import InputError
-from selfverify.i18n import _
+from selfverify.i18n import N_, _
 
 MAX_HANDLE_LENGTH = 64
+# what a checked value is (the ``what`` callers pass) -> the words that start a sentence about it
+FIELDS = {
+    "handle": N_("The handle"),
+    "user handle": N_("The user handle"),
+    "staff handle": N_("The staff handle"),
+    "kiosk name": N_("The kiosk name"),
+    "slot number": N_("The slot number"),
+    "reason": N_("The reason"),
+    "contact line": N_("The contact line"),
+    "interpreter language": N_("The interpreter language"),
+    "request": N_("The request"),
+    "join link": N_("The slot's join link"),
+    "phone number": N_("The slot's phone number"),
+    "address": N_("The slot's address"),
+    "'not accepted' line": N_("The slot's 'not accepted' line"),
+    "instructions": N_("The slot's instructions"),
+}
+
+
+def field_name(what: str) -> str:
+    """``The slot number`` for ``slot number``, in the current language (any other ``what`` quoted)."""
+    if what in FIELDS:
+        return _(FIELDS[what])
+    return _("The {field}").format(field=what)
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]{1,64}@[^\s@<>()\[\],;:\"]{1,190}\.[A-Za-z]{2,24}")
 _PHONE = re.compile(r"\+?\(?\d[\d ().\-/]{5,30}\d")
 
@@ -47,9 +71,11 @@ def check_id(value: object, what: str) -> int:
     try:
         number = int(str(value).strip()) if not isinstance(value, int) else value
     except (TypeError, ValueError):
-        raise InputError(_("The {what} must be a whole number, not {value}.").format(what=what, value=shown(value)), code="bad_id") from None
+        raise InputError(_("{field} must be a whole number, not {value}.").format(field=field_name(what), value=shown(value)),
+                         code="bad_id") from None
     if not 1 <= number <= MAX_ID:
-        raise InputError(_("The {what} must be between 1 and {limit}, not {value}.").format(what=what, limit=MAX_ID, value=shown(number)), code="bad_id")
+        raise InputError(_("{field} must be between 1 and {limit}, not {value}.").format(
+            field=field_name(what), limit=MAX_ID, value=shown(number)), code="bad_id")
     return number
 
 
@@ -71,24 +97,23 @@ def bad_character(text: str) -> str | None:
         if cat == "Cs":
             return _("bytes that are not valid UTF-8")
         if cat == "Cf":
-            return _("an invisible formatting or text-direction character (U+{code:04X})").format(code=ord(ch))
-        return _("a control character (U+{code:04X})").format(code=ord(ch))
+            return _("an invisible formatting or text-direction character (U+{code})").format(code=f"{ord(ch):04X}")
+        return _("a control character (U+{code})").format(code=f"{ord(ch):04X}")
     return None
 
 
-def check_handle(handle: str, what: str | None = None) -> str:
+def check_handle(handle: str, what: str = "handle") -> str:
     """A user or staff handle: printable, no spaces at either end, at most MAX_HANDLE_LENGTH characters."""
-    what = what or _("handle")
     text = str(handle)
     problem = bad_character(text)
     if problem:
-        raise InputError(_("The {what} {value} contains {problem}.").format(what=what, value=shown(text), problem=problem), code="bad_handle",
-                         hint=_("Use letters, digits and punctuation only."))
+        raise InputError(_("{field} {value} contains {problem}.").format(field=field_name(what), value=shown(text), problem=problem),
+                         code="bad_handle", hint=_("Use letters, digits and punctuation only."))
     if not text.strip():
-        raise InputError(_("The {what} cannot be empty.").format(what=what), code="bad_handle")
+        raise InputError(_("{field} cannot be empty.").format(field=field_name(what)), code="bad_handle")
     if len(text) > MAX_HANDLE_LENGTH:
-        raise InputError(_("The {what} is too long ({count} characters, at most {limit}).").format(what=what, count=len(text), limit=MAX_HANDLE_LENGTH),
-                         code="bad_handle")
+        raise InputError(_("{field} is too long ({count} characters, at most {limit}).").format(
+            field=field_name(what), count=len(text), limit=MAX_HANDLE_LENGTH), code="bad_handle")
     return text
 
 
@@ -97,23 +122,25 @@ def check_free_text(text: str, what: str, limit: int, code: str) -> str:
     raw = str(text)
     problem = bad_character(raw)
     if problem:
-        raise InputError(_("The {what} contains {problem}: nothing was saved.").format(what=what, problem=problem), code=code,
-                         hint=_("Type it on one line, with visible characters only."))
+        raise InputError(_("{field} contains {problem}: nothing was saved.").format(field=field_name(what), problem=problem),
+                         code=code, hint=_("Type it on one line, with visible characters only."))
     clean = " ".join(raw.split())
     if len(clean) > limit:
-        raise InputError(_("The {what} is too long ({count} characters, at most {limit}).").format(what=what, count=len(clean), limit=limit), code=code)
+        raise InputError(_("{field} is too long ({count} characters, at most {limit}).").format(
+            field=field_name(what), count=len(clean), limit=limit), code=code)
     return clean
 
 
 def check_contact(contact: str, limit: int) -> str:
     """A contact line: one bounded printable line holding an e-mail address or a phone number."""
-    text = check_free_text(contact, _("contact line"), limit, "bad_contact")
+    text = check_free_text(contact, "contact line", limit, "bad_contact")  # i18n: ignore (a key of FIELDS)
     if not text:
         raise InputError(_("Give a contact line (a phone number or e-mail address the agent can reach you on)."),
                          code="bad_contact")
     phone = _PHONE.search(text)
     if _EMAIL.search(text) is None and (phone is None or sum(c.isdigit() for c in phone.group()) < 6):
-        raise InputError(_("The contact line {contact} holds no e-mail address or phone number.").format(contact=shown(text)),
+        raise InputError(_("The contact line {value} holds no e-mail address or phone number.").format(value=shown(text)),
                          code="bad_contact",
-                         hint=_("Give a phone number (e.g. +33 6 12 34 56 78) or an e-mail address (name@example.org); a short label around it is fine."))
+                         hint=_("Give a phone number (e.g. +33 6 12 34 56 78) or an e-mail address (name@example.org); "
+                                "a short label around it is fine."))
     return text

@@ -63,7 +63,7 @@ def test_a_photo_without_a_face_is_refused(tmp_path):
 
     path = tmp_path / "wall.png"
     Image.new("RGB", (300, 200), (180, 170, 160)).save(path)
-    with pytest.raises(NoFaceError, match="No face found in the reference photo wall.png"):
+    with pytest.raises(NoFaceError, match="The reference photo wall.png shows no face"):
         load_reference(path)
 
 

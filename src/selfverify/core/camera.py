@@ -37,13 +37,14 @@ from selfverify.core.camera_identity import (  # noqa: F401  (classification is 
 )
 from selfverify.core.images import IMAGE_SUFFIXES, MAX_PIXELS, decode_image_file, looks_like_image, open_image_header
 from selfverify.errors import CameraError, SelfverifyError
+from selfverify.i18n import N_, _, ngettext
 
 STILL_FPS = 15.0  # nominal frame rate of a repeated still or an image folder
 DEFAULT_VIDEO_FPS = 30.0
 MAX_STILL_WIDTH = 1280  # stills and folder images are brought to camera-like sizes once, not every frame
 LOST_AFTER_SECONDS = 3.0
 # a camera device that is missing or sends nothing: code "no_camera" (a front end may add how to name another source)
-_NO_CAMERA_HINT = "Use a video file, an image folder or a photo as the camera, or choose the interview path."
+_NO_CAMERA_HINT = N_("Use a video file, an image folder or a photo as the camera, or choose the interview path.")
 
 
 class CameraLostError(CameraError):
@@ -182,7 +183,7 @@ class _NewestFrameReader:
                 self._cond.notify_all()
         except Exception as exc:  # a backend failure mid-run is a lost camera, not a crash
             with self._cond:
-                self._error = CameraLostError(f"The camera stopped working ({type(exc).__name__}: {exc}).")
+                self._error = CameraLostError(_("The camera stopped working ({detail}).").format(detail=f"{type(exc).__name__}: {exc}"))
                 self._cond.notify_all()
         finally:
             self._on_exit()
@@ -201,8 +202,8 @@ class _NewestFrameReader:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise CameraLostError(
-                        f"No picture from the camera for {LOST_AFTER_SECONDS:.0f} seconds: "
-                        "it may have been unplugged or taken by another program."
+                        _("No picture from the camera for {seconds} seconds: it may have been unplugged or taken by "
+                          "another program.").format(seconds=f"{LOST_AFTER_SECONDS:.0f}")
                     )
                 self._cond.wait(min(remaining, 0.05))
 
@@ -214,10 +215,11 @@ class _NewestFrameReader:
             self._thread.join(timeout)
 
 
-def _check_frame(frame: Any, what: str) -> None:
+def _check_frame(frame: Any, what: str) -> None:  # what: the sentence's subject, translated
     height, width = frame.shape[:2]
     if width * height > MAX_PIXELS:
-        raise CameraError(f"The {what} has frames of {width}x{height} pixels; the limit is {MAX_PIXELS // 1_000_000} MP.")
+        raise CameraError(_("{subject} has frames of {width}x{height} pixels; the limit is {limit} MP.")
+                          .format(subject=what, width=width, height=height, limit=MAX_PIXELS // 1_000_000))
 
 
 class _CaptureSource(FrameSource):
@@ -266,27 +268,27 @@ class CameraDeviceSource(_CaptureSource):
         self.label = f"/dev/video{target}" if isinstance(target, int) and linux else str(target)
         if linux and not os.path.exists(self.label) and capture_factory is None:
             found = list_cameras()
-            detail = f"cameras found: {', '.join(found)}" if found else "no camera was found on this computer"
-            raise CameraError(f"There is no camera {self.label} ({detail}).", hint=_NO_CAMERA_HINT, code="no_camera")
+            problem = (_("There is no camera {label} (cameras found: {found}).") if found
+                       else _("There is no camera {label} (no camera was found on this computer)."))
+            raise CameraError(problem.format(label=self.label, found=", ".join(found)), hint=_(_NO_CAMERA_HINT), code="no_camera")
         if identity is None:
             identity = inspect_device(self.label) if capture_factory is None else classify_camera(None, None)
         self.identity = identity
         if capture_factory is None and linux:
             if identity.verdict == "not_camera":  # a pty, FIFO or file under /dev: never read as a stream
-                raise CameraError(f"{self.label} is not a camera ({identity.reason}).", hint=_NO_CAMERA_HINT,
-                                  code="no_camera")
+                raise CameraError(_("{label} is not a camera ({reason}).").format(label=self.label, reason=identity.reason),
+                                  hint=_(_NO_CAMERA_HINT), code="no_camera")
             # the V4L2 backend only, on the node that was checked: no FFmpeg parsing whatever a node streams
             node = int(os.path.realpath(self.label).removeprefix("/dev/video"))
             capture_factory = lambda _target: cv2.VideoCapture(node, cv2.CAP_V4L2)  # noqa: E731
         super().__init__(
             (capture_factory or cv2.VideoCapture)(target),
             realtime=realtime,
-            what=f"camera {self.label}",
-            unopened=f"The camera {self.label} cannot be opened: another program may be using it, "
-            "or you may lack permission (on Linux, the 'video' group).",
-            no_frames=f"The camera {self.label} opened but sends no picture.",
-            hint=_NO_CAMERA_HINT,
-            code="no_camera",
+            what=_("The camera {label}").format(label=self.label),
+            unopened=_("The camera {label} cannot be opened: another program may be using it, "
+                       "or you may lack permission (on Linux, the 'video' group).").format(label=self.label),
+            no_frames=_("The camera {label} opened but sends no picture.").format(label=self.label),
+            hint=_(_NO_CAMERA_HINT), code="no_camera",
         )
 
     def _pace_fps(self) -> float | None:
@@ -307,12 +309,13 @@ class CameraDeviceSource(_CaptureSource):
             now = time.monotonic()
             failing_since = failing_since or now
             if now - failing_since >= LOST_AFTER_SECONDS or self._released:
-                raise CameraLostError(f"The camera {self.label} stopped sending pictures: it may have been unplugged.")
+                raise CameraLostError(_("The camera {label} stopped sending pictures: it may have been unplugged.")
+                                      .format(label=self.label))
             time.sleep(0.02)  # a device that just hiccupped often recovers within a few frames
 
     def describe(self) -> str:
         width, height = self.frame_size or (0, 0)
-        return f"camera {self.label} ({width}x{height})"
+        return _("camera {label} ({width}x{height})").format(label=self.label, width=width, height=height)
 
 
 class VideoFileSource(_CaptureSource):
@@ -325,9 +328,9 @@ class VideoFileSource(_CaptureSource):
         super().__init__(
             cv2.VideoCapture(str(self.path)),
             realtime=realtime,
-            what=f"video {self.path.name}",
-            unopened=f"{self.path.name} is neither an image nor a video that can be decoded.",
-            no_frames=f"The video {self.path.name} has no frames (empty or damaged).",
+            what=_("The video {name}").format(name=self.path.name),
+            unopened=_("{name} is neither an image nor a video that can be decoded.").format(name=self.path.name),
+            no_frames=_("The video {name} has no frames (empty or damaged).").format(name=self.path.name),
         )
         self.frame_count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
 
@@ -341,8 +344,10 @@ class VideoFileSource(_CaptureSource):
 
     def describe(self) -> str:
         width, height = self.frame_size or (0, 0)
-        frames = f", {self.frame_count} frames" if self.frame_count > 0 else ""
-        return f"video file {self.path.name} ({width}x{height}, {self.fps:.2f} fps{frames})"
+        text = (ngettext("video file {name} ({width}x{height}, {fps} fps, {count} frame)",
+                         "video file {name} ({width}x{height}, {fps} fps, {count} frames)", self.frame_count)
+                if self.frame_count > 0 else _("video file {name} ({width}x{height}, {fps} fps)"))
+        return text.format(name=self.path.name, width=width, height=height, fps=f"{self.fps:.2f}", count=self.frame_count)
 
 
 def _camera_sized_bgr(path: Path, what: str):
@@ -363,11 +368,11 @@ class ImageSequenceSource(FrameSource):
 
     def __init__(self, paths: list[Path], label: str, *, realtime: bool = False, fps: float = STILL_FPS):
         if not paths:
-            raise CameraError(f"No images found in {label} (looked for {', '.join(IMAGE_SUFFIXES)}).")
+            raise CameraError(_("No images found in {source} (looked for {suffixes}).").format(source=label, suffixes=", ".join(IMAGE_SUFFIXES)))
         super().__init__(realtime=realtime, fps=fps)
         self.paths = list(paths)
         self.label = label
-        first = _camera_sized_bgr(self.paths[0], "camera image")
+        first = _camera_sized_bgr(self.paths[0], "camera_image")
         self.frame_size = (first.shape[1], first.shape[0])
         self._pending = first
         self._next = 1
@@ -377,16 +382,16 @@ class ImageSequenceSource(FrameSource):
         try:
             entries = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
         except PermissionError:
-            raise CameraError(f"The folder {folder} cannot be read: permission denied.") from None
-        return cls(sorted(entries, key=natural_key), f"folder {folder.name}/", realtime=realtime)
+            raise CameraError(_("The folder {folder} cannot be read: permission denied.").format(folder=folder)) from None
+        return cls(sorted(entries, key=natural_key), _("folder {name}").format(name=f"{folder.name}/"), realtime=realtime)
 
     @classmethod
     def from_glob(cls, pattern: str, *, realtime: bool = False) -> "ImageSequenceSource":
         matches = [Path(p) for p in globbing.glob(os.path.expanduser(pattern)) if Path(p).is_file()]
         images = [p for p in matches if p.suffix.lower() in IMAGE_SUFFIXES]
         if matches and not images:
-            raise CameraError(f"The pattern {pattern!r} matches files, but none is an image.")
-        return cls(sorted(images, key=natural_key), f"pattern {pattern!r}", realtime=realtime)
+            raise CameraError(_("The pattern {pattern!r} matches files, but none is an image.").format(pattern=pattern))
+        return cls(sorted(images, key=natural_key), _("pattern {pattern!r}").format(pattern=pattern), realtime=realtime)
 
     def _grab(self):
         if self._pending is not None:
@@ -396,13 +401,14 @@ class ImageSequenceSource(FrameSource):
             return None
         path = self.paths[self._next]
         self._next += 1
-        return _camera_sized_bgr(path, "camera image")
+        return _camera_sized_bgr(path, "camera_image")
 
     def _close(self) -> None:
         self._pending = None
 
     def describe(self) -> str:
-        return f"images from {self.label} ({len(self.paths)} images at {self.fps:g} fps)"
+        return ngettext("images from {source} ({count} image at {fps} fps)", "images from {source} ({count} images at {fps} fps)",
+                        len(self.paths)).format(source=self.label, count=len(self.paths), fps=f"{self.fps:g}")
 
 
 class StillImageSource(FrameSource):
@@ -413,7 +419,7 @@ class StillImageSource(FrameSource):
     def __init__(self, path: Path, *, realtime: bool = False, fps: float = STILL_FPS):
         super().__init__(realtime=realtime, fps=fps)
         self.path = Path(path)
-        self._image = _camera_sized_bgr(self.path, "camera photo")
+        self._image = _camera_sized_bgr(self.path, "camera_photo")
         self.frame_size = (self._image.shape[1], self._image.shape[0])
 
     def _grab(self):
@@ -425,7 +431,8 @@ class StillImageSource(FrameSource):
 
     def describe(self) -> str:
         width, height = self.frame_size or (0, 0)
-        return f"still photo {self.path.name} ({width}x{height}, repeated at {self.fps:g} fps)"
+        return _("still photo {name} ({width}x{height}, repeated at {fps} fps)").format(name=self.path.name, width=width,
+                                                                                         height=height, fps=f"{self.fps:g}")
 
 
 def is_device_spec(spec: str) -> bool:
@@ -438,7 +445,7 @@ def open_source(spec: str, *, realtime: bool | None = None) -> FrameSource:
     """Open the source named by ``spec``: ``0``, ``/dev/video2``, ``clip.mp4``, ``frames/``, ``'shots/*.png'``, ``photo.jpg``."""
     text = str(spec).strip()
     if not text:
-        raise CameraError("No camera given: use 0, /dev/video0, a video file, an image folder or a photo.")
+        raise CameraError(_("No camera given: use 0, /dev/video0, a video file, an image folder or a photo."))
     if _injected is not None and is_device_spec(text):
         return _injected.open(text)
     if text.isdigit():
@@ -451,16 +458,16 @@ def open_source(spec: str, *, realtime: bool | None = None) -> FrameSource:
         return ImageSequenceSource.from_folder(path, realtime=replay_realtime)
     if path.is_file():
         if not os.access(path, os.R_OK):
-            raise CameraError(f"{path.name} cannot be read: permission denied.")
+            raise CameraError(_("{name} cannot be read: permission denied.").format(name=path.name))
         if path.stat().st_size == 0:
-            raise CameraError(f"{path.name} is empty.")
+            raise CameraError(_("{name} is empty.").format(name=path.name))
         if path.suffix.lower() in IMAGE_SUFFIXES or looks_like_image(path):
-            open_image_header(path, "camera photo").close()
+            open_image_header(path, "camera_photo").close()
             return StillImageSource(path, realtime=replay_realtime)
         return VideoFileSource(path, realtime=replay_realtime)
     if any(ch in text for ch in "*?["):
         return ImageSequenceSource.from_glob(text, realtime=replay_realtime)
-    raise CameraError(f"Camera source {text!r} not found: no such device, file or folder.")
+    raise CameraError(_("Camera source {source!r} not found: no such device, file or folder.").format(source=text))
 
 
 class InjectedTestCamera:

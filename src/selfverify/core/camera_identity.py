@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
+from selfverify.i18n import _
+
 
 def natural_key(path: Path) -> list[Any]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
@@ -105,23 +107,28 @@ def classify_camera(querycap: bytes | None, sysfs_name: str | None) -> CameraIde
     name = (sysfs_name or "").strip()
     if querycap is None or len(querycap) < V4L2_CAPABILITY_SIZE:
         if name and _VIRTUAL_NAME.search(name):
-            return CameraIdentity("virtual", f"its name {name!r} is a virtual camera's", card=name)
-        why = "the platform does not say which driver it has" if querycap is None else "its driver answer is truncated"
-        return CameraIdentity("unknown", f"cannot tell whether it is a real camera: {why}", card=name)
+            return CameraIdentity("virtual", _("its name {name!r} is a virtual camera's").format(name=name), card=name)
+        if querycap is None:
+            why = _("cannot tell whether it is a real camera: the platform does not say which driver it has")
+        else:
+            why = _("cannot tell whether it is a real camera: its driver answer is truncated")
+        return CameraIdentity("unknown", why, card=name)
     driver, card, bus = (_c_string(querycap[a:b]) for a, b in ((0, 16), (16, 48), (48, 80)))
     _version, capabilities, device_caps = struct.unpack_from("<III", querycap, 80)
     caps = device_caps if capabilities & V4L2_CAP_DEVICE_CAPS else capabilities
     identity = dict(driver=driver, card=card or name, bus_info=bus, capabilities=caps)
     if driver.lower() in VIRTUAL_DRIVERS or bus.lower().startswith(("platform:v4l2loopback", "platform:vivid")):
-        return CameraIdentity("virtual", f"its driver is {driver!r}, a virtual camera", **identity)
+        return CameraIdentity("virtual", _("its driver is {driver!r}, a virtual camera").format(driver=driver), **identity)
     for label in (card, name):
         if label and _VIRTUAL_NAME.search(label):
-            return CameraIdentity("virtual", f"its name {label!r} is a virtual camera's", **identity)
+            return CameraIdentity("virtual", _("its name {name!r} is a virtual camera's").format(name=label), **identity)
     if caps & (V4L2_CAP_VIDEO_M2M | V4L2_CAP_VIDEO_M2M_MPLANE) or (caps & V4L2_CAP_VIDEO_OUTPUT and caps & V4L2_CAP_VIDEO_CAPTURE):
-        return CameraIdentity("virtual", "it both takes and gives video (a loopback or converter, not a sensor)", **identity)
+        return CameraIdentity("virtual", _("it both takes and gives video (a loopback or converter, not a sensor)"), **identity)
     if not caps & V4L2_CAP_VIDEO_CAPTURE:
-        return CameraIdentity("virtual", "it does not capture video", **identity)
-    return CameraIdentity("physical", f"driver {driver!r} on {bus or 'an unknown bus'}", **identity)
+        return CameraIdentity("virtual", _("it does not capture video"), **identity)
+    if bus:
+        return CameraIdentity("physical", _("driver {driver!r} on {bus}").format(driver=driver, bus=bus), **identity)
+    return CameraIdentity("physical", _("driver {driver!r} on an unknown bus").format(driver=driver), **identity)
 
 
 V4L2_MAJOR = 81  # the character-device major number of every video4linux node (Documentation/admin-guide/devices.txt)
@@ -138,7 +145,7 @@ def counts_as_live(identity: CameraIdentity) -> bool:
 
 
 def _not_a_camera(why: str) -> CameraIdentity:
-    return CameraIdentity("not_camera", f"it is not a camera: {why}")
+    return CameraIdentity("not_camera", _("it is not a camera: {why}").format(why=why))
 
 
 def v4l2_node(path: str, *, stat_of: Callable[[str], os.stat_result] = os.stat,
@@ -148,18 +155,18 @@ def v4l2_node(path: str, *, stat_of: Callable[[str], os.stat_result] = os.stat,
     A pseudo-terminal, a FIFO or any other /dev node streams whatever its writer sends."""
     real = os.path.realpath(path)
     if not _VIDEO_NODE.fullmatch(real):
-        return _not_a_camera(f"{path} is not a /dev/video device")
+        return _not_a_camera(_("{path} is not a /dev/video device").format(path=path))
     try:
         st = stat_of(real)
     except OSError:
-        return _not_a_camera(f"{real} cannot be looked at")
+        return _not_a_camera(_("{path} cannot be looked at").format(path=real))
     if not stat.S_ISCHR(st.st_mode):  # e.g. a video file put in /dev/shm
-        return _not_a_camera("it is a file, not a camera device")
+        return _not_a_camera(_("it is a file, not a camera device"))
     if os.major(st.st_rdev) != V4L2_MAJOR:
-        return _not_a_camera(f"{real} is not a video4linux device")
+        return _not_a_camera(_("{path} is not a video4linux device").format(path=real))
     name = Path(real).name
     if not (sysfs / name).exists():
-        return _not_a_camera(f"the kernel lists no video4linux device {name}")
+        return _not_a_camera(_("the kernel lists no video4linux device {name}").format(name=name))
     return real, name
 
 
@@ -183,7 +190,7 @@ def inspect_device(path: str) -> CameraIdentity:
         finally:
             os.close(fd)
     except OSError as exc:
-        return _not_a_camera(f"its driver does not answer VIDIOC_QUERYCAP ({exc.strerror or exc})")
+        return _not_a_camera(_("its driver does not answer VIDIOC_QUERYCAP ({detail})").format(detail=exc.strerror or exc))
     try:
         sysfs_name = (Path("/sys/class/video4linux") / name / "name").read_text(errors="replace")
     except OSError:

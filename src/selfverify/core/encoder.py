@@ -22,6 +22,7 @@ from typing import Any
 
 from selfverify import errors
 from selfverify.errors import EnvironmentProblem, SelfverifyError
+from selfverify.i18n import N_, _, current_language
 
 __all__ = ["EncoderProcess"]
 
@@ -29,7 +30,7 @@ LOAD_TIMEOUT_S = 180.0  # the child imports dlib and loads its models (slow on a
 REQUEST_TIMEOUT_S = 30.0  # one encoding takes well under a second
 CLOSE_GRACE_S = 0.5  # how long a closing child may take to leave on its own before it is terminated
 CHILD_MODULE = "selfverify.core.encoder"
-_RETRY_HINT = "Try again; if it keeps happening, restart selfverify."
+_RETRY_HINT = N_("Try again; if it keeps happening, restart selfverify.")
 
 
 class _ChildGone(Exception):
@@ -76,8 +77,8 @@ class EncoderProcess:
                     self._await_ready()
                 except _ChildGone as exc:
                     self._stop_child()
-                    raise EnvironmentProblem(f"The face encoder process did not start ({exc}).", code="face_encoder",
-                                             hint=_RETRY_HINT) from None
+                    raise EnvironmentProblem(_("The face encoder process did not start ({detail}).").format(detail=exc),
+                                             code="face_encoder", hint=_(_RETRY_HINT)) from None
 
     def encode(self, image, box, *, bgr: bool = False):
         """``faces.encode_face`` computed by the child."""
@@ -101,7 +102,8 @@ class EncoderProcess:
             except _ChildGone as exc:
                 self._forget_child()
                 raise EnvironmentProblem(
-                    f"The face encoder process failed twice in a row ({exc}).", code="face_encoder", hint=_RETRY_HINT
+                    _("The face encoder process failed twice in a row ({detail}).").format(detail=exc), code="face_encoder",
+                    hint=_(_RETRY_HINT)
                 ) from None
 
     def close(self) -> None:
@@ -130,7 +132,7 @@ class EncoderProcess:
         ours, theirs = socket.socketpair()
         with ours, theirs:
             process = subprocess.Popen(
-                [sys.executable, "-P", "-m", CHILD_MODULE, str(theirs.fileno())],
+                [sys.executable, "-P", "-m", CHILD_MODULE, str(theirs.fileno()), current_language()],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 pass_fds=(theirs.fileno(),), start_new_session=True,
             )
@@ -163,22 +165,23 @@ class EncoderProcess:
     def _forget_child(self) -> None:
         self._stop_child()
         if self._closed:
-            raise EnvironmentProblem("The face encoder was shut down.", code="face_encoder")
+            raise EnvironmentProblem(_("The face encoder was shut down."), code="face_encoder")
 
     def _ask(self, request: tuple) -> Any:
         if self._closed:
-            raise _ChildGone("it was shut down")
+            raise _ChildGone(_("it was shut down"))
         self._start_child()
         if not self._ready:
             self._await_ready()
         try:
             self._conn.send(request)
         except OSError as exc:
-            raise _ChildGone(f"the request could not be sent: {exc.strerror or exc}") from None
+            raise _ChildGone(_("the request could not be sent: {detail}").format(detail=exc.strerror or exc)) from None
         kind, payload = self._receive(self.request_timeout)
         if kind == "encoding":
             return payload
-        raise EnvironmentProblem(f"The face encoder failed: {payload}.", code="face_encoder", hint=_RETRY_HINT)
+        raise EnvironmentProblem(_("The face encoder failed: {detail}.").format(detail=payload), code="face_encoder",
+                                 hint=_(_RETRY_HINT))
 
     def _await_ready(self) -> None:
         kind, payload = self._receive(self.load_timeout)
@@ -193,14 +196,14 @@ class EncoderProcess:
         process, conn = self._process, self._conn
         try:
             if not conn.poll(timeout):
-                raise _ChildGone(f"no answer within {timeout:g} s")
+                raise _ChildGone(_("no answer within {seconds} s").format(seconds=f"{timeout:g}"))
             return conn.recv()
         except (EOFError, OSError):
             try:
                 process.wait(CLOSE_GRACE_S)
             except subprocess.TimeoutExpired:
                 pass
-            raise _ChildGone(f"it exited with status {process.returncode}") from None
+            raise _ChildGone(_("it exited with status {status}").format(status=process.returncode)) from None
 
 
 def _rebuild_error(payload: dict) -> SelfverifyError:
@@ -222,7 +225,7 @@ def _serve(conn) -> None:
         conn.send(("error", {"type": type(exc).__name__, "message": exc.user_message, "hint": exc.hint, "code": exc.code}))
         return
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
-        message = f"The face encoder could not start ({type(exc).__name__}: {exc})."
+        message = _("The face encoder could not start ({detail}).").format(detail=f"{type(exc).__name__}: {exc}")
         conn.send(("error", {"type": "EnvironmentProblem", "message": message, "code": "face_encoder"}))
         return
     conn.send(("ready", os.getpid()))
@@ -245,4 +248,8 @@ def _serve(conn) -> None:
 if __name__ == "__main__":
     from multiprocessing.connection import Connection
 
+    if len(sys.argv) > 2:  # the parent's language: the child's errors reach the same person
+        from selfverify.i18n import set_language
+
+        set_language(sys.argv[2])
     _serve(Connection(int(sys.argv[1])))

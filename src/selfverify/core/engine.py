@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from selfverify.errors import FaceModelsMissing
+from selfverify.i18n import N_, _
 
 MODEL_FILES = (
     "shape_predictor_68_face_landmarks.dat",
@@ -22,7 +23,7 @@ MODEL_FILES = (
     "dlib_face_recognition_resnet_model_v1.dat",
     "mmod_human_face_detector.dat",
 )
-_FIX = "Reinstall the project's dependencies: uv sync (face_recognition_models and setuptools<82 are needed)."
+_FIX = N_("Reinstall the project's dependencies: uv sync (face_recognition_models and setuptools<82 are needed).")
 
 _lock = threading.Lock()
 _module: ModuleType | None = None
@@ -40,11 +41,11 @@ def models_dir() -> Path:
     """Where face_recognition_models keeps its .dat files, without importing it."""
     spec = _find("face_recognition_models")
     if spec is None or not spec.submodule_search_locations:
-        raise FaceModelsMissing("The face models package (face_recognition_models) is not installed.", hint=_FIX)
+        raise FaceModelsMissing(_("The face models package (face_recognition_models) is not installed."), hint=_(_FIX))
     root = Path(next(iter(spec.submodule_search_locations))) / "models"
     missing = [name for name in MODEL_FILES if not (root / name).is_file()]
     if missing:
-        raise FaceModelsMissing(f"Face model files are missing: {', '.join(missing)}.", hint=_FIX)
+        raise FaceModelsMissing(_("Face model files are missing: {files}.").format(files=", ".join(missing)), hint=_(_FIX))
     return root
 
 
@@ -52,11 +53,11 @@ def check_prerequisites() -> Path:
     root = models_dir()
     if _find("pkg_resources") is None:
         raise FaceModelsMissing(
-            "pkg_resources is missing (setuptools 82 removed it), so the face models cannot load.", hint=_FIX
+            _("pkg_resources is missing (setuptools 82 removed it), so the face models cannot load."), hint=_(_FIX)
         )
     for name in ("dlib", "face_recognition"):
         if _find(name) is None:
-            raise FaceModelsMissing(f"The {name} package is not installed.", hint=_FIX)
+            raise FaceModelsMissing(_("The {package} package is not installed.").format(package=name), hint=_(_FIX))
     return root
 
 
@@ -78,9 +79,10 @@ def load_face_recognition() -> ModuleType:
                 warnings.simplefilter("ignore")  # pkg_resources deprecation noise
                 import face_recognition  # noqa: PLC0415 - heavy, deliberately lazy
         except SystemExit:
-            raise FaceModelsMissing("The face models could not be loaded.", hint=_FIX) from None
+            raise FaceModelsMissing(_("The face models could not be loaded."), hint=_(_FIX)) from None
         except Exception as exc:  # dlib ABI or a broken model file
-            raise FaceModelsMissing(f"The face engine could not be loaded ({type(exc).__name__}: {exc}).", hint=_FIX) from None
+            raise FaceModelsMissing(_("The face engine could not be loaded ({detail}).").format(detail=f"{type(exc).__name__}: {exc}"),
+                                    hint=_(_FIX)) from None
         finally:
             ImageFile.LOAD_TRUNCATED_IMAGES = previous
         load_seconds = time.perf_counter() - started

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from selfverify.core.images import decode_image_file
+from selfverify.core.images import decode_image_file, subject
 from selfverify.errors import NoFaceError, TooManyFacesError
+from selfverify.i18n import _
 
 __all__ = [
     "Box",
@@ -184,14 +185,15 @@ def single_face(rgb, *, what: str, name: str) -> Box:
     boxes = find_faces_in_photo(rgb)
     if not boxes:
         raise NoFaceError(
-            f"No face found in the {what} {name}.",
-            hint="Use a sharp, well-lit photo in which the face is clearly visible and upright.",
+            _("{subject} shows no face.").format(subject=subject(what, name)),
+            hint=_("Use a sharp, well-lit photo in which the face is clearly visible and upright."),
         )
     if len(boxes) > 1:
         sizes = ", ".join(f"{box_width(b)}x{b[2] - b[0]}" for b in boxes)
         raise TooManyFacesError(
-            f"The {what} {name} shows {len(boxes)} faces (sizes {sizes} pixels); it must show exactly one.",
-            hint="Crop the photo to the one face, or use another photo.",
+            _("{subject} shows {count} faces (sizes {sizes} pixels); it must show exactly one.").format(
+                subject=subject(what, name), count=len(boxes), sizes=sizes),
+            hint=_("Crop the photo to the one face, or use another photo."),
         )
     return boxes[0]
 
@@ -210,13 +212,13 @@ class Reference:
         return face_distance(self.encoding, encoding)
 
 
-def load_reference(path: str | Path, *, what: str = "reference photo", encoder: FaceEncoder | None = None) -> Reference:
+def load_reference(path: str | Path, *, what: str = "reference_photo", encoder: FaceEncoder | None = None) -> Reference:
     """Decode ``path`` safely, require exactly one face, and encode it once (by ``encoder`` if given)."""
     rgb = decode_image_file(path, what)
     return reference_from_image(rgb, Path(path).name, what=what, encoder=encoder, path=str(path))
 
 
-def reference_from_image(rgb, name: str, *, what: str = "reference photo", encoder: FaceEncoder | None = None,
+def reference_from_image(rgb, name: str, *, what: str = "reference_photo", encoder: FaceEncoder | None = None,
                          path: str | None = None) -> Reference:
     box = single_face(rgb, what=what, name=name)
     height, width = rgb.shape[:2]
@@ -240,10 +242,10 @@ class PhotoMatch:
 
 def compare_photos(reference_path: str | Path, probe_path: str | Path, tolerance: float) -> PhotoMatch:
     # both files are decoded before the face models load, so a bad file is reported at once
-    reference_rgb = decode_image_file(reference_path, "reference photo")
-    probe_rgb = decode_image_file(probe_path, "probe photo")
+    reference_rgb = decode_image_file(reference_path, "reference_photo")
+    probe_rgb = decode_image_file(probe_path, "probe_photo")
     reference = reference_from_image(reference_rgb, Path(reference_path).name)
-    probe = reference_from_image(probe_rgb, Path(probe_path).name, what="probe photo")
+    probe = reference_from_image(probe_rgb, Path(probe_path).name, what="probe_photo")
     return decide_match(reference, probe, tolerance)
 
 

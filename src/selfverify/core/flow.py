@@ -43,10 +43,11 @@ from selfverify.core.liveness import (
 )
 from selfverify.core.quality import Guidance, guidance_for, measure
 from selfverify.errors import InputError, SelfverifyError
+from selfverify.i18n import N_, _
 
 # said by every front end when a run starts that can never earn a credential
-RECORDING_NOTICE = "This is a recording or a virtual camera, not a live camera: it can never earn a credential."
-REPLAY_NOTICE = "Support replay: nothing is counted, stored or issued."
+RECORDING_NOTICE = N_("This is a recording or a virtual camera, not a live camera: it can never earn a credential.")
+REPLAY_NOTICE = N_("Support replay: nothing is counted, stored or issued.")
 MIN_ENCODE_GAP_S = 0.06  # about every other frame at 30 fps: neighbouring frames add little evidence
 # guidance codes of a single tracked face whose picture is good, whichever way it looks
 _GOOD_FACE_GUIDANCE = frozenset({"ok", "look_straight"})
@@ -82,19 +83,19 @@ def median(values: list[float]) -> float:
 def refuse_liveness_off_with_camera(label: str) -> None:
     """Liveness off exists to replay recordings; in front of a live camera it would let anyone through."""
     raise InputError(
-        f"Liveness can only be turned off to replay a recording, not with the live camera {label}: "
-        "a check at a camera must show that a live person is there.",
+        _("Liveness can only be turned off to replay a recording, not with the live camera {label}: "
+          "a check at a camera must show that a live person is there.").format(label=label),
         code="liveness_off_with_camera",
-        hint="Turn liveness back on, or use a video file, an image folder or a photo as the camera.",
+        hint=_("Turn liveness back on, or use a video file, an image folder or a photo as the camera."),
     )
 
 
 def start_notice(event: RunStarted) -> str | None:
     """What a user must know from the first line of a run that cannot earn a credential."""
     if event.replay:
-        return REPLAY_NOTICE
+        return _(REPLAY_NOTICE)
     if event.liveness and not event.live_source:
-        return RECORDING_NOTICE
+        return _(RECORDING_NOTICE)
     return None
 
 

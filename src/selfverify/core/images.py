@@ -11,10 +11,25 @@ import warnings
 from pathlib import Path
 
 from selfverify.errors import ImageError
+from selfverify.i18n import N_, _
 
 MAX_PIXELS = 40_000_000
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".pgm", ".ppm", ".pnm")
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N"}
+# what a file is (the ``what`` callers pass) -> the words that start a sentence about it
+_SUBJECTS = {
+    "image": N_("The image {name}"),
+    "reference_photo": N_("The reference photo {name}"),
+    "probe_photo": N_("The probe photo {name}"),
+    "camera_photo": N_("The camera photo {name}"),
+    "camera_image": N_("The camera image {name}"),
+}
+
+
+def subject(what: str, name: str) -> str:
+    """``The reference photo me.jpg``, in the current language, for ``what`` = ``reference_photo``
+    (``reference photo`` too); an unknown ``what`` reads as an image."""
+    return _(_SUBJECTS.get(what.replace(" ", "_"), _SUBJECTS["image"])).format(name=name)
 
 
 def _checked_path(path: str | Path, what: str) -> Path:
@@ -31,26 +46,28 @@ def _checked_path(path: str | Path, what: str) -> Path:
     try:
         st = os.stat(p)
     except (FileNotFoundError, NotADirectoryError):
-        raise ImageError(f"The {what} {shown} does not exist.") from None
+        raise ImageError(_("{subject} does not exist.").format(subject=subject(what, shown))) from None
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:
-            raise ImageError(f"The {what} path is too long ({len(os.fsencode(str(p)))} bytes): {shown}.") from None
-        raise ImageError(f"The {what} {shown} cannot be read: {exc.strerror or exc}.") from None
+            raise ImageError(_("{subject}: the path is too long ({size} bytes).").format(
+                subject=subject(what, shown), size=len(os.fsencode(str(p))))) from None
+        raise ImageError(_("{subject} cannot be read: {reason}.").format(subject=subject(what, shown), reason=exc.strerror or exc)) from None
     except ValueError:  # an embedded NUL
-        raise ImageError(f"The {what} path {shown} is not a valid file name.") from None
+        raise ImageError(_("{subject}: this is not a valid file name.").format(subject=subject(what, shown))) from None
     if stat.S_ISDIR(st.st_mode):
-        raise ImageError(f"The {what} {shown} is a folder, not an image file.")
+        raise ImageError(_("{subject} is a folder, not an image file.").format(subject=subject(what, shown)))
     if not stat.S_ISREG(st.st_mode):
-        raise ImageError(f"The {what} {shown} is not a regular file (a device, FIFO or socket): it was not opened.")
+        raise ImageError(_("{subject} is not a regular file (a device, FIFO or socket): it was not opened.").format(
+            subject=subject(what, shown)))
     try:
         with open(p, "rb"):
             pass
     except PermissionError:
-        raise ImageError(f"The {what} {shown} cannot be read: permission denied.") from None
+        raise ImageError(_("{subject} cannot be read: permission denied.").format(subject=subject(what, shown))) from None
     except OSError as exc:
-        raise ImageError(f"The {what} {shown} cannot be read: {exc.strerror or exc}.") from None
+        raise ImageError(_("{subject} cannot be read: {reason}.").format(subject=subject(what, shown), reason=exc.strerror or exc)) from None
     if st.st_size == 0:
-        raise ImageError(f"The {what} {shown} is empty.")
+        raise ImageError(_("{subject} is empty.").format(subject=subject(what, shown)))
     return p
 
 
@@ -64,21 +81,22 @@ def open_image_header(path: str | Path, what: str = "image"):
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we apply our own, lower limit
             image = Image.open(p)
     except Image.DecompressionBombError:
-        raise ImageError(f"The {what} {p.name} is far too large to decode safely (limit {MAX_PIXELS // 1_000_000} MP).") from None
+        raise ImageError(_("{subject} is far too large to decode safely (limit {limit} MP).").format(
+            subject=subject(what, p.name), limit=MAX_PIXELS // 1_000_000)) from None
     except UnidentifiedImageError:
-        raise ImageError(f"The {what} {p.name} is not an image file selfverify can read (JPEG, PNG, WebP, TIFF, BMP...).") from None
+        raise ImageError(_("{subject} is not an image file selfverify can read (JPEG, PNG, WebP, TIFF, BMP...).").format(
+            subject=subject(what, p.name))) from None
     except (OSError, SyntaxError, ValueError) as exc:  # the file itself was readable: its content is damaged
-        raise ImageError(f"The {what} {p.name} is truncated or corrupt ({exc}).") from None
+        raise ImageError(_("{subject} is truncated or corrupt ({detail}).").format(subject=subject(what, p.name), detail=exc)) from None
     width, height = image.size
     if width * height > MAX_PIXELS:
         image.close()
-        raise ImageError(
-            f"The {what} {p.name} is too large: {width}x{height} pixels ({width * height / 1e6:.0f} MP); "
-            f"the limit is {MAX_PIXELS // 1_000_000} MP. Use a smaller copy."
-        )
+        raise ImageError(_("{subject} is too large: {width}x{height} pixels ({megapixels} MP); the limit is {limit} MP. "
+                           "Use a smaller copy.").format(subject=subject(what, p.name), width=width, height=height,
+                                                         megapixels=f"{width * height / 1e6:.0f}", limit=MAX_PIXELS // 1_000_000))
     if width < 1 or height < 1:
         image.close()
-        raise ImageError(f"The {what} {p.name} has no pixels.")
+        raise ImageError(_("{subject} has no pixels.").format(subject=subject(what, p.name)))
     return image
 
 
@@ -98,7 +116,7 @@ def decode_image_file(path: str | Path, what: str = "image"):
             try:
                 image.load()
             except (OSError, SyntaxError, ValueError) as exc:
-                raise ImageError(f"The {what} {name} is truncated or corrupt ({exc}).") from None
+                raise ImageError(_("{subject} is truncated or corrupt ({detail}).").format(subject=subject(what, name), detail=exc)) from None
             upright = _apply_exif_orientation(image)
             return _to_rgb_array(upright)
     finally:

@@ -63,24 +63,41 @@ from selfverify.core.face_cues import (  # noqa: F401  (the cues are imported fr
     face_ratios,
     head_yaw,
 )
+from selfverify.i18n import N_, _
 
 # signed into credentials as assurance.liveness_version: bump it when what counts as a pass changes
 CHALLENGE_VERSION = 2  # 2: 3D parallax for turns, eyelid-only blinks, open-mouth step
 
 STEPS = ("blink", "turn_left", "turn_right", "open_mouth")
+# English, marked: translated where shown (``instruction(step)``, ``step_words(step)``)
 INSTRUCTIONS = {
-    "blink": "blink your eyes",
-    "turn_left": "turn your head to your left",
-    "turn_right": "turn your head to your right",
-    "open_mouth": "open your mouth wide, then close it",
+    "blink": N_("blink your eyes"),
+    "turn_left": N_("turn your head to your left"),
+    "turn_right": N_("turn your head to your right"),
+    "open_mouth": N_("open your mouth wide, then close it"),
 }
 # short names of the steps, for front ends that summarise a challenge ("blink, then turn your head left")
 STEP_WORDS = {
-    "blink": "blink",
-    "turn_left": "turn your head left",
-    "turn_right": "turn your head right",
-    "open_mouth": "open your mouth",
+    "blink": N_("blink"),
+    "turn_left": N_("turn your head left"),
+    "turn_right": N_("turn your head right"),
+    "open_mouth": N_("open your mouth"),
 }
+
+
+def instruction(step: str) -> str:
+    """What to do in ``step``, in the current language (``blink your eyes``)."""
+    return _(INSTRUCTIONS[step]) if step in INSTRUCTIONS else step_words(step)
+
+
+def step_words(step: str) -> str:
+    """A step's short name in the current language (``turn your head left``)."""
+    return _(STEP_WORDS[step]) if step in STEP_WORDS else step.replace("_", " ")
+
+
+def step_label(number: int, total: int) -> str:
+    """``Step 2 of 3``, in the current language (the prefix of a started step's instruction)."""
+    return _("Step {number} of {total}").format(number=number, total=total)
 TURN_MIDLINE_PARALLAX = 0.02  # the nose tip's move ahead of the midline a turn needs, in face heights
 TURN_CONTOUR_PARALLAX = 0.13  # ... and ahead of the face's contour at its own height
 TURN_TEXTURE_PARALLAX = 0.025  # ... and, tracked on the picture, ahead of its bridge-lip line (TextureParallax)
@@ -306,7 +323,7 @@ class ChallengeSequence:
             index=self.index + 1,
             total=total,
             step=step,
-            instruction=f"Step {self.index + 1} of {total}: {INSTRUCTIONS[step]}",
+            instruction=f"{step_label(self.index + 1, total)}: {instruction(step)}",
             status=status,
             deadline_s=self.step_timeout or None,
         )

@@ -11,23 +11,32 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from selfverify.i18n import N_, _
+
 SHARPNESS_SIDE = 100  # the face is resampled to this size so sharpness does not depend on face size
 MAX_FRONTAL_YAW = 12.0  # degrees; reference photos are frontal, so only near-frontal frames are matched
 BACKLIGHT_MARGIN = 60.0  # the surroundings this much brighter than a too-dark face: backlit
 MAX_OUTSIDE = 0.15  # share of the face box that may lie outside the frame
 HIGH_FACE_ALLOWANCE = 1.6  # a face sits naturally above the centre of a head-and-shoulders picture
 
+# English, marked; a Guidance carries the sentence in the language current when it was made
 MESSAGES = {
-    "no_face": "No face found: look at the camera",
-    "too_many_faces": "Only one face, please",
-    "move_closer": "Move closer",
-    "move_back": "Move back a little",
-    "too_dark": "Too dark: face a light",
-    "backlit": "Too much light behind you: face the light",
-    "too_bright": "Too bright: move out of direct light",
-    "blurry": "Hold still: the picture is blurry",
-    "look_straight": "Look straight at the camera",
-    "ok": "Good: hold still",
+    "no_face": N_("No face found: look at the camera"),
+    "too_many_faces": N_("Only one face, please"),
+    "move_closer": N_("Move closer"),
+    "move_back": N_("Move back a little"),
+    "too_dark": N_("Too dark: face a light"),
+    "backlit": N_("Too much light behind you: face the light"),
+    "too_bright": N_("Too bright: move out of direct light"),
+    "blurry": N_("Hold still: the picture is blurry"),
+    "look_straight": N_("Look straight at the camera"),
+    "ok": N_("Good: hold still"),
+}
+_CENTRE = {
+    "right": N_("Centre your face: move a little to your right"),
+    "left": N_("Centre your face: move a little to your left"),
+    "up": N_("Centre your face: move a little up"),
+    "down": N_("Centre your face: move a little down"),
 }
 
 
@@ -168,11 +177,11 @@ def _centring(quality: FrameQuality, guide: FaceGuide, tolerance: float) -> Guid
         dx, dy = (0.5 + dx - guide.cx) / guide.rx, (0.5 + dy - guide.cy) / guide.ry  # toward the oval's middle
     if abs(dx) >= abs(dy):
         # the face on the image's right means the person stands too far to their own left
-        where = "to your right" if dx > 0 else "to your left"
+        where = "right" if dx > 0 else "left"
     else:
         where = "up" if dy > 0 else "down"
-    return Guidance("centre", f"Centre your face: move a little {where}")
+    return Guidance("centre", _(_CENTRE[where]))
 
 
 def _say(code: str) -> Guidance:
-    return Guidance(code, MESSAGES[code])
+    return Guidance(code, _(MESSAGES[code]))

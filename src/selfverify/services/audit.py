@@ -48,7 +48,7 @@ def _clean_dict(data: dict, where: str) -> dict[str, Any]:
     for key, value in data.items():
         name = str(key)
         if name.lower() in _BIOMETRIC_KEYS:
-            raise BiometricDataRefused(f"{where}.{name}: biometric data is never written to the audit log")
+            raise BiometricDataRefused(f"{where}.{name}: biometric data is never written to the audit log")  # i18n: ignore (a bug, for developers)
         out[name] = _clean_value(value, f"{where}.{name}")
     return out
 
@@ -59,11 +59,11 @@ def _clean_value(value: Any, where: str) -> Any:
     if isinstance(value, str):
         return value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + "…"
     if isinstance(value, (bytes, bytearray, memoryview)):
-        raise BiometricDataRefused(f"{where}: raw bytes are never written to the audit log")
+        raise BiometricDataRefused(f"{where}: raw bytes are never written to the audit log")  # i18n: ignore (a bug, for developers)
     if type(value).__module__.split(".")[0] == "numpy" or hasattr(value, "__array_interface__"):
         if getattr(value, "ndim", 1) == 0 and hasattr(value, "item"):
             return _clean_value(value.item(), where)  # a numpy scalar (e.g. a rounded distance)
-        raise BiometricDataRefused(f"{where}: arrays are never written to the audit log")
+        raise BiometricDataRefused(f"{where}: arrays are never written to the audit log")  # i18n: ignore (a bug, for developers)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):
@@ -71,7 +71,7 @@ def _clean_value(value: Any, where: str) -> Any:
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [_clean_value(v, f"{where}[]") for v in value]
         if sum(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items) > _MAX_NUMBERS_IN_A_LIST:
-            raise BiometricDataRefused(f"{where}: long number lists (encodings, landmarks) are never written to the audit log")
+            raise BiometricDataRefused(f"{where}: long number lists (encodings, landmarks) are never written to the audit log")  # i18n: ignore (a bug, for developers)
         return items
     return str(value)
 
@@ -99,7 +99,7 @@ def run_settings(settings) -> dict[str, Any]:
     shapes a decision, nothing that names the person, a file or a database (the camera by kind only)."""
     data = {k: v for k, v in settings.public_dict().items() if k not in _NOT_RUN_SETTINGS}
     camera = str(data.get("camera", ""))
-    data["camera"] = "device" if camera.isdigit() or camera.startswith("/dev/") else "file or folder"
+    data["camera"] = "device" if camera.isdigit() or camera.startswith("/dev/") else "file or folder"  # i18n: ignore (stored data)
     return data
 
 

@@ -38,7 +38,9 @@ def interprocess_lock(path: Path) -> Iterator[None]:
     try:
         fd = os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE)
     except OSError as exc:
-        raise StorageError(f"Cannot open the lock file {path}: {exc.strerror}.") from None
+        from selfverify.i18n import _
+
+        raise StorageError(_("Cannot open the lock file {path}: {reason}.").format(path=path, reason=exc.strerror)) from None
     try:
         _lock_fd(fd)
         yield

@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from selfverify.i18n import _
 from selfverify.services.attempts import AttemptPolicy
 from selfverify.services.audit import AuditLog
 from selfverify.services.consent import ConsentService, ConsentStatus
@@ -49,8 +50,8 @@ class ErasureReport:
             "sessions_deleted": self.sessions_deleted,
             "audit_events_redacted": self.audit_events_redacted,
             "receipts": [r.as_dict() for r in self.receipts],
-            "kept": "deletion receipts (with your handle) and the audit log's events redacted to their kind "
-                    "and time (no handle, no details)",
+            "kept": _("deletion receipts (with your handle) and the audit log's events redacted to their kind "
+                      "and time (no handle, no details)"),
         }
 
 

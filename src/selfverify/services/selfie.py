@@ -28,24 +28,25 @@ from typing import Any, Callable
 
 from selfverify.core.decisions import DecisionReason, is_failed_try  # noqa: F401  (is_failed_try re-exported)
 from selfverify.errors import InputError, NotFound, SelfverifyError
+from selfverify.i18n import N_, _
 
 def refuse_chosen_seed() -> None:
     raise InputError(
-        "A challenge seed can only be chosen for a support replay of a recording: a live check draws its own, "
-        "so that nobody can prepare a recording for it.",
+        _("A challenge seed can only be chosen for a support replay of a recording: a live check draws its own, "
+          "so that nobody can prepare a recording for it."),
         code="seed_needs_replay",
-        hint="Remove the chosen seed, or replay a recording with it (a support replay).",
+        hint=_("Remove the chosen seed, or replay a recording with it (a support replay)."),
     )
 
 
 def refuse_replay_of_device(label: str) -> None:
-    raise InputError(f"A replay runs on a recording, not on the camera {label}.", code="replay_needs_recording",
-                     hint="Replay a video file, an image folder or a photo.")
+    raise InputError(_("A replay runs on a recording, not on the camera {label}.").format(label=label),
+                     code="replay_needs_recording", hint=_("Replay a video file, an image folder or a photo."))
 
 
 def refuse_replay_without_seed() -> None:
-    raise InputError("A replay needs the seed of the run to replay.", code="replay_needs_seed",
-                     hint="The seed of a selfie session is in its details (support: sessions).")
+    raise InputError(_("A replay needs the seed of the run to replay."), code="replay_needs_seed",
+                     hint=_("The seed of a selfie session is in its details (support: sessions)."))
 
 
 def refuse_at_camera(camera_spec: str, *, liveness: bool, replay: bool = False) -> None:
@@ -97,8 +98,8 @@ class SelfieOutcome:
 
 # what a recorded run_started event holds that a replay must judge with
 REPLAYED_SETTINGS = ("challenge_steps", "challenge_timeout", "verify_timeout", "decision_frames", "tolerance")
-NO_CREDENTIAL_FROM_RECORDING = ("this check ran on a recording (a video file, images, a photo or a virtual camera), "
-                                "and only a live camera can earn a credential.")
+NO_CREDENTIAL_FROM_RECORDING = N_("this check ran on a recording (a video file, images, a photo or a virtual camera), "
+                                   "and only a live camera can earn a credential.")
 
 
 class SelfieService:
@@ -116,14 +117,14 @@ class SelfieService:
         keyring = backend_status(probe=True)
         reason, message = None, attempts.message
         if not consent.accepted:
-            reason, message = "consent_required", "Please read and accept the notice before the camera turns on."
+            reason, message = "consent_required", _("Please read and accept the notice before the camera turns on.")
         elif attempts.locked:
             reason = "locked_out"
         elif not attempts.allowed:
             reason = "attempt_wait"
         elif not keyring.usable:
-            message = (f"Your keyring cannot be used ({keyring.reason}): the check can run, but no credential "
-                       f"can be stored. {keyring.fix}").strip()
+            message = (_("Your keyring cannot be used ({reason}): the check can run, but no credential can be stored.").format(
+                reason=keyring.reason) + f" {keyring.fix}").strip()
         return Preflight(consent.accepted, attempts, keyring.usable, reason, message)
 
     def load_reference(self, reference, *, encoder=None):
@@ -197,7 +198,7 @@ class SelfieService:
         if liveness and decision.can_issue_credential:
             credential, credential_error, credential_hint = self._issue(decision, recorder)
         elif liveness and decision.verified:
-            credential_error = NO_CREDENTIAL_FROM_RECORDING
+            credential_error = _(NO_CREDENTIAL_FROM_RECORDING)
             recorder.note("credential_refused", code="not_a_live_camera", message=credential_error)
         outcome = "verified" if decision.verified else ("cancelled" if decision.reason == DecisionReason.CANCELLED else "rejected")
         recorder.finish(outcome, decision.reason)
@@ -251,7 +252,7 @@ class SelfieService:
             photos.append(("reference", *self._reference_bytes(outcome)))
         if keep_selfie:
             if outcome.best_frame is None:
-                raise NotFound("No selfie frame is available to keep (it was not captured or was already discarded).")
+                raise NotFound(_("No selfie frame is available to keep (it was not captured or was already discarded)."))
             photos.append(("selfie", encode_jpeg(outcome.best_frame), "image/jpeg"))
         vault = PhotoVault(self.ctx)
         kept = [vault.retain(kind, data, content_type=content_type) for kind, data, content_type in photos]
@@ -265,12 +266,13 @@ class SelfieService:
     @staticmethod
     def _reference_bytes(outcome: SelfieOutcome) -> tuple[bytes, str]:
         if not outcome.reference_path:
-            raise NotFound("The reference photo of this check is not known, so it cannot be kept.")
+            raise NotFound(_("The reference photo of this check is not known, so it cannot be kept."))
         path = Path(outcome.reference_path)
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise InputError(f"The reference photo {path} cannot be read any more: {exc.strerror}.") from None
+            raise InputError(_("The reference photo {path} cannot be read any more: {reason}.").format(
+                path=path, reason=exc.strerror)) from None
         return data, mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
@@ -280,5 +282,5 @@ def encode_jpeg(frame) -> bytes:
 
     ok, buffer = cv2.imencode(".jpg", frame, [int(cv2.IMWRITE_JPEG_QUALITY), 92])
     if not ok:
-        raise InputError("The selfie frame could not be encoded as JPEG.")
+        raise InputError(_("The selfie frame could not be encoded as JPEG."))
     return buffer.tobytes()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from selfverify.errors import KeyringUnavailable
+from selfverify.i18n import _
 from selfverify.services.credentials import CredentialService
 from selfverify.services.recovery import close_interrupted_sessions
 from selfverify.services.vault import PhotoVault
@@ -38,15 +39,15 @@ def on_startup(ctx) -> StartupReport:
     try:
         report.credentials = CredentialService(ctx).reconcile(full=False)
     except KeyringUnavailable as exc:
-        report.postponed.append(f"credential recovery: {exc.user_message}")
+        report.postponed.append(_("credential recovery: {problem}").format(problem=exc.user_message))
     vault = PhotoVault(ctx)
     foreign = vault.foreign_reason()
     if foreign is not None:  # another database's photos: neither reconciled nor purged from here
-        report.postponed.append(f"photo clean-up: {foreign}")
+        report.postponed.append(_("photo clean-up: {problem}").format(problem=foreign))
         return report
     try:
         report.vault = vault.reconcile()
         report.photos_purged = vault.purge()
     except KeyringUnavailable as exc:
-        report.postponed.append(f"photo clean-up: {exc.user_message}")
+        report.postponed.append(_("photo clean-up: {problem}").format(problem=exc.user_message))
     return report

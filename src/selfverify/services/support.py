@@ -20,6 +20,7 @@ from selfverify import __version__
 from selfverify.config import mask_url
 from selfverify.doctor import report_dict, run_checks
 from selfverify.errors import InputError, NotFound, StorageError
+from selfverify.i18n import _
 from selfverify.outfile import check_output_target, write_output
 from selfverify.paths import ensure_private_dir
 from selfverify.services.audit import SessionSummary, session_settings, timeline
@@ -35,18 +36,21 @@ def resolve_session(ctx, session_id: str):  # -> services.audit.SessionSummary
     typed with its spaces, commas or dashes, it is found."""
     wanted = re.sub(r"[\s,\-]", "", str(session_id or "")).lower()
     if not re.fullmatch(r"[0-9a-f]+", wanted or "-"):
-        raise InputError(f"{session_id!r} is not a session id (hexadecimal, from 'selfverify sessions list').", code="bad_session_id")
+        raise InputError(_("{value!r} is not a session id (hexadecimal, from 'selfverify sessions list').").format(value=session_id),
+                         code="bad_session_id")
     sessions = SessionRepository(ctx.db)
     row = sessions.get(wanted)
     if row is None:
         if len(wanted) < MIN_PREFIX:
-            raise InputError(f"Give at least {MIN_PREFIX} characters of the session id.", code="bad_session_id")
+            raise InputError(_("Give at least {count} characters of the session id.").format(count=MIN_PREFIX), code="bad_session_id")
         rows = sessions.with_prefix(wanted)
         if len(rows) > 1:
-            raise InputError(f"More than one session id starts with {wanted}: give more characters.", code="ambiguous_session_id")
+            raise InputError(_("More than one session id starts with {prefix}: give more characters.").format(prefix=wanted),
+                             code="ambiguous_session_id")
         row = rows[0] if rows else None
     if row is None:
-        raise NotFound(f"There is no session {wanted}.", code="session_not_found", hint="List them: selfverify sessions list")
+        raise NotFound(_("There is no session {id}.").format(id=wanted), code="session_not_found",
+                       hint=_("List them: selfverify sessions list"))
     return SessionSummary.of(row)
 
 
@@ -58,7 +62,7 @@ def session_details(ctx, session_id: str) -> dict[str, Any]:
 
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _FREE_TEXT_KEYS = ("note", "notes", "reason", "contact")
-WITHHELD = "(free text withheld)"
+WITHHELD = "(free text withheld)"  # i18n: ignore (the support bundle is data, in English for the maintainers)
 
 
 def _no_free_text(data: dict[str, Any]) -> dict[str, Any]:
@@ -94,10 +98,10 @@ def build_bundle(ctx, session_id: str, *, face_models: bool = True) -> dict[str,
         "reason": details["session"]["reason"] if failed else None,
         "timeline": details["timeline"],
         "settings": used,
-        "settings_note": ("the settings this run used, stored with the session" if used is not None
-                          else "not recorded: the session predates settings being stored with it"),
+        "settings_note": ("the settings this run used, stored with the session" if used is not None  # i18n: ignore (bundle data)
+                          else "not recorded: the session predates settings being stored with it"),  # i18n: ignore (bundle data)
         "doctor": report_dict(run_checks(ctx, face_models=face_models)),
-        "privacy": "No image, face encoding, landmark, credential token or key is included.",
+        "privacy": "No image, face encoding, landmark, credential token or key is included.",  # i18n: ignore (bundle data)
     }
 
 
@@ -118,7 +122,7 @@ def write_bundle(ctx, session_id: str, output: str | Path | None = None, *, face
         try:
             folder = ensure_private_dir(ctx.paths.bundles_dir)
         except OSError as exc:
-            raise StorageError(f"Could not create {ctx.paths.bundles_dir}: {exc.strerror}.") from None
+            raise StorageError(_("Could not create {folder}: {reason}.").format(folder=ctx.paths.bundles_dir, reason=exc.strerror)) from None
         output = folder / f"selfverify-session-{bundle['session']['id'][:12]}-{stamp}.json"
     return write_output(output, bundle_text(bundle).encode("utf-8"), force=force)
 

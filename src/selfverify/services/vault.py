@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Iterable
 
 from selfverify.errors import InputError, NotFound, SelfverifyError, StorageError
+from selfverify.i18n import _, ngettext
 from selfverify.paths import ensure_private_dir, write_private_file
 from selfverify.services.audit import AuditLog
 from selfverify.services.consent import ConsentService
@@ -149,9 +150,9 @@ class PhotoVault:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         if kind not in KINDS:
-            raise InputError(f"Unknown photo kind {kind!r} (expected one of: {', '.join(KINDS)}).")
+            raise InputError(_("Unknown photo kind {kind!r} (expected one of: {kinds}).").format(kind=kind, kinds=", ".join(KINDS)))
         if not image_bytes:
-            raise InputError("There is no photo to keep (it is empty).")
+            raise InputError(_("There is no photo to keep (it is empty)."))
         ConsentService(self.ctx).require()
         self.ctx.secrets.require_secure()
         self._require_own_vault()
@@ -196,19 +197,19 @@ class PhotoVault:
         mine = self.ctx.db.database_id
         if owner == mine:
             return None
-        return (f"the vault {self.dir} belongs to another database (id {owner[:12]}), not {self.ctx.db.display_url} "
-                f"(id {mine[:12]}): its photos were left untouched")
+        return _("the vault {vault} belongs to another database (id {owner}), not {database} (id {mine}): its photos were "
+                 "left untouched").format(vault=self.dir, owner=owner[:12], database=self.ctx.db.display_url, mine=mine[:12])
 
     def _require_own_vault(self) -> None:
         reason = self.foreign_reason()
         if reason is not None:
-            raise StorageError(f"No photo was kept: {reason}.", code="vault_foreign",
-                               hint="Use the database that owns this vault, or another --home for this one.")
+            raise StorageError(_("No photo was kept: {reason}.").format(reason=reason), code="vault_foreign",
+                               hint=_("Use the database that owns this vault, or another --home for this one."))
         try:
             self._claim()
         except OSError as exc:
-            raise StorageError(f"The vault {self.dir} cannot be written ({exc.strerror}): no photo was kept.",
-                               code="vault_write") from None
+            raise StorageError(_("The vault {vault} cannot be written ({reason}): no photo was kept.").format(
+                vault=self.dir, reason=exc.strerror), code="vault_write") from None
 
     def _claim(self) -> None:
         """Tag an untagged vault (a new one, or one of the previous version) with this database,
@@ -218,10 +219,13 @@ class PhotoVault:
         files, known = self._files_and_known()
         strangers = sorted(p.name for p, pid in files.items() if pid not in known)
         if strangers:
-            raise StorageError(f"No photo was kept: the vault {self.dir} holds photos this database "
-                               f"({self.ctx.db.display_url}) does not know ({len(strangers)} file(s)).",
+            raise StorageError(ngettext("No photo was kept: the vault {vault} holds photos this database ({database}) does "
+                                        "not know ({count} file).",
+                                        "No photo was kept: the vault {vault} holds photos this database ({database}) does "
+                                        "not know ({count} files).", len(strangers)).format(
+                                   vault=self.dir, database=self.ctx.db.display_url, count=len(strangers)),
                                code="vault_foreign",
-                               hint="Use the database that owns this vault, or another --home for this one.")
+                               hint=_("Use the database that owns this vault, or another --home for this one."))
         ensure_private_dir(self.dir)
         write_private_file(self.dir / TAG_FILE, self.ctx.db.database_id.encode("ascii"))
 
@@ -233,9 +237,9 @@ class PhotoVault:
             from selfverify.store.db import _is_disk_full  # store.db loads sqlmodel: only on a write error
 
             if _is_disk_full(exc):
-                raise StorageError("The disk is full: the photo was not kept.", code="disk_full") from None
-            raise StorageError(f"The photo could not be written to the vault: {exc.strerror}. It was not kept.",
-                               code="vault_write") from None
+                raise StorageError(_("The disk is full: the photo was not kept."), code="disk_full") from None
+            raise StorageError(_("The photo could not be written to the vault: {reason}. It was not kept.").format(
+                reason=exc.strerror), code="vault_write") from None
 
     # reading
 
@@ -247,19 +251,21 @@ class PhotoVault:
         """Decrypt a stored photo into memory (for an appeal); never written anywhere."""
         row = self._row(photo_id)
         if row is None or row.status != "stored":
-            raise NotFound(f"There is no kept photo {shown(photo_id)}.", hint="List them with: selfverify photos list")
+            raise NotFound(_("There is no kept photo {id}.").format(id=shown(photo_id)),
+                           hint=_("List them with: selfverify photos list"))
         text = self.ctx.secrets.get(photo_key_name(self.subject, photo_id))
         if text is None:
-            raise StorageError(f"The key of photo {photo_id} is missing from the keyring: it cannot be opened.",
+            raise StorageError(_("The key of photo {id} is missing from the keyring: it cannot be opened.").format(id=photo_id),
                                code="vault_key_missing")
         try:
             blob = self.path_for(photo_id).read_bytes()
             return decrypt_photo(_decode_key(text), blob, _aad(self.subject, photo_id, row.kind))
         except FileNotFoundError:
-            raise StorageError(f"The encrypted file of photo {photo_id} is missing from the vault.",
+            raise StorageError(_("The encrypted file of photo {id} is missing from the vault.").format(id=photo_id),
                                code="vault_damaged") from None
         except ValueError as exc:
-            raise StorageError(f"Photo {photo_id} cannot be opened: {exc}.", code="vault_damaged") from None
+            raise StorageError(_("Photo {id} cannot be opened: {detail}.").format(id=photo_id, detail=exc),
+                               code="vault_damaged") from None
 
     def receipts(self) -> list[DeletionReceiptInfo]:
         """Receipts of deleted photos (``receipts_for`` also lists credentials, consent and attempts)."""
@@ -274,8 +280,8 @@ class PhotoVault:
         for photo_id in ids:
             row = self._row(photo_id)
             if row is None:
-                raise NotFound(f"There is no photo {shown(photo_id)}: nothing was deleted.",
-                               hint="List them with: selfverify photos list")
+                raise NotFound(_("There is no photo {id}: nothing was deleted.").format(id=shown(photo_id)),
+                               hint=_("List them with: selfverify photos list"))
             rows[photo_id] = row
         live = [pid for pid, row in rows.items() if row.status in _LIVE]
         return self._delete_ids(live, reason)

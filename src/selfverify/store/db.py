@@ -38,6 +38,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 
 from selfverify.config import Settings, mask_url
 from selfverify.errors import DatabaseError, SelfverifyError, StorageError
+from selfverify.i18n import _, ngettext
 from selfverify.paths import FILE_MODE, ensure_private_dir, ensure_private_file
 from selfverify.services.crashsafe import interprocess_lock
 from selfverify.store import models
@@ -83,17 +84,18 @@ def translate_db_error(exc: BaseException, where: str, folder: Path | None = Non
     msg = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
     if _is_disk_full(exc) or ("disk i/o error" in msg.lower() and _folder_is_full(folder)):
         return StorageError(
-            "The disk is full: nothing was saved.", code="disk_full", hint="Free some space and try again."
+            _("The disk is full: nothing was saved."), code="disk_full", hint=_("Free some space and try again.")
         )
     if "database is locked" in msg or "database table is locked" in msg:
         return DatabaseError(
-            "The database is busy (locked by another selfverify process): nothing was changed.",
+            _("The database is busy (locked by another selfverify process): nothing was changed."),
             code="database_locked",
-            hint="Close the other selfverify window or wait a moment, then try again.",
+            hint=_("Close the other selfverify window or wait a moment, then try again."),
         )
     if "readonly" in msg or "read-only" in msg:
-        return DatabaseError(f"The database at {where} is read-only: nothing was changed.", code="database_readonly")
-    return DatabaseError(f"The database at {where} could not be used: {msg}.", code="database")
+        return DatabaseError(_("The database at {where} is read-only: nothing was changed.").format(where=where),
+                             code="database_readonly")
+    return DatabaseError(_("The database at {where} could not be used: {detail}.").format(where=where, detail=msg), code="database")
 
 
 class Database:
@@ -138,7 +140,7 @@ class Database:
                     return sqlite3.connect(uri, uri=True, timeout=5.0, check_same_thread=False)
                 except sqlite3.OperationalError as exc:
                     if not path.exists():
-                        raise DatabaseError(f"There is no database at {path}.", code="database_missing") from None
+                        raise DatabaseError(_("There is no database at {path}.").format(path=path), code="database_missing") from None
                     raise translate_db_error(exc, str(path), path.parent) from None
 
             engine = create_engine("sqlite://", creator=_connect)
@@ -160,7 +162,7 @@ class Database:
         try:
             return create_engine(self.url, pool_pre_ping=True, connect_args=connect_args)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
-            raise DatabaseError(f"The database URL {mask_url(self.url)} cannot be used: {exc}.") from None
+            raise DatabaseError(_("The database URL {url} cannot be used: {detail}.").format(url=mask_url(self.url), detail=exc)) from None
 
     def _require_writable(self) -> None:
         # SQLite would open a write-protected file (or one in a read-only folder, where its WAL
@@ -174,14 +176,15 @@ class Database:
             return translate_db_error(exc, str(self.path), self._folder)
         folder = self.path.parent
         read_only = exc.errno == errno.EROFS or (folder.is_dir() and not os.access(folder, os.W_OK))
-        hint = "Make it writable, or keep selfverify's data elsewhere with --home or SELFVERIFY_HOME."
+        hint = _("Make it writable, or keep selfverify's data elsewhere with --home or SELFVERIFY_HOME.")
         if read_only:
-            return DatabaseError(f"The data folder {folder} cannot be written ({exc.strerror}): the database there "
-                                 "cannot be used and nothing was changed.", code="database_readonly", hint=hint)
-        if self.path.exists():
-            return DatabaseError(f"The database at {self.path} cannot be written ({exc.strerror}): nothing was changed.",
+            return DatabaseError(_("The data folder {folder} cannot be written ({reason}): the database there cannot be "
+                                   "used and nothing was changed.").format(folder=folder, reason=exc.strerror),
                                  code="database_readonly", hint=hint)
-        return DatabaseError(f"Cannot create the database at {self.path}: {exc.strerror}.")
+        if self.path.exists():
+            return DatabaseError(_("The database at {path} cannot be written ({reason}): nothing was changed.").format(
+                path=self.path, reason=exc.strerror), code="database_readonly", hint=hint)
+        return DatabaseError(_("Cannot create the database at {path}: {reason}.").format(path=self.path, reason=exc.strerror))
 
     def init(self) -> "Database":
         """Create the schema on first use and migrate an older one. Safe to call repeatedly,
@@ -199,8 +202,8 @@ class Database:
                 # SQLite answers "locked" at once, without waiting, when a transaction that read
                 # the schema must write and another process wrote first: retrying is the remedy
                 # (PostgreSQL: two first starts replacing the audit rule at once)
-                if not any(w in str(exc) for w in ("locked", "concurrently updated", "deadlock", "already exists")) \
-                        or attempt == INIT_ATTEMPTS - 1:
+                retried = ("locked", "concurrently updated", "deadlock", "already exists")  # i18n: ignore (driver texts)
+                if not any(w in str(exc) for w in retried) or attempt == INIT_ATTEMPTS - 1:
                     raise translate_db_error(exc, self.display_url, self._folder) from None
                 time.sleep(0.05 * (attempt + 1))
         if self.path is not None:
@@ -255,14 +258,14 @@ class Database:
                 with contextlib.suppress(OSError):
                     tmp.unlink()
 
-    def _refuse(self, what: str, code: str) -> DatabaseError:
-        where = self.display_url
+    def _refuse(self, message: str, code: str, **fields: object) -> DatabaseError:
+        """``message``: a translated sentence about the database at ``{where}``, with ``fields``."""
         if self.path is not None:
-            hint = (f"If you have a backup, put it back at {self.path}; to start afresh, move that file away "
-                    "(nothing else is touched: kept photos stay in the vault).")
+            hint = _("If you have a backup, put it back at {path}; to start afresh, move that file away "
+                     "(nothing else is touched: kept photos stay in the vault).").format(path=self.path)
         else:
-            hint = "Check --database-url / SELFVERIFY_DATABASE_URL: it must name selfverify's own database."
-        return DatabaseError(f"The database at {where} {what}: selfverify will not write over it.", code=code, hint=hint)
+            hint = _("Check --database-url / SELFVERIFY_DATABASE_URL: it must name selfverify's own database.")
+        return DatabaseError(message.format(where=self.display_url, **fields), code=code, hint=hint)
 
     def _check_identity(self) -> None:
         """Refuse an empty, foreign or damaged database; adopt one of the previous version."""
@@ -277,7 +280,7 @@ class Database:
         except OSError as exc:
             raise self._unusable_file(exc) from None
         if size == 0:
-            raise self._refuse("is empty (0 bytes)", "database_empty")
+            raise self._refuse(_("The database at {where} is empty (0 bytes): selfverify will not write over it."), "database_empty")
         self._require_writable()
         # read through a read-only connection: a file that is not ours must not even get our WAL mode
         try:
@@ -293,12 +296,14 @@ class Database:
             if "locked" in msg:
                 raise OperationalError("PRAGMA application_id", None, exc) from None
             if "not a database" in msg or "malformed" in msg or "corrupt" in msg:
-                raise self._refuse("is damaged or not a database", "database_damaged") from None
+                raise self._refuse(_("The database at {where} is damaged or not a database: selfverify will not write over it."),
+                                   "database_damaged") from None
             raise translate_db_error(exc, self.display_url, self._folder) from None
         if app_id not in (0, APPLICATION_ID):
-            raise self._refuse(f"belongs to another program (application id {app_id:#x})", "database_foreign")
+            raise self._refuse(_("The database at {where} belongs to another program (application id {app_id}): selfverify "
+                                 "will not write over it."), "database_foreign", app_id=f"{app_id:#x}")
         if app_id == 0 and not tables:
-            raise self._refuse("is empty (no tables)", "database_empty")
+            raise self._refuse(_("The database at {where} is empty (no tables): selfverify will not write over it."), "database_empty")
         self._check_tables(tables)
         if user_version > SCHEMA_VERSION:
             raise self._newer(user_version)
@@ -318,17 +323,21 @@ class Database:
 
     def _check_tables(self, tables: set[str]) -> None:
         if "schema_info" not in tables:
-            raise self._refuse("holds another program's tables", "database_foreign")
+            raise self._refuse(_("The database at {where} holds another program's tables: selfverify will not write over it."),
+                               "database_foreign")
         missing = sorted(REQUIRED_TABLES - tables)
         if missing:
-            raise self._refuse(f"is damaged (missing table{'s' if len(missing) > 1 else ''} {', '.join(missing)})",
-                               "database_damaged")
+            raise self._refuse(ngettext("The database at {where} is damaged (missing table {tables}): selfverify will not "
+                                        "write over it.",
+                                        "The database at {where} is damaged (missing tables {tables}): selfverify will not "
+                                        "write over it.", len(missing)), "database_damaged", tables=", ".join(missing))
 
     def _newer(self, version: int) -> DatabaseError:
         return DatabaseError(
-            f"The database was written by a newer selfverify (schema {version}, this one knows {SCHEMA_VERSION}).",
+            _("The database was written by a newer selfverify (schema {version}, this one knows {known}).").format(
+                version=version, known=SCHEMA_VERSION),
             code="schema_newer",
-            hint="Upgrade selfverify.",
+            hint=_("Upgrade selfverify."),
         )
 
     @property
@@ -375,8 +384,9 @@ class Database:
             try:
                 current = int(row.value)
             except (TypeError, ValueError):
-                raise self._refuse(f"is damaged (schema version {str(row.value)[:40]!r} is not a number)",
-                                   "database_damaged") from None
+                raise self._refuse(_("The database at {where} is damaged (schema version {version!r} is not a number): "
+                                     "selfverify will not write over it."), "database_damaged",
+                                   version=str(row.value)[:40]) from None
             if current > SCHEMA_VERSION:
                 raise self._newer(current)
             for version in range(current + 1, SCHEMA_VERSION + 1):
@@ -444,7 +454,8 @@ class Database:
                 marks = ", ".join(f"'{s}'" for s in known)
                 bad = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table} WHERE status NOT IN ({marks})").scalar()
                 if bad:
-                    problems.append(f"{bad} row(s) of {table} with an unknown status")
+                    problems.append(ngettext("{count} row of {table} with an unknown status",
+                                             "{count} rows of {table} with an unknown status", bad).format(count=bad, table=table))
         return problems
 
     def schema_version(self) -> int:

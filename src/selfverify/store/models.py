@@ -48,9 +48,12 @@ class UTCDateTime(TypeDecorator):
             except (ValueError, TypeError, OverflowError):
                 from selfverify.errors import DatabaseError
 
-                raise DatabaseError(f"The database holds a date that cannot be read ({str(value)[:40]!r}): it is damaged.",
+                from selfverify.i18n import _
+
+                raise DatabaseError(_("The database holds a date that cannot be read ({value!r}): it is damaged.").format(
+                                        value=str(value)[:40]),
                                     code="database_damaged",
-                                    hint="Restore it from a backup, or run 'selfverify doctor' to see what else is wrong.") from None
+                                    hint=_("Restore it from a backup, or run 'selfverify doctor' to see what else is wrong.")) from None
 
         return process
 

@@ -15,26 +15,25 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from selfverify.errors import KeyringUnavailable
+from selfverify.i18n import N_, _
 
 _REFUSED_MODULE_PREFIXES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 
 
-INTERVIEW_ALTERNATIVE = " Or choose the interview path."
+INTERVIEW_ALTERNATIVE = N_("Or choose the interview path.")
 
 
 def without_interview_alternative(hint: str | None) -> str | None:
     """The keyring fix for a user already on the interview path (who needs no other path)."""
-    return hint.replace(INTERVIEW_ALTERNATIVE, "") if hint else hint
+    return hint.replace(" " + _(INTERVIEW_ALTERNATIVE), "").replace(" " + INTERVIEW_ALTERNATIVE, "") if hint else hint
 
 
 def _fix_hint() -> str:
     if sys.platform.startswith("linux"):
-        return (
-            "Start a Secret Service: install gnome-keyring (or KWallet) and unlock it in your desktop "
-            "session; on a headless machine run inside 'dbus-run-session' and start "
-            "'gnome-keyring-daemon --unlock --components=secrets'." + INTERVIEW_ALTERNATIVE
-        )
-    return "Unlock your system keychain (macOS Keychain or Windows Credential Locker) and try again."
+        return _("Start a Secret Service: install gnome-keyring (or KWallet) and unlock it in your desktop session; on a "
+                 "headless machine run inside 'dbus-run-session' and start "
+                 "'gnome-keyring-daemon --unlock --components=secrets'.") + " " + _(INTERVIEW_ALTERNATIVE)
+    return _("Unlock your system keychain (macOS Keychain or Windows Credential Locker) and try again.")
 
 
 @dataclass(frozen=True)
@@ -69,12 +68,12 @@ def backend_status(probe: bool = True) -> BackendStatus:
         import keyring
         backend = keyring.get_keyring()
     except Exception as exc:  # a broken keyring configuration
-        return BackendStatus("unknown", False, f"the keyring could not be loaded ({exc})", _fix_hint())
+        return BackendStatus("unknown", False, _("the keyring could not be loaded ({detail})").format(detail=exc), _fix_hint())
     leaves = _leaf_backends(backend)
     usable = [b for b in leaves if not _refused(b)]
     name = ", ".join(_describe(b) for b in leaves) or _describe(backend)
     if not usable:
-        return BackendStatus(name, False, "no secure keyring is available (only a failing, null or plaintext backend)", _fix_hint())
+        return BackendStatus(name, False, _("no secure keyring is available (only a failing, null or plaintext backend)"), _fix_hint())
     if probe:
         try:
             keyring.get_password("selfverify-probe", "probe")
@@ -86,16 +85,16 @@ def backend_status(probe: bool = True) -> BackendStatus:
 def _explain(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".lower()
     if "locked" in text or "prompt" in text or "dismissed" in text:
-        return "the keyring is locked"
+        return _("the keyring is locked")
     if "dbus" in text or "secret service" in text or "org.freedesktop" in text:
-        return "the Secret Service is not running or not reachable on D-Bus"
-    return f"the keyring failed ({type(exc).__name__}: {exc})"
+        return _("the Secret Service is not running or not reachable on D-Bus")
+    return _("the keyring failed ({detail})").format(detail=f"{type(exc).__name__}: {exc}")
 
 
 _UNUSABLE = {
-    "write": "Cannot use the keyring: {reason}. Nothing was stored.",
-    "read": "Could not read the keyring: {reason}.",
-    "delete": "Cannot use the keyring: {reason}. Nothing was deleted.",
+    "write": N_("Cannot use the keyring: {reason}. Nothing was stored."),
+    "read": N_("Could not read the keyring: {reason}."),
+    "delete": N_("Cannot use the keyring: {reason}. Nothing was deleted."),
 }
 
 
@@ -132,7 +131,7 @@ class KeyringSecretStore:
             return
         status = backend_status(probe=True)
         if not status.usable:
-            raise KeyringUnavailable(_UNUSABLE[purpose].format(reason=status.reason), hint=status.fix)
+            raise KeyringUnavailable(_(_UNUSABLE[purpose]).format(reason=status.reason), hint=status.fix)
         self._checked = True
 
     def set(self, key: str, value: str) -> None:
@@ -141,7 +140,8 @@ class KeyringSecretStore:
         try:
             keyring.set_password(self.service, key, value)
         except Exception as exc:
-            raise KeyringUnavailable(f"Could not write to the keyring: {_explain(exc)}. Nothing was stored.", hint=_fix_hint()) from None
+            raise KeyringUnavailable(_("Could not write to the keyring: {reason}. Nothing was stored.").format(reason=_explain(exc)),
+                                     hint=_fix_hint()) from None
 
     def get(self, key: str) -> str | None:
         self.require_secure("read")
@@ -149,7 +149,7 @@ class KeyringSecretStore:
         try:
             return keyring.get_password(self.service, key)
         except Exception as exc:
-            raise KeyringUnavailable(f"Could not read the keyring: {_explain(exc)}.", hint=_fix_hint()) from None
+            raise KeyringUnavailable(_("Could not read the keyring: {reason}.").format(reason=_explain(exc)), hint=_fix_hint()) from None
 
     def delete(self, key: str) -> bool:
         """Delete ``key``; True if it existed. Idempotent: a missing key is not an error."""
@@ -162,5 +162,5 @@ class KeyringSecretStore:
         except PasswordDeleteError:
             return False
         except Exception as exc:
-            raise KeyringUnavailable(f"Could not delete from the keyring: {_explain(exc)}. Nothing was deleted.",
+            raise KeyringUnavailable(_("Could not delete from the keyring: {reason}. Nothing was deleted.").format(reason=_explain(exc)),
                                      hint=_fix_hint()) from None

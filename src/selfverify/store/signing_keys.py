@@ -17,6 +17,7 @@ import re
 import secrets
 
 from selfverify.errors import StorageError
+from selfverify.i18n import _
 from selfverify.paths import FILE_MODE, ensure_private_dir
 from selfverify.services.crashsafe import interprocess_lock
 from selfverify.services.tokens import b64url_decode_strict, b64url_encode
@@ -50,10 +51,11 @@ def installation_id(settings) -> str:
     try:
         text = path.read_text(encoding="ascii", errors="replace").strip()
     except OSError as exc:
-        raise StorageError(f"Cannot read the installation id {path}: {exc.strerror}.", code="installation_id_unreadable") from None
+        raise StorageError(_("Cannot read the installation id {path}: {reason}.").format(path=path, reason=exc.strerror),
+                           code="installation_id_unreadable") from None
     if not _ID_PATTERN.fullmatch(text):
-        raise StorageError(f"The installation id file {path} is damaged.", code="installation_id_damaged",
-                           hint="Restore it from a backup: its keyring entries (keys, credentials) are named after it.")
+        raise StorageError(_("The installation id file {path} is damaged.").format(path=path), code="installation_id_damaged",
+                           hint=_("Restore it from a backup: its keyring entries (keys, credentials) are named after it."))
     return text
 
 
@@ -74,8 +76,9 @@ def decode_private_key(stored: str, entry: str):
     try:
         return Ed25519PrivateKey.from_private_bytes(b64url_decode_strict(stored.removeprefix(_KEY_PREFIX)))
     except ValueError:
-        raise StorageError(f"The signing key {entry!r} in the keyring is damaged.", code="signing_key_damaged",
-                           hint=f"Remove the keyring item {entry!r}; credentials signed with it will stop verifying.") from None
+        raise StorageError(_("The signing key {entry!r} in the keyring is damaged.").format(entry=entry), code="signing_key_damaged",
+                           hint=_("Remove the keyring item {entry!r}; credentials signed with it will stop verifying.").format(
+                               entry=entry)) from None
 
 
 def encode_private_key(key) -> str:

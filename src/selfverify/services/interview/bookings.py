@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from selfverify.errors import NotFound, PolicyRefusal, StorageError
+from selfverify.i18n import _
 from selfverify.services.interview.base import ServiceBase, _violated
 from selfverify.services.interview.details import Accommodations
 from selfverify.services.interview.codes import _CODE_ATTEMPTS, format_code, new_code, normalise_code
-from selfverify.services.interview.views import BOOKED, CANCELLED, MAX_CONTACT_LENGTH, AppointmentView
+from selfverify.services.interview.views import BOOKED, CANCELLED, MAX_CONTACT_LENGTH, AppointmentView, status_word
 from selfverify.services.interview.zones import zone_name
 
 
@@ -29,7 +30,7 @@ class BookingsMixin(ServiceBase):
         with self.ctx.db.session() as s:
             slot = self._bookable_slot(s, slot_id)
         recorder = SessionRecorder(self.ctx, "interview")
-        for _ in range(_CODE_ATTEMPTS):
+        for _attempt in range(_CODE_ATTEMPTS):
             with self.ctx.db.session() as s:
                 row = Appointment(
                     slot_id=slot.id, active_slot_id=slot.id, subject=subject, active_subject=subject, contact=contact,
@@ -52,7 +53,7 @@ class BookingsMixin(ServiceBase):
                 break
         else:  # pragma: no cover - 31**8 codes make this practically impossible
             recorder.finish("error", "code_space_exhausted")
-            raise StorageError("Could not find a free confirmation code: nothing was booked. Try again.")
+            raise StorageError(_("Could not find a free confirmation code: nothing was booked. Try again."))
         recorder.note(
             "interview_booked", appointment_id=view.id, slot_id=slot.id, slot_starts_at=slot.starts_at,
             duration_minutes=slot.duration_minutes, agent=slot.agent, shown_zone=zone_name(self.zone),
@@ -63,13 +64,13 @@ class BookingsMixin(ServiceBase):
     def _booking_conflict(self, exc: BaseException, slot) -> PolicyRefusal:  # noqa: ANN001
         if _violated(exc, "active_slot_id"):
             return PolicyRefusal(
-                f"The slot {self.when(slot.starts_at)} was just booked by someone else: nothing was booked.",
-                code="slot_taken", hint="Run 'selfverify interview slots' and pick another one.",
+                _("The slot {when} was just booked by someone else: nothing was booked.").format(when=self.when(slot.starts_at)),
+                code="slot_taken", hint=_("Run 'selfverify interview slots' and pick another one."),
             )
         if _violated(exc, "active_subject"):
             return PolicyRefusal(
-                "You already have an interview booked: nothing was booked.",
-                code="already_booked", hint="Reschedule or cancel it instead ('selfverify interview show').",
+                _("You already have an interview booked: nothing was booked."),
+                code="already_booked", hint=_("Reschedule or cancel it instead ('selfverify interview show')."),
             )
         raise exc
 
@@ -83,9 +84,10 @@ class BookingsMixin(ServiceBase):
         if current:
             a = current[0]
             raise PolicyRefusal(
-                f"You already have an interview booked ({self.when(a.slot.starts_at)}, code {a.display_code}): "
-                "nothing was booked.",
-                code="already_booked", hint=f"Reschedule or cancel it: selfverify interview reschedule {a.display_code} SLOT",
+                _("You already have an interview booked ({when}, code {code}): nothing was booked.").format(
+                    when=self.when(a.slot.starts_at), code=a.display_code),
+                code="already_booked",
+                hint=_("Reschedule or cancel it: selfverify interview reschedule {code} SLOT").format(code=a.display_code),
             )
 
     def _check_not_queued(self, subject: str) -> None:
@@ -93,30 +95,30 @@ class BookingsMixin(ServiceBase):
 
         with self.ctx.db.session() as s:
             if waiting_entry_of(s, subject) is not None:
-                raise PolicyRefusal("You are waiting in the queue for the next agent: nothing was booked.",
-                                    code="in_queue", hint="Leave the queue first: selfverify interview queue --leave")
+                raise PolicyRefusal(_("You are waiting in the queue for the next agent: nothing was booked."),
+                                    code="in_queue", hint=_("Leave the queue first: selfverify interview queue --leave"))
 
     def _bookable_slot(self, s, slot_id: int):  # noqa: ANN001
         from selfverify.services.desk import booked_slots
         from selfverify.store.models import InterviewSlot
         from selfverify.textcheck import check_id
 
-        slot = s.get(InterviewSlot, check_id(slot_id, "slot number"))
+        slot = s.get(InterviewSlot, check_id(slot_id, "slot number"))  # i18n: ignore (a key of textcheck.FIELDS)
         if slot is None or slot.status != "open":
             raise NotFound(
-                f"There is no slot {slot_id}.", code="slot_not_found",
-                hint="Run 'selfverify interview slots' to see the free slots.",
+                _("There is no slot {id}.").format(id=slot_id), code="slot_not_found",
+                hint=_("Run 'selfverify interview slots' to see the free slots."),
             )
         if slot.starts_at <= self._now:
             raise PolicyRefusal(
-                f"The slot {self.when(slot.starts_at)} has already started: it can no longer be booked.",
-                code="slot_expired", hint="Run 'selfverify interview slots' and pick a later one.",
+                _("The slot {when} has already started: it can no longer be booked.").format(when=self.when(slot.starts_at)),
+                code="slot_expired", hint=_("Run 'selfverify interview slots' and pick a later one."),
             )
         self.check_window(slot.starts_at)  # the desk's minimum lead time and horizon
         if booked_slots(self.ctx, s, [slot_id]):
             raise PolicyRefusal(
-                f"The slot {self.when(slot.starts_at)} is already booked: nothing was booked.",
-                code="slot_taken", hint="Run 'selfverify interview slots' and pick another one.",
+                _("The slot {when} is already booked: nothing was booked.").format(when=self.when(slot.starts_at)),
+                code="slot_taken", hint=_("Run 'selfverify interview slots' and pick another one."),
             )
         return slot
 
@@ -129,21 +131,22 @@ class BookingsMixin(ServiceBase):
         row = appointment_by_code(s, clean)
         if row is None or row.subject != self.ctx.user:
             raise NotFound(
-                f"No interview of yours has the code {format_code(clean)}: check the code and try again.",
+                _("No interview of yours has the code {code}: check the code and try again.").format(code=format_code(clean)),
                 code="code_not_found",
             )
         return row, s.get(InterviewSlot, row.slot_id)
 
     def _require_changeable(self, row, slot, action: str) -> None:  # noqa: ANN001
+        """``action``: rescheduled | cancelled (what is refused)."""
+        code, when = format_code(row.code), self.when(slot.starts_at)
         if row.status != BOOKED:
-            raise PolicyRefusal(
-                f"Interview {format_code(row.code)} is {row.status}: it can no longer be {action}.", code=f"already_{row.status}"
-            )
+            message = (_("Interview {code} is {status}: it can no longer be cancelled.") if action == CANCELLED
+                       else _("Interview {code} is {status}: it can no longer be rescheduled."))
+            raise PolicyRefusal(message.format(code=code, status=status_word(row.status)), code=f"already_{row.status}")
         if slot.starts_at <= self._now:
-            raise PolicyRefusal(
-                f"Interview {format_code(row.code)} started at {self.when(slot.starts_at)}: it can no longer be {action}.",
-                code="slot_expired",
-            )
+            message = (_("Interview {code} started at {when}: it can no longer be cancelled.") if action == CANCELLED
+                       else _("Interview {code} started at {when}: it can no longer be rescheduled."))
+            raise PolicyRefusal(message.format(code=code, when=when), code="slot_expired")
 
     def reschedule(self, code: str, new_slot_id: int | None, accommodations: Accommodations | None = None) -> AppointmentView:
         """Move the interview to ``new_slot_id`` and/or change its accommodations (None keeps them)."""
@@ -158,7 +161,7 @@ class BookingsMixin(ServiceBase):
             if new_slot_id is None:
                 return self._change_accommodations(s, row, old_slot, accommodations)
             if new_slot_id == row.slot_id and accommodations is None:
-                raise PolicyRefusal(f"Interview {format_code(row.code)} is already at that slot.", code="same_slot")
+                raise PolicyRefusal(_("Interview {code} is already at that slot.").format(code=format_code(row.code)), code="same_slot")
             if new_slot_id == row.slot_id:
                 return self._change_accommodations(s, row, old_slot, accommodations)
             new_slot = self._bookable_slot(s, new_slot_id)
@@ -176,7 +179,8 @@ class BookingsMixin(ServiceBase):
                 s.rollback()
                 raise self._booking_conflict(exc, new_slot) from None
             if result.rowcount != 1:
-                raise PolicyRefusal(f"Interview {format_code(row.code)} changed meanwhile: nothing was changed.", code="changed")
+                raise PolicyRefusal(_("Interview {code} changed meanwhile: nothing was changed.").format(code=format_code(row.code)),
+                                    code="changed")
             row = s.get(Appointment, row.id)
             view = self._appointment_view(row, new_slot)
         self._audit(
@@ -210,8 +214,9 @@ class BookingsMixin(ServiceBase):
             )
             if result.rowcount != 1:
                 s.rollback()
-                raise PolicyRefusal(f"Interview {format_code(row.code)} changed meanwhile: nothing was changed.", code="changed")
-            self._session_outcome(s, row.session_id, CANCELLED, "cancelled by the user", final=True)
+                raise PolicyRefusal(_("Interview {code} changed meanwhile: nothing was changed.").format(code=format_code(row.code)),
+                                    code="changed")
+            self._session_outcome(s, row.session_id, CANCELLED, "cancelled by the user", final=True)  # i18n: ignore (stored reason)
             s.commit()
             s.refresh(row)
             view = self._appointment_view(row, slot)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from selfverify.i18n import _, in_language
 from selfverify.services.interview.base import ServiceBase
 from selfverify.services.interview.views import AppointmentView
 
@@ -20,6 +21,12 @@ def appointment_uid(a: AppointmentView, database_id: str) -> str:
 
 
 def ics_bytes(a: AppointmentView, database_id: str, sequence: int = 0) -> bytes:
+    """The .ics, its words in the language the person booked in (if there is a catalog for it)."""
+    with in_language(a.language):
+        return _ics_bytes(a, database_id, sequence)
+
+
+def _ics_bytes(a: AppointmentView, database_id: str, sequence: int) -> bytes:
     from icalendar import Alarm, Calendar, Event
 
     details = a.slot.details
@@ -33,22 +40,22 @@ def ics_bytes(a: AppointmentView, database_id: str, sequence: int = 0) -> bytes:
     event.add("dtstart", a.slot.starts_at)
     event.add("duration", timedelta(minutes=a.slot.duration_minutes))
     event.add("sequence", sequence)
-    event.add("summary", f"Identity interview (code {a.display_code})")
+    event.add("summary", _("Identity interview (code {code})").format(code=a.display_code))
     where = details.where if details is not None else None
     if where:
         event.add("location", where)
     if details is not None and details.channel == "video" and details.link:
         event.add("url", details.link)
-    lines = [f"Confirmation code: {a.display_code} (the agent asks for it)."]
+    lines = [_("Confirmation code: {code} (the agent asks for it).").format(code=a.display_code)]
     lines += [f"{label}: {text}" for label, text in a.slot.detail_rows]
     if a.accommodations is not None and not a.accommodations.empty:
-        lines.append(f"You asked for: {a.accommodations.summary()}")
-    lines.append("To move or cancel it: selfverify interview reschedule / cancel with the code.")
+        lines.append(_("You asked for: {needs}").format(needs=a.accommodations.summary()))
+    lines.append(_("To move or cancel it: selfverify interview reschedule / cancel with the code."))
     event.add("description", "\n".join(lines))
     event.add("status", "CONFIRMED")
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", "Identity interview in 30 minutes: have your document at hand.")
+    alarm.add("description", _("Identity interview in 30 minutes: have your document at hand."))
     alarm.add("trigger", timedelta(minutes=-30))
     event.add_component(alarm)
     cal.add_component(event)

@@ -7,6 +7,7 @@ import re
 import secrets
 
 from selfverify.errors import InputError
+from selfverify.i18n import _
 
 # no 0/O, 1/I/L: a code read aloud or copied by hand survives
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -30,16 +31,17 @@ def format_code(code: str) -> str:
 def normalise_code(typed: str) -> str:
     """Accept a code in any case, with or without the dash or spaces; raise InputError if malformed."""
     cleaned = re.sub(r"[\s\-]", "", str(typed or "")).upper()
-    shape = "8 letters and digits, like K7QX-M4PD"
+    shape = _("8 letters and digits, like K7QX-M4PD")
     if not cleaned:
-        raise InputError(f"Type the confirmation code ({shape}).", code="bad_code")
+        raise InputError(_("Type the confirmation code ({shape}).").format(shape=shape), code="bad_code")
     if len(cleaned) != CODE_LENGTH:
-        raise InputError(f"{typed.strip()!r} is not a confirmation code: it should be {shape}.", code="bad_code")
+        raise InputError(_("{value!r} is not a confirmation code: it should be {shape}.").format(value=typed.strip(), shape=shape),
+                         code="bad_code")
     wrong = sorted({ch for ch in cleaned if ch not in CODE_ALPHABET})
     if wrong:
         raise InputError(
-            f"{typed.strip()!r} is not a confirmation code: codes never contain {', '.join(wrong)} "
-            "(they use 2-9 and A-Z without 0, 1, I, L and O).",
+            _("{value!r} is not a confirmation code: codes never contain {characters} "
+              "(they use 2-9 and A-Z without 0, 1, I, L and O).").format(value=typed.strip(), characters=", ".join(wrong)),
             code="bad_code",
         )
     return cleaned

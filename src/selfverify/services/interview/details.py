@@ -15,17 +15,24 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Mapping
 
 from selfverify.errors import InputError
+from selfverify.i18n import N_, _, ngettext, pgettext
 
 # the documents an agent may tick as seen (never images of them)
+# names in English, marked: translated where shown (``_(DOCUMENT_TYPES[key])``, ``document_name(key)``)
 DOCUMENT_TYPES: dict[str, str] = {
-    "passport": "Passport",
-    "id_card": "National identity card",
-    "driving_licence": "Driving licence",
-    "residence_permit": "Residence permit",
-    "other_official": "Other official document",
+    "passport": N_("Passport"),
+    "id_card": N_("National identity card"),
+    "driving_licence": N_("Driving licence"),
+    "residence_permit": N_("Residence permit"),
+    "other_official": N_("Other official document"),
 }
 
-CHANNELS = {"video": "Video call", "phone": "Phone call", "in_person": "In person"}
+CHANNELS = {"video": N_("Video call"), "phone": N_("Phone call"), "in_person": N_("In person")}
+
+
+def document_name(key: str) -> str:
+    """A document type's name in the current language (an unknown key as it is)."""
+    return _(DOCUMENT_TYPES[key]) if key in DOCUMENT_TYPES else key
 CALLERS = ("agent", "person")
 MAX_DETAIL_LENGTH = 300
 MAX_INSTRUCTIONS_LENGTH = 1000
@@ -61,7 +68,8 @@ class SlotDetails:
         changes: dict[str, Any] = {}
         for key, value in (overrides or {}).items():
             if key not in OVERRIDES:
-                raise InputError(f"Unknown slot detail {key!r} (use {', '.join(OVERRIDES)}).", code="bad_details")
+                raise InputError(_("Unknown slot detail {key!r} (use {keys}).").format(key=key, keys=", ".join(OVERRIDES)),
+                                 code="bad_details")
             if value is None or (isinstance(value, (list, tuple)) and not value):
                 continue
             changes[key] = _document_list(value, "documents") if key == "documents" else value
@@ -69,14 +77,14 @@ class SlotDetails:
 
     def checked(self) -> "SlotDetails":
         """Refuse details a person could not act on (a video slot without a link...), one clear line each."""
-        from selfverify.textcheck import _PHONE, check_free_text
+        from selfverify.textcheck import _PHONE, check_free_text, field_name
 
         def text(value: str | None, what: str, limit: int = MAX_DETAIL_LENGTH) -> str | None:
             if value is None:
                 return None
             if not isinstance(value, str):
-                raise InputError(f"The slot's {what} must be text.", code="bad_details")
-            return check_free_text(value, f"slot's {what}", limit, "bad_details") or None
+                raise InputError(_("{field} must be text.").format(field=field_name(what)), code="bad_details")
+            return check_free_text(value, what, limit, "bad_details") or None
 
         clean = replace(
             self, link=text(self.link, "join link"), phone=text(self.phone, "phone number"),
@@ -84,22 +92,23 @@ class SlotDetails:
             instructions=text(self.instructions, "instructions", MAX_INSTRUCTIONS_LENGTH),
         )
         if clean.channel is not None and clean.channel not in CHANNELS:
-            raise InputError(f"A slot's channel is video, phone or in_person, not {str(clean.channel)[:30]!r}.", code="bad_details")
+            raise InputError(_("A slot's channel is video, phone or in_person, not {value!r}.").format(value=str(clean.channel)[:30]),
+                             code="bad_details")
         if clean.caller not in CALLERS:
-            raise InputError(f"Who calls is agent or person, not {str(clean.caller)[:30]!r}.", code="bad_details")
+            raise InputError(_("Who calls is agent or person, not {value!r}.").format(value=str(clean.caller)[:30]), code="bad_details")
         if clean.channel == "video" and not (clean.link or "").startswith("https://"):
-            raise InputError("A video slot needs a join link starting with https://.", code="bad_details",
-                             hint="Pass --link URL, or set interview_link in the desk's config.")
+            raise InputError(_("A video slot needs a join link starting with https://."), code="bad_details",
+                             hint=_("Pass --link URL, or set interview_link in the desk's config."))
         if clean.channel == "phone" and clean.caller == "person" and (
             clean.phone is None or _PHONE.search(clean.phone) is None
         ):
-            raise InputError("A phone slot where the person calls needs the number to call.", code="bad_details",
-                             hint="Pass --phone NUMBER, or set interview_phone in the desk's config.")
+            raise InputError(_("A phone slot where the person calls needs the number to call."), code="bad_details",
+                             hint=_("Pass --phone NUMBER, or set interview_phone in the desk's config."))
         if clean.channel == "in_person" and not clean.address:
-            raise InputError("An in-person slot needs an address.", code="bad_details",
-                             hint="Pass --address TEXT, or set interview_address in the desk's config.")
+            raise InputError(_("An in-person slot needs an address."), code="bad_details",
+                             hint=_("Pass --address TEXT, or set interview_address in the desk's config."))
         if not clean.documents:
-            raise InputError("A slot needs at least one accepted document.", code="bad_details")
+            raise InputError(_("A slot needs at least one accepted document."), code="bad_details")
         return clean
 
     # ------------------------------------------------------------ storing
@@ -123,48 +132,51 @@ class SlotDetails:
         if self.channel == "video":
             return self.link
         if self.channel == "phone":
-            return self.phone if self.caller == "person" else "The agent calls your contact number"
+            return self.phone if self.caller == "person" else _("The agent calls your contact number")
         if self.channel == "in_person":
             return self.address
         return None
 
     def how(self) -> str:
         if self.channel == "video":
-            return f"Video call: join at {self.link} at the start time."
+            return _("Video call: join at {link} at the start time.").format(link=self.link)
         if self.channel == "phone":
             if self.caller == "person":
-                return f"Phone call: you call {self.phone} at the start time."
-            from_number = f" (from {self.phone})" if self.phone else ""
-            return f"Phone call: the agent calls you{from_number} on the number in your contact line at the start time."
+                return _("Phone call: you call {phone} at the start time.").format(phone=self.phone)
+            if self.phone:
+                return _("Phone call: the agent calls you (from {phone}) on the number in your contact line at the start "
+                         "time.").format(phone=self.phone)
+            return _("Phone call: the agent calls you on the number in your contact line at the start time.")
         if self.channel == "in_person":
-            return f"In person, at {self.address}."
-        return "The desk has not said how this interview happens: ask it on the contact line you gave."
+            return _("In person, at {address}.").format(address=self.address)
+        return _("The desk has not said how this interview happens: ask it on the contact line you gave.")
 
     def bring(self) -> str:
-        names = ", ".join(DOCUMENT_TYPES.get(d, d) for d in self.documents)
-        return f"One of: {names}. Originals only, not expired."
+        names = ", ".join(document_name(d) for d in self.documents)
+        return _("One of: {documents}. Originals only, not expired.").format(documents=names)
 
     def if_nobody(self) -> str | None:
         if self.channel == "video":
-            return "If nobody joins within 10 minutes, stay on the call and check your e-mail; then reschedule."
+            return _("If nobody joins within 10 minutes, stay on the call and check your e-mail; then reschedule.")
         if self.channel == "phone" and self.caller == "agent":
-            return "If nobody calls within 10 minutes, keep your phone free and check your e-mail; then reschedule."
+            return _("If nobody calls within 10 minutes, keep your phone free and check your e-mail; then reschedule.")
         return None
 
     def rows(self, duration_minutes: int) -> list[tuple[str, str]]:
         """(label, text) rows, the same in every front end."""
-        rows = [("How", self.how()), ("Length", f"{duration_minutes} minutes"), ("Bring", self.bring())]
+        length = ngettext("{count} minute", "{count} minutes", duration_minutes).format(count=duration_minutes)
+        rows = [(_("How"), self.how()), (_("Length"), length), (_("Bring"), self.bring())]
         if self.not_accepted:
-            rows.append(("Not accepted", self.not_accepted))
+            rows.append((_("Not accepted"), self.not_accepted))
         if self.channel == "video":
-            rows.append(("Prepare", "A quiet place, a camera and a working microphone; your document at hand."))
+            rows.append((_("Prepare"), _("A quiet place, a camera and a working microphone; your document at hand.")))
         elif self.channel == "phone":
-            rows.append(("Prepare", "A quiet place and your document at hand."))
+            rows.append((_("Prepare"), _("A quiet place and your document at hand.")))
         if self.instructions:
-            rows.append(("Instructions", self.instructions))
+            rows.append((_("Instructions"), self.instructions))
         nobody = self.if_nobody()
         if nobody:
-            rows.append(("If nobody comes", nobody))
+            rows.append((_("If nobody comes"), nobody))
         return rows
 
     def as_dict(self) -> dict[str, Any]:
@@ -178,7 +190,8 @@ def _document_list(value: Any, what: str) -> tuple[str, ...]:
     items = [p for p in items if p]
     unknown = [p for p in items if p not in DOCUMENT_TYPES]
     if unknown:
-        raise InputError(f"{what}: unknown document {unknown[0][:30]!r} (use {', '.join(DOCUMENT_TYPES)}).", code="bad_details")
+        raise InputError(_("{setting}: unknown document {document!r} (use {documents}).").format(
+            setting=what, document=unknown[0][:30], documents=", ".join(DOCUMENT_TYPES)), code="bad_details")
     return tuple(dict.fromkeys(items))
 
 
@@ -196,7 +209,7 @@ class Accommodations:
               note: str | None = None) -> "Accommodations":
         from selfverify.textcheck import check_free_text
 
-        language = check_free_text(interpreter or "", "interpreter language", 60, "bad_accommodation") or None
+        language = check_free_text(interpreter or "", "interpreter language", 60, "bad_accommodation") or None  # i18n: ignore (a key of textcheck.FIELDS)
         line = check_free_text(note or "", "request", 300, "bad_accommodation") or None
         return cls(interpreter=language, captions=bool(captions), phone_instead=bool(phone_instead), note=line)
 
@@ -221,14 +234,14 @@ class Accommodations:
     def summary(self) -> str:
         parts = []
         if self.interpreter:
-            parts.append(f"interpreter ({self.interpreter})")
+            parts.append(_("interpreter ({language})").format(language=self.interpreter))
         if self.captions:
-            parts.append("captions")
+            parts.append(_("captions"))
         if self.phone_instead:
-            parts.append("phone instead of video")
+            parts.append(_("phone instead of video"))
         if self.note:
-            parts.append(f"note: {self.note}")
-        return "; ".join(parts) if parts else "none"
+            parts.append(_("note: {note}").format(note=self.note))
+        return "; ".join(parts) if parts else pgettext("accommodations", "none")
 
     def as_dict(self) -> dict[str, Any]:
         return {"interpreter": self.interpreter, "captions": self.captions, "phone_instead": self.phone_instead, "note": self.note}

@@ -15,8 +15,9 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+from selfverify.i18n import _, in_language
 from selfverify.services.interview.base import ServiceBase
-from selfverify.services.interview.views import APPROVED, AppointmentView
+from selfverify.services.interview.views import APPROVED, DECLINED, AppointmentView, status_word
 from selfverify.textcheck import _EMAIL
 
 PASSWORD_ENV = "SELFVERIFY_SMTP_PASSWORD"
@@ -52,17 +53,27 @@ class NoticesMixin(ServiceBase):
         address = email_address(view.contact)
         with self.ctx.db.session() as s:
             interviews.queue_notice(s, view.id, view.slot.id, kind, self._now, "pending" if address else "unsendable")
+        decision = kind == "decision"
         if address is None:
-            line = (f"No {kind} or reminder can be e-mailed: your contact line is not an e-mail address. "
-                    "Note the time and the code.")
+            line = (_("No decision or reminder can be e-mailed: your contact line is not an e-mail address. Note the time "
+                      "and the code.") if decision else
+                    _("No confirmation or reminder can be e-mailed: your contact line is not an e-mail address. Note the "
+                      "time and the code."))
         elif not self.email_configured:
-            line = (f"No mail server is configured here: the {kind} e-mail to {address} is sent only when the desk "
-                    "sends its notices. Note the time and the code, or save the calendar file.")
+            line = (_("No mail server is configured here: the decision e-mail to {address} is sent only when the desk sends "
+                      "its notices. Note the time and the code, or save the calendar file.") if decision else
+                    _("No mail server is configured here: the confirmation e-mail to {address} is sent only when the desk "
+                      "sends its notices. Note the time and the code, or save the calendar file.")).format(address=address)
         else:
             delivery = self.deliver_notices(only=view.id)
-            line = (f"A {kind} e-mail was sent to {address}." if delivery.sent else
-                    f"The {kind} e-mail to {address} could not be sent now ({_first_reason(delivery)}); "
-                    "it is retried later. Your booking is kept.")
+            if delivery.sent:
+                line = (_("A decision e-mail was sent to {address}.") if decision else
+                        _("A confirmation e-mail was sent to {address}.")).format(address=address)
+            else:
+                line = (_("The decision e-mail to {address} could not be sent now ({reason}); it is retried later. Your "
+                          "booking is kept.") if decision else
+                        _("The confirmation e-mail to {address} could not be sent now ({reason}); it is retried later. "
+                          "Your booking is kept.")).format(address=address, reason=_first_reason(delivery))
         return replace(view, notice=line)
 
     def send_reminders(self) -> Delivery:
@@ -119,9 +130,10 @@ class NoticesMixin(ServiceBase):
         if not booked:
             return None
         a = booked[0]
-        line = f"Your interview: {self.when(a.slot.starts_at)}, code {a.display_code}. {a.slot.detail_rows[0][1]}"
+        line = _("Your interview: {when}, code {code}.").format(when=self.when(a.slot.starts_at), code=a.display_code)
+        line += f" {a.slot.detail_rows[0][1]}"
         if not self.email_configured:
-            line += " (No e-mail reminder is sent from this computer.)"
+            line += " " + _("(No e-mail reminder is sent from this computer.)")
         return line
 
     def notice_states(self, appointment_id: int) -> list[tuple[str, str]]:
@@ -134,6 +146,11 @@ class NoticesMixin(ServiceBase):
     # ------------------------------------------------------------ the message
 
     def _message(self, kind: str, a: AppointmentView):  # -> EmailMessage
+        """The e-mail, in the language the person booked in (if there is a catalog for it, else this process's)."""
+        with in_language(a.language):
+            return self._compose(kind, a)
+
+    def _compose(self, kind: str, a: AppointmentView):  # -> EmailMessage
         from email.message import EmailMessage
         from email.utils import formatdate, make_msgid
 
@@ -141,34 +158,41 @@ class NoticesMixin(ServiceBase):
 
         settings = self.ctx.settings
         zone = resolve_zone(a.slot.timezone)  # the desk's zone; UTC alongside for anyone elsewhere
-        when = f"{format_when(a.slot.starts_at, zone)} ({a.slot.starts_at:%H:%M} UTC)"
+        when = _("{when} ({utc} UTC)").format(when=format_when(a.slot.starts_at, zone), utc=f"{a.slot.starts_at:%H:%M}")
         msg = EmailMessage()
         msg["From"] = settings.smtp_sender or f"selfverify@{settings.smtp_host}"
         msg["To"] = email_address(a.contact)
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = make_msgid(domain="selfverify")
         rows = [f"{label}: {text}" for label, text in a.slot.detail_rows]
+        code = _("Confirmation code: {code}").format(code=a.display_code)
         if kind == "confirmation":
-            msg["Subject"] = f"Interview booked: {when}, code {a.display_code}"
-            body = [f"Your identity interview is booked for {when}.", f"Confirmation code: {a.display_code}", "", *rows]
+            msg["Subject"] = _("Interview booked: {when}, code {code}").format(when=when, code=a.display_code)
+            body = [_("Your identity interview is booked for {when}.").format(when=when), code, "", *rows]
         elif kind == "reminder":
-            msg["Subject"] = f"Reminder: interview {when}, code {a.display_code}"
-            body = [f"Reminder: your identity interview is at {when}.", f"Confirmation code: {a.display_code}", "", *rows]
+            msg["Subject"] = _("Reminder: interview {when}, code {code}").format(when=when, code=a.display_code)
+            body = [_("Reminder: your identity interview is at {when}.").format(when=when), code, "", *rows]
         elif a.status == APPROVED:
-            msg["Subject"] = f"Interview {a.display_code} approved"
-            body = ["Your identity interview was approved.",
-                    "Open selfverify (or run 'selfverify status') to store your credential in your keyring."]
+            msg["Subject"] = _("Interview {code} approved").format(code=a.display_code)
+            body = [_("Your identity interview was approved."),
+                    _("Open selfverify (or run 'selfverify status') to store your credential in your keyring.")]
         else:
-            msg["Subject"] = f"Interview {a.display_code} {a.status}"
-            body = [f"Your identity interview was {a.status}: {a.decision_reason or 'no reason given'}.",
-                    "You may book another time: selfverify interview slots"]
-        body += ["", "This message holds no photo or document. Do not reply with one."]
+            reason = a.decision_reason or _("no reason given")
+            if a.status == DECLINED:
+                msg["Subject"] = _("Interview {code} declined").format(code=a.display_code)
+                said = _("Your identity interview was declined: {reason}.").format(reason=reason)
+            else:
+                msg["Subject"] = _("Interview {code}: {status}").format(code=a.display_code, status=status_word(a.status))
+                said = _("Your identity interview was not approved ({status}): {reason}.").format(
+                    status=status_word(a.status), reason=reason)
+            body = [said, _("You may book another time: selfverify interview slots")]
+        body += ["", _("This message holds no photo or document. Do not reply with one.")]
         msg.set_content("\n".join(body))
         if kind == "confirmation":
             from selfverify.services.interview.calendar import ics_bytes, ics_name
 
             msg.add_attachment(ics_bytes(a, self.ctx.db.database_id), maintype="text", subtype="calendar",
-                               filename=ics_name(a), params={"method": "PUBLISH"})
+                               filename=ics_name(a), params={"method": "PUBLISH", "charset": "utf-8"})  # words may not be ASCII
         return msg
 
     def _send(self, msg) -> None:  # noqa: ANN001
@@ -197,7 +221,8 @@ class NoticesMixin(ServiceBase):
         if password is None:
             password = SecretStore(self.ctx.settings.keyring_service).get(f"smtp:{self.ctx.settings.smtp_username}")
         if not password:
-            raise ConfigError(f"no SMTP password: set {PASSWORD_ENV} or the keyring entry smtp:{self.ctx.settings.smtp_username}")
+            raise ConfigError(_("no SMTP password: set {variable} or the keyring entry smtp:{user}").format(
+                variable=PASSWORD_ENV, user=self.ctx.settings.smtp_username))
         return password
 
 
@@ -211,4 +236,4 @@ def _reason(exc: BaseException) -> str:
 
 
 def _first_reason(delivery: Delivery) -> str:
-    return delivery.failed[0].split(": ", 1)[1] if delivery.failed else "the mail server did not answer"
+    return delivery.failed[0].split(": ", 1)[1] if delivery.failed else _("the mail server did not answer")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from selfverify.errors import PolicyRefusal
+from selfverify.i18n import _, ngettext
 from selfverify.services.interview.base import ServiceBase, _violated
 from selfverify.services.interview.views import BOOKED, DEFAULT_SLOT_MINUTES, AppointmentView
 
@@ -133,9 +134,9 @@ class QueueMixin(ServiceBase):
             except IntegrityError as exc:
                 savepoint.rollback()
                 if _violated(exc, "active_subject"):
-                    raise PolicyRefusal(f"{entry.subject} booked a time meanwhile: take the next person.",
+                    raise PolicyRefusal(_("{person} booked a time meanwhile: take the next person.").format(person=entry.subject),
                                         code="already_booked") from None
-        raise PolicyRefusal("The person could not be given a booking: try again.", code="queue_take_failed")  # pragma: no cover
+        raise PolicyRefusal(_("The person could not be given a booking: try again."), code="queue_take_failed")  # pragma: no cover
 
     # -------------------------------------------------- the person
 
@@ -152,8 +153,8 @@ class QueueMixin(ServiceBase):
                 return self.queue_status()
             if not agents_on_duty(s):
                 raise PolicyRefusal(
-                    "No agent is on duty right now, so the queue is closed: nothing was changed.", code="queue_closed",
-                    hint="Book a time instead: selfverify interview slots",
+                    _("No agent is on duty right now, so the queue is closed: nothing was changed."), code="queue_closed",
+                    hint=_("Book a time instead: selfverify interview slots"),
                 )
             s.add(InterviewQueueEntry(subject=self.ctx.user, active_subject=self.ctx.user, contact=contact, joined_at=self._now))
             try:
@@ -171,7 +172,7 @@ class QueueMixin(ServiceBase):
             left = entry is not None and leave_entry(s, entry.id)
             s.commit()
         if not left:
-            raise PolicyRefusal("You are not waiting in the queue: nothing was changed.", code="not_in_queue")
+            raise PolicyRefusal(_("You are not waiting in the queue: nothing was changed."), code="not_in_queue")
         self._audit("queue_left", {}, None, self.ctx.user)
         return self.queue_status()
 
@@ -203,17 +204,24 @@ class QueueMixin(ServiceBase):
         """One sentence for the plain mode, the TUI and the CLI."""
         if q.status == "waiting":
             if not q.agents_on_duty:
-                return f"You are number {q.position} in the queue. No agent is on duty at the moment: please wait or book a time."
-            ahead = "you are next" if q.position == 1 else f"{q.position - 1} ahead of you"
-            return (f"You are number {q.position} in the queue ({ahead}); estimated wait about {q.wait_minutes} min "
-                    f"with {q.agents_on_duty} agent{'s' if q.agents_on_duty != 1 else ''} on duty.")
+                return _("You are number {position} in the queue. No agent is on duty at the moment: please wait or book a "
+                         "time.").format(position=q.position)
+            ahead = (_("you are next") if q.position == 1 else
+                     ngettext("{count} ahead of you", "{count} ahead of you", q.position - 1).format(count=q.position - 1))
+            return ngettext("You are number {position} in the queue ({ahead}); estimated wait about {minutes} min with "
+                            "{agents} agent on duty.",
+                            "You are number {position} in the queue ({ahead}); estimated wait about {minutes} min with "
+                            "{agents} agents on duty.", q.agents_on_duty).format(
+                position=q.position, ahead=ahead, minutes=q.wait_minutes, agents=q.agents_on_duty)
         if q.status == "taken" and q.appointment is not None:
             a = q.appointment
             if a.status == BOOKED:
-                return (f"An agent ({a.slot.agent}) has taken you: your interview starts now. "
-                        f"Confirmation code {a.display_code}; the agent contacts you on {a.contact}.")
+                return _("An agent ({agent}) has taken you: your interview starts now. Confirmation code {code}; the agent "
+                         "contacts you on {contact}.").format(agent=a.slot.agent, code=a.display_code, contact=a.contact)
             return self.outcome_line(a)
         if q.status == "left":
-            return "You left the queue."
-        return "You are not in the queue." + ("" if q.agents_on_duty else " No agent is on duty right now.")
+            return _("You left the queue.")
+        if q.agents_on_duty:
+            return _("You are not in the queue.")
+        return _("You are not in the queue. No agent is on duty right now.")
 

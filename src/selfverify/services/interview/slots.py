@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
 from selfverify.errors import InputError, NotFound, PolicyRefusal
+from selfverify.i18n import _
 from selfverify.services.interview.base import ServiceBase, _slot_end
 from selfverify.services.interview.hours import RecurringHours
 from selfverify.services.interview.views import DEFAULT_SLOT_MINUTES, SlotView
@@ -34,12 +35,13 @@ class SlotsMixin(ServiceBase):
         from selfverify.store.models import InterviewSlot
 
         if not 5 <= duration_minutes <= 240:
-            raise InputError("A slot lasts from 5 to 240 minutes.", code="bad_duration")
+            raise InputError(_("A slot lasts from 5 to 240 minutes."), code="bad_duration")
         stored_details = SlotDetails.from_settings(self.ctx.settings).merged(details).to_json()
         starts = sorted({s.astimezone(timezone.utc) for s in starts})
         past = [s for s in starts if s <= self._now]
         if past and not skip_existing:
-            raise PolicyRefusal(f"{self.when(past[0])} has already passed: slots must be in the future.", code="slot_in_past")
+            raise PolicyRefusal(_("{when} has already passed: slots must be in the future.").format(when=self.when(past[0])),
+                                code="slot_in_past")
         starts = [s for s in starts if s > self._now]
         if not starts:
             return [], 0
@@ -69,8 +71,8 @@ class SlotsMixin(ServiceBase):
             if clashes and not skip_existing:
                 t, overlap = clashes[0]
                 raise PolicyRefusal(
-                    f"{self.agent} already has a slot at {self.when(overlap.starts_at)} ({overlap.duration_minutes} min), "
-                    f"which {self.when(t)} would overlap: nothing was added.",
+                    _("{agent} already has a slot at {when} ({minutes} min), which {new} would overlap: nothing was added.").format(
+                        agent=self.agent, when=self.when(overlap.starts_at), minutes=overlap.duration_minutes, new=self.when(t)),
                     code="slot_exists",
                 )
             try:
@@ -78,8 +80,8 @@ class SlotsMixin(ServiceBase):
             except IntegrityError:
                 s.rollback()
                 raise PolicyRefusal(
-                    "Another agent added the same slots at the same moment: nothing was added.",
-                    code="slot_exists", hint="Run the command again.",
+                    _("Another agent added the same slots at the same moment: nothing was added."),
+                    code="slot_exists", hint=_("Run the command again."),
                 ) from None
             views = [self._slot_view(r) for r in added]
         self._audit("slots_added", {"agent": self.agent, "count": len(views), "skipped": len(clashes)}, None, self.agent)
@@ -87,7 +89,7 @@ class SlotsMixin(ServiceBase):
 
     def add_recurring(self, hours: RecurringHours, days: int = 14) -> tuple[list[SlotView], int]:
         if not 1 <= days <= 366:
-            raise InputError("--days must be from 1 to 366.", code="bad_days")
+            raise InputError(_("--days must be from 1 to 366."), code="bad_days")
         today = self._now.astimezone(hours.zone).date()
         starts = [t for t in hours.starts_between(today, days) if t > self._now]
         service = self if not hours.agent or hours.agent == self.agent else type(self)(self.ctx, agent=hours.agent)
@@ -99,17 +101,17 @@ class SlotsMixin(ServiceBase):
         from selfverify.store.interviews import remove_unbooked_slot, slot_with_booking
         from selfverify.textcheck import check_id
 
-        slot_id = check_id(slot_id, "slot number")
+        slot_id = check_id(slot_id, "slot number")  # i18n: ignore (a key of textcheck.FIELDS)
         with self.ctx.db.session() as s:
-            slot, _ = slot_with_booking(s, slot_id)
+            slot, _booking = slot_with_booking(s, slot_id)
             if slot is None or slot.status == "removed":
-                raise NotFound(f"There is no slot {slot_id}.", code="slot_not_found")
+                raise NotFound(_("There is no slot {id}.").format(id=slot_id), code="slot_not_found")
             removed = remove_unbooked_slot(s, slot_id)
             s.commit()
             if not removed:
                 raise PolicyRefusal(
-                    f"Slot {slot_id} ({self.when(slot.starts_at)}) has an active booking: it was not removed.",
-                    code="slot_booked", hint="Decide the appointment (or let the person cancel it) first.",
+                    _("Slot {id} ({when}) has an active booking: it was not removed.").format(id=slot_id, when=self.when(slot.starts_at)),
+                    code="slot_booked", hint=_("Decide the appointment (or let the person cancel it) first."),
                 )
             slot.status = "removed"
             view = self._slot_view(slot)

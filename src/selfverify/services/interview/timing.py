@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from selfverify.errors import InputError, PolicyRefusal
+from selfverify.i18n import _
 from selfverify.services.interview.base import ServiceBase
 from selfverify.services.interview.views import BOOKED, ENDED, NO_SHOW, AppointmentView
 
@@ -60,16 +61,18 @@ class TimingMixin(ServiceBase):
         except PolicyRefusal as exc:
             if exc.code != "not_admin":
                 raise
-            raise PolicyRefusal("Only the desk admin sets the booking rules: this keyring does not hold the desk's admin key.",
-                                code="not_admin", hint=f"Ask the desk admin ({info.admin}).") from None
+            raise PolicyRefusal(_("Only the desk admin sets the booking rules: this keyring does not hold the desk's admin key."),
+                                code="not_admin", hint=_("Ask the desk admin ({admin}).").format(admin=info.admin)) from None
         changes = {}
         if min_lead_minutes is not None:
             if not LEAD_LIMITS[0] <= min_lead_minutes <= LEAD_LIMITS[1]:
-                raise InputError(f"The minimum lead time is from {LEAD_LIMITS[0]} to {LEAD_LIMITS[1]} minutes.", code="bad_lead")
+                raise InputError(_("The minimum lead time is from {least} to {most} minutes.").format(
+                    least=LEAD_LIMITS[0], most=LEAD_LIMITS[1]), code="bad_lead")
             changes["min_lead_minutes"] = min_lead_minutes
         if horizon_days is not None:
             if not HORIZON_LIMITS[0] <= horizon_days <= HORIZON_LIMITS[1]:
-                raise InputError(f"The booking horizon is from {HORIZON_LIMITS[0]} to {HORIZON_LIMITS[1]} days.", code="bad_horizon")
+                raise InputError(_("The booking horizon is from {least} to {most} days.").format(
+                    least=HORIZON_LIMITS[0], most=HORIZON_LIMITS[1]), code="bad_horizon")
             changes["horizon_days"] = horizon_days
         if changes:
             with self.ctx.db.session() as s:
@@ -90,15 +93,15 @@ class TimingMixin(ServiceBase):
         window = self.booking_window()
         if starts_at < earliest:
             raise PolicyRefusal(
-                f"The slot {self.when(starts_at)} starts too soon: bookings close {window.min_lead_minutes} minutes "
-                "before the start. Nothing was booked.",
-                code="too_soon", hint="Pick a later slot, or join the queue if an agent is on duty.",
+                _("The slot {when} starts too soon: bookings close {minutes} minutes before the start. Nothing was "
+                  "booked.").format(when=self.when(starts_at), minutes=window.min_lead_minutes),
+                code="too_soon", hint=_("Pick a later slot, or join the queue if an agent is on duty."),
             )
         if starts_at > latest:
             raise PolicyRefusal(
-                f"The slot {self.when(starts_at)} is too far ahead: you can book up to {window.horizon_days} days ahead "
-                f"(until {self.when(latest)}). Nothing was booked.",
-                code="too_far", hint="Pick an earlier slot.",
+                _("The slot {when} is too far ahead: you can book up to {days} days ahead (until {until}). Nothing was "
+                  "booked.").format(when=self.when(starts_at), days=window.horizon_days, until=self.when(latest)),
+                code="too_far", hint=_("Pick an earlier slot."),
             )
 
     def in_window(self, starts_at: datetime) -> bool:
@@ -108,13 +111,19 @@ class TimingMixin(ServiceBase):
     # -------------------------------------------------- the agent's timing outcomes
 
     def require_started(self, a: AppointmentView, verb: str) -> None:
-        """Nothing is decided about an interview that has not started yet (issue 17)."""
+        """Nothing is decided about an interview that has not started yet (issue 17). ``verb``: approved |
+        declined | no_show (what is refused)."""
         if self._now < a.starts_at:
-            raise PolicyRefusal(
-                f"Appointment {a.display_code} starts at {self.when(a.starts_at)}: it cannot be {verb} before then. "
-                "Nothing was changed.",
-                code="not_started", hint="Open it again when the interview has started.",
-            )
+            sentences = {
+                "approved": _("Appointment {code} starts at {when}: it cannot be approved before then. Nothing was changed."),
+                "declined": _("Appointment {code} starts at {when}: it cannot be declined before then. Nothing was changed."),
+                NO_SHOW: _("Appointment {code} starts at {when}: it cannot be marked a no-show before then. Nothing was "
+                           "changed."),
+            }
+            message = sentences.get(verb, _("Appointment {code} starts at {when}: no outcome can be recorded before then. "
+                                            "Nothing was changed."))
+            raise PolicyRefusal(message.format(code=a.display_code, when=self.when(a.starts_at)),
+                                code="not_started", hint=_("Open it again when the interview has started."))
 
     def _note_started(self, a: AppointmentView) -> None:
         """The agent opened a booked interview whose time has come: that is when it started."""
@@ -137,16 +146,17 @@ class TimingMixin(ServiceBase):
         if before.status != BOOKED:
             raise self._not_decidable(before, "late")
         if not 1 <= minutes <= MAX_LATE_MINUTES:
-            raise InputError(f"Running late is from 1 to {MAX_LATE_MINUTES} minutes.", code="bad_late")
+            raise InputError(_("Running late is from 1 to {most} minutes.").format(most=MAX_LATE_MINUTES), code="bad_late")
         new_start = before.slot.starts_at + timedelta(minutes=minutes)
         if new_start + timedelta(minutes=before.slot.duration_minutes) > self.deadline(before):
             raise PolicyRefusal(
-                f"{minutes} minutes late would end the interview after its grace period ({self.when(self.deadline(before))}): "
-                "nothing was changed.", code="beyond_grace", hint="Record a no-show or ask the person to book again.",
+                _("{minutes} minutes late would end the interview after its grace period ({when}): nothing was changed.").format(
+                    minutes=minutes, when=self.when(self.deadline(before))),
+                code="beyond_grace", hint=_("Record a no-show or ask the person to book again."),
             )
         if new_start < self._now:
-            raise PolicyRefusal(f"{self.when(new_start)} has already passed: give a later time. Nothing was changed.",
-                                code="late_in_past")
+            raise PolicyRefusal(_("{when} has already passed: give a later time. Nothing was changed.").format(
+                when=self.when(new_start)), code="late_in_past")
         with self.ctx.db.session() as s:
             won = set_appointment_fields(s, before.id, BOOKED, late_minutes=minutes)
             s.commit()
@@ -166,8 +176,8 @@ class TimingMixin(ServiceBase):
         signer = DeskService(self.ctx).check_decider(self.identity, before.subject)
         if before.status != BOOKED:
             raise self._not_decidable(before, NO_SHOW)
-        self.require_started(before, "marked a no-show")
-        reason = self._clean_reason(note, required=False) or "nobody joined the interview"
+        self.require_started(before, NO_SHOW)
+        reason = self._clean_reason(note, required=False) or "nobody joined the interview"  # i18n: ignore (stored reason)
         with self.ctx.db.session() as s:
             won = set_appointment_fields(
                 s, before.id, BOOKED, status=NO_SHOW, active_subject=None, active_slot_id=None,
@@ -193,18 +203,22 @@ class TimingMixin(ServiceBase):
         from selfverify.textcheck import printable
 
         code = a.display_code
+        when = self.when(a.starts_at)
         if a.status == BOOKED:
-            late = f" The agent is running {a.late_minutes} min late." if a.late_minutes else ""
-            return (f"Interview {code} is booked for {self.when(a.starts_at)}.{late} If nobody has joined by "
-                    f"{self.when(self.deadline(a))}, it expires and you may book again.")
+            booked = _("Interview {code} is booked for {when}.").format(code=code, when=when)
+            late = _("The agent is running {minutes} min late.").format(minutes=a.late_minutes) if a.late_minutes else ""
+            expires = _("If nobody has joined by {deadline}, it expires and you may book again.").format(
+                deadline=self.when(self.deadline(a)))
+            return " ".join(part for part in (booked, late, expires) if part)
         if a.status == NO_SHOW:
-            return (f"Interview {code} ({self.when(a.starts_at)}) was recorded as a no-show: nobody joined. "
-                    "Book a new interview: selfverify interview slots")
+            return _("Interview {code} ({when}) was recorded as a no-show: nobody joined. Book a new interview: "
+                     "selfverify interview slots").format(code=code, when=when)
         if a.status == "expired":
-            return (f"Interview {code} ({self.when(a.starts_at)}) expired: no outcome was recorded by "
-                    f"{self.when(self.deadline(a))}. Book a new interview: selfverify interview slots")
+            return _("Interview {code} ({when}) expired: no outcome was recorded by {deadline}. Book a new interview: "
+                     "selfverify interview slots").format(code=code, when=when, deadline=self.when(self.deadline(a)))
         if a.status == "cancelled":
-            return f"Interview {code} ({self.when(a.starts_at)}) was cancelled. Book a new one: selfverify interview slots"
+            return _("Interview {code} ({when}) was cancelled. Book a new one: selfverify interview slots").format(code=code, when=when)
         if a.status == "declined":
-            return f"Interview {code} was declined: {printable(a.decision_reason or 'no reason given')}. You may book again."
-        return f"Interview {code} was approved."
+            reason = printable(a.decision_reason) if a.decision_reason else _("no reason given")
+            return _("Interview {code} was declined: {reason}. You may book again.").format(code=code, reason=reason)
+        return _("Interview {code} was approved.").format(code=code)
