@@ -6,6 +6,8 @@ pseudo-terminal as a new user takes it, measured in lines, words and seconds of 
     bash .ci/with-secret-service uv run python bench/speech.py [--flows selfie interview mydata]
         [--src OTHER_CHECKOUT/src]   # measure another checkout's code (e.g. main, for a before figure)
         [--show]                     # print each transcript
+        [--lang es]                  # the selfie check (--lang) and the interview (Language menu) in
+                                     # another language, spoken by espeak-ng with that language's voice
 """
 
 from __future__ import annotations
@@ -34,24 +36,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faces", type=Path, default=ROOT.parent / "shared" / "faces")
     parser.add_argument("--src", type=Path, help="the src folder of another checkout to measure instead of this one")
     parser.add_argument("--show", action="store_true", help="print each transcript")
+    parser.add_argument("--lang", default="en", help="the language of the selfie and interview flows (My data: English)")
     args = parser.parse_args(argv)
     print(f"{'flow':<10} {'lines':>5} {'words':>6} {'speech s':>9} {'issue words/s':>14} {'limit words/s':>14}  run narration")
     for flow in args.flows:
         home, keyring_service = new_home()
         if flow == "selfie":
-            transcript = selfie_flow(home, keyring_service, args.faces, args.src)
+            transcript = selfie_flow(home, keyring_service, args.faces, args.src, args.lang)
         elif flow == "interview":
-            transcript = interview_flow(home, keyring_service, args.src)
+            transcript = interview_flow(home, keyring_service, args.src, args.lang)
         else:
             transcript = mydata_flow(home, keyring_service, args.src)
-        seconds = speech_seconds(transcript.text)
+        seconds = speech_seconds(transcript.text, transcript.lang)
         words, issue_seconds = ISSUE_FIGURES[flow]
         run = ""
         if transcript.camera_seconds:
             rate = transcript.run_words / transcript.camera_seconds
             run = (f"{transcript.run_words} words in {transcript.camera_seconds:.1f} s of camera time = {rate:.2f} words/s "
                    f"(speech: {SPEAKING_RATE:.2f})")
-        print(f"{flow:<10} {transcript.lines:>5} {transcript.words:>6} {seconds:>9.0f} {f'{words}/{issue_seconds}':>14} "
+        print(f"{flow + ' ' + transcript.lang:<10} {transcript.lines:>5} {transcript.words:>6} {seconds:>9.0f} {f'{words}/{issue_seconds}':>14} "
               f"{f'{words // 2}/{issue_seconds // 2}':>14}  {run}")
         if args.show:
             print(transcript.text)

@@ -5,18 +5,25 @@ words a minute through espeak-ng. Used by tests/functional/test_plain_speech.py 
 Flows: the selfie check with liveness on (person S's clip at camera speed through the tests' own
 webcam, ``tests.live_camera``, with the real keyring), an interview from booking to the credential
 (an enrolled agent approves in between), and My data with every action.
+
+The selfie and interview flows also run in another language (``lang="es"``): the selfie check chosen
+by ``--lang``, the interview by the main menu's Language entry (remembered for the second visit).
+What they wait for is the app's own text in that language (``said``), and espeak-ng speaks the
+transcript with that language's voice.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import uuid
 import wave
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -32,6 +39,7 @@ ISSUE_FIGURES = {"selfie": (1371, 524), "interview": (1049, 610), "mydata": (120
 class Transcript:
     flow: str
     text: str
+    lang: str = "en"
     camera_seconds: float | None = None  # the run's own time, start to decision (selfie only)
     run_text: str = ""  # what was said while the camera ran
     extra: dict = field(default_factory=dict)
@@ -57,8 +65,9 @@ def espeak() -> str | None:
     return shutil.which("espeak-ng")
 
 
-def speech_seconds(text: str) -> float:
-    """Seconds espeak-ng takes to say ``text`` at 175 words a minute (duration of the wav it writes)."""
+def speech_seconds(text: str, lang: str = "en") -> float:
+    """Seconds espeak-ng takes to say ``text`` at 175 words a minute (duration of the wav it writes), in
+    ``lang``'s voice."""
     binary = espeak()
     if binary is None:
         raise FileNotFoundError("espeak-ng is not installed (apt-get install espeak-ng)")
@@ -66,7 +75,7 @@ def speech_seconds(text: str) -> float:
         source, wav = Path(folder) / "transcript.txt", Path(folder) / "speech.wav"
         source.write_text(text, encoding="utf-8")
         # espeak-ng 1.51 writes no file with -q: -w alone keeps the sound card out of it
-        subprocess.run([binary, "-s", str(WPM), "-w", str(wav), "-f", str(source)], check=True,
+        subprocess.run([binary, "-v", lang, "-s", str(WPM), "-w", str(wav), "-f", str(source)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with wave.open(str(wav)) as audio:
             return audio.getnframes() / float(audio.getframerate())
@@ -107,6 +116,30 @@ def _reply(child, text: str, answer: str | None) -> None:  # noqa: ANN001
         child.sendline(answer)
 
 
+@contextmanager
+def speaking(lang: str):
+    """The test process's own language while it waits for the app's text (said) in ``lang``."""
+    from selfverify import i18n
+
+    before = i18n.current_language()
+    i18n.set_language(lang)
+    try:
+        yield
+    finally:
+        i18n.set_language(before)
+
+
+def said(message: str, **fields: object) -> str:
+    """``message`` as the app says it in the current language, fields filled in."""
+    from selfverify.i18n import _
+
+    return _(message).format(**fields) if fields else _(message)
+
+
+def choose(count: int) -> str:
+    return said("Choose 1 to {count}:", count=count)
+
+
 def _settings(home: Path, keyring_service: str, user: str = "alice"):  # noqa: ANN202
     from selfverify.config import load_settings
 
@@ -114,25 +147,31 @@ def _settings(home: Path, keyring_service: str, user: str = "alice"):  # noqa: A
     return load_settings({"keyring_service": keyring_service, "user": user, "timezone": "Europe/Paris"})
 
 
-def selfie_flow(home: Path, keyring_service: str, faces: Path, src: Path | None = None) -> Transcript:
+def selfie_flow(home: Path, keyring_service: str, faces: Path, src: Path | None = None, lang: str = "en") -> Transcript:
     """A new user's selfie check with liveness on: the notice, I agree, the reference photo (a frame of
     person S), the run at the tests' webcam playing the clip at camera speed, the result, keep nothing."""
+    with speaking(lang):
+        return _selfie_flow(home, keyring_service, faces, src, lang)
+
+
+def _selfie_flow(home: Path, keyring_service: str, faces: Path, src: Path | None, lang: str) -> Transcript:
     from selfverify.context import AppContext
+    from selfverify.plain.selfie import REFERENCE_QUESTION
     from selfverify.services.audit import list_sessions, timeline
     from tests.face_media import STAGE_REFERENCE_FRAME, extract_frame
 
     home.mkdir(parents=True, exist_ok=True)
     reference = extract_frame(faces / "stage_clip.mp4", STAGE_REFERENCE_FRAME, home / "reference-S.png")
     env = _env(home, keyring_service, src, SELFVERIFY_CAMERA="0")
-    child, log = _spawn(env, ["-m", "tests.live_camera", "live_at_camera_speed", "--", "--accessible"])
-    _reply(child, "Choose 1 to 5:", "1")
-    _reply(child, "Do you agree to the selfie check?", None)
-    _reply(child, "Choose 1 to 3:", "1")
-    _reply(child, "Type the path of your reference photo", str(reference))
-    _reply(child, "Keep photos for an appeal?", None)
-    child.expect(r"Choose 1 to \d")
-    child.sendline("1")
-    _reply(child, "Choose 1 to 5:", "4")
+    language = ["--lang", lang] if lang != "en" else []
+    child, log = _spawn(env, ["-m", "tests.live_camera", "live_at_camera_speed", "--", *language, "--accessible"])
+    _reply(child, choose(5), "1")
+    _reply(child, said("Do you agree to the selfie check?"), None)
+    _reply(child, choose(3), "1")
+    _reply(child, said(REFERENCE_QUESTION).split(" (")[0], str(reference))
+    _reply(child, said("Keep photos for an appeal?"), None)
+    _reply(child, choose(0).split("0")[0], "1")  # 2 or 4 choices, Enter: keep nothing
+    _reply(child, choose(5), "4")
     code = _finish(child)
     text = log.getvalue().replace("\r\n", "\n")
     assert code == 0, text
@@ -142,10 +181,17 @@ def selfie_flow(home: Path, keyring_service: str, faces: Path, src: Path | None 
     started = next(e["data"]["t"] for e in events if e["kind"] == "run_started")
     decided = next(e["data"]["t"] for e in events if e["kind"] == "decision")
     lines = text.split("\n")
-    first = next(i for i, line in enumerate(lines) if line.startswith("You have up to ")) + 1  # said just before the run
-    last = next(i for i, line in enumerate(lines) if line.startswith("Result: "))
-    return Transcript("selfie", text, decided - started, "\n".join(lines[first:last]),
+    limits = said("You have up to {time} and {tries} before a wait. Once the challenge is given, stopping counts as a try.")
+    first = next(i for i, line in enumerate(lines) if line.startswith(limits.split("{")[0])) + 1  # said just before the run
+    last = next(i for i, line in enumerate(lines) if line.startswith(_label("result") + ": "))
+    return Transcript("selfie", text, lang, decided - started, "\n".join(lines[first:last]),
                       {"outcome": session.outcome})
+
+
+def _label(kind: str) -> str:
+    from selfverify.wording.events import label
+
+    return label(kind)
 
 
 def _publish_slots(home: Path, keyring_service: str):  # noqa: ANN202
@@ -160,23 +206,28 @@ def _publish_slots(home: Path, keyring_service: str):  # noqa: ANN202
     return base
 
 
-def interview_flow(home: Path, keyring_service: str, src: Path | None = None) -> Transcript:
-    """Book the first free time, leave; the enrolled agent approves; come back: the credential."""
+def interview_flow(home: Path, keyring_service: str, src: Path | None = None, lang: str = "en") -> Transcript:
+    """Book the first free time, leave; the enrolled agent approves; come back: the credential. In another
+    language, the main menu's Language entry chooses it first (and it is remembered for the return)."""
     from selfverify.context import AppContext
+    from selfverify.plain.interview import CONTACT_QUESTION
     from selfverify.services.desk_agent import agent_service
     from selfverify.services.interview import InterviewService
 
     base = _publish_slots(home, keyring_service)
     env = _env(home, keyring_service, src)
     child, log = _spawn(env, ["-m", "selfverify", "--accessible"])
-    _reply(child, "Choose 1 to 5:", "2")  # the main menu: interview
-    _reply(child, "Choose 1 to 6:", "1")  # book
-    child.expect(r"Choose 1 to \d+:")
-    child.sendline("1")
-    _reply(child, "Type a phone number or an e-mail address:", "+33 1 23 45 67 89")
-    _reply(child, "or anything else? Type yes or no:", "")  # no interpreter, captions, phone call or note
-    _reply(child, "Choose 1 to 5:", "5")  # the booked menu: main menu
-    _reply(child, "Choose 1 to 5:", "4")  # quit
+    if lang != "en":
+        _choose_language(child, lang)
+    with speaking(lang):
+        _reply(child, choose(5), "2")  # the main menu: interview
+        _reply(child, choose(6), "1")  # book
+        child.expect(re.escape(choose(0).split("0")[0]) + r"\d+:")
+        child.sendline("1")
+        _reply(child, said(CONTACT_QUESTION), "+33 1 23 45 67 89")
+        _reply(child, said("{question} Type yes or no:", question="").strip(), "")  # no interpreter, captions, phone call or note
+        _reply(child, choose(5), "5")  # the booked menu: main menu
+        _reply(child, choose(5), "4")  # quit
     assert _finish(child) == 0
     booked = log.getvalue()
     [mine] = InterviewService(AppContext(settings=base)).my_appointments()
@@ -189,12 +240,22 @@ def interview_flow(home: Path, keyring_service: str, src: Path | None = None) ->
     shift = (at_start.now() - datetime.now(timezone.utc)).total_seconds()  # the person comes back after the interview
     later = {**env, SHIFT_ENV: repr(shift), "PYTHONPATH": os.pathsep.join(p for p in (str(SHIM_DIR), env.get("PYTHONPATH", "")) if p)}
     child, log = _spawn(later, ["-m", "selfverify", "--accessible"])
-    _reply(child, "Choose 1 to 5:", "2")
-    _reply(child, "Choose 1 to 3:", "3")  # the credential is picked up (nothing to book); back to the main menu
-    _reply(child, "Choose 1 to 5:", "4")
+    with speaking(lang):  # the language chosen on the first visit is remembered
+        _reply(child, choose(5), "2")
+        _reply(child, choose(3), "3")  # the credential is picked up (nothing to book); back to the main menu
+        _reply(child, choose(5), "4")
     assert _finish(child) == 0
     text = (booked + log.getvalue()).replace("\r\n", "\n")
-    return Transcript("interview", text, extra={"code": mine.display_code})
+    return Transcript("interview", text, lang, extra={"code": mine.display_code})
+
+
+def _choose_language(child, lang: str) -> None:  # noqa: ANN001
+    """The main menu's last entry, Language, then ``lang`` by its own name (the menu is in English here)."""
+    from selfverify.i18n import available_languages, language_name
+
+    languages = available_languages()
+    _reply(child, choose(5), "5")
+    _reply(child, said("Choose 1 to {count} (Enter: {number}):", count=len(languages) + 1, number=1), language_name(lang))
 
 
 def seed_my_data(home: Path, keyring_service: str) -> None:

@@ -189,3 +189,62 @@ def test_running_late_then_no_show_are_said_and_the_history_lists_it(on_desk, ti
     ])
     assert finish(child) == 0
     assert_plain_transcript(log.getvalue().replace("\r\n", "\n"))
+
+
+def test_in_spanish_chosen_in_the_menu_book_hear_the_code_reschedule_and_cancel(slots, plain_settings):
+    """Issue 15: the interview in Spanish, chosen by the main menu's Language entry: labels, dates, the
+    zone's city and the code's digits in Spanish; the reschedule asks the needs once (Enter keeps them)."""
+    import re
+
+    from selfverify.context import AppContext
+    from selfverify.services.interview import Accommodations, InterviewService
+    from selfverify.wording.speech import phonetic
+    from tests.speech_flows import choose, said, speaking
+
+    agent, (first, second) = slots
+    child, log = spawn_plain({**ENV, "TERM": "dumb"}, "--accessible")
+    converse(child, [("Choose 1 to 5:", "5"), ("Choose 1 to 3 (Enter: 1):", "Español")])
+    with speaking("es"):
+        converse(child, [
+            ("Estado: Idioma: Español.", None),
+            ("1. Comprobación con selfi", None),  # the menu is read again, in Spanish
+            (choose(5), "ayuda"),  # the Spanish word for help works
+            ("En cualquier pregunta puede escribir ayuda", None),
+            (choose(5), "2"),
+            (choose(6), "1"),
+            ("¿Qué hora prefiere?", None),
+            (choose(2), "1"),
+            ("Escriba un teléfono o un correo electrónico:", "+33 1 23 45 67 89"),
+            ("¿Necesita intérprete, subtítulos, una llamada de teléfono en vez de vídeo o alguna otra cosa? Escriba sí o no:", "sí"),
+            ("¿Necesita intérprete? Escriba el idioma", "inglés"),
+            ("¿Necesita subtítulos en la videollamada? Escriba sí o no:", ""),
+            ("¿Prefiere una llamada de teléfono a una videollamada? Escriba sí o no:", ""),
+            ("¿Algo más que deba saber el agente?", ""),
+            ("Código de confirmación ", None),
+            (choose(5), "1"),  # move it
+            ("¿A qué hora quiere cambiar la entrevista?", None),
+            (choose(1), "1"),
+            (said("Choose 1 to {count} (Enter: {number}):", count=2, number=1), ""),  # Enter keeps the needs
+            ("Resultado: entrevista cambiada al ", None),
+            (choose(5), "cancelar"),
+            ("Escriba sí o no:", "sí"),
+            ("Resultado: entrevista cancelada; su hora vuelve a estar libre.", None),
+            (choose(6), "6"),
+            (choose(5), "salir"),
+        ])
+        assert finish(child) == 0
+        text = log.getvalue().replace("\r\n", "\n")
+        assert_plain_transcript(text)
+        [mine] = InterviewService(AppContext(settings=plain_settings)).my_appointments()
+        assert mine.status == "cancelled" and mine.slot.id == second.id
+        assert mine.accommodations == Accommodations(interpreter="inglés")
+        spanish = text.split("Estado: Idioma: Español.")[1]
+        assert not labelled_lines(spanish), "an English label after Spanish was chosen"
+        assert re.search(r"^Estado: ", spanish, re.M) and re.search(r"^Resultado: ", spanish, re.M)
+        assert "Resultado: reservada para el " in spanish and ", hora de París (CET)." in spanish
+        day = r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d{1,2} de [a-z]+ a las? \d\d:\d\d"
+        assert re.search(r"Resultado: reservada para el " + day, spanish), spanish
+        assert re.search(r"Resultado: entrevista cambiada al " + day, spanish), spanish
+        assert f"Código de confirmación {mine.display_code}: {phonetic(mine.display_code)}." in spanish
+        assert "Usted pidió: " in spanish
+        assert "Choose 1 to" not in spanish and "Type yes or no" not in spanish

@@ -58,7 +58,7 @@ def test_interview_book_reschedule_cancel(pctx):
         "1", "1",                 # book; confirm the time zone the times are shown in (remembered)
         "1", "", "alice@example.org",  # the first time; an empty contact is refused
         "",                       # no interpreter, captions, phone call or note
-        "1", "2",                 # reschedule to the second free time (slot 3)
+        "1", "2", "",             # reschedule to the second free time (slot 3); still no needs (Enter)
         "2", "no",                # cancel, but say no
         "2", "yes",               # cancel
         "6", MAIN_QUIT,
@@ -86,6 +86,32 @@ def test_interview_book_reschedule_cancel(pctx):
     code_at = booked.index(f"Confirmation code {code_shown}: {phonetic(code_shown)}.")
     assert booked[code_at - 1].startswith("Keep this code") and booked[code_at - 2].startswith("If nobody has joined by ")
     assert booked[code_at + 1].startswith("Interview menu")  # nothing said after the code but the menu
+
+
+def test_reschedule_asks_the_needs_once_with_the_earlier_ones_as_the_default(pctx):
+    """Issue 21's leftover: a new time may need new needs. One question, Enter keeps what was asked for."""
+    from selfverify.services.interview import Accommodations, InterviewService
+
+    _add_slots(pctx, 4)
+    code, text = drive(pctx, [
+        "2", "1", "1", "1", "alice@example.org",
+        "yes", "Spanish", "yes", "", "",   # an interpreter (Spanish) and captions
+        "1", "1", "",                      # move it; Enter keeps the needs
+        "1", "1", "2", "", "no", "yes", "",  # move it again; change them: no interpreter or captions, a phone call
+        "5", MAIN_QUIT,
+    ])
+    assert code == EXIT_OK
+    [appointment] = InterviewService(pctx).my_appointments()
+    assert appointment.accommodations == Accommodations(phone_instead=True)
+    asked = [line for line in text.split("\n") if line.startswith("You asked for: ")]
+    print("\n".join(asked))
+    assert asked[:4] == ["You asked for: interpreter (Spanish); captions",  # said after booking
+                         "You asked for: interpreter (Spanish); captions.",  # the question at the first move
+                         "You asked for: interpreter (Spanish); captions",  # kept: said with the new time
+                         "You asked for: interpreter (Spanish); captions."]  # the question at the second move
+    assert asked[4:] == ["You asked for: phone instead of video"]
+    assert text.count("Do you need an interpreter, captions") == 1  # asked at booking only: after, the summary asks
+    assert text.count("Result: interview moved to ") == 2
 
 
 def test_interview_refusals_are_one_line_problems(pctx, monkeypatch):

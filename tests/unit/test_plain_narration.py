@@ -25,6 +25,32 @@ from selfverify.plain.terminal import Dialogue, LineReader, LineWriter
 from tests.plain_support import assert_plain_transcript, labelled_lines, piped_dialogue
 
 
+def test_in_spanish_the_labels_steps_guidance_and_typed_words_are_spanish():
+    """Issue 15: one label per kind, translated the same way everywhere; core's English step and guidance
+    sentences said in Spanish; the words a person types work in Spanish (accents optional) and English."""
+    from selfverify.i18n import set_language
+    from selfverify.plain.selfie_run import run_word
+    from selfverify.plain.terminal import typed
+
+    set_language("es")  # tests/conftest.py puts English back
+    started = ChallengeStep(index=1, total=2, step="turn_right", instruction="Step 1 of 2: turn your head to your right",
+                            status="started", deadline_s=30)
+    assert event_line(started) == ("Paso 1 de 2", "gire la cabeza hacia su derecha, en menos de 30 segundos")
+    assert event_line(ChallengeStep(index=1, total=2, step="blink", status="passed")) == ("Paso 1 de 2", "hecho.")
+    assert event_line(CameraLost(message="x"))[0] == "Problema"
+    out = io.StringIO()
+    narrator = RunNarrator(LineWriter(out), clock=lambda: 0.0)
+    narrator.show(GuidanceChanged(code="move_closer", message="Move closer"))
+    narrator.clock = lambda: 5.0
+    narrator.tick()
+    LineWriter(out).status("x")
+    assert out.getvalue().split("\n")[:2] == ["Cámara: Acérquese", "Estado: x"]
+    assert typed("help", "ayuda") and typed("back", "Atras") and typed("quit", "salir") and typed("yes", "sí")
+    assert typed("help", "help") and typed("yes", "yes") and not typed("yes", "no")
+    assert [run_word(w) for w in ("parar", "entrevista", "estado", "dónde", "ayuda", "back")] == [
+        "back", "interview", "status", "where", "help", "back"]
+
+
 def test_each_event_kind_has_one_labelled_line():
     assert event_line(RunStarted(liveness=False)) == (
         "Status", "camera on, without the liveness steps (a replay: no credential can be issued).")

@@ -6,11 +6,20 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from selfverify.core.events import Decision
 from selfverify.wording.outcomes import NO_CREDENTIAL, meaning
-from selfverify.wording.speech import PHONETIC, duration, phonetic, plural, speakable, spoken_reference, when, zone_words
+from selfverify.wording.speech import day, duration, phonetic, speakable, spoken_reference, when, zone_words
 
 PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+def spanish():
+    from selfverify.i18n import set_language
+
+    set_language("es")  # tests/conftest.py puts English back after each test
 
 
 def test_dates_in_words_with_the_year_only_when_it_is_not_this_one():
@@ -24,7 +33,20 @@ def test_dates_in_words_with_the_year_only_when_it_is_not_this_one():
 def test_units_and_plurals_written_out():
     assert [duration(s) for s in (1, 30, 60, 125, 5400)] == [
         "1 second", "30 seconds", "1 minute", "2 minutes and 5 seconds", "1 hour and 30 minutes"]
-    assert (plural(1, "photo"), plural(2, "photo"), plural(0, "try", "tries")) == ("1 photo", "2 photos", "0 tries")
+    assert duration(3725) == "1 hour, 2 minutes, and 5 seconds"  # Babel's list rule for English
+
+
+def test_spanish_for_the_ear_dates_units_and_digits(spanish):
+    """The same words in Spanish: Babel's date pattern and city names, ngettext plurals, Babel's list rule."""
+    moment = datetime(2026, 12, 3, 8, 40, tzinfo=timezone.utc)
+    assert when(moment, PARIS, now=moment, with_zone=True) == "jueves 3 de diciembre a las 09:40, hora de París (CET)"
+    assert when(datetime(2026, 12, 3, 0, 5, tzinfo=timezone.utc), PARIS, now=moment) == "jueves 3 de diciembre a la 01:05"
+    assert day(moment, PARIS, now=datetime(2025, 1, 1, tzinfo=timezone.utc)) == "jueves 3 de diciembre de 2026"
+    assert [duration(s) for s in (1, 30, 125, 5400, 3725)] == [
+        "1 segundo", "30 segundos", "2 minutos y 5 segundos", "1 hora y 30 minutos", "1 hora, 2 minutos y 5 segundos"]
+    assert phonetic("K7QX-M4PD") == "Kilo, siete, Quebec, X-ray; Mike, cuatro, Papa, Delta"
+    assert speakable("Espere 30 s; 198x198, 4a7f9c2e0b1d4e5fa0b1c2d3e4f50617.") == (
+        "Espere 30 segundos; 198 por 198, referencia 4 A 7 F, 9 C 2 E.")
 
 
 def test_codes_spelled_so_that_nothing_sounds_alike():
@@ -32,7 +54,7 @@ def test_codes_spelled_so_that_nothing_sounds_alike():
     # every character of the interview code alphabet has a word, and no two words are the same
     from selfverify.services.interview import CODE_ALPHABET
 
-    words = [PHONETIC[c] for c in CODE_ALPHABET]
+    words = [phonetic(c) for c in CODE_ALPHABET]
     assert len(set(words)) == len(words) and all(len(w) > 2 for w in words)
     assert spoken_reference("4a7f9c2e0b1d4e5fa0b1c2d3e4f50617") == "4 A 7 F, 9 C 2 E"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from selfverify.errors import EXIT_INTERRUPTED, EXIT_OK, ConfigError, SelfverifyError
+from selfverify.i18n import N_, _, lazy_pgettext, ngettext
 from selfverify.plain.terminal import (
     Dialogue,
     GoBack,
@@ -25,21 +26,21 @@ from selfverify.plain.terminal import (
 )
 
 MAIN_CHOICES = [
-    ("selfie", "Selfie check (your face is compared on this computer)"),
-    ("interview", "Interview with a person (no photos, no face data)"),
-    ("mydata", "My data (kept photos, credential, consent, delete everything)"),
-    ("quit", "Quit"),
+    ("selfie", N_("Selfie check (your face is compared on this computer)")),
+    ("interview", N_("Interview with a person (no photos, no face data)")),
+    ("mydata", N_("My data (kept photos, credential, consent, delete everything)")),
+    ("quit", N_("Quit")),
 ]
-MAIN_HELP = ("selfverify confirms who you are in one of two ways you choose: a selfie check compared with your ID "
-             "photo on this computer, or a short interview with a person. Nothing is kept unless you ask.")
+MAIN_HELP = N_("selfverify confirms who you are in one of two ways you choose: a selfie check compared with your ID "
+               "photo on this computer, or a short interview with a person. Nothing is kept unless you ask.")
 AUTOMATIC_REASONS = {
-    "TERM=dumb": "This terminal (TERM=dumb) cannot show the full-screen app, so selfverify uses its plain mode.",
-    "not a terminal": "Input or output is not a terminal, so selfverify uses its plain mode.",
+    "TERM=dumb": N_("This terminal (TERM=dumb) cannot show the full-screen app, so selfverify uses its plain mode."),
+    "not a terminal": N_("Input or output is not a terminal, so selfverify uses its plain mode."),
 }
-PREPARING_SELFIE = "Preparing the selfie check..."
+PREPARING_SELFIE = N_("Preparing the selfie check...")
 WELCOME = (
-    "selfverify, accessible mode: one message per line, numbered choices.",
-    "At any question type help, back, where, or quit.",
+    N_("selfverify, accessible mode: one message per line, numbered choices."),
+    N_("At any question type help, back, where, or quit."),
 )
 
 
@@ -69,18 +70,19 @@ class PlainApp:
     def run(self) -> int:
         try:
             for line in WELCOME:
-                self.out.line(line)
+                self.out.line(_(line))
             if self.started_because:
-                self.out.line(AUTOMATIC_REASONS.get(self.started_because, f"Plain mode: {self.started_because}."))
+                reason = AUTOMATIC_REASONS.get(self.started_because)
+                self.out.line(_(reason) if reason else _("Plain mode: {reason}.").format(reason=self.started_because))
             self.remember_mode()
             self.startup()
             self.main_menu()
         except QuitRequested:
-            self.out.line("Goodbye.")
+            self.out.line(_("Goodbye."))
         except InputClosed:
-            self.out.line("Input ended: goodbye.")
+            self.out.line(_("Input ended: goodbye."))
         except KeyboardInterrupt:
-            self.out.line("Interrupted: nothing more was done.")
+            self.out.line(_("Interrupted: nothing more was done."))
             return EXIT_INTERRUPTED
         return EXIT_OK
 
@@ -95,37 +97,36 @@ class PlainApp:
                 return
             path = remember_setting(self.config_file, "accessible", True)
         except (ConfigError, OSError) as exc:
-            self.out.problem(f"the accessible mode could not be remembered: {getattr(exc, 'user_message', exc)}")
+            self.out.problem(_("the accessible mode could not be remembered: {problem}").format(
+                problem=getattr(exc, "user_message", exc)))
             return
-        self.out.status(f"accessible mode remembered for the next start, in {path.name}.")
+        self.out.status(_("accessible mode remembered for the next start, in {file}.").format(file=path.name))
 
     def startup(self) -> None:
         from selfverify.services.startup import on_startup
 
         report = on_startup(self.ctx)
         if report.photos_purged:
-            from selfverify.wording.speech import plural
-
-            self.out.status(f"{plural(report.photos_purged, 'expired photo')} deleted.")
+            count = report.photos_purged
+            self.out.status(ngettext("{count} expired photo deleted.", "{count} expired photos deleted.", count).format(count=count))
         elif report.changed_anything:
-            self.out.status("work interrupted last time was completed.")
+            self.out.status(_("work interrupted last time was completed."))
         for note in report.postponed:
-            self.out.status(f"postponed until the next start: {note}")
+            self.out.status(_("postponed until the next start: {note}").format(note=_(note)))
 
     def main_menu(self) -> None:
         from selfverify.plain.language import LanguageFlow, menu_label
 
         flows = {"selfie": self.selfie, "interview": self.interview, "mydata": self.my_data, "language": LanguageFlow(self).run}
-        self.dialogue.places[:] = ["the main menu"]
+        self.dialogue.places[:] = [N_("the main menu")]
         heard = False
         while True:
             try:  # the language comes after Quit: "4" quits, as it always did
-                choice = self.dialogue.choose(
-                    "Main menu:", [*MAIN_CHOICES, ("language", menu_label())], MAIN_HELP, brief="Main menu" if heard else None
-                )
+                choices = [(key, _(text)) for key, text in MAIN_CHOICES] + [("language", menu_label())]
+                choice = self.dialogue.choose(_("Main menu:"), choices, _(MAIN_HELP), brief=_("Main menu") if heard else None)
                 heard = True
             except GoBack:
-                self.out.line("This is the main menu. Type quit to leave.")
+                self.out.line(_("This is the main menu. Type quit to leave."))
                 continue
             if choice == "quit":
                 raise QuitRequested
@@ -134,7 +135,7 @@ class PlainApp:
             try:
                 flows[choice]()
             except GoBack:
-                self.out.status("back at the main menu.")
+                self.out.status(_("back at the main menu."))
             except SelfverifyError as exc:
                 self.out.problem(exc.user_message, exc.hint)
 
@@ -149,20 +150,20 @@ class PlainApp:
             del places[depth:]
 
     def selfie(self) -> None:
-        self.out.line(PREPARING_SELFIE)  # loading the camera and face code takes seconds: never a silent pause
+        self.out.line(_(PREPARING_SELFIE))  # loading the camera and face code takes seconds: never a silent pause
         from selfverify.plain.selfie import SelfieFlow
 
-        self._enter("the selfie check", SelfieFlow(self))
+        self._enter(N_("the selfie check"), SelfieFlow(self))
 
     def interview(self) -> None:
         from selfverify.plain.interview import InterviewFlow
 
-        self._enter("the interview", InterviewFlow(self))
+        self._enter(N_("the interview"), InterviewFlow(self))
 
     def my_data(self) -> None:
         from selfverify.plain.mydata import MyDataFlow
 
-        self._enter("My data", MyDataFlow(self))
+        self._enter(lazy_pgettext("menu name", "My data"), MyDataFlow(self))
 
 
 def _input_fd(stdin: TextIO | None) -> int:

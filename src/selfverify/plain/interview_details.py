@@ -6,42 +6,51 @@ from __future__ import annotations
 
 from pathlib import Path
 
-NEEDS_HELP = ("The agent sees what you ask for before the interview. Press Enter to skip a question; "
-              "back returns to the interview menu.")
+from selfverify.i18n import N_, _
+
+NEEDS_HELP = N_("The agent sees what you ask for before the interview. Press Enter to skip a question; "
+                "back returns to the interview menu.")
 
 
 def say_details(out, slot) -> None:  # noqa: ANN001 - LineWriter, SlotView
     """Each detail as one labelled line (how, length, what to bring, what is not accepted...)."""
     for label, text in slot.detail_rows:
-        out.labelled(label, text)
+        out.labelled(_(label), _(text))
 
 
-def ask_needs(dialogue):  # noqa: ANN001, ANN201 - Dialogue -> Accommodations
-    """An interpreter, captions, a phone call instead of video, anything else: each optional."""
+def ask_needs(dialogue, earlier=None):  # noqa: ANN001, ANN201 - Dialogue, Accommodations | None -> Accommodations
+    """An interpreter, captions, a phone call instead of video, anything else: each optional, behind one
+    yes/no question. ``earlier`` (a reschedule): what was asked for before, kept by Enter."""
     from selfverify.errors import InputError
     from selfverify.services.interview import Accommodations
 
-    if not dialogue.confirm("Do you need an interpreter, captions, a phone call instead of video, or anything else?",
-                            NEEDS_HELP):
+    help_text = _(NEEDS_HELP)
+    if earlier is not None and not earlier.empty:
+        keep = dialogue.choose(_("You asked for: {needs}.").format(needs=earlier.summary()),
+                               [("keep", _("Keep that")), ("change", _("Change it"))], help_text, default="keep")
+        if keep == "keep":
+            return earlier
+    elif not dialogue.confirm(_("Do you need an interpreter, captions, a phone call instead of video, or anything else?"),
+                              help_text):
         return Accommodations.build(None, False, False, None)
     while True:
-        language = dialogue.ask("Do you need an interpreter? Type the language, or press Enter for no:", NEEDS_HELP)
-        captions = dialogue.confirm("Do you need captions on a video call?", NEEDS_HELP)
-        phone = dialogue.confirm("Would you rather have a phone call than a video call?", NEEDS_HELP)
-        note = dialogue.ask("Anything else the agent should know? Type one line, or press Enter for nothing:", NEEDS_HELP)
+        language = dialogue.ask(_("Do you need an interpreter? Type the language, or press Enter for no:"), help_text)
+        captions = dialogue.confirm(_("Do you need captions on a video call?"), help_text)
+        phone = dialogue.confirm(_("Would you rather have a phone call than a video call?"), help_text)
+        note = dialogue.ask(_("Anything else the agent should know? Type one line, or press Enter for nothing:"), help_text)
         try:
             return Accommodations.build(language, captions, phone, note)
         except InputError as exc:
-            dialogue.out.problem(exc.user_message, "Please answer again.")
+            dialogue.out.problem(exc.user_message, _("Please answer again."))
 
 
 def say_booked_details(out, booked) -> None:  # noqa: ANN001 - LineWriter, AppointmentView
     """After booking: what was asked for and the e-mail notice (the slot's details were said just before
     booking, and "Check the status again" says them again: heard once, not twice in a row)."""
     if booked.accommodations is not None and not booked.accommodations.empty:
-        out.labelled("You asked for", booked.accommodations.summary())
+        out.labelled(_("You asked for"), booked.accommodations.summary())
     if booked.notice:
-        out.line(booked.notice)
+        out.line(_(booked.notice))
 
 
 def save_calendar(service, dialogue, out, current) -> None:  # noqa: ANN001
@@ -49,7 +58,7 @@ def save_calendar(service, dialogue, out, current) -> None:  # noqa: ANN001
     from selfverify.outfile import write_output
 
     default = Path.home() / f"interview-{current.display_code}.ics"
-    typed = dialogue.ask(f"Where should the calendar file go? Press Enter for {default}:",
-                         "A new file is created; an existing file is never replaced.")
+    typed = dialogue.ask(_("Where should the calendar file go? Press Enter for {file}:").format(file=default),
+                         _("A new file is created; an existing file is never replaced."))
     where = write_output(Path(typed).expanduser() if typed else default, service.calendar_file(current.code))
-    out.result(f"saved the interview to {where}. Open it with your calendar app.")
+    out.result(_("saved the interview to {file}. Open it with your calendar app.").format(file=where))

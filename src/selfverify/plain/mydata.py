@@ -4,43 +4,52 @@
 from __future__ import annotations
 
 from selfverify.errors import SelfverifyError
+from selfverify.i18n import N_, _, ngettext, pgettext
 from selfverify.plain.flow import Flow
-from selfverify.plain.terminal import GoBack
-from selfverify.wording.speech import plural
+from selfverify.plain.terminal import GoBack, typed
 
 MENU = [
-    ("photos", "List kept photos"),
-    ("delete", "Delete one kept photo"),
-    ("delete-all", "Delete all kept photos"),
-    ("receipts", "List deletion receipts"),
-    ("show", "Check my credential"),
-    ("export", "Export my credential"),
-    ("revoke", "Revoke my credential"),
-    ("withdraw", "Withdraw my consent"),
-    ("everything", "Delete everything about me"),
-    ("menu", "Main menu"),
+    ("photos", N_("List kept photos")),
+    ("delete", N_("Delete one kept photo")),
+    ("delete-all", N_("Delete all kept photos")),
+    ("receipts", N_("List deletion receipts")),
+    ("show", N_("Check my credential")),
+    ("export", N_("Export my credential")),
+    ("revoke", N_("Revoke my credential")),
+    ("withdraw", N_("Withdraw my consent")),
+    ("everything", N_("Delete everything about me")),
+    ("menu", N_("Main menu")),
 ]
 TOKEN_FILE = "selfverify-credential.txt"
-EXPORT_HELP = ("Saving writes a new file that only your user can read (mode 600); give a new name, or confirm to "
-               "replace an old file. The token also stays in your keyring.")
-MENU_HELP = ("Kept photos exist only if you chose to keep them after a selfie check; they are encrypted. "
-             "Deleting destroys the photo's key first, so it can never be read again, and leaves a receipt.")
-REASON_WORDS = {"user": "you asked", "expiry": "its time ran out", "consent_withdrawn": "consent was withdrawn",
-                "delete_all": "you deleted everything", "interrupted": "a check was interrupted"}
-KIND_WORDS = {"reference": "reference photo", "selfie": "camera picture", "consent_records": "consent records",
-              "attempt_counter": "count of failed tries", "audit_events": "event records"}
+EXPORT_HELP = N_("Saving writes a new file that only your user can read (mode 600); give a new name, or confirm to "
+                 "replace an old file. The token also stays in your keyring.")
+MENU_HELP = N_("Kept photos exist only if you chose to keep them after a selfie check; they are encrypted. "
+               "Deleting destroys the photo's key first, so it can never be read again, and leaves a receipt.")
+REASON_WORDS = {"user": N_("you asked"), "expiry": N_("its time ran out"), "consent_withdrawn": N_("consent was withdrawn"),
+                "delete_all": N_("you deleted everything"), "interrupted": N_("a check was interrupted")}
+KIND_WORDS = {"reference": N_("reference photo"), "selfie": N_("camera picture"), "consent_records": N_("consent records"),
+              "attempt_counter": N_("count of failed tries"), "audit_events": N_("event records")}
+METHOD_WORDS = {"selfie": N_("selfie"), "interview": N_("interview")}
+NOTHING_CHANGED = N_("nothing was changed.")
+NOTHING_DELETED = N_("nothing was deleted.")
+NOTHING_TO_DELETE = N_("no photos are kept: there is nothing to delete.")
+NO_CREDENTIAL = N_("you have no credential. Pass a selfie check or an interview to get one.")
 
 
 def _kind(kind: str) -> str:
-    return KIND_WORDS.get(kind, kind)
+    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
+
+
+def _method(method: str) -> str:
+    return _(METHOD_WORDS[method]) if method in METHOD_WORDS else method
 
 
 def _describe(photo, on) -> str:  # noqa: ANN001
-    return f"{_kind(photo.kind)}, kept since {on(photo.created_at)}"
+    return _("{kind}, kept since {day}").format(kind=_kind(photo.kind), day=on(photo.created_at))
 
 
 def _assurance_words(key: str, value) -> str:  # noqa: ANN001
-    value = {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
+    value = (_("yes") if value else _("no")) if isinstance(value, bool) else value
     return f"{key.replace('_', ' ')}: {value}"
 
 
@@ -49,8 +58,8 @@ class MyDataFlow(Flow):
         self.summary()
         heard = False
         while True:
-            choice = self.dialogue.choose("My data: what would you like to do?", MENU, MENU_HELP,
-                                          brief="My data" if heard else None)
+            choice = self.dialogue.choose(_("My data: what would you like to do?"), [(key, _(text)) for key, text in MENU],
+                                          _(MENU_HELP), brief=pgettext("menu name", "My data") if heard else None)
             heard = True
             if choice == "menu":
                 return
@@ -61,13 +70,13 @@ class MyDataFlow(Flow):
             except SelfverifyError as exc:
                 self.out.problem(exc.user_message, exc.hint)
 
-    def _kept_photos(self, when_none: str = "no photos are kept."):  # noqa: ANN202
-        """The kept photos; says ``when_none`` if there are none."""
+    def _kept_photos(self, when_none: str = N_("no photos are kept.")):  # noqa: ANN202
+        """The kept photos; says ``when_none`` (a marked string) if there are none."""
         from selfverify.services.vault import PhotoVault
 
         photos = PhotoVault(self.ctx).list()
         if not photos:
-            self.out.status(when_none)
+            self.out.status(_(when_none))
         return photos
 
     def summary(self) -> None:
@@ -76,69 +85,76 @@ class MyDataFlow(Flow):
         from selfverify.services.vault import PhotoVault
 
         photos = PhotoVault(self.ctx).list()
-        self.out.status(f"{plural(len(photos), 'kept photo')}.")
+        self.out.status(ngettext("{count} kept photo.", "{count} kept photos.", len(photos)).format(count=len(photos)))
         try:
             self.out.status(self._credential_sentence())
         except SelfverifyError as exc:
-            self.out.problem(f"the credential cannot be read: {exc.user_message}", exc.hint)
+            self.out.problem(_("the credential cannot be read: {problem}").format(problem=exc.user_message), exc.hint)
         consent = ConsentService(self.ctx).status()
         if consent.accepted:
-            self.out.status(f"consent to the selfie check given on {self.day(consent.at)}.")
+            self.out.status(_("consent to the selfie check given on {day}.").format(day=self.day(consent.at)))
+        elif consent.choice == "declined":
+            self.out.status(_("consent to the selfie check not given (declined)."))
+        elif consent.choice == "withdrawn":
+            self.out.status(_("consent to the selfie check not given (withdrawn)."))
+        elif consent.choice:
+            self.out.status(_("consent to the selfie check not given ({choice}).").format(choice=consent.choice))
         else:
-            self.out.status(f"consent to the selfie check not given ({consent.choice or 'never asked'}).")
+            self.out.status(_("consent to the selfie check not given (never asked)."))
 
     def _credential_sentence(self) -> str:
         from selfverify.services.credentials import CredentialService
 
         current = CredentialService(self.ctx).current()
         if current is None:
-            return "no credential. Pass a selfie check or an interview to get one."
-        return f"a credential from the {current.method} path, valid until {self.day(current.expires_at)}."
+            return _("no credential. Pass a selfie check or an interview to get one.")
+        return _("a credential from the {method} path, valid until {day}.").format(
+            method=_method(current.method), day=self.day(current.expires_at))
 
     # photos
 
     def do_photos(self) -> None:
         for number, photo in enumerate(self._kept_photos(), 1):
-            self.out.line(f"{number}. {_describe(photo, self.day)}, deleted automatically on {self.day(photo.expires_at)}.")
+            self.out.line(_("{number}. {photo}, deleted automatically on {day}.").format(
+                number=number, photo=_describe(photo, self.day), day=self.day(photo.expires_at)))
 
     def do_delete(self) -> None:
         from selfverify.services.vault import PhotoVault
 
-        photos = self._kept_photos("no photos are kept: there is nothing to delete.")
+        photos = self._kept_photos(NOTHING_TO_DELETE)
         if not photos:
             return
         choices = [(p.id, _describe(p, self.day)) for p in photos]
-        photo_id = self.dialogue.choose("Which photo should be deleted?", choices)
-        if not self.dialogue.confirm("Delete it? It can never be read again."):
-            self.out.status("nothing was deleted.")
+        photo_id = self.dialogue.choose(_("Which photo should be deleted?"), choices)
+        if not self.dialogue.confirm(_("Delete it? It can never be read again.")):
+            self.out.status(_(NOTHING_DELETED))
             return
         for receipt in PhotoVault(self.ctx).delete([photo_id], reason="user"):
-            self.out.result(f"deleted the {_kind(receipt.kind)}; a deletion receipt was kept.")
+            self.out.result(_("deleted the {kind}; a deletion receipt was kept.").format(kind=_kind(receipt.kind)))
 
     def do_delete_all(self) -> None:
         from selfverify.services.vault import PhotoVault
 
-        count = len(self._kept_photos("no photos are kept: there is nothing to delete."))
+        count = len(self._kept_photos(NOTHING_TO_DELETE))
         if not count:
             return
-        what = "the kept photo" if count == 1 else f"all {count} kept photos"
-        if not self.dialogue.confirm(f"Delete {what}? This cannot be undone."):
-            self.out.status("nothing was deleted.")
+        if not self.dialogue.confirm(ngettext("Delete the kept photo? This cannot be undone.", "Delete all {count} kept photos? This cannot be undone.", count).format(count=count)):
+            self.out.status(_(NOTHING_DELETED))
             return
         receipts = PhotoVault(self.ctx).delete_all(reason="user")
-        self.out.result(f"deleted {plural(len(receipts), 'photo')}; "
-                        + ("a receipt was kept." if len(receipts) == 1 else "a receipt was kept for each."))
+        self.out.result(ngettext("deleted {count} photo; a receipt was kept.", "deleted {count} photos; a receipt was kept for each.", len(receipts)).format(count=len(receipts)))
 
     def do_receipts(self) -> None:
         from selfverify.services.vault import receipts_for
 
         receipts = receipts_for(self.ctx, self.ctx.user)
         if not receipts:
-            self.out.status("no deletion receipts.")
+            self.out.status(_("no deletion receipts."))
             return
         for number, receipt in enumerate(receipts, 1):
-            why = REASON_WORDS.get(receipt.reason, receipt.reason.replace("_", " "))
-            self.out.line(f"{number}. {_kind(receipt.kind)}, deleted {self.day(receipt.deleted_at)}, because {why}.")
+            why = _(REASON_WORDS[receipt.reason]) if receipt.reason in REASON_WORDS else receipt.reason.replace("_", " ")
+            self.out.line(_("{number}. {kind}, deleted {day}, because {why}.").format(
+                number=number, kind=_kind(receipt.kind), day=self.day(receipt.deleted_at), why=why))
 
     # credential
 
@@ -149,35 +165,41 @@ class MyDataFlow(Flow):
         service.reconcile(full=True)  # a token that vanished from the keyring is noticed here
         current = service.current()
         if current is None:
-            self.out.status("you have no credential. Pass a selfie check or an interview to get one.")
+            self.out.status(_(NO_CREDENTIAL))
             return
         check = service.verify_token(current.token)
-        self.out.line(f"Credential for {current.subject}, from the {current.method} path.")
-        self.out.line(f"Issued {self.when(current.issued_at)}, {self.zone_name}; valid until {self.day(current.expires_at)}.")
+        self.out.line(_("Credential for {subject}, from the {method} path.").format(subject=current.subject, method=_method(current.method)))
+        self.out.line(_("Issued {time}, {zone}; valid until {day}.").format(
+            time=self.when(current.issued_at), zone=self.zone_name, day=self.day(current.expires_at)))
         for key, value in sorted(current.assurance.items()):
             self.out.line(_assurance_words(key, value))
-        self.out.result(f"the credential's signature and expiry are {check.message}.")
+        self.out.result(_("the credential's signature and expiry are {verdict}.").format(verdict=_(check.message)))
 
     def do_export(self) -> None:
         from selfverify.services.credentials import CredentialService
 
         service = CredentialService(self.ctx)
         if service.current() is None:
-            self.out.status("you have no credential to export.")
+            self.out.status(_("you have no credential to export."))
             return
+        save, show = _("save"), _("show")
         while True:
-            how = self.dialogue.ask("The token is a secret, like a password. Type save to save it to a file, show to "
-                                    "print it, or press Enter for neither:", EXPORT_HELP).lower()
-            if how in ("", "save", "show", "no", "n"):
+            how = self.dialogue.ask(_("The token is a secret, like a password. Type {save} to save it to a file, {show} to "
+                                      "print it, or press Enter for neither:").format(save=save, show=show), _(EXPORT_HELP)).lower()
+            if how in ("save", save.lower()):
+                how = "save"
+            elif how in ("show", show.lower()):
+                how = "show"
+            if how in ("", "save", "show", "no", "n") or typed("no", how):
                 break
-            self.out.problem("Please type save, show, or press Enter.")
+            self.out.problem(_("Please type {save}, {show}, or press Enter.").format(save=save, show=show))
         if how == "save":
             self.save_token(service.export())
         elif how == "show":
             self.out.verbatim(service.export())
-            self.out.status("token shown above; it stays in your keyring too.")
+            self.out.status(_("token shown above; it stays in your keyring too."))
         else:
-            self.out.status("the token was not shown or saved.")
+            self.out.status(_("the token was not shown or saved."))
 
     def save_token(self, token: str) -> None:
         """Save the token through outfile.write_output (a new file, mode 0600); a file that exists is
@@ -189,10 +211,11 @@ class MyDataFlow(Flow):
 
         default = os.path.join("~", TOKEN_FILE)
         while True:
-            target = self.dialogue.ask(f"File name (Enter: {TOKEN_FILE} in your home folder):", EXPORT_HELP).strip()
+            target = self.dialogue.ask(_("File name (Enter: {file} in your home folder):").format(file=TOKEN_FILE),
+                                       _(EXPORT_HELP)).strip()
             target = target.strip("'\"") or default
             if target == "-":
-                self.out.problem("Type a file name.")
+                self.out.problem(_("Type a file name."))
                 continue
             try:
                 where = write_output(target, (token + "\n").encode("ascii"))
@@ -200,23 +223,23 @@ class MyDataFlow(Flow):
                 if exc.code != "output_exists":
                     self.out.problem(exc.user_message)
                     continue
-                if not self.dialogue.confirm(f"{os.path.basename(target)} already exists. Replace it?"):
+                if not self.dialogue.confirm(_("{file} already exists. Replace it?").format(file=os.path.basename(target))):
                     continue
                 where = write_output(target, (token + "\n").encode("ascii"), force=True)
-            self.out.result(f"token saved to {os.path.basename(where)}, readable only by you.")
+            self.out.result(_("token saved to {file}, readable only by you.").format(file=os.path.basename(where)))
             return
 
     def do_revoke(self) -> None:
         from selfverify.services.credentials import CredentialService
 
         if CredentialService(self.ctx).current() is None:
-            self.out.status("you have no credential to revoke.")
+            self.out.status(_("you have no credential to revoke."))
             return
-        if not self.dialogue.confirm("Revoke your credential? To get a new one, you verify again."):
-            self.out.status("nothing was changed.")
+        if not self.dialogue.confirm(_("Revoke your credential? To get a new one, you verify again.")):
+            self.out.status(_(NOTHING_CHANGED))
             return
         CredentialService(self.ctx).revoke()
-        self.out.result("credential revoked and removed from your keyring.")
+        self.out.result(_("credential revoked and removed from your keyring."))
 
     # consent and everything
 
@@ -225,33 +248,43 @@ class MyDataFlow(Flow):
 
         service = ConsentService(self.ctx)
         if not service.status().accepted:
-            self.out.status("you have not given consent, so there is nothing to withdraw.")
+            self.out.status(_("you have not given consent, so there is nothing to withdraw."))
             return
         from selfverify.services.vault import PhotoVault
 
         count = len(PhotoVault(self.ctx).list())
-        photos = f" and your {plural(count, 'kept photo')} {'is' if count == 1 else 'are'} deleted" if count else ""
-        if not self.dialogue.confirm(f"Withdraw consent? The camera stays off{photos}."):
-            self.out.status("nothing was changed.")
+        if count:
+            question = ngettext("Withdraw consent? The camera stays off and your {count} kept photo is deleted.", "Withdraw consent? The camera stays off and your {count} kept photos are deleted.", count).format(count=count)
+        else:
+            question = _("Withdraw consent? The camera stays off.")
+        if not self.dialogue.confirm(question):
+            self.out.status(_(NOTHING_CHANGED))
             return
         from selfverify.services.erasure import withdraw_consent
 
         withdraw_consent(self.ctx)
-        self.out.result("consent withdrawn" + (f"; {plural(count, 'kept photo')} deleted." if count else "."))
+        if count:
+            self.out.result(ngettext("consent withdrawn; {count} kept photo deleted.", "consent withdrawn; {count} kept photos deleted.", count).format(count=count))
+        else:
+            self.out.result(_("consent withdrawn."))
 
     def do_everything(self) -> None:
         from selfverify.services.erasure import delete_all_user_data
 
-        if not self.dialogue.confirm(
-            f"Delete everything selfverify keeps about {self.ctx.user}: kept photos, credential, consent and "
+        if not self.dialogue.confirm(_(
+            "Delete everything selfverify keeps about {user}: kept photos, credential, consent and "
             "failed tries? Only deletion receipts stay, with no photo or face data."
-        ):
-            self.out.status("nothing was deleted.")
+        ).format(user=self.ctx.user)):
+            self.out.status(_(NOTHING_DELETED))
             return
         report = delete_all_user_data(self.ctx)
-        self.out.result(
-            f"deleted {plural(report.photos_deleted, 'photo')}, {plural(report.credentials_deleted, 'credential')}, "
-            f"{plural(report.consent_records_deleted, 'consent record')} and "
-            f"{'the' if report.attempt_counter_deleted else 'no'} count of failed tries. "
-            f"{plural(len(report.receipts), 'deletion receipt')} remain{'s' if len(report.receipts) == 1 else ''}."
-        )
+        from selfverify.wording.speech import spoken_list
+
+        deleted = spoken_list([
+            ngettext("{count} photo", "{count} photos", report.photos_deleted).format(count=report.photos_deleted),
+            ngettext("{count} credential", "{count} credentials", report.credentials_deleted).format(count=report.credentials_deleted),
+            ngettext("{count} consent record", "{count} consent records", report.consent_records_deleted).format(count=report.consent_records_deleted),
+            _("the count of failed tries") if report.attempt_counter_deleted else _("no count of failed tries"),
+        ])
+        remain = ngettext("{count} deletion receipt remains.", "{count} deletion receipts remain.", len(report.receipts)).format(count=len(report.receipts))
+        self.out.result(_("deleted {what}. {remain}").format(what=deleted, remain=remain))

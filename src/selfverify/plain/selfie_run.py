@@ -10,18 +10,51 @@ import time
 from dataclasses import dataclass
 
 from selfverify.core.events import ChallengeIssued, ChallengeStep, Event, GuidanceChanged, MatchProgress, PreviewFrame
-from selfverify.plain.terminal import Dialogue, InputClosed, LineWriter
-from selfverify.wording.events import WAITING_FOR_CAMERA, event_line
+from selfverify.i18n import N_, _
+from selfverify.plain.terminal import Dialogue, InputClosed, LineWriter, plain_word, typed
+from selfverify.wording.events import WAITING_FOR_CAMERA, event_line, label
 from selfverify.wording.guidance import GuidanceSteadier, speech_seconds
 
-RUN_HELP = (
+RUN_HELP = N_(
     "The selfie check is running. Follow the Step lines. Enter or status says the current step and what the "
     "camera sees. Type back to stop, interview to stop and book an interview instead, or quit to leave."
 )
 STOP_WORDS = {"back": "back", "stop": "back", "cancel": "back", "quit": "quit", "exit": "quit", "interview": "interview"}
-STATUS_WORDS = frozenset({"", "status", "where", "where am i", "repeat"})
+STATUS_WORDS = frozenset({"", "status", "repeat"})  # and the where words (terminal.typed)
+# the same words in the current language, comma-separated (the English ones always work)
+TYPED_STOP = N_("stop, cancel")
+TYPED_INTERVIEW = N_("interview")
+TYPED_STATUS = N_("status, repeat")
+# the camera's guidance sentences (core.quality.MESSAGES), marked for the catalog: said translated
+_GUIDANCE = (N_("No face found: look at the camera"), N_("Only one face, please"), N_("Move closer"),
+             N_("Move back a little"), N_("Too dark: face a light"), N_("Too much light behind you: face the light"),
+             N_("Too bright: move out of direct light"), N_("Hold still: the picture is blurry"),
+             N_("Look straight at the camera"), N_("Good: hold still"))
 _JOIN_SECONDS = 15.0  # how long a stopped run may take to release the camera
-GUIDANCE_LABEL = "Camera"
+
+
+def _one_of(marked: str, word: str) -> bool:
+    return word in {plain_word(w) for w in _(marked).split(",") if w.strip()}
+
+
+def run_word(text: str) -> str | None:
+    """What a line typed while the camera runs asks for: back, quit, interview, status, help or None."""
+    word = " ".join(text.strip().lower().split())
+    if word in STOP_WORDS:
+        return STOP_WORDS[word]
+    if typed("quit", text):
+        return "quit"
+    if typed("back", text) or _one_of(TYPED_STOP, plain_word(text)):
+        return "back"
+    if _one_of(TYPED_INTERVIEW, plain_word(text)):
+        return "interview"
+    if typed("help", text):
+        return "help"
+    if typed("where", text):
+        return "where"
+    if word.rstrip("?") in STATUS_WORDS or _one_of(TYPED_STATUS, plain_word(text)):
+        return "status"
+    return None
 
 
 class RunNarrator:
@@ -52,8 +85,9 @@ class RunNarrator:
     def show(self, event: Event) -> bool:
         now = self.now()
         if isinstance(event, GuidanceChanged):
-            self.codes[event.message] = event.code
-            self.steadier.guidance(now, event.code, event.message)
+            sentence = _(event.message)  # core's English sentence, said in the current language
+            self.codes[sentence] = event.code
+            self.steadier.guidance(now, event.code, sentence)
             return self.tick()
         if isinstance(event, ChallengeIssued):
             self.steps_left = len(event.steps)
@@ -93,24 +127,25 @@ class RunNarrator:
         sentence = self.steadier.due(now)
         if sentence is None or (self.steps_left and self.codes.get(sentence) == "ok"):
             return False
-        self._say(GUIDANCE_LABEL, sentence)
-        self.steadier.spoken(now, GUIDANCE_LABEL)  # the label is heard too
+        self._say(label("camera"), sentence)
+        self.steadier.spoken(now, label("camera"))  # the label is heard too
         return True
 
     def repeat(self) -> None:
         """Enter or status: the current step and the latest guidance."""
         lines = self.steadier.status(self.now())
         if self.progress is not None and self.progress.good_frames and self.steadier.step_key is None:
-            self.out.status(f"comparing, {self.progress.good_frames} of {self.progress.needed} good pictures.")
+            self.out.status(_("comparing, {good} of {needed} good pictures.").format(
+                good=self.progress.good_frames, needed=self.progress.needed))
         elif not lines:
-            self.out.status(WAITING_FOR_CAMERA)
+            self.out.status(_(WAITING_FOR_CAMERA))
             return
         for line in lines:
             if line == self.steadier.step_sentence:
-                label, text = line.split(": ", 1)
-                self.out.labelled(label, text)
+                step, text = line.split(": ", 1)
+                self.out.labelled(step, text)
             else:
-                self.out.labelled(GUIDANCE_LABEL, line)
+                self.out.labelled(label("camera"), line)
 
 
 @dataclass
@@ -160,25 +195,25 @@ def run_with_keyboard(dialogue: Dialogue, start, narrator: RunNarrator) -> RunRe
             if not listening or result.stopped_by:
                 continue
             try:
-                typed = dialogue.poll()
+                text = dialogue.poll()
             except InputClosed:
                 listening = False  # input ended: let the run finish; the next question ends the session
                 continue
-            if typed is None:
+            if text is None:
                 continue
-            word = " ".join(typed.strip().lower().split())
-            if word in STOP_WORDS:
-                result.stopped_by = STOP_WORDS[word]
+            asked = run_word(text)
+            if asked in ("back", "quit", "interview"):
+                result.stopped_by = asked
                 cancel.set()
-                dialogue.out.status("stopping the selfie check.")
-            elif word in ("help", "?"):
-                dialogue.out.line(RUN_HELP)
-            elif word.rstrip("?") in STATUS_WORDS:
-                if word.startswith("where"):
-                    dialogue.out.line("You are in the selfie check, with the camera on.")
+                dialogue.out.status(_("stopping the selfie check."))
+            elif asked == "help":
+                dialogue.out.line(_(RUN_HELP))
+            elif asked in ("status", "where"):
+                if asked == "where":
+                    dialogue.out.line(_("You are in the selfie check, with the camera on."))
                 narrator.repeat()
             else:
-                dialogue.out.line("While the check runs: Enter repeats the step, back stops, help explains.")
+                dialogue.out.line(_("While the check runs: Enter repeats the step, back stops, help explains."))
     except BaseException:
         cancel.set()
         thread.join(_JOIN_SECONDS)

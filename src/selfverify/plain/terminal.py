@@ -16,18 +16,61 @@ import re
 import threading
 from typing import Callable, Mapping, Sequence, TextIO
 
+from selfverify.i18n import N_, _
 from selfverify.textcheck import printable
 
+# the English words always work; each language adds its own (``typed()``), so a person who reads the
+# prompts in Spanish types "ayuda", "atrás", "salir", "sí"
 HELP_WORDS = frozenset({"help", "?"})
 BACK_WORDS = frozenset({"back"})
 QUIT_WORDS = frozenset({"quit", "exit"})
+WHERE_WORDS = frozenset({"where", "where am i", "where am i?"})  # i18n: ignore (typed words; TYPED has each language's)
+YES_WORDS = frozenset({"y", "yes"})
+NO_WORDS = frozenset({"n", "no"})
+# typed words in the current language, comma-separated (translations list their own)
+TYPED = {
+    "help": N_("help"), "back": N_("back"), "quit": N_("quit, exit"), "where": N_("where, where am i"),
+    "yes": N_("yes, y"), "no": N_("no, n"),
+}
+_ENGLISH = {"help": HELP_WORDS, "back": BACK_WORDS, "quit": QUIT_WORDS, "where": WHERE_WORDS, "yes": YES_WORDS, "no": NO_WORDS}
 
-GLOBAL_HELP = (
+GLOBAL_HELP = N_(
     "At any question you can type help (what you can do here), back (the previous step) "
     "or quit (leave selfverify). Ctrl+D also leaves; Ctrl+C stops at once."
 )
 
-_SGR = {"Problem": "1;31", "Result": "1;32", "Step": "1;36", "Status": "1", "Camera": "1"}
+
+def plain_word(text: str) -> str:
+    """A typed answer as compared with the words above: lower case, single spaces, no accents, no final ?."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", " ".join(text.lower().split()))
+    word = "".join(c for c in folded if not unicodedata.combining(c))
+    return word.rstrip("?").strip() or word
+
+
+def typed(kind: str, text: str) -> bool:
+    """Whether ``text`` is one of the words for ``kind`` (help, back, quit, where, yes, no), in English
+    or in the current language."""
+    word = plain_word(text)
+    if word in _ENGLISH[kind] or text.strip().lower() in _ENGLISH[kind]:
+        return True
+    return word in {plain_word(w) for w in _(TYPED[kind]).split(",") if w.strip()}
+
+_SGR = {"problem": "1;31", "result": "1;32", "step": "1;36", "status": "1", "camera": "1"}
+
+
+def _colour_of(label: str) -> str | None:
+    """The colour of a label's kind, the label being in English or in the current language."""
+    from selfverify.wording.events import label as said_label
+    from selfverify.wording.events import step_label
+
+    first = label.split(" ", 1)[0]
+    for kind, colour in _SGR.items():
+        local = step_label(1, 1) if kind == "step" else said_label(kind)
+        if first.lower() == kind or first == local.split(" ", 1)[0]:
+            return colour
+    return None
 
 
 class GoBack(Exception):
@@ -128,7 +171,7 @@ class LineWriter:
 
     def labelled(self, label: str, text: str) -> None:
         shown = f"{label}:"
-        colour = _SGR.get(label.split(" ", 1)[0])
+        colour = _colour_of(label) if self.colour else None
         if self.colour and colour:
             shown = f"\x1b[{colour}m{shown}\x1b[0m"
         self.stream.write(("\n" if self.mid_line else "") + f"{shown} {said(text)}\n")
@@ -142,13 +185,19 @@ class LineWriter:
         self.stream.flush()
 
     def status(self, text: str) -> None:
-        self.labelled("Status", text)
+        from selfverify.wording.events import label
+
+        self.labelled(label("status"), text)
 
     def result(self, text: str) -> None:
-        self.labelled("Result", text)
+        from selfverify.wording.events import label
+
+        self.labelled(label("result"), text)
 
     def problem(self, text: str, hint: str | None = None) -> None:
-        self.labelled("Problem", text)
+        from selfverify.wording.events import label
+
+        self.labelled(label("problem"), text)
         if hint:
             self.line(hint)
 
@@ -159,7 +208,6 @@ class LineWriter:
 
 
 Help = str | Callable[[], None]
-WHERE_WORDS = frozenset({"where", "where am i", "where am i?"})
 _WORD = re.compile(r"[^\w]+")
 
 
@@ -198,7 +246,10 @@ class Dialogue:
         self.places: list[str] = []  # where the user is, outermost first ("Main menu", "My data")
 
     def where(self) -> str:
-        return "You are in " + (", ".join(self.places) if self.places else "selfverify") + "."
+        if not self.places:
+            return _("You are in selfverify.")
+        named = (_(place) if type(place) is str else str(place) for place in self.places)  # marked, or lazy
+        return _("You are in {places}.").format(places=", ".join(named))
 
     def _answer(self, timeout: float | None = None) -> str | None:
         text = self.reader.read(timeout)
@@ -217,20 +268,19 @@ class Dialogue:
         while True:
             self.out.prompt(question)
             text = (self._answer() or "").strip()
-            word = " ".join(text.lower().split())
-            if word in HELP_WORDS:
+            if typed("help", text):
                 if callable(help_text):
                     help_text()
                 elif help_text:
                     self.out.line(help_text)
-                self.out.line(GLOBAL_HELP)
+                self.out.line(_(GLOBAL_HELP))
                 continue
-            if word in WHERE_WORDS:
+            if typed("where", text):
                 self.out.line(self.where())
                 continue
-            if word in BACK_WORDS:
+            if typed("back", text):
                 raise GoBack
-            if word in QUIT_WORDS:
+            if typed("quit", text):
                 raise QuitRequested
             return text
 
@@ -254,9 +304,12 @@ class Dialogue:
                 self.out.line(help_text)
             listing()
 
-        question = f"Choose 1 to {count}" + (f" (Enter: {keys.index(default) + 1})" if default in keys else "") + ":"
+        if default in keys:
+            question = _("Choose 1 to {count} (Enter: {number}):").format(count=count, number=keys.index(default) + 1)
+        else:
+            question = _("Choose 1 to {count}:").format(count=count)
         if brief and default not in keys:
-            question = f"{brief}, Enter lists them. {question}"
+            question = _("{menu}, Enter lists them. {question}").format(menu=brief, question=question)
         else:
             listing()
         while True:
@@ -278,18 +331,20 @@ class Dialogue:
 
             if matches:
                 named = "; ".join(f"{i + 1}, {short_label(choices[i][1])}" for i in matches)
-                self.out.problem(f"{shown(answer)} fits {len(matches)} choices: {named}. Type the number you want.")
+                self.out.problem(_("{answer} fits {count} choices: {choices}. Type the number you want.").format(
+                    answer=shown(answer), count=len(matches), choices=named))
             else:
-                self.out.problem(f"{shown(answer)} is not one of the choices. Type a number from 1 to {count}, or help.")
-        self.out.line(f"Chosen: {short_label(choices[index][1])}.")
+                self.out.problem(_("{answer} is not one of the choices. Type a number from 1 to {count}, or help.").format(
+                    answer=shown(answer), count=count))
+        self.out.line(_("Chosen: {choice}.").format(choice=short_label(choices[index][1])))
         return keys[index]
 
     def confirm(self, question: str, help_text: str = "") -> bool:
         """Only yes (or y) goes ahead; Enter or no does nothing."""
         while True:
-            answer = self.ask(f"{question} Type yes or no:", help_text).lower()
-            if answer in ("y", "yes"):
+            answer = self.ask(_("{question} Type yes or no:").format(question=question), help_text)
+            if typed("yes", answer):
                 return True
-            if answer in ("", "n", "no"):
+            if not answer or typed("no", answer):
                 return False
-            self.out.problem("Please type yes or no.")
+            self.out.problem(_("Please type yes or no."))

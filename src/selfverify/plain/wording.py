@@ -6,20 +6,22 @@ import re
 from datetime import datetime, tzinfo
 
 from selfverify.core.liveness import STEP_WORDS  # noqa: F401 - re-exported for the plain mode
+from selfverify.i18n import N_, _
 from selfverify.wording.outcomes import meaning
 from selfverify.wording.speech import day, when
 
 # sections of the consent notice that tell a terminal user which commands to type, as a person inside
-# this mode does it instead (no shell command is read out to someone who cannot type it here)
+# this mode does it instead (no shell command is read out to someone who cannot type it here). The
+# headings are the notice's own: each translation is that language's notice heading, word for word.
 IN_APP_SECTIONS = {
-    "How to delete": [
-        "In My data (choice 3 of the main menu) you can delete kept pictures, one or all; take back this "
-        "agreement, which deletes every kept picture; or delete everything we keep about you. Only deletion "
-        "receipts remain, with no face data.",
+    N_("How to delete"): [
+        N_("In My data (choice 3 of the main menu) you can delete kept pictures, one or all; take back this "
+           "agreement, which deletes every kept picture; or delete everything we keep about you. Only deletion "
+           "receipts remain, with no face data."),
     ],
-    "You do not have to do this": [
-        "You can instead have a short interview with a person (choice 2 of the main menu). It uses no camera, "
-        "no face matching and no biometric data at all.",
+    N_("You do not have to do this"): [
+        N_("You can instead have a short interview with a person (choice 2 of the main menu). It uses no camera, "
+           "no face matching and no biometric data at all."),
     ],
 }
 _COMMAND = re.compile(r"`selfverify [^`]*`")
@@ -64,19 +66,22 @@ def in_app_notice_lines(text: str) -> list[str]:
     """The notice's lines for a person inside this mode: a section that names commands to type is said
     as this mode does it (IN_APP_SECTIONS); elsewhere a command becomes "in My data"."""
     lines = markdown_lines(text)
+    sections = {_(heading): [_(said) for said in lines_said] for heading, lines_said in IN_APP_SECTIONS.items()}
+    sections.update({heading: [_(said) for said in lines_said] for heading, lines_said in IN_APP_SECTIONS.items()})
     result: list[str] = []
     skipping = False
     for index, line in enumerate(lines):
         heading = line and (index == 0 or not lines[index - 1])
-        if heading and line in IN_APP_SECTIONS:
-            result += [line, *IN_APP_SECTIONS[line]]
+        if heading and line in sections:
+            result += [line, *sections[line]]
             skipping = True
             continue
         if not line:
             skipping = False
         if not skipping:
             result.append(line)
-    return [_COMMAND.sub("in My data", line) for line in result]
+    instead = _("in My data")
+    return [_COMMAND.sub(instead, line) for line in result]
 
 
 def spell_code(display_code: str) -> str:

@@ -62,9 +62,34 @@ def _refused(backend) -> bool:  # noqa: ANN001
     return module.startswith(_REFUSED_MODULE_PREFIXES) or "plaintext" in name.lower()
 
 
+# jeepney gives D-Bus authentication 1 s, and secretstorage opens a new connection for every keyring
+# call (the backend choice included): on a busy machine the bus answers later than that now and then,
+# and the Secret Service looked absent for one run. A missing bus still fails at once (no socket).
+DBUS_AUTH_TIMEOUT_S = 10.0
+
+
+def patient_dbus() -> None:
+    """Give the Secret Service's D-Bus connections ``DBUS_AUTH_TIMEOUT_S`` to authenticate (once per
+    process, before keyring first chooses its backend)."""
+    try:
+        import secretstorage
+        from jeepney.io.blocking import open_dbus_connection
+    except ImportError:  # no Secret Service library (macOS, Windows): nothing to do
+        return
+    if getattr(secretstorage.open_dbus_connection, "patient", False):
+        return
+
+    def patient(bus: str = "SESSION", enable_fds: bool = False, auth_timeout: float = DBUS_AUTH_TIMEOUT_S):  # noqa: ANN202
+        return open_dbus_connection(bus, enable_fds, max(auth_timeout, DBUS_AUTH_TIMEOUT_S))
+
+    patient.patient = True  # type: ignore[attr-defined]
+    secretstorage.open_dbus_connection = patient
+
+
 def backend_status(probe: bool = True) -> BackendStatus:
     """Which keyring backend is active, and whether secrets may be stored in it."""
     try:
+        patient_dbus()
         import keyring
         backend = keyring.get_keyring()
     except Exception as exc:  # a broken keyring configuration
