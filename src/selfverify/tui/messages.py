@@ -87,3 +87,30 @@ class ReferenceChecked(Message, bubble=False):
     summary: str
     thumbnail: Any = None
     reference: Any = None  # core.faces.Reference: decoded and encoded once, used by every run
+
+
+# -------------------------------------------------- the interview screen (tui/screens/interview.py)
+
+
+@dataclass(eq=False)
+class InterviewLoaded(Message, bubble=False):
+    """The person's bookings, the free slots, the queue and past interviews, read in one worker run
+    (``tui.screens.interview.Loaded``, its times already formatted in the person's zone)."""
+
+    view: Any
+
+
+@dataclass(eq=False)
+class InterviewActed(Message, bubble=False):
+    """A booking action went through (book, move, cancel, join or leave the queue, time zone): its
+    sentence for the status line; the screen reads everything again."""
+
+    text: str
+
+
+@dataclass(eq=False)
+class CalendarReady(Message, bubble=False):
+    """The booking as an iCalendar file, ready to be saved where the person chooses."""
+
+    data: bytes
+    default_path: str

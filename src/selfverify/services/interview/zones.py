@@ -41,13 +41,35 @@ def zone_name(zone: tzinfo) -> str:
     return getattr(zone, "key", None) or str(zone)
 
 
+# tzdata's other names for UTC (a container's TZ is often Etc/UTC): shown as the one name people know
+UTC_ALIASES = frozenset({"Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu"})
+
+
+def shown_zone_name(zone: tzinfo) -> str:
+    """The zone's name for people: ``Europe/Paris``; ``UTC`` for each of UTC's aliases."""
+    key = zone_name(zone)
+    return "UTC" if key in UTC_ALIASES else key
+
+
 def format_when(moment: datetime, zone: tzinfo) -> str:
-    """``Mon 2026-01-05 09:00 CET (Europe/Paris)``: the zone is always shown."""
+    """``Mon 2026-01-05 09:00 CET (Europe/Paris)``: the zone is always shown. In another language the
+    date and time follow its conventions (Babel, through the current language of ``i18n``):
+    ``lun, 5 ene 2026, 9:00 CET (Europe/Paris)``."""
+    from selfverify.i18n import SOURCE_LANGUAGE, current_language
+
     local = moment.astimezone(zone)
     abbreviation = local.tzname() or ""
-    key = zone_name(zone)
+    key = shown_zone_name(zone)
     suffix = abbreviation if abbreviation == key or not key else f"{abbreviation} ({key})"
-    return f"{local:%a %Y-%m-%d %H:%M} {suffix}".strip()
+    if current_language() == SOURCE_LANGUAGE:
+        return f"{local:%a %Y-%m-%d %H:%M} {suffix}".strip()
+    from babel import Locale
+    from babel.dates import format_skeleton, format_time
+
+    language = current_language()
+    day = format_skeleton("yMMMEd", local, locale=language)
+    combined = Locale.parse(language).datetime_formats["medium"]
+    return f"{str(combined).replace('{1}', day).replace('{0}', format_time(local, 'short', locale=language))} {suffix}".strip()
 
 
 def parse_local_time(text: str, zone: tzinfo) -> datetime:
