@@ -247,7 +247,7 @@ async def test_duty_take_next_running_late_and_no_show_from_the_console(desk):
         await settle(pilot)
         assert app.current.subject == "eve" and app.messages[-1].startswith("Took eve from the queue")
         assert "has taken you" in eve.queue_line(eve.queue_status())
-        assert "eve" in [r[2] for r in table_rows(app)] and table_rows(app)[-1][4] == "bob"  # the agent column
+        assert "eve" in [r[2] for r in table_rows(app)] and table_rows(app)[-1][6] == "bob"  # the agent column
 
         await open_typed(pilot, booked[2].display_code)  # dan, 09:40 (it is 09:40 now)
         app.query_one("#late").value = "abc"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 
 from selfverify.errors import ConfigError, InputError
@@ -64,12 +64,22 @@ def format_when(moment: datetime, zone: tzinfo) -> str:
     if current_language() == SOURCE_LANGUAGE:
         return f"{local:%a %Y-%m-%d %H:%M} {suffix}".strip()
     from babel import Locale
-    from babel.dates import format_skeleton, format_time
+    from babel.dates import format_time
 
     language = current_language()
-    day = format_skeleton("yMMMEd", local, locale=language)
-    combined = Locale.parse(language).datetime_formats["medium"]
-    return f"{str(combined).replace('{1}', day).replace('{0}', format_time(local, 'short', locale=language))} {suffix}".strip()
+    combined = str(Locale.parse(language).datetime_formats["medium"])
+    return f"{combined.replace('{1}', format_day(local)).replace('{0}', format_time(local, 'short', locale=language))} {suffix}".strip()
+
+
+def format_day(day: date) -> str:
+    """``Mon 2026-01-05``; in another language its own way (Babel): ``lun, 5 ene 2026``."""
+    from selfverify.i18n import SOURCE_LANGUAGE, current_language
+
+    if current_language() == SOURCE_LANGUAGE:
+        return f"{day:%a %Y-%m-%d}"
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMMEd", day, locale=current_language())
 
 
 def parse_local_time(text: str, zone: tzinfo) -> datetime:
