@@ -95,13 +95,15 @@ class CalendarDialog(ModalScreen[None]):
     """Save the booking as an .ics file (new file, 0600, never a device: outfile.write_output)."""
 
     BINDINGS = [Binding("escape", "close", N_("Close"))]
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (  # i18n: ignore (Textual CSS, not text)
+        """
     CalendarDialog { align: center middle; }
     CalendarDialog > Vertical { width: 70; max-width: 98%; height: auto; border: thick $primary; padding: 0 1; background: $surface; }
     CalendarDialog Horizontal { height: auto; }
     CalendarDialog Input { width: 1fr; }
     CalendarDialog Label { width: 100%; }
     """
+    )
 
     def __init__(self, data: bytes, default_path: str):
         super().__init__()
@@ -158,7 +160,8 @@ class InterviewScreen(AppScreen):
     # ctrl+b and ctrl+e are named on their buttons: the 80-column footer keeps room for every other key
     BINDINGS = [Binding("f5", "refresh", N_("Refresh")), Binding("r", "refresh", N_("Refresh"), show=False),
                 Binding("ctrl+b", "book", N_("Book"), show=False), Binding("ctrl+e", "calendar", N_("Calendar file"), show=False)]
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (  # i18n: ignore (Textual CSS, not text)
+        """
     #interview-layout { height: 1fr; padding: 0 1; }
     #interview-help { height: auto; color: $text-muted; }
     #booking-box { height: auto; max-height: 35%; margin-top: 1; }
@@ -179,6 +182,7 @@ class InterviewScreen(AppScreen):
     /* a short terminal (24 rows): no blank line above the zone and the contact rows */
     InterviewScreen.-short #zone-row, InterviewScreen.-short #contact-row { margin-top: 0; }
     """
+    )
     SHORT_ROWS = 30  # below this many rows the screen drops its spacing lines
 
     def __init__(self):
