@@ -209,18 +209,22 @@ async def test_every_binding_is_shown_in_the_footer(desk):
                 assert b.key.upper() in screen, (b.key, screen)
 
 
-def test_snapshot_with_an_appointment_open(desk, snap_compare):
-    from selfverify.tui.agent.app import AgentApp
-
-    agent, booked, _service = desk
-
+def open_with_a_tick(booked):  # noqa: ANN001, ANN201
+    """run_before for the console's snapshots: the second appointment open, passport ticked."""
     async def run_before(pilot) -> None:  # noqa: ANN001
         await settle(pilot)
         await open_typed(pilot, booked[1].display_code)
         await pilot.click("#doc-passport")
         await settle(pilot)
 
-    assert snap_compare(AgentApp(agent), terminal_size=SIZE, run_before=run_before)
+    return run_before
+
+
+def test_snapshot_with_an_appointment_open(desk, snap_compare):
+    from selfverify.tui.agent.app import AgentApp
+
+    agent, booked, _service = desk
+    assert snap_compare(AgentApp(agent), terminal_size=SIZE, run_before=open_with_a_tick(booked))
 
 
 async def test_duty_take_next_running_late_and_no_show_from_the_console(desk):

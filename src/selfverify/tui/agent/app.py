@@ -121,7 +121,7 @@ class AgentApp(App):
                 yield Static(_("Documents seen (types only, never images):"), id="checklist-title")
                 for key, label in DOCUMENT_TYPES.items():
                     yield TextCheckbox(_(label), id=f"doc-{key}", disabled=True)  # "[x]"/"[ ]", not "▐X▌" either way
-                yield Input(placeholder=_("Reason (to decline; a note to approve)"), id="reason", max_length=500, disabled=True, compact=True)
+                yield Input(placeholder=_("Reason (to decline) or note"), id="reason", max_length=500, disabled=True, compact=True)
                 with Horizontal(id="decision-row"):  # compact: both fit at 80x24 without scrolling
                     yield Button(_("Approve (F9)"), id="approve", variant="success", disabled=True, compact=True)
                     yield Button(_("Decline (F10)"), id="decline", variant="error", disabled=True, compact=True)
@@ -139,8 +139,9 @@ class AgentApp(App):
             self.register_theme(theme)
         if self.service.ctx.settings.theme in self.available_themes:
             self.theme = self.service.ctx.settings.theme
-        self.query_one("#appointments", DataTable).add_columns(_("Time"), _("Code"), _("Handle"), _("Status"), _("How"),
-                                                               _("Language"), _("Agent"), _("Contact"))
+        # the language the person chose before the channel: whom to call in which language, at a glance
+        self.query_one("#appointments", DataTable).add_columns(_("Time"), _("Code"), _("Handle"), _("Status"), _("Language"),
+                                                               _("How"), _("Agent"), _("Contact"))
         self.say(_("Agent {agent}. Times are shown in {zone}.").format(agent=self.service.agent, zone=shown_zone_name(self.service.zone)))
         self.load_day()
         self.load_queue()
@@ -193,8 +194,8 @@ class AgentApp(App):
             local = a.starts_at.astimezone(self.service.zone)  # moved when the agent runs late
             status = status_name(a.status) + (f" +{a.late_minutes}m" if a.late_minutes and a.status == BOOKED else "")
             language = booking_language(a)
-            table.add_row(f"{local:%H:%M}", a.display_code, Text(printable(a.subject)), status, channel_name(a),
-                          Text(printable(language)) if language else "-",
+            table.add_row(f"{local:%H:%M}", a.display_code, Text(printable(a.subject)), status,
+                          Text(printable(language)) if language else "-", channel_name(a),
                           Text(printable(a.slot.agent)), Text(printable(a.contact)), key=a.code)
         if not items:
             self.say(_("No appointments on {day}.").format(day=format_day(self.day)))

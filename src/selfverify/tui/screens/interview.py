@@ -175,9 +175,9 @@ class InterviewScreen(AppScreen):
     #contact-row, #needs-row, #actions-row { height: auto; margin-top: 1; }
     #needs-row { margin-top: 0; }
     #contact { width: 1fr; margin-right: 1; }
-    #interpreter { width: 22; margin-right: 1; }
+    #interpreter { width: 18; margin-right: 1; }
     #need { width: 1fr; }
-    #needs-row TextCheckbox { width: auto; margin-right: 1; }
+    #needs-row TextCheckbox { width: auto; padding: 0; margin-right: 2; }
     #actions-row Button { margin-right: 2; }
     /* a short terminal (24 rows): no blank line above the zone and the contact rows */
     InterviewScreen.-short #zone-row, InterviewScreen.-short #contact-row { margin-top: 0; }
@@ -210,7 +210,7 @@ class InterviewScreen(AppScreen):
                             max_length=200, compact=True)
                 yield Button(_("Book (ctrl+b)"), id="book", variant="primary", compact=True)
             with Horizontal(id="needs-row"):
-                yield Input(placeholder=_("Interpreter: language"), id="interpreter", max_length=60, compact=True)
+                yield Input(placeholder=_("Interpreter in:"), id="interpreter", max_length=60, compact=True)
                 yield TextCheckbox(_("Captions"), id="captions")
                 yield TextCheckbox(_("Phone, not video"), id="phone-instead")
                 yield Input(placeholder=_("Other needs"), id="need", max_length=300, compact=True)
@@ -324,6 +324,7 @@ class InterviewScreen(AppScreen):
         self.slots = {slot_id: slot for _when, _length, slot_id, slot in view.rows}
         for when, length, slot_id, _slot in view.rows:
             table.add_row(when, length, slot_id, key=slot_id)
+        table.styles.max_height = max(3, table.row_count + 1)  # a tall screen: no empty rows between the slots and their details
         self._show_slot_details()
         mine = view.mine
         active = [entry for entry in mine if entry[0].status in ACTIVE]
