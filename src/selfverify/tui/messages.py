@@ -114,3 +114,46 @@ class CalendarReady(Message, bubble=False):
 
     data: bytes
     default_path: str
+
+
+# -------------------------------------------------- the agent console (tui/agent/app.py)
+
+
+@dataclass(eq=False)
+class DayLoaded(Message, bubble=False):
+    """The appointments of the day the console shows (``AppointmentView`` list, in time order)."""
+
+    items: Any
+
+
+@dataclass(eq=False)
+class AppointmentLoaded(Message, bubble=False):
+    """One appointment as it stands now: opened (``announce``: say so), read again, or just decided."""
+
+    view: Any
+    announce: bool = False
+    decided: bool = False
+
+
+@dataclass(eq=False)
+class QueueLoaded(Message, bubble=False):
+    """The on-demand queue: how many wait, who is on duty, the typical interview length in minutes."""
+
+    waiting: int
+    on_duty: Any
+    typical: float
+
+
+@dataclass(eq=False)
+class QueueTaken(Message, bubble=False):
+    """The person this agent took from the queue (an ``AppointmentView``), or None: nobody waited."""
+
+    view: Any
+
+
+@dataclass(eq=False)
+class DutyChanged(Message, bubble=False):
+    """This agent went on or off duty; ``on_duty``: every agent on duty now."""
+
+    on: bool
+    on_duty: Any

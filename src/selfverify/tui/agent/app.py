@@ -2,8 +2,10 @@
 approve or decline with a reason; record a no-show or that the agent runs late; go on duty and take
 the next person from the on-demand queue. Every rule is in ``services.interview``; this only renders.
 
-Database calls run in thread workers and report back with ``call_from_thread``; nothing here
-touches a widget from a thread.
+Database calls run in thread workers that post typed messages (``tui.messages``: ``DayLoaded``,
+``AppointmentLoaded``, ``QueueLoaded``, ``QueueTaken``, ``DutyChanged``, ``StatusChanged``); the
+handlers lay them out on the event loop. A worker that raises is reported in one place
+(``on_worker_state_changed``); nothing here touches a widget or the app's state from a thread.
 
 Language: the console speaks its own user's language (the staff member's ``--lang``,
 ``SELFVERIFY_LANG`` or config, set before it starts), never the person's; each booking shows the
@@ -22,11 +24,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, RichLog, Static
+from textual.worker import Worker, WorkerState
 
 from selfverify.i18n import N_, _, language_name, ngettext, pgettext
 from selfverify.services.interview import APPROVED, BOOKED, DECLINED, DOCUMENT_TYPES, NO_SHOW, AppointmentView, InterviewService
 from selfverify.services.interview.zones import format_day, shown_zone_name
 from selfverify.textcheck import printable
+from selfverify.tui.messages import AppointmentLoaded, DayLoaded, DutyChanged, QueueLoaded, QueueTaken, StatusChanged
 from selfverify.tui.widgets.checkbox import TextCheckbox
 
 # the labels of InterviewService.describe()'s rows, shown in the console's language (a label the
@@ -98,6 +102,7 @@ class AgentApp(App):
         self.service = service
         self.day: date = service.ctx.clock.now().astimezone(service.zone).date()
         self.current: AppointmentView | None = None
+        self.deciding: str | None = None  # the code of the last decision sent (shown again if it is refused)
         self.messages: list[str] = []  # everything said in the status log, oldest first
         self.on_duty = False
         self.title = _("selfverify agent console")
@@ -152,15 +157,8 @@ class AgentApp(App):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="agent-notices")
     def send_notices(self) -> None:
-        from selfverify.errors import SelfverifyError
-
-        try:
-            done = self.service.send_reminders()
-        except SelfverifyError as exc:
-            self.call_from_thread(self.say, _("Could not send the e-mail notices: {problem}").format(problem=exc.user_message))
-            return
-        for line in notice_report(done):
-            self.call_from_thread(self.say, line)
+        for line in notice_report(self.service.send_reminders()):
+            self.post_message(StatusChanged(line))
 
     # -------------------------------------------------- messages
 
@@ -169,18 +167,32 @@ class AgentApp(App):
         self.messages.append(message)
         self.query_one("#status-log", RichLog).write(message)
 
+    def on_status_changed(self, message: StatusChanged) -> None:
+        self.say(message.text)
+
+    # the one place a worker's failure is reported: what it was doing, then the error's own line
+    FAILED = {"agent-notices": N_("Could not send the e-mail notices: {problem}"),
+              "agent-load": N_("Could not load the appointments: {problem}"),
+              "agent-queue": N_("Could not load the queue: {problem}")}
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        from selfverify.tui.screens.base import failure_text
+
+        group, problem = event.worker.group, failure_text(event.worker.error)
+        self.say(_(self.FAILED[group]).format(problem=problem) if group in self.FAILED else problem)
+        if group == "agent-decide" and self.deciding is not None:
+            self.open_code(self.deciding, False)  # show what the appointment looks like now
+
     # -------------------------------------------------- the day's list
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="agent-load")
     def load_day(self) -> None:
-        from selfverify.errors import SelfverifyError
+        self.post_message(DayLoaded(self.service.appointments_for_day(self.day)))
 
-        try:
-            items = self.service.appointments_for_day(self.day)
-        except SelfverifyError as exc:
-            self.call_from_thread(self.say, _("Could not load the appointments: {problem}").format(problem=exc.user_message))
-            return
-        self.call_from_thread(self._show_day, items)
+    def on_day_loaded(self, message: DayLoaded) -> None:
+        self._show_day(message.items)
 
     def _show_day(self, items: list[AppointmentView]) -> None:
         is_today = self.day == self.service.ctx.clock.now().astimezone(self.service.zone).date()
@@ -233,14 +245,14 @@ class AgentApp(App):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="agent-open")
     def open_code(self, code: str, announce: bool = True) -> None:
-        from selfverify.errors import SelfverifyError
+        view = self.service.open(code) if announce else self.service.find(code)
+        self.post_message(AppointmentLoaded(view, announce))
 
-        try:
-            view = self.service.open(code) if announce else self.service.find(code)
-        except SelfverifyError as exc:
-            self.call_from_thread(self.say, exc.user_message)
-            return
-        self.call_from_thread(self._show_appointment, view, announce)
+    def on_appointment_loaded(self, message: AppointmentLoaded) -> None:
+        if message.decided:
+            self._decided(message.view)
+        else:
+            self._show_appointment(message.view, message.announce)
 
     def _show_appointment(self, a: AppointmentView, announce: bool = True) -> None:
         changed = self.current is None or self.current.id != a.id or self.current.status != a.status
@@ -300,6 +312,7 @@ class AgentApp(App):
             self.say(_("Open an appointment first (pick a row or type its code)."))
             return
         reason = value if value is not None else self.query_one("#reason", Input).value
+        self.deciding = self.current.code
         self.record_decision(self.current.code, outcome, self._documents_ticked(), reason)
 
     # -------------------------------------------------- duty and the on-demand queue
@@ -309,55 +322,43 @@ class AgentApp(App):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="agent-duty")
     def change_duty(self, on: bool) -> None:
-        from selfverify.errors import SelfverifyError
+        self.post_message(DutyChanged(on, self.service.set_on_duty(on)))
 
-        try:
-            on_duty = self.service.set_on_duty(on)
-        except SelfverifyError as exc:
-            self.call_from_thread(self.say, exc.user_message)
-            return
-        self.on_duty = on
-        others = [a for a in on_duty if a != self.service.agent]
-        said = _("On duty: F3 takes the next person from the queue") if on else _("Off duty")
+    def on_duty_changed(self, message: DutyChanged) -> None:
+        self.on_duty = message.on
+        others = [a for a in message.on_duty if a != self.service.agent]
+        said = _("On duty: F3 takes the next person from the queue") if message.on else _("Off duty")
         if others:
             said += " " + _("(also on duty: {agents})").format(agents=", ".join(others))
-        self.call_from_thread(self.say, said + ".")
-        self.call_from_thread(self.load_queue)
+        self.say(said + ".")
+        self.load_queue()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="agent-queue")
     def load_queue(self) -> None:
-        from selfverify.errors import SelfverifyError
+        waiting, on_duty = self.service.waiting(), self.service.agents_on_duty()
+        self.post_message(QueueLoaded(len(waiting), on_duty, self.service.typical_minutes()))
 
-        try:
-            waiting, on_duty = self.service.waiting(), self.service.agents_on_duty()
-            typical = self.service.typical_minutes()
-        except SelfverifyError as exc:
-            self.call_from_thread(self.say, _("Could not load the queue: {problem}").format(problem=exc.user_message))
-            return
+    def on_queue_loaded(self, message: QueueLoaded) -> None:
+        on_duty = message.on_duty
         self.on_duty = self.service.agent in on_duty
-        parts = [_("Queue: {count} waiting").format(count=len(waiting)),
+        parts = [_("Queue: {count} waiting").format(count=message.waiting),
                  _("you are on duty") if self.on_duty else _("you are off duty (F2)"),
                  ngettext("{count} agent on duty", "{count} agents on duty", len(on_duty)).format(count=len(on_duty)),
-                 _("typical interview {minutes} min").format(minutes=f"{typical:.0f}")]
-        if waiting and self.on_duty:
+                 _("typical interview {minutes} min").format(minutes=f"{message.typical:.0f}")]
+        if message.waiting and self.on_duty:
             parts.append(_("F3 takes the next"))
-        text = " · ".join(parts)
-        self.call_from_thread(self.query_one("#queue", Static).update, text)
+        self.query_one("#queue", Static).update(" · ".join(parts))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="agent-take")
     def action_take_next(self) -> None:
-        from selfverify.errors import SelfverifyError
+        self.post_message(QueueTaken(self.service.take_next()))
 
-        try:
-            view = self.service.take_next()
-        except SelfverifyError as exc:
-            self.call_from_thread(self.say, exc.user_message)
-            return
-        if view is None:
-            self.call_from_thread(self.say, _("Nobody is waiting in the queue."))
+    def on_queue_taken(self, message: QueueTaken) -> None:
+        if message.view is None:
+            self.say(_("Nobody is waiting in the queue."))
         else:
-            self.call_from_thread(self._taken, view)
-        self.call_from_thread(self.load_queue)
+            self._taken(message.view)
+        self.load_queue()
 
     def _taken(self, a: AppointmentView) -> None:
         self.day = self.service.ctx.clock.now().astimezone(self.service.zone).date()
@@ -368,22 +369,17 @@ class AgentApp(App):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="agent-decide")
     def record_decision(self, code: str, outcome: str, seen: list[str], reason: str) -> None:
-        from selfverify.errors import SelfverifyError
-
-        try:
-            if outcome == APPROVED:
-                view = self.service.approve(code, seen, reason or None)
-            elif outcome == NO_SHOW:
-                view = self.service.no_show(code, reason or None)
-            elif outcome == "late":
-                view = self.service.running_late(code, int(reason))
-            else:
-                view = self.service.decline(code, reason, seen)
-        except SelfverifyError as exc:
-            self.call_from_thread(self.say, exc.user_message)
-            self.call_from_thread(self.open_code, code, False)  # show what the appointment looks like now
-            return
-        self.call_from_thread(self._decided, view)
+        """Refused (decided already, not started yet...): raises; the failure handler says why and
+        shows the appointment as it is now."""
+        if outcome == APPROVED:
+            view = self.service.approve(code, seen, reason or None)
+        elif outcome == NO_SHOW:
+            view = self.service.no_show(code, reason or None)
+        elif outcome == "late":
+            view = self.service.running_late(code, int(reason))
+        else:
+            view = self.service.decline(code, reason, seen)
+        self.post_message(AppointmentLoaded(view, decided=True))
 
     def _decided(self, a: AppointmentView) -> None:
         self._show_appointment(a, announce=False)
