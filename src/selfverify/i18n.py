@@ -18,7 +18,7 @@ English. A language asked for by name that has no catalog gives one line and Eng
 locale with no catalog gives English quietly.
 
 Babel (dates, numbers, plural rules when compiling) is imported only when used: ``--help`` never
-pays for it. ``format_when`` writes an interview time with its zone for the current language.
+pays for it.
 """
 
 from __future__ import annotations
@@ -351,24 +351,6 @@ def format_timedelta(seconds: float, threshold: float = 0.85) -> str:
     from babel.dates import format_timedelta as babel_format
 
     return babel_format(seconds, threshold=threshold, locale=babel_locale())
-
-
-def format_when(moment, zone) -> str:  # noqa: ANN001
-    """An interview time in ``zone`` for the current language, the zone always named: English keeps
-    ``Mon 2026-01-05 09:00 CET (Europe/Paris)`` (ISO date, 24-hour clock); another language writes the
-    day, date and time as its speakers do (Spanish: ``lun, 5 ene 2026, 9:00 CET (Europe/Paris)``)."""
-    from babel.dates import format_skeleton
-
-    local = moment.astimezone(zone)
-    abbreviation = local.tzname() or ""
-    key = getattr(zone, "key", None) or str(zone)
-    suffix = abbreviation if abbreviation == key or not key else f"{abbreviation} ({key})"
-    if _current == SOURCE_LANGUAGE:
-        text = f"{local:%a %Y-%m-%d %H:%M}"
-    else:
-        day = format_skeleton("yMMMEd", local, tzinfo=zone, locale=babel_locale())
-        text = f"{day}, {format_time(local, 'short', tzinfo=zone)}"
-    return f"{text} {suffix}".strip()
 
 
 def switch_language(ctx, code: str, config_file: Path | None) -> str:  # noqa: ANN001

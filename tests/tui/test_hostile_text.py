@@ -72,7 +72,7 @@ async def test_agent_console_shows_markup_in_contact_lines_literally(desk):
     async with app.run_test(size=(120, 30)) as pilot:
         await _settle(pilot)
         table = app.query_one("#appointments", DataTable)
-        shown = [str(table.get_row_at(i)[5]) for i in range(table.row_count)]  # after the agent column
+        shown = [str(table.get_row_at(i)[7]) for i in range(table.row_count)]  # the contact column, after the agent column
         assert shown == CONTACTS  # "[work]" and "[/]" kept, nothing parsed
         for a in booked:
             app.query_one("#code").value = a.code
@@ -176,7 +176,7 @@ async def test_text_stored_by_an_older_version_cannot_forge_lines_on_either_scre
     async with app.run_test(size=(140, 30)) as pilot:
         await _settle(pilot)
         table = app.query_one("#appointments", DataTable)
-        contacts = [str(table.get_row_at(i)[5]) for i in range(len(STORED))]  # after the agent column
+        contacts = [str(table.get_row_at(i)[7]) for i in range(len(STORED))]  # the contact column, after the agent column
         assert all("\n" not in c and "\x1b" not in c and "\u202e" not in c for c in contacts), contacts
         assert contacts[0] == "line one\\nforged line" and contacts[3].startswith("[b]bold[/b]")
         app.query_one("#code").value = booked[0].code

@@ -15,7 +15,8 @@ import click
 
 from selfverify.cli import app_context, print_error
 from selfverify.errors import SelfverifyError
-from selfverify.i18n import N_, _, format_when
+from selfverify.i18n import N_, _
+from selfverify.services.interview.zones import format_when
 from selfverify.services.interview import DOCUMENT_TYPES
 from selfverify.textcheck import MAX_ID, printable
 

@@ -87,3 +87,73 @@ class ReferenceChecked(Message, bubble=False):
     summary: str
     thumbnail: Any = None
     reference: Any = None  # core.faces.Reference: decoded and encoded once, used by every run
+
+
+# -------------------------------------------------- the interview screen (tui/screens/interview.py)
+
+
+@dataclass(eq=False)
+class InterviewLoaded(Message, bubble=False):
+    """The person's bookings, the free slots, the queue and past interviews, read in one worker run
+    (``tui.screens.interview.Loaded``, its times already formatted in the person's zone)."""
+
+    view: Any
+
+
+@dataclass(eq=False)
+class InterviewActed(Message, bubble=False):
+    """A booking action went through (book, move, cancel, join or leave the queue, time zone): its
+    sentence for the status line; the screen reads everything again."""
+
+    text: str
+
+
+@dataclass(eq=False)
+class CalendarReady(Message, bubble=False):
+    """The booking as an iCalendar file, ready to be saved where the person chooses."""
+
+    data: bytes
+    default_path: str
+
+
+# -------------------------------------------------- the agent console (tui/agent/app.py)
+
+
+@dataclass(eq=False)
+class DayLoaded(Message, bubble=False):
+    """The appointments of the day the console shows (``AppointmentView`` list, in time order)."""
+
+    items: Any
+
+
+@dataclass(eq=False)
+class AppointmentLoaded(Message, bubble=False):
+    """One appointment as it stands now: opened (``announce``: say so), read again, or just decided."""
+
+    view: Any
+    announce: bool = False
+    decided: bool = False
+
+
+@dataclass(eq=False)
+class QueueLoaded(Message, bubble=False):
+    """The on-demand queue: how many wait, who is on duty, the typical interview length in minutes."""
+
+    waiting: int
+    on_duty: Any
+    typical: float
+
+
+@dataclass(eq=False)
+class QueueTaken(Message, bubble=False):
+    """The person this agent took from the queue (an ``AppointmentView``), or None: nobody waited."""
+
+    view: Any
+
+
+@dataclass(eq=False)
+class DutyChanged(Message, bubble=False):
+    """This agent went on or off duty; ``on_duty``: every agent on duty now."""
+
+    on: bool
+    on_duty: Any

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 
 from selfverify.errors import ConfigError, InputError
@@ -41,12 +41,45 @@ def zone_name(zone: tzinfo) -> str:
     return getattr(zone, "key", None) or str(zone)
 
 
-def format_when(moment: datetime, zone: tzinfo) -> str:
-    """``Mon 2026-01-05 09:00 CET (Europe/Paris)``: the zone is always shown; in another language,
-    written as its readers write dates and times (``i18n.format_when``)."""
-    from selfverify.i18n import format_when as written
+# tzdata's other names for UTC (a container's TZ is often Etc/UTC): shown as the one name people know
+UTC_ALIASES = frozenset({"Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu"})
 
-    return written(moment, zone)
+
+def shown_zone_name(zone: tzinfo) -> str:
+    """The zone's name for people: ``Europe/Paris``; ``UTC`` for each of UTC's aliases."""
+    key = zone_name(zone)
+    return "UTC" if key in UTC_ALIASES else key
+
+
+def format_when(moment: datetime, zone: tzinfo) -> str:
+    """``Mon 2026-01-05 09:00 CET (Europe/Paris)``: the zone is always shown. In another language the
+    date and time follow its conventions (Babel, through the current language of ``i18n``):
+    ``lun, 5 ene 2026, 9:00 CET (Europe/Paris)``."""
+    from selfverify.i18n import SOURCE_LANGUAGE, babel_locale as current_language
+
+    local = moment.astimezone(zone)
+    abbreviation = local.tzname() or ""
+    key = shown_zone_name(zone)
+    suffix = abbreviation if abbreviation == key or not key else f"{abbreviation} ({key})"
+    if current_language() == SOURCE_LANGUAGE:
+        return f"{local:%a %Y-%m-%d %H:%M} {suffix}".strip()
+    from babel import Locale
+    from babel.dates import format_time
+
+    language = current_language()
+    combined = str(Locale.parse(language).datetime_formats["medium"])
+    return f"{combined.replace('{1}', format_day(local)).replace('{0}', format_time(local, 'short', locale=language))} {suffix}".strip()
+
+
+def format_day(day: date) -> str:
+    """``Mon 2026-01-05``; in another language its own way (Babel): ``lun, 5 ene 2026``."""
+    from selfverify.i18n import SOURCE_LANGUAGE, babel_locale as current_language
+
+    if current_language() == SOURCE_LANGUAGE:
+        return f"{day:%a %Y-%m-%d}"
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMMEd", day, locale=current_language())
 
 
 def parse_local_time(text: str, zone: tzinfo) -> datetime:
