@@ -356,8 +356,11 @@ def test_a_key_signs_only_what_its_kind_may(accounts, tmp_path):
     for what, (claims, signer) in refused.items():
         proc = _verify(accounts, "eve", sign_token(claims, signer), str(jwks), tmp_path)
         assert proc.returncode == 1 and json.loads(proc.stdout)["reason"] == "wrong_signer", what
-    for claims, signer in ((interview, ann), (selfie, kiosk)):  # what each kind may sign still verifies
-        assert _verify(accounts, "eve", sign_token(claims, signer), str(jwks), tmp_path).returncode == 0
+    # what each kind may sign passes the kind rules; an interview credential must also come from a
+    # decision (tests/functional/test_decision_binding.py): ann's hand-signed one has none
+    assert _verify(accounts, "eve", sign_token(selfie, kiosk), str(jwks), tmp_path).returncode == 0
+    unbound = _verify(accounts, "eve", sign_token(interview, ann), str(jwks), tmp_path)
+    assert unbound.returncode == 1 and json.loads(unbound.stdout)["reason"] == "no_decision"
 
     # a person's own device key, with the key set 'credential export --jwks' writes: never an interview, never the desk's iss
     dave = CredentialService(accounts.context("dave"))

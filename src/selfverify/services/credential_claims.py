@@ -52,6 +52,7 @@ class Issuer:
     key: Any  # Ed25519PrivateKey
     iss: str
     self_asserted: bool
+    kind: str = "device"  # device | kiosk (what the record says signed it)
 
 
 def credential_key(settings, subject: str) -> str:

@@ -4,8 +4,11 @@ A credential is a compact JWS (``services/tokens.py``: Ed25519, ``typ`` selfveri
 RFC 7638 thumbprint of the issuer key) with ``iss sub iat nbf exp jti method assurance``, and beside
 it the same claims as an SD-JWT (RFC 9901) whose ``sub``, ``method`` and ``assurance`` can be
 disclosed one by one (``credential present``). Both live in the keyring under this installation's
-names (``store/signing_keys.keyring_entry``); the database keeps only id, subject, method, dates
-and status. Who signs is decided in one place, ``CredentialService.issuer_for``.
+names (``store/signing_keys.keyring_entry``); the database keeps only id, subject, method, dates,
+status and which key signed it (thumbprint and kind: ``signer_kid``, ``signer_kind``), so a token
+under a recorded id signed by any other key never verifies here. Who signs is decided in one place,
+``CredentialService.issuer_for``. On a database that has a desk, verification also uses the desk's
+key set and holds interview credentials to the desk's decisions (``signer_rules.decision_refusal``).
 
 Issuing is crash-safe across database and keyring: a ``pending`` row, then the keyring writes
 (SD-JWT, then the JWS: that write is the commit point), then the row marked ``issued`` (the
@@ -34,7 +37,7 @@ from selfverify.services.credential_claims import (  # noqa: F401  (re-exported:
     selfie_assurance,
 )
 from selfverify.services.credential_keyring import CredentialKeyring
-from selfverify.services.signer_rules import SignerRoles
+from selfverify.services.signer_rules import AGENT, SignerRoles, decision_refusal
 from selfverify.services.tokens import REASON_MESSAGES, TokenCheck  # noqa: F401  (re-exported)
 from selfverify.store.repositories.credentials import CredentialRepository
 from selfverify.store.signing_keys import DEVICE_KEY, legacy_issuer_key, load_signing_key
@@ -96,14 +99,15 @@ class CredentialService:
             token = tokens.sign_token(claims, issuer.key)
             sd_token = tokens.sign_sd_token(claims, DISCLOSABLE, issuer.key)
             self._check_size(token, sd_token)
-            self._store_locked(credential_id, method, issued, expires, appointment_id, token, sd_token)
+            self._store_locked(credential_id, method, issued, expires, appointment_id, token, sd_token,
+                               (tokens.thumbprint(issuer.key.public_key()), issuer.kind))
         AuditLog(self.ctx).record("issue", {"credential_id": credential_id, "method": method,
                                             "expires_at": from_epoch(expires), "appointment_id": appointment_id})
         return IssuedCredential(credential_id, self.subject, method, from_epoch(issued), from_epoch(expires),
                                 token, claims["assurance"], issuer.iss)
 
     def store_issued(self, token: str, keys, *, sd_token: str | None = None,
-                     appointment_id: int | None = None) -> IssuedCredential:
+                     appointment_id: int | None = None, signer_kind: str = "agent") -> IssuedCredential:
         """Keep a credential issued elsewhere (an interview desk) after verifying it against ``keys``
         (the issuer's JWK Set or public keys): it must be valid, for this subject, of a known method.
         Refused with PolicyRefusal (exit 5) otherwise; nothing is stored then."""
@@ -126,7 +130,8 @@ class CredentialService:
             if self.rows.tombstoned(claims["jti"]):
                 raise PolicyRefusal("That credential was revoked.", code="pickup_revoked")
             self._store_locked(claims["jti"], claims["method"], claims.get("iat", _epoch(self.ctx.clock.now())),
-                               claims["exp"], appointment_id, token.strip(), sd_token)
+                               claims["exp"], appointment_id, token.strip(), sd_token,
+                               (_thumbprint_raw(check.signer), signer_kind))
         return IssuedCredential(claims["jti"], self.subject, claims["method"],
                                 from_epoch(claims.get("iat", _epoch(self.ctx.clock.now()))),
                                 from_epoch(claims["exp"]), token.strip(), dict(claims.get("assurance") or {}),
@@ -140,8 +145,8 @@ class CredentialService:
                                  f"{MAX_TOKEN_CHARS}: shorten the assurance details.", code="credential_too_large")
 
     def _store_locked(self, credential_id: str, method: str, issued: int, expires: int,
-                      appointment_id: int | None, token: str, sd_token: str | None) -> None:
-        self._insert_pending(credential_id, method, issued, expires, appointment_id)
+                      appointment_id: int | None, token: str, sd_token: str | None, signer: tuple[str, str]) -> None:
+        self._insert_pending(credential_id, method, issued, expires, appointment_id, signer)
         fault_point("credential.after_pending")
         try:
             self.keyring.write(token, sd_token)
@@ -172,8 +177,10 @@ class CredentialService:
             return _check_assurance({"appointment": int(appointment_id), **dict(assurance or {})})
         raise InputError(f"Unknown verification method {method!r} (expected one of: {', '.join(METHODS)}).")
 
-    def _insert_pending(self, credential_id: str, method: str, issued: int, expires: int, appointment_id: int | None) -> None:
-        refused = self.rows.insert_pending(credential_id, method, from_epoch(issued), from_epoch(expires), appointment_id)
+    def _insert_pending(self, credential_id: str, method: str, issued: int, expires: int, appointment_id: int | None,
+                        signer: tuple[str, str]) -> None:
+        refused = self.rows.insert_pending(credential_id, method, from_epoch(issued), from_epoch(expires), appointment_id,
+                                           signer)
         if refused == "known":
             raise PolicyRefusal("That credential is already kept here.", code="already_issued")
         if refused is not None:
@@ -227,12 +234,14 @@ class CredentialService:
 
         Keys: ``key_set`` (any issuer's JWK Set), else ``public_key``, else this installation's own.
         A token signed by this installation's key that its database does not know is ``unknown``."""
-        explicit, jws_keys = None, None
+        explicit, jws_keys, desk_set = None, None, None
         if key_set is not None:
             explicit, jws_keys = tokens.load_key_set(key_set), key_set  # the set itself keeps its declared kids
         elif public_key is not None:
             explicit = jws_keys = [public_key]
-        own_device, own_legacy = self._own_public_keys(required=explicit is None)
+        else:
+            desk_set = self._desk_key_set()  # on a desk's database: its agents and kiosks, and its decisions
+        own_device, own_legacy = self._own_public_keys(required=explicit is None and desk_set is None)
         now = self.ctx.clock.now()
         if tokens.token_format(token) == "sv1":
             keys = explicit if explicit is not None else [own_legacy] if own_legacy is not None else None
@@ -242,6 +251,8 @@ class CredentialService:
             signed_here = used is not None and own_legacy is not None and same_key(used, own_legacy)
         else:
             keys = jws_keys if jws_keys is not None else [own_device] if own_device is not None else None
+            if desk_set is not None:
+                keys = {"keys": [*desk_set["keys"], *([tokens.public_jwk(own_device)] if own_device is not None else [])]}
             if keys is None:
                 raise self._no_key()
             check = tokens.verify_token(token, keys, now)
@@ -253,10 +264,24 @@ class CredentialService:
             return check.but("too_long")
         check = self._with_revocation(check, signed_here)
         if check.valid and check.format != "sv1":  # the kind of key that signed may sign these claims
-            roles = SignerRoles.of_key_set(key_set) if key_set is not None else SignerRoles()
+            published = key_set if key_set is not None else desk_set
+            roles = SignerRoles.of_key_set(published) if published is not None else SignerRoles()
             if roles.refusal(check.claims, check.signer) is not None:
                 return check.but("wrong_signer")
+            if roles.kind_of(check.signer) == AGENT:  # an interview credential: exactly one a decision issued
+                refused = decision_refusal(roles.decided.get(str(check.claims.get("jti", ""))), token)
+                if refused is not None:
+                    return check.but(refused)
         return check
+
+    def _desk_key_set(self) -> dict | None:
+        """The desk's published key set when this database has a desk (None otherwise)."""
+        from selfverify.services.desk import DeskService
+        from selfverify.store.repositories.desk import DeskRepository
+
+        if DeskRepository(self.ctx.db).info() is None:
+            return None
+        return DeskService(self.ctx).jwks()
 
     def _within_lifetime(self, claims: dict) -> bool:
         """exp no later than the configured credential lifetime after iat (a hand-signed year 9999 is refused)."""
@@ -277,6 +302,8 @@ class CredentialService:
             return check.but("unknown")
         if row is not None and check.valid and not _as_recorded(claims, row):
             return check.but("not_as_issued")  # a live row's id on a token minted with other claims
+        if row is not None and check.valid and row.signer_kid is not None and _thumbprint_raw(check.signer) != row.signer_kid:
+            return check.but("not_as_issued")  # a live row's id, signed by another key than the one that issued it
         return check
 
     def _own_public_keys(self, required: bool):
@@ -422,6 +449,12 @@ class CredentialService:
         self.ctx.secrets.require_secure()
         with interprocess_lock(self._lock_path):
             return self.issuer_for("selfie").key
+
+
+def _thumbprint_raw(raw: bytes | None) -> str | None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    return tokens.thumbprint(Ed25519PublicKey.from_public_bytes(raw)) if raw is not None else None
 
 
 def _as_recorded(claims: dict, row) -> bool:

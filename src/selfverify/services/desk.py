@@ -9,10 +9,13 @@
   agent is whoever holds an enrolled key, never a ``--user`` or ``--agent`` label.
 - A decision is signed by the deciding agent's key (a JWS, ``typ`` ``selfverify-decision+jwt``) and
   kept append-only in ``decision_record``; an approval also carries the interview credential, signed
-  by the same key (``iss`` ``selfverify:desk:<desk id>``, ``kid`` naming the agent's key).
+  by the same key (``iss`` ``selfverify:desk:<desk id>``, ``kid`` naming the agent's key), whose
+  ``decision`` claim is the decision's id. The row keeps the credential's id and the SHA-256 digest
+  of each form (JWS, SD-JWT), and the desk publishes them (``desk jwks``, ``selfverify_credentials``):
+  an interview credential verifies against the desk only if it is exactly one a decision issued.
 - The person's app fetches that credential, verifies it against the desk's key set (``desk jwks``:
-  every enrolled agent and kiosk key) and stores it in the person's keyring. Nothing a person holds
-  can make one.
+  every enrolled agent and kiosk key), stores it in the person's keyring and clears the tokens from
+  the decision row (the digests stay). Nothing a person holds can make one.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from selfverify.services.audit import AuditLog
 from selfverify.services.credentials import DISCLOSABLE, CredentialService
 from selfverify.services.desk_roles import booked_slots, connection_role, desk_roles_sql  # noqa: F401  (re-exported)
 from selfverify.services.tokens import (
-    REASON_MESSAGES, key_set, load_key_set, public_jwk, sign_sd_token, sign_token, thumbprint, verify_token,
+    REASON_MESSAGES, key_set, load_key_set, public_jwk, sign_sd_token, sign_token, thumbprint, token_digest, verify_token,
 )
+from selfverify.store.repositories.desk import DeskRepository
 from selfverify.store.signing_keys import load_signing_key
 
 DESK_KEY = "desk-key"
@@ -96,6 +100,7 @@ class EnrolledKey:
 class DeskService:
     def __init__(self, ctx):
         self.ctx = ctx
+        self.rows = DeskRepository(ctx.db)
 
     @property
     def _now(self) -> datetime:
@@ -104,12 +109,7 @@ class DeskService:
     # -------------------------------------------------- the desk itself
 
     def info(self):
-        from sqlmodel import select
-
-        from selfverify.store.models import DeskInfo
-
-        with self.ctx.db.session() as s:
-            row = s.exec(select(DeskInfo)).first()
+        row = self.rows.info()
         if row is None:
             raise PolicyRefusal(
                 "This database has no desk yet, so nobody can decide an interview.", code="no_desk",
@@ -123,9 +123,6 @@ class DeskService:
 
     def init(self) -> tuple[Any, bool]:
         """Create the desk (returns (info, created)); on PostgreSQL (re)install the roles and policies."""
-        from sqlalchemy.exc import IntegrityError
-        from sqlmodel import select
-
         from selfverify.store.models import DeskInfo
 
         db = self.ctx.db
@@ -136,21 +133,15 @@ class DeskService:
                     code="not_owner", hint="Run 'selfverify desk init' with the owner's --database-url.",
                 )
             self._install_roles()
-        with db.session() as s:
-            existing = s.exec(select(DeskInfo)).first()
+        existing = self.rows.info()
         if existing is not None:
             return existing, False
         self.ctx.secrets.require_secure()
         admin_key = load_signing_key(self.ctx.settings, DESK_KEY, create=True, secrets_store=self.ctx.secrets)
         row = DeskInfo(id=uuid.uuid4().hex[:16], admin=self.ctx.user, admin_jwk=json.dumps(public_jwk(admin_key.public_key())),
                        created_at=self._now)
-        with db.session() as s:
-            s.add(row)
-            try:
-                s.commit()
-            except IntegrityError:
-                s.rollback()
-                raise PolicyRefusal("Another process created the desk at the same moment.", code="desk_exists") from None
+        if self.rows.add(row) is not None:
+            raise PolicyRefusal("Another process created the desk at the same moment.", code="desk_exists")
         self._audit("desk_created", {"desk_id": row.id, "admin": row.admin})
         return row, True
 
@@ -201,8 +192,6 @@ class DeskService:
         return key
 
     def enrol(self, request: str | dict, kind: str) -> EnrolledKey:
-        from sqlalchemy.exc import IntegrityError, ProgrammingError
-
         from selfverify.store.models import DeskKey
 
         data = _parse_request(request)
@@ -219,34 +208,22 @@ class DeskService:
         claims = {"iss": desk_issuer(info.id), "kind": kind, "handle": handle, "key": kid, **_record_times(now)}
         row = DeskKey(kid=kid, kind=kind, handle=handle, jwk=json.dumps(jwk), enrolled_by=self.ctx.user, enrolled_at=now,
                       enrolment=sign_token(claims, admin_key, typ=ENROLMENT_TYP))
-        with self.ctx.db.session() as s:
-            s.add(row)
-            try:
-                s.commit()
-            except IntegrityError:
-                s.rollback()
-                raise PolicyRefusal(f"That key or the {kind} {handle!r} is already enrolled: nothing was changed.",
-                                    code="already_enrolled") from None
-            except ProgrammingError:  # PostgreSQL: this role may not write desk_key
-                s.rollback()
-                raise PolicyRefusal("Only the desk admin's database role may enrol keys: nothing was changed.",
-                                    code="not_admin") from None
+        refused = self.rows.add(row)
+        if refused == "exists":
+            raise PolicyRefusal(f"That key or the {kind} {handle!r} is already enrolled: nothing was changed.",
+                                code="already_enrolled")
+        if refused == "denied":  # PostgreSQL: this role may not write desk_key
+            raise PolicyRefusal("Only the desk admin's database role may enrol keys: nothing was changed.",
+                                code="not_admin")
         self._audit("desk_key_enrolled", {"kind": kind, "handle": handle, "kid": kid})
         return EnrolledKey(kid, kind, handle, public_key, now, self.ctx.user)
 
     def enrolled(self, kind: str | None = None) -> list[EnrolledKey]:
         """The keys the desk vouches for: rows whose enrolment the admin's desk-key signed."""
-        from sqlmodel import select
-
-        from selfverify.store.models import DeskKey
-
         info = self.info()
         admin = self._admin_public_key(info)
-        with self.ctx.db.session() as s:
-            query = select(DeskKey).order_by(DeskKey.enrolled_at, DeskKey.kid)
-            rows = s.exec(query if kind is None else query.where(DeskKey.kind == kind)).all()
         keys = []
-        for row in rows:
+        for row in self.rows.keys(kind):
             check = verify_token(row.enrolment, [admin], self._now, typ=ENROLMENT_TYP)
             claims = check.claims or {}
             if not check.valid or (claims.get("iss"), claims.get("kind"), claims.get("handle"), claims.get("key")) != (
@@ -259,14 +236,31 @@ class DeskService:
 
     def jwks(self) -> dict[str, Any]:
         """The desk's key set: every enrolled agent's and kiosk's public key (what relying parties trust),
-        each tagged with what it was enrolled as, and the desk's id (``services/signer_rules.py``)."""
-        from selfverify.services.signer_rules import DESK_MEMBER, HANDLE_MEMBER, KIND_MEMBER
+        each tagged with what it was enrolled as, the desk's id, and the list of interview credentials
+        its decisions issued (``services/signer_rules.py``)."""
+        from selfverify.services.signer_rules import CREDENTIALS_MEMBER, DESK_MEMBER, HANDLE_MEMBER, KIND_MEMBER
 
         keys: dict[str, dict] = {}
         for k in self.enrolled():
             jwk = public_jwk(k.public_key)
             keys.setdefault(jwk["kid"], {**jwk, KIND_MEMBER: k.kind, HANDLE_MEMBER: k.handle})
-        return {DESK_MEMBER: self.info().id, "keys": list(keys.values())}
+        return {DESK_MEMBER: self.info().id, "keys": list(keys.values()), CREDENTIALS_MEMBER: self.issued_credentials()}
+
+    def issued_credentials(self) -> dict[str, dict[str, Any]]:
+        """credential id -> {"decision", "kid", "digests"}: every interview credential a decision of this
+        desk issued (random ids and digests: nothing names a person). Revocation is not listed here."""
+        role = connection_role(self.ctx.db)
+        listed = {}
+        for credential_id, decision_id, kid, digest, sd_digest in self.rows.issued_credentials(
+                role is not None and "person" in role[1] and not role[1] & {"agent", "admin"}):
+            if credential_id and digest:
+                listed[credential_id] = {"decision": decision_id, "kid": kid,
+                                         "digests": [d for d in (digest, sd_digest) if d]}
+        return listed
+
+    def decided_credential(self, credential_id: str) -> dict[str, Any] | None:
+        """The entry of ``issued_credentials`` for one credential id (None: no decision issued it)."""
+        return self.issued_credentials().get(credential_id)
 
     # -------------------------------------------------- agents
 
@@ -327,17 +321,19 @@ class DeskService:
 
         issuer = desk_issuer(identity.desk_id)
         at = int(now.timestamp())
+        decision_id = uuid.uuid4().hex
         decision = {
-            "iss": issuer, "sub": appointment.subject, "jti": uuid.uuid4().hex, **_record_times(now),
+            "iss": issuer, "sub": appointment.subject, "jti": decision_id, **_record_times(now),
             "appointment": appointment.display_code, "decision": outcome, "agent": identity.handle,
             "documents_seen": seen, "reason": reason,
         }
-        credential = credential_sd = None
+        credential = credential_sd = credential_id = None
         if outcome == "approved":
             expires = now + timedelta(days=self.ctx.settings.credential_days)
+            credential_id = uuid.uuid4().hex
             claims = {
-                "iss": issuer, "sub": appointment.subject, "jti": uuid.uuid4().hex, "iat": at, "nbf": at,
-                "exp": int(expires.timestamp()), "method": "interview",
+                "iss": issuer, "sub": appointment.subject, "jti": credential_id, "iat": at, "nbf": at,
+                "exp": int(expires.timestamp()), "method": "interview", "decision": decision_id,
                 "assurance": {"agent": identity.handle, "documents_seen": seen},
             }
             credential = sign_token(claims, identity.private_key)
@@ -346,7 +342,9 @@ class DeskService:
             appointment_id=appointment.id, subject=appointment.subject, outcome=outcome, agent=identity.handle,
             kid=identity.kid, documents_seen=json.dumps(seen), decided_at=now,
             token=sign_token(decision, identity.private_key, typ=DECISION_TYP), credential=credential,
-            credential_sd=credential_sd,
+            credential_sd=credential_sd, decision_id=decision_id, credential_id=credential_id,
+            credential_digest=token_digest(credential) if credential else None,
+            credential_sd_digest=token_digest(credential_sd) if credential_sd else None,
         )
 
     def check_interview_credential(self, token: str, subject: str) -> dict[str, Any]:
@@ -373,15 +371,7 @@ class DeskService:
         return keys
 
     def decisions(self, subject: str | None = None) -> list:
-        from sqlmodel import select
-
-        from selfverify.store.models import DecisionRecord
-
-        query = select(DecisionRecord).order_by(DecisionRecord.id)
-        if subject is not None:
-            query = query.where(DecisionRecord.subject == subject)
-        with self.ctx.db.session() as s:
-            return list(s.exec(query).all())
+        return self.rows.decisions(subject)
 
     def verify_decision(self, row) -> Any:  # noqa: ANN001
         """The decision's signature checked against the desk's key set (a TokenCheck)."""
@@ -413,23 +403,11 @@ __all__ = ["DeskService", "AgentIdentity", "EnrolledKey", "booked_slots", "conne
 
 def pick_up_credentials(service) -> list:  # noqa: ANN001 - an InterviewService of the person
     """Fetch each approved interview credential of this person from the desk, verify it against the
-    desk's agents' keys and store it in this person's keyring; returns the stored ones."""
-    from sqlmodel import select
-
-    from selfverify.store.models import Appointment, DecisionRecord
-
+    desk's agents' keys and store it in this person's keyring; returns the stored ones. Once stored
+    (and linked to the appointment), the bearer tokens are cleared from the decision row."""
     ctx = service.ctx
-    with ctx.db.session() as s:
-        waiting = s.exec(
-            select(DecisionRecord, Appointment)
-            .join(Appointment, Appointment.id == DecisionRecord.appointment_id)
-            .where(DecisionRecord.subject == ctx.user, DecisionRecord.outcome == "approved",
-                   Appointment.credential_id.is_(None))
-            .order_by(DecisionRecord.id)
-        ).all()
-    if not waiting:
-        return []
     desk = DeskService(ctx)
+    waiting = desk.rows.waiting_pickups(ctx.user)
     stored = []
     for record, appointment in waiting:
         keys = desk.check_interview_credential(record.credential or "", ctx.user)
@@ -443,5 +421,6 @@ def pick_up_credentials(service) -> list:  # noqa: ANN001 - an InterviewService 
             continue
         service._link_credential(appointment, credential.id)
         stored.append(credential)
+    desk.rows.clear_picked_up(ctx.user)  # also finishes a pickup interrupted after the link
     return stored
 

@@ -52,6 +52,8 @@ REASON_MESSAGES = {
     "not_as_issued": "its claims or signing key differ from the issuer's record of that credential (a forgery)",
     "too_long": "it claims a validity longer than credentials are issued for (or no issue time)",
     "wrong_signer": "the key that signed it may not sign this credential (its method, agent or issuer does not match the key's kind)",
+    "no_decision": "no decision of the desk issued this interview credential (an agent cannot sign one outside a decision)",
+    "not_as_decided": "it differs from the interview credential the desk's decision issued under that id (a forgery)",
 }
 
 
@@ -286,6 +288,12 @@ def present(sd_token: str, disclose: set[str]) -> str:
 def _disclosure_name(disclosure: str) -> str:
     item = _segment_json(disclosure)
     return item[1] if isinstance(item, list) and len(item) == 3 else ""
+
+
+def token_digest(token: str) -> str:
+    """base64url SHA-256 of a token's issuer-signed JWS (an SD-JWT's part before the first ``~``, which
+    every presentation of it keeps): what a desk records of an interview credential instead of the token."""
+    return b64url_encode(hashlib.sha256(token.strip().split("~", 1)[0].encode("ascii", "replace")).digest())
 
 
 def token_format(token: str) -> str:
