@@ -52,12 +52,15 @@ def credential_show(app, as_json: bool) -> int:
     if current is None:
         raise NotFound("You have no credential.", hint="Pass a selfie check or an interview to get one.")
     check = service.verify_token(current.token)
+    signer = service.signer_of(service.rows.get(current.id))
     if as_json:
-        emit_json({**current.as_dict(), "check": _check_dict(check)})
+        emit_json({**current.as_dict(), "check": _check_dict(check), "signer": signer})
     else:
         _echo_claims(check.claims or {"jti": current.id, "iss": current.issuer, "sub": current.subject,
                                       "method": current.method, "iat": int(current.issued_at.timestamp()),
                                       "exp": int(current.expires_at.timestamp())})
+        if signer is not None:
+            click.echo(f"Signed by:   {signer['kind']} key {signer['kid']} ({signer['state']})")
         click.echo(f"Status:      {check.message}")
     return EXIT_OK if check.valid else EXIT_NEGATIVE
 

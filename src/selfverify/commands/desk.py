@@ -123,6 +123,26 @@ _enrol_command("agent", "agent-key")
 _enrol_command("kiosk", "kiosk-key")
 
 
+@desk.command("admit")
+@click.argument("subject")
+@click.option("--agent", "agent", default=None, help="Which enrolled agent you are, if this keyring holds several.")
+@_json_option
+@click.pass_context
+def desk_admit(ctx: click.Context, subject: str, agent: str | None, as_json: bool) -> int:
+    """Agent: after checking who the person is, admit SUBJECT at the desk's kiosk (once, for 30 minutes).
+
+    The kiosk issues a selfie credential only for a subject an agent admitted, never for a name the
+    person typed themselves."""
+
+    def action():
+        svc = _desk(ctx)
+        admission_id, until = svc.admit(svc.current_agent(agent), subject)
+        return ({"admission": admission_id, "subject": subject, "until": until.isoformat()},
+                [f"Admitted {subject} at the kiosk until {until:%H:%M} UTC (one selfie credential)."])
+
+    return _run(as_json, action)
+
+
 @desk.command("keys")
 @_json_option
 @click.pass_context

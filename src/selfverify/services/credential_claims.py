@@ -33,6 +33,7 @@ class IssuedCredential:
     token: str
     assurance: dict[str, Any] = field(default_factory=dict)
     issuer: str = ""
+    handed_out: bool = False  # a kiosk's: the token is only here (shown or written), not in any keyring
 
     def as_dict(self, with_token: bool = False) -> dict[str, Any]:
         data = {
@@ -40,7 +41,9 @@ class IssuedCredential:
             "issued_at": self.issued_at.isoformat(), "expires_at": self.expires_at.isoformat(),
             "assurance": self.assurance,
         }
-        if with_token:
+        if self.handed_out:
+            data["handed_out"] = True
+        if with_token or self.handed_out:
             data["token"] = self.token
         return data
 

@@ -46,7 +46,8 @@ from selfverify.store.signing_keys import DEVICE_KEY, legacy_issuer_key, load_si
 _DEAD = ("revoking", "revoked", "superseded", "rolling_back", "rolled_back")
 _TRANSITIONAL = ("pending", "revoking", "rolling_back")
 # statuses whose token is already gone from the keyring (reconcile saw to it)
-_TOKEN_GONE = ("revoked", "superseded", "rolled_back")
+_TOKEN_GONE = ("revoked", "superseded", "rolled_back", "handed_out")
+HANDED_OUT = "handed_out"  # a kiosk's credential: given to the person, never in the kiosk's keyring
 
 
 class CredentialService:
@@ -69,23 +70,40 @@ class CredentialService:
 
     # who signs
 
-    def issuer_for(self, method: str) -> Issuer:
+    def issuer_for(self, method: str, kiosk=None) -> Issuer:  # noqa: ANN001
         """The one place that decides who signs a credential issued by this installation.
 
-        Today: this device's key, and the credential says it is self-asserted (the person's own
-        machine vouches for itself). A kiosk enrolled by a desk admin, or an interview credential
-        signed by the deciding agent, would return that key here with ``self_asserted=False``."""
+        This device's key. On a person's own machine the credential says it is self-asserted (the
+        machine vouches for itself); on a kiosk (``kiosk``: its enrolment, see ``DeskService.kiosk``)
+        the desk vouches for the kiosk: ``self_asserted`` false, kind ``kiosk``. Interview credentials
+        are signed by the deciding agent (``services/desk.py``), never here."""
         key = load_signing_key(self.ctx.settings, DEVICE_KEY, create=True, secrets_store=self.ctx.secrets)
-        return Issuer(key=key, iss=f"selfverify:device:{tokens.thumbprint(key)}", self_asserted=True)
+        iss = f"selfverify:device:{tokens.thumbprint(key)}"
+        if kiosk is not None:
+            return Issuer(key=key, iss=iss, self_asserted=False, kind="kiosk")
+        return Issuer(key=key, iss=iss, self_asserted=True)
+
+    def _kiosk(self):  # noqa: ANN202
+        from selfverify.services.desk import DeskService
+
+        return DeskService(self.ctx).kiosk()
 
     # issuing
 
     def issue(self, method: str, assurance, *, appointment_id: int | None = None) -> IssuedCredential:
+        """Sign a credential for this subject. On a kiosk, only for a subject a member of staff admitted
+        (the admission is used up), and the token is handed out, never kept in the kiosk's keyring."""
         claims_assurance = self._assurance_for(method, assurance, appointment_id)
         self.ctx.secrets.require_secure()
+        kiosk = self._kiosk()
+        if kiosk is not None:
+            from selfverify.services.desk import DeskService
+
+            admission = DeskService(self.ctx).take_admission(self.subject)
+            claims_assurance = {**claims_assurance, "admitted_by": admission["agent"]}
         with interprocess_lock(self._lock_path):
             self._reconcile_locked(full=False)
-            issuer = self.issuer_for(method)
+            issuer = self.issuer_for(method, kiosk)
             self._own_keys = None  # the device key may have just been created
             now = self.ctx.clock.now()
             issued = _epoch(now)
@@ -99,12 +117,17 @@ class CredentialService:
             token = tokens.sign_token(claims, issuer.key)
             sd_token = tokens.sign_sd_token(claims, DISCLOSABLE, issuer.key)
             self._check_size(token, sd_token)
-            self._store_locked(credential_id, method, issued, expires, appointment_id, token, sd_token,
-                               (tokens.thumbprint(issuer.key.public_key()), issuer.kind))
+            signer = (tokens.thumbprint(issuer.key.public_key()), issuer.kind)
+            if kiosk is not None:  # handed to the person: the next one at the kiosk finds nothing to export
+                self._insert_pending(credential_id, method, issued, expires, appointment_id, signer)
+                self.rows.mark_issued(credential_id, self.ctx.clock.now(), status=HANDED_OUT)
+            else:
+                self._store_locked(credential_id, method, issued, expires, appointment_id, token, sd_token, signer)
         AuditLog(self.ctx).record("issue", {"credential_id": credential_id, "method": method,
-                                            "expires_at": from_epoch(expires), "appointment_id": appointment_id})
+                                            "expires_at": from_epoch(expires), "appointment_id": appointment_id,
+                                            "kiosk": kiosk.handle if kiosk is not None else None})
         return IssuedCredential(credential_id, self.subject, method, from_epoch(issued), from_epoch(expires),
-                                token, claims["assurance"], issuer.iss)
+                                token, claims["assurance"], issuer.iss, handed_out=kiosk is not None)
 
     def store_issued(self, token: str, keys, *, sd_token: str | None = None,
                      appointment_id: int | None = None, signer_kind: str = "agent") -> IssuedCredential:
@@ -224,6 +247,25 @@ class CredentialService:
 
     def _issued_row(self):
         return self.rows.issued()
+
+    def signer_of(self, row) -> dict[str, Any] | None:  # noqa: ANN001
+        """Which key signed a credential row and whether it still signs here: ``current``, ``rotated`` (this
+        installation's device key is another one now), ``retired`` (the agent or kiosk key is no longer
+        enrolled at the desk) or ``unknown`` (no desk here to ask). None for a row issued before schema 6."""
+        if row is None or row.signer_kid is None:
+            return None
+        state = "unknown"
+        if row.signer_kind == "device":
+            device, _ = self._own_public_keys(required=False)
+            state = "current" if device is not None and tokens.thumbprint(device) == row.signer_kid else "rotated"
+        else:
+            from selfverify.services.desk import DeskService
+            from selfverify.store.repositories.desk import DeskRepository
+
+            if DeskRepository(self.ctx.db).info() is not None:
+                enrolled = {k.kid for k in DeskService(self.ctx).enrolled(row.signer_kind)}
+                state = "current" if row.signer_kid in enrolled else "retired"
+        return {"kid": row.signer_kid, "kind": row.signer_kind, "state": state}
 
     def records(self) -> list:
         """Every credential row of the subject, newest first (no tokens)."""
@@ -449,6 +491,12 @@ class CredentialService:
         self.ctx.secrets.require_secure()
         with interprocess_lock(self._lock_path):
             return self.issuer_for("selfie").key
+
+
+def handed_out_lines(credential: IssuedCredential) -> list[str]:
+    """What a kiosk shows the person: their token, kept nowhere on the kiosk."""
+    return ["This kiosk keeps no copy of your credential: take it now (copy it or photograph it as text).",
+            credential.token]
 
 
 def _thumbprint_raw(raw: bytes | None) -> str | None:

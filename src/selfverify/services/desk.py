@@ -41,6 +41,8 @@ DESK_KEY = "desk-key"
 DEVICE_KEY = "device-key"
 DECISION_TYP = "selfverify-decision+jwt"
 ENROLMENT_TYP = "selfverify-enrolment+jwt"
+ADMISSION_TYP = "selfverify-admission+jwt"
+ADMISSION_MINUTES = 30  # an admission at the kiosk is used within this long, or made again
 KINDS = ("agent", "kiosk")
 _HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}")
 
@@ -372,6 +374,61 @@ class DeskService:
 
     def decisions(self, subject: str | None = None) -> list:
         return self.rows.decisions(subject)
+
+    # -------------------------------------------------- the kiosk
+
+    def kiosk(self) -> EnrolledKey | None:
+        """This installation's enrolment as a kiosk: its device key is an enrolled kiosk key of the desk
+        in this database (None: not a kiosk, or no desk here)."""
+        if self.rows.info() is None:
+            return None
+        self.ctx.secrets.require_secure()
+        key = load_signing_key(self.ctx.settings, DEVICE_KEY, create=False, secrets_store=self.ctx.secrets)
+        if key is None:
+            return None
+        kid = thumbprint(key.public_key())
+        return next((k for k in self.enrolled("kiosk") if k.kid == kid), None)
+
+    def admit(self, identity: AgentIdentity, subject: str) -> tuple[str, datetime]:
+        """An enrolled agent, having checked who the person is, admits ``subject`` at the kiosk: the kiosk
+        issues a selfie credential for that subject only, once, within ADMISSION_MINUTES. Returns (id, until)."""
+        from selfverify.store.models import KioskAdmission
+
+        subject = check_handle(subject, "person's handle")
+        self.check_decider(identity, subject)  # enrolled, and never oneself
+        now = self._now
+        until = now + timedelta(minutes=ADMISSION_MINUTES)
+        admission_id = uuid.uuid4().hex
+        claims = {"iss": desk_issuer(identity.desk_id), "sub": subject, "agent": identity.handle, "jti": admission_id,
+                  "iat": int(now.timestamp()), "exp": int(until.timestamp())}
+        row = KioskAdmission(id=admission_id, subject=subject, agent=identity.handle, created_at=now, expires_at=until,
+                             token=sign_token(claims, identity.private_key, typ=ADMISSION_TYP))
+        if self.rows.replace_admission(row) is not None:
+            raise PolicyRefusal("Only an enrolled agent's database role may admit people at the kiosk: nothing was changed.",
+                                code="not_enrolled")
+        self._audit("kiosk_admission", {"subject": subject, "agent": identity.handle, "admission": admission_id})
+        return admission_id, until
+
+    def take_admission(self, subject: str) -> dict[str, Any]:
+        """Consume the admission of ``subject`` (signed by an enrolled agent of this desk, for this subject,
+        not expired); returns its claims. Refuses when there is none: a kiosk never issues for a name
+        the person chose themselves."""
+        info = self.info()
+        agents = {k.kid: k for k in self.enrolled("agent")}
+        for row in self.rows.admissions(subject):
+            check = verify_token(row.token, key_set([k.public_key for k in agents.values()]), self._now,
+                                 typ=ADMISSION_TYP) if agents else None
+            claims = (check.claims or {}) if check is not None and check.valid else {}
+            signer = agents.get(str((check.header or {}).get("kid"))) if claims else None
+            if (signer is not None and claims.get("sub") == subject and claims.get("agent") == signer.handle
+                    and claims.get("iss") == desk_issuer(info.id) and claims.get("jti") == row.id
+                    and self.rows.consume_admission(row.id)):
+                return claims
+        raise PolicyRefusal(
+            f"This kiosk issues credentials only to people a member of staff admitted: {subject!r} has no "
+            "admission (or it expired or was used).", code="kiosk_not_admitted",
+            hint="Ask the staff at the desk to check your identity and admit you (selfverify desk admit NAME).",
+        )
 
     def verify_decision(self, row) -> Any:  # noqa: ANN001
         """The decision's signature checked against the desk's key set (a TokenCheck)."""

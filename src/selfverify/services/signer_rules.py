@@ -8,7 +8,8 @@ the signature (never of a ``kid`` string):
 
 - ``method: interview`` only from an agent key whose handle is ``assurance.agent``, and never for
   ``sub`` equal to that agent (no self-approval); an agent key signs nothing else;
-- kiosk and device keys never sign interview credentials;
+- kiosk and device keys never sign interview credentials; a kiosk's credential says it is not
+  self-asserted and names the agent who admitted the person (``assurance.admitted_by``);
 - ``iss``: an agent key's is ``selfverify:desk:<the desk id the key set names>``; a kiosk's or
   device's is ``selfverify:device:<its key's thumbprint>``.
 
@@ -76,6 +77,10 @@ class SignerRoles:
             return None
         if method == "interview":
             return f"a {kind} key never signs interview credentials"
+        if kind == KIOSK and "assurance" in claims and not (
+                assurance.get("self_asserted") is False and isinstance(assurance.get("admitted_by"), str)
+                and assurance["admitted_by"]):
+            return f"kiosk {handle}'s credentials name the staff member who admitted the person"
         if iss != f"selfverify:device:{_thumbprint(signer)}":
             return f"its issuer does not name the {kind} key that signed it"
         return None

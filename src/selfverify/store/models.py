@@ -398,6 +398,19 @@ class DeskKey(SQLModel, table=True):
     enrolled_at: datetime = _dt()
 
 
+class KioskAdmission(SQLModel, table=True):
+    """A person admitted at the desk's kiosk by an enrolled agent who checked who they are: the kiosk
+    issues a selfie credential only for the subject an admission names, once (the row is consumed)."""
+
+    __tablename__ = "kiosk_admission"
+    id: str = Field(primary_key=True)  # the admission token's jti
+    subject: str = Field(index=True)  # the identity the agent entered (never the person's own --user)
+    agent: str
+    token: str  # JWS by the agent's enrolled key, typ selfverify-admission+jwt, short-lived
+    created_at: datetime = _dt()
+    expires_at: datetime = _dt()
+
+
 class DecisionRecord(SQLModel, table=True):
     """An agent's signed decision on an appointment. Append-only; one per appointment."""
 

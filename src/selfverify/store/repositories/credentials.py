@@ -59,8 +59,9 @@ class CredentialRepository:
                 return "appointment_taken"
         return None
 
-    def mark_issued(self, credential_id: str, now: datetime) -> None:
-        """``credential_id`` issued, every other live row of the subject superseded and tombstoned (one transaction)."""
+    def mark_issued(self, credential_id: str, now: datetime, status: str = "issued") -> None:
+        """``credential_id`` issued (or ``status``), every other live row of the subject superseded and
+        tombstoned (one transaction)."""
         from sqlmodel import select
 
         from selfverify.store.models import CredentialRecord
@@ -74,7 +75,7 @@ class CredentialRepository:
                     s.add(row)
                     _add_tombstone(s, row.id, now)
             row = s.get(CredentialRecord, credential_id)
-            row.status = "issued"
+            row.status = status
             s.add(row)
             s.commit()
 

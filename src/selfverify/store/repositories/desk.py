@@ -115,3 +115,36 @@ class DeskRepository:
             )
             s.commit()
         return result.rowcount or 0
+
+    # kiosk admissions
+
+    def replace_admission(self, row) -> str | None:  # noqa: ANN001
+        """Store an admission, dropping older ones of the same subject (one at a time); like ``add``."""
+        from sqlmodel import delete
+
+        from selfverify.store.models import KioskAdmission
+
+        with self.db.session() as s:
+            s.exec(delete(KioskAdmission).where(KioskAdmission.subject == row.subject))
+            s.commit()
+        return self.add(row)
+
+    def admissions(self, subject: str) -> list:
+        from sqlmodel import select
+
+        from selfverify.store.models import KioskAdmission
+
+        with self.db.session() as s:
+            return list(s.exec(select(KioskAdmission).where(KioskAdmission.subject == subject)
+                               .order_by(KioskAdmission.created_at.desc())).all())
+
+    def consume_admission(self, admission_id: str) -> bool:
+        """Delete one admission; True only for the one process that deleted it (an admission is used once)."""
+        from sqlmodel import delete
+
+        from selfverify.store.models import KioskAdmission
+
+        with self.db.session() as s:
+            result = s.exec(delete(KioskAdmission).where(KioskAdmission.id == admission_id))
+            s.commit()
+        return result.rowcount == 1
