@@ -253,3 +253,16 @@ def test_a_kiosk_issues_only_to_an_admitted_subject_and_keeps_no_token(accounts,
         s.commit()
     with pytest.raises(PolicyRefusal):
         at_kiosk("mallory").issue("selfie", selfie)
+
+
+def test_erasing_everything_removes_an_unused_kiosk_admission(accounts):
+    from selfverify.services.erasure import delete_all_user_data
+    from selfverify.store.repositories.desk import DeskRepository
+
+    accounts.ok("admin", "desk", "init")
+    accounts.enrol("ann")
+    accounts.ok("ann", "desk", "admit", "dave")
+    repo = DeskRepository(accounts.context("admin").db)
+    assert [a.subject for a in repo.admissions("dave")] == ["dave"]
+    delete_all_user_data(accounts.context("dave"))
+    assert repo.admissions("dave") == []
