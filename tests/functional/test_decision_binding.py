@@ -160,6 +160,16 @@ def test_the_decision_row_allows_only_clearing_its_tokens(accounts):
     with owner.db.session() as s, pytest.raises(Exception, match="append-only"):  # and nothing comes back
         s.execute(text("UPDATE decision_record SET credential = 'x'"))
         s.commit()
+    # a token whose digest was never recorded cannot be cleared: the digest is all that would bind it
+    from selfverify.store.models import DecisionRecord
+
+    with owner.db.session() as s:
+        s.add(DecisionRecord(appointment_id=999, subject="erin", outcome="approved", agent="ann", kid="k",
+                             decided_at=datetime.now(timezone.utc), token="t", credential="c", credential_sd="sd"))
+        s.commit()
+    with owner.db.session() as s, pytest.raises(Exception, match="append-only"):
+        s.execute(text("UPDATE decision_record SET credential = NULL, credential_sd = NULL WHERE appointment_id = 999"))
+        s.commit()
 
 
 def test_each_credential_row_names_its_signing_key(accounts, tmp_path):
