@@ -11,6 +11,7 @@ from typing import Any
 
 from selfverify.core.liveness import CHALLENGE_VERSION
 from selfverify.errors import InputError, PolicyRefusal
+from selfverify.i18n import _
 from selfverify.services import legacy_tokens
 from selfverify.services.tokens import _Refused, _segment_json, b64url_decode_strict, split_sd, thumbprint, token_format
 from selfverify.store.signing_keys import keyring_entry
@@ -102,9 +103,9 @@ def load_public_key(text: str | bytes):
         else:
             key = Ed25519PublicKey.from_public_bytes(b64url_decode_strict(raw.decode("ascii").strip()))
     except (ValueError, UnicodeDecodeError, TypeError) as exc:
-        raise InputError(f"That is not an Ed25519 public key ({exc}).", code="bad_public_key") from None
+        raise InputError(_("That is not an Ed25519 public key ({error}).").format(error=exc), code="bad_public_key") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise InputError("That public key is not an Ed25519 key.", code="bad_public_key")
+        raise InputError(_("That public key is not an Ed25519 key."), code="bad_public_key")
     return key
 
 
@@ -114,9 +115,9 @@ def selfie_assurance(decision) -> dict[str, Any]:
     The facts a relying party may rely on, never a biometric and never a distance."""
     if not getattr(decision, "can_issue_credential", False):
         if getattr(decision, "verified", False) and getattr(decision, "liveness", None) != "passed":
-            raise PolicyRefusal("A check without a passed liveness challenge (for example a replay with liveness off) "
-                                "can never produce a credential.", code="liveness_required")
-        raise PolicyRefusal("Only a verified selfie check can produce a credential.", code="not_verified")
+            raise PolicyRefusal(_("A check without a passed liveness challenge (for example a replay with liveness off) "
+                                  "can never produce a credential."), code="liveness_required")
+        raise PolicyRefusal(_("Only a verified selfie check can produce a credential."), code="not_verified")
     return _liveness_facts()
 
 
@@ -128,9 +129,10 @@ def _check_assurance(assurance: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, value in assurance.items():
         if not isinstance(value, (str, int, float, bool)) and value is not None:
-            raise InputError(f"Credential assurance {key!r} must be a short plain value, not {type(value).__name__}.")
+            raise InputError(_("Credential assurance {name} must be a short plain value, not {kind}.").format(
+                name=repr(key), kind=type(value).__name__))
         if isinstance(value, str) and len(value) > 120:
-            raise InputError(f"Credential assurance {key!r} is too long for a compact credential.")
+            raise InputError(_("Credential assurance {name} is too long for a compact credential.").format(name=repr(key)))
         clean[str(key)] = value
     return clean
 

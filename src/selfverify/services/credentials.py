@@ -28,6 +28,7 @@ from functools import cached_property
 from typing import Any
 
 from selfverify.errors import InputError, KeyringUnavailable, NotFound, PolicyRefusal, SelfverifyError
+from selfverify.i18n import _
 from selfverify.services import legacy_tokens, tokens
 from selfverify.services.audit import AuditLog
 from selfverify.services.crashsafe import fault_point, interprocess_lock
@@ -137,21 +138,22 @@ class CredentialService:
         check = tokens.verify_token(token, keys, self.ctx.clock.now())
         claims = check.claims or {}
         if not check.valid:
-            raise PolicyRefusal(f"The credential from the issuer does not verify: {check.message}.", code="pickup_invalid")
+            raise PolicyRefusal(_("The credential from the issuer does not verify: {why}.").format(why=check.message),
+                                code="pickup_invalid")
         if claims.get("sub") != self.subject:
-            raise PolicyRefusal("The credential from the issuer is for someone else.", code="pickup_wrong_subject")
+            raise PolicyRefusal(_("The credential from the issuer is for someone else."), code="pickup_wrong_subject")
         if claims.get("method") not in METHODS or not isinstance(claims.get("jti"), str) or not claims["jti"]:
-            raise PolicyRefusal("The credential from the issuer lacks a method or an id.", code="pickup_invalid")
+            raise PolicyRefusal(_("The credential from the issuer lacks a method or an id."), code="pickup_invalid")
         if sd_token is not None:
             sd_check = tokens.verify_token(sd_token, keys, self.ctx.clock.now())
             if not sd_check.valid or sd_check.claims != claims:
-                raise PolicyRefusal("The selectively disclosable copy does not match the credential.", code="pickup_invalid")
+                raise PolicyRefusal(_("The selectively disclosable copy does not match the credential."), code="pickup_invalid")
         self._check_size(token, sd_token)
         self.ctx.secrets.require_secure()
         with interprocess_lock(self._lock_path):
             self._reconcile_locked(full=False)
             if self.rows.tombstoned(claims["jti"]):
-                raise PolicyRefusal("That credential was revoked.", code="pickup_revoked")
+                raise PolicyRefusal(_("That credential was revoked."), code="pickup_revoked")
             self._store_locked(claims["jti"], claims["method"], claims.get("iat", _epoch(self.ctx.clock.now())),
                                claims["exp"], appointment_id, token.strip(), sd_token,
                                (_thumbprint_raw(check.signer), signer_kind))
@@ -164,8 +166,9 @@ class CredentialService:
     def _check_size(*tokens_: str | None) -> None:
         for token in tokens_:
             if token is not None and len(token) > MAX_TOKEN_CHARS:
-                raise InputError(f"The credential would be {len(token)} characters, over the keyring limit of "
-                                 f"{MAX_TOKEN_CHARS}: shorten the assurance details.", code="credential_too_large")
+                raise InputError(_("The credential would be {size} characters, over the keyring limit of "
+                                   "{limit}: shorten the assurance details.").format(size=len(token), limit=MAX_TOKEN_CHARS),
+                                 code="credential_too_large")
 
     def _store_locked(self, credential_id: str, method: str, issued: int, expires: int,
                       appointment_id: int | None, token: str, sd_token: str | None, signer: tuple[str, str]) -> None:
@@ -183,31 +186,32 @@ class CredentialService:
     def _assurance_for(self, method: str, assurance, appointment_id: int | None) -> dict[str, Any]:
         if method == "selfie":
             if appointment_id is not None:
-                raise InputError("A selfie credential has no interview appointment.")
+                raise InputError(_("A selfie credential has no interview appointment."))
             if isinstance(assurance, dict):
                 if assurance.get("liveness") != "passed":
-                    raise PolicyRefusal("A check without a passed liveness challenge can never produce a credential.",
+                    raise PolicyRefusal(_("A check without a passed liveness challenge can never produce a credential."),
                                         code="liveness_required")
                 distance, tolerance = assurance.get("distance"), assurance.get("tolerance")
                 if not isinstance(distance, (int, float)) or not isinstance(tolerance, (int, float)) or distance > tolerance:
-                    raise PolicyRefusal("Only a verified selfie check can produce a credential.", code="not_verified")
+                    raise PolicyRefusal(_("Only a verified selfie check can produce a credential."), code="not_verified")
                 return _liveness_facts()
             return selfie_assurance(assurance)
         if method == "interview":
             if appointment_id is None:
-                raise PolicyRefusal("An interview credential needs the approved appointment it comes from.",
+                raise PolicyRefusal(_("An interview credential needs the approved appointment it comes from."),
                                     code="appointment_required")
             return _check_assurance({"appointment": int(appointment_id), **dict(assurance or {})})
-        raise InputError(f"Unknown verification method {method!r} (expected one of: {', '.join(METHODS)}).")
+        raise InputError(_("Unknown verification method {method} (expected one of: {methods}).").format(
+            method=repr(method), methods=", ".join(METHODS)))
 
     def _insert_pending(self, credential_id: str, method: str, issued: int, expires: int, appointment_id: int | None,
                         signer: tuple[str, str]) -> None:
         refused = self.rows.insert_pending(credential_id, method, from_epoch(issued), from_epoch(expires), appointment_id,
                                            signer)
         if refused == "known":
-            raise PolicyRefusal("That credential is already kept here.", code="already_issued")
+            raise PolicyRefusal(_("That credential is already kept here."), code="already_issued")
         if refused is not None:
-            raise PolicyRefusal(f"A credential was already issued for interview appointment {appointment_id}.",
+            raise PolicyRefusal(_("A credential was already issued for interview appointment {id}.").format(id=appointment_id),
                                 code="already_issued")
 
     def _finish(self, credential_id: str) -> None:
@@ -364,14 +368,14 @@ class CredentialService:
 
     @staticmethod
     def _no_key() -> NotFound:
-        return NotFound("This computer has no issuer key, so it cannot check credentials by itself.",
+        return NotFound(_("This computer has no issuer key, so it cannot check credentials by itself."),
                         code="no_issuer_key",
-                        hint="Pass the issuer's key set or public key: credential verify --jwks FILE (or --public-key FILE)")
+                        hint=_("Pass the issuer's key set or public key: credential verify --jwks FILE (or --public-key FILE)"))
 
     def export(self) -> str:
         current = self.current()
         if current is None:
-            raise NotFound("You have no credential to export.", hint="Pass a selfie check or an interview first.")
+            raise NotFound(_("You have no credential to export."), hint=_("Pass a selfie check or an interview first."))
         return current.token
 
     def present(self, disclose) -> str:
@@ -379,16 +383,17 @@ class CredentialService:
         wanted = {name.strip() for name in disclose if name.strip()}
         unknown = sorted(wanted - set(DISCLOSABLE) - set(tokens.ALWAYS_VISIBLE))
         if unknown:
-            raise InputError(f"Cannot disclose {', '.join(unknown)}: choose from {', '.join(DISCLOSABLE)} "
-                             f"({', '.join(tokens.ALWAYS_VISIBLE)} are always shown).", code="bad_disclosure_name")
+            raise InputError(_("Cannot disclose {names}: choose from {choices} ({always} are always shown).").format(
+                names=", ".join(unknown), choices=", ".join(DISCLOSABLE), always=", ".join(tokens.ALWAYS_VISIBLE)),
+                code="bad_disclosure_name")
         current = self.current()
         if current is None:
-            raise NotFound("You have no credential to present.", hint="Pass a selfie check or an interview first.")
+            raise NotFound(_("You have no credential to present."), hint=_("Pass a selfie check or an interview first."))
         sd_token = self.keyring.read_sd()
         if sd_token is None or (decode_claims(sd_token) or {}).get("jti") != current.id:
-            raise NotFound("Your credential has no selectively disclosable form (it is in the old format or came "
-                           "from an issuer that did not provide one).", code="no_sd_jwt",
-                           hint="Export it whole (credential export), or get a new one.")
+            raise NotFound(_("Your credential has no selectively disclosable form (it is in the old format or came "
+                             "from an issuer that did not provide one)."), code="no_sd_jwt",
+                           hint=_("Export it whole (credential export), or get a new one."))
         return tokens.present(sd_token, wanted & set(DISCLOSABLE))
 
     # revoking
@@ -399,7 +404,7 @@ class CredentialService:
             self._reconcile_locked(full=False)
             row = self._issued_row()
             if row is None:
-                raise NotFound("You have no credential to revoke.")
+                raise NotFound(_("You have no credential to revoke."))
             revoked = IssuedCredential(row.id, row.subject, row.method, row.issued_at, row.expires_at, "")
             self._set_status(row.id, "revoking", tombstone=True, revoked_at=self.ctx.clock.now())
             fault_point("credential.revoke.after_mark")
@@ -495,7 +500,7 @@ class CredentialService:
 
 def handed_out_lines(credential: IssuedCredential) -> list[str]:
     """What a kiosk shows the person: their token, kept nowhere on the kiosk."""
-    return ["This kiosk keeps no copy of your credential: take it now (copy it or photograph it as text).",
+    return [_("This kiosk keeps no copy of your credential: take it now (copy it or photograph it as text)."),
             credential.token]
 
 

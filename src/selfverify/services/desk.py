@@ -28,11 +28,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from selfverify.errors import DatabaseError, InputError, PolicyRefusal
+from selfverify.i18n import N_, _
 from selfverify.services.audit import AuditLog
 from selfverify.services.credentials import DISCLOSABLE, CredentialService
 from selfverify.services.desk_roles import booked_slots, connection_role, desk_roles_sql  # noqa: F401  (re-exported)
 from selfverify.services.tokens import (
-    REASON_MESSAGES, key_set, load_key_set, public_jwk, sign_sd_token, sign_token, thumbprint, token_digest, verify_token,
+    key_set, load_key_set, public_jwk, reason_message, sign_sd_token, sign_token, thumbprint, token_digest, verify_token,
 )
 from selfverify.store.repositories.desk import DeskRepository
 from selfverify.store.signing_keys import load_signing_key
@@ -48,7 +49,7 @@ _HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}")
 
 # enrolments and decisions are records, not credentials: they stay verifiable this long
 RECORD_YEARS = 10
-ENROL_HINT = (
+ENROL_HINT = N_(
     "An agent runs 'selfverify desk agent-key --out request.json' on their own account and gives the "
     "file to the desk admin, who runs 'selfverify desk enrol-agent request.json'."
 )
@@ -62,11 +63,13 @@ def desk_issuer(desk_id: str) -> str:
     return f"selfverify:desk:{desk_id}"
 
 
-def check_handle(handle: str, what: str = "handle") -> str:
+def check_handle(handle: str, what: str | None = None) -> str:
+    """``what``: what the text would be, in the current language (default: a handle)."""
     text = str(handle or "").strip()
     if not _HANDLE.fullmatch(text):
         raise InputError(
-            f"{text!r} cannot be a {what}: use 1 to 63 letters, digits, '.', '_', '-' or '@', starting with a letter or digit.",
+            _("{value} cannot be a {what}: use 1 to 63 letters, digits, '.', '_', '-' or '@', starting with a letter "
+              "or digit.").format(value=repr(text), what=what or _("handle")),
             code="bad_handle",
         )
     return text
@@ -114,8 +117,8 @@ class DeskService:
         row = self.rows.info()
         if row is None:
             raise PolicyRefusal(
-                "This database has no desk yet, so nobody can decide an interview.", code="no_desk",
-                hint="The desk admin runs 'selfverify desk init' first (with --database-url for a shared desk).",
+                _("This database has no desk yet, so nobody can decide an interview."), code="no_desk",
+                hint=_("The desk admin runs 'selfverify desk init' first (with --database-url for a shared desk)."),
             )
         return row
 
@@ -131,8 +134,8 @@ class DeskService:
         if not db.is_sqlite:
             if connection_role(db) is not None:
                 raise PolicyRefusal(
-                    "A desk is created by the owner of its tables, not from a person's, agent's or admin's role.",
-                    code="not_owner", hint="Run 'selfverify desk init' with the owner's --database-url.",
+                    _("A desk is created by the owner of its tables, not from a person's, agent's or admin's role."),
+                    code="not_owner", hint=_("Run 'selfverify desk init' with the owner's --database-url."),
                 )
             self._install_roles()
         existing = self.rows.info()
@@ -143,7 +146,7 @@ class DeskService:
         row = DeskInfo(id=uuid.uuid4().hex[:16], admin=self.ctx.user, admin_jwk=json.dumps(public_jwk(admin_key.public_key())),
                        created_at=self._now)
         if self.rows.add(row) is not None:
-            raise PolicyRefusal("Another process created the desk at the same moment.", code="desk_exists")
+            raise PolicyRefusal(_("Another process created the desk at the same moment."), code="desk_exists")
         self._audit("desk_created", {"desk_id": row.id, "admin": row.admin})
         return row, True
 
@@ -158,8 +161,8 @@ class DeskService:
         except Exception as exc:  # psycopg reports what it refused; the connection is rolled back
             raw.rollback()
             first = str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
-            raise DatabaseError(f"The desk roles could not be installed: {first}.", code="desk_roles",
-                                hint="Connect as the owner of the tables (a role allowed to CREATE ROLE).") from None
+            raise DatabaseError(_("The desk roles could not be installed: {error}.").format(error=first), code="desk_roles",
+                                hint=_("Connect as the owner of the tables (a role allowed to CREATE ROLE).")) from None
         finally:
             raw.close()
 
@@ -175,8 +178,8 @@ class DeskService:
         role); a kiosk's is this machine's ``device-key`` (selfie credentials), under ``name``."""
 
         if kind not in KINDS:
-            raise InputError(f"Unknown kind {kind!r}: agent or kiosk.", code="bad_kind")
-        handle = check_handle(self.ctx.user if kind == "agent" else (name or ""), "kiosk name" if kind == "kiosk" else "handle")
+            raise InputError(_("Unknown kind {kind}: agent or kiosk.").format(kind=repr(kind)), code="bad_kind")
+        handle = check_handle(self.ctx.user if kind == "agent" else (name or ""), _("kiosk name") if kind == "kiosk" else None)
         self.ctx.secrets.require_secure()
         key_name = agent_key_name(handle) if kind == "agent" else DEVICE_KEY
         key = load_signing_key(self.ctx.settings, key_name, create=True, secrets_store=self.ctx.secrets)
@@ -188,8 +191,8 @@ class DeskService:
         key = load_signing_key(self.ctx.settings, DESK_KEY, create=False, secrets_store=self.ctx.secrets)
         if key is None or thumbprint(key.public_key()) != json.loads(info.admin_jwk).get("kid"):
             raise PolicyRefusal(
-                "Only the desk admin enrols agents and kiosks: this keyring does not hold the desk's admin key.",
-                code="not_admin", hint=f"Give the request to the desk admin ({info.admin}).",
+                _("Only the desk admin enrols agents and kiosks: this keyring does not hold the desk's admin key."),
+                code="not_admin", hint=_("Give the request to the desk admin ({admin}).").format(admin=info.admin),
             )
         return key
 
@@ -198,8 +201,9 @@ class DeskService:
 
         data = _parse_request(request)
         if data.get("kind") != kind:
-            raise InputError(f"That is a {data.get('kind')!r} request, not an {kind} enrolment request.", code="bad_request")
-        handle = check_handle(data.get("handle"), "kiosk name" if kind == "kiosk" else "handle")
+            raise InputError(_("That is a {found} request, not an {kind} enrolment request.").format(
+                found=repr(data.get("kind")), kind=kind), code="bad_request")
+        handle = check_handle(data.get("handle"), _("kiosk name") if kind == "kiosk" else None)
         public_key = load_key_set({"keys": [data.get("jwk")]})[0]
         kid = thumbprint(public_key)
         info = self.info()
@@ -212,10 +216,10 @@ class DeskService:
                       enrolment=sign_token(claims, admin_key, typ=ENROLMENT_TYP))
         refused = self.rows.add(row)
         if refused == "exists":
-            raise PolicyRefusal(f"That key or the {kind} {handle!r} is already enrolled: nothing was changed.",
-                                code="already_enrolled")
+            raise PolicyRefusal(_("That key or the {kind} {handle} is already enrolled: nothing was changed.").format(
+                kind=kind, handle=repr(handle)), code="already_enrolled")
         if refused == "denied":  # PostgreSQL: this role may not write desk_key
-            raise PolicyRefusal("Only the desk admin's database role may enrol keys: nothing was changed.",
+            raise PolicyRefusal(_("Only the desk admin's database role may enrol keys: nothing was changed."),
                                 code="not_admin")
         self._audit("desk_key_enrolled", {"kind": kind, "handle": handle, "kid": kid})
         return EnrolledKey(kid, kind, handle, public_key, now, self.ctx.user)
@@ -276,8 +280,8 @@ class DeskService:
         else:
             candidates = [check_handle(requested)] if requested else sorted(agents)
         if not agents:
-            raise PolicyRefusal("No agent is enrolled on this desk, so no interview can be decided.",
-                                code="not_enrolled", hint=ENROL_HINT)
+            raise PolicyRefusal(_("No agent is enrolled on this desk, so no interview can be decided."),
+                                code="not_enrolled", hint=_(ENROL_HINT))
         self.ctx.secrets.require_secure()
         held = []
         for handle in candidates:
@@ -289,30 +293,31 @@ class DeskService:
             if key is not None and thumbprint(key.public_key()) == enrolled.kid:
                 held.append(AgentIdentity(handle, enrolled.kid, key, info.id))
         if not held:
-            who = f"the agent {candidates[0]!r}" if len(candidates) == 1 else "any enrolled agent"
-            raise PolicyRefusal(f"This account does not hold the enrolled key of {who}: only an enrolled agent decides.",
-                                code="not_enrolled", hint=ENROL_HINT)
+            who = _("the agent {handle}").format(handle=repr(candidates[0])) if len(candidates) == 1 else _("any enrolled agent")
+            raise PolicyRefusal(_("This account does not hold the enrolled key of {who}: only an enrolled agent decides.").format(
+                who=who), code="not_enrolled", hint=_(ENROL_HINT))
         if len(held) > 1:  # one keyring with several agents' keys (a single-account demo desk): --user picks
             held = [h for h in held if h.handle == self.ctx.settings.user] or held
         if len(held) > 1:
             raise InputError(
-                f"This keyring holds the keys of several enrolled agents ({', '.join(h.handle for h in held)}): "
-                "choose one with --agent.", code="several_agents",
+                _("This keyring holds the keys of several enrolled agents ({handles}): choose one with --agent.").format(
+                    handles=", ".join(h.handle for h in held)), code="several_agents",
             )
         return held[0]
 
     def check_decider(self, identity: AgentIdentity | None, subject: str) -> AgentIdentity:
         """Refuse a decision by anyone but an enrolled agent, and an agent deciding its own booking."""
         if identity is None:
-            raise PolicyRefusal("Only an enrolled agent holding its key decides interviews: nothing was changed.",
-                                code="not_enrolled", hint=ENROL_HINT)
+            raise PolicyRefusal(_("Only an enrolled agent holding its key decides interviews: nothing was changed."),
+                                code="not_enrolled", hint=_(ENROL_HINT))
         if identity.kid not in {k.kid for k in self.enrolled("agent")}:
-            raise PolicyRefusal(f"The key of {identity.handle!r} is no longer enrolled on this desk: nothing was changed.",
-                                code="not_enrolled", hint=ENROL_HINT)
+            raise PolicyRefusal(_("The key of {handle} is no longer enrolled on this desk: nothing was changed.").format(
+                handle=repr(identity.handle)), code="not_enrolled", hint=_(ENROL_HINT))
         if identity.handle == subject:
             raise PolicyRefusal(
-                f"{identity.handle} booked this interview: an agent cannot decide their own. Nothing was changed.",
-                code="self_approval", hint="Another enrolled agent must decide it.",
+                _("{handle} booked this interview: an agent cannot decide their own. Nothing was changed.").format(
+                    handle=identity.handle),
+                code="self_approval", hint=_("Another enrolled agent must decide it."),
             )
         return identity
 
@@ -361,15 +366,15 @@ class DeskService:
         signer = agents.get((check.header or {}).get("kid")) if check and check.valid else None
         problem = None
         if check is None or not check.valid:
-            problem = REASON_MESSAGES.get(check.reason, check.reason) if check else "no agent is enrolled on this desk"
+            problem = reason_message(check.reason) if check else _("no agent is enrolled on this desk")
         elif (claims.get("iss"), claims.get("sub"), claims.get("method")) != (desk_issuer(info.id), subject, "interview"):
-            problem = "it was not issued by this desk to you for an interview"
+            problem = _("it was not issued by this desk to you for an interview")
         elif signer is None or (claims.get("assurance") or {}).get("agent") != signer.handle:
-            problem = "it names another agent than the key that signed it"
+            problem = _("it names another agent than the key that signed it")
         if problem:
-            raise PolicyRefusal(f"The interview credential the desk holds for you does not verify: {problem}. "
-                                "It was not stored.", code="credential_unverified",
-                                hint="Ask the desk: the decision may have to be made again by an enrolled agent.")
+            raise PolicyRefusal(_("The interview credential the desk holds for you does not verify: {problem}. "
+                                  "It was not stored.").format(problem=problem), code="credential_unverified",
+                                hint=_("Ask the desk: the decision may have to be made again by an enrolled agent."))
         return keys
 
     def decisions(self, subject: str | None = None) -> list:
@@ -394,7 +399,7 @@ class DeskService:
         issues a selfie credential for that subject only, once, within ADMISSION_MINUTES. Returns (id, until)."""
         from selfverify.store.models import KioskAdmission
 
-        subject = check_handle(subject, "person's handle")
+        subject = check_handle(subject, _("person's handle"))
         self.check_decider(identity, subject)  # enrolled, and never oneself
         now = self._now
         until = now + timedelta(minutes=ADMISSION_MINUTES)
@@ -404,7 +409,7 @@ class DeskService:
         row = KioskAdmission(id=admission_id, subject=subject, agent=identity.handle, created_at=now, expires_at=until,
                              token=sign_token(claims, identity.private_key, typ=ADMISSION_TYP))
         if self.rows.replace_admission(row) is not None:
-            raise PolicyRefusal("Only an enrolled agent's database role may admit people at the kiosk: nothing was changed.",
+            raise PolicyRefusal(_("Only an enrolled agent's database role may admit people at the kiosk: nothing was changed."),
                                 code="not_enrolled")
         self._audit("kiosk_admission", {"subject": subject, "agent": identity.handle, "admission": admission_id})
         return admission_id, until
@@ -425,9 +430,9 @@ class DeskService:
                     and self.rows.consume_admission(row.id)):
                 return claims
         raise PolicyRefusal(
-            f"This kiosk issues credentials only to people a member of staff admitted: {subject!r} has no "
-            "admission (or it expired or was used).", code="kiosk_not_admitted",
-            hint="Ask the staff at the desk to check your identity and admit you (selfverify desk admit NAME).",
+            _("This kiosk issues credentials only to people a member of staff admitted: {subject} has no "
+              "admission (or it expired or was used).").format(subject=repr(subject)), code="kiosk_not_admitted",
+            hint=_("Ask the staff at the desk to check your identity and admit you (selfverify desk admit NAME)."),
         )
 
     def verify_decision(self, row) -> Any:  # noqa: ANN001
@@ -447,8 +452,8 @@ def _parse_request(request: str | dict) -> dict[str, Any]:
     except (ValueError, TypeError):
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("jwk"), dict):
-        raise InputError("That is not an enrolment request (JSON with kind, handle and jwk, as 'selfverify desk "
-                         "agent-key' or 'desk kiosk-key' prints).", code="bad_request")
+        raise InputError(_("That is not an enrolment request (JSON with kind, handle and jwk, as 'selfverify desk "
+                           "agent-key' or 'desk kiosk-key' prints)."), code="bad_request")
     return data
 
 

