@@ -139,3 +139,28 @@ def _check_assurance(assurance: dict[str, Any]) -> dict[str, Any]:
 
 def same_key(a, b) -> bool:
     return thumbprint(a) == thumbprint(b)
+
+
+def handed_out_lines(credential: IssuedCredential) -> list[str]:
+    """What a kiosk shows the person: their token, kept nowhere on the kiosk."""
+    return [_("This kiosk keeps no copy of your credential: take it now (copy it or photograph it as text)."),
+            credential.token]
+
+
+def _thumbprint_raw(raw: bytes | None) -> str | None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    return thumbprint(Ed25519PublicKey.from_public_bytes(raw)) if raw is not None else None
+
+
+def _as_recorded(claims: dict, row) -> bool:
+    """A token naming a credential this database holds must say what that credential says (an SD-JWT
+    presentation may keep sub and method hidden: then it asserts nothing about them)."""
+    recorded = {"sub": row.subject, "method": row.method, "iat": _row_epoch(row.issued_at), "exp": _row_epoch(row.expires_at)}
+    return all(claims.get(name) == value for name, value in recorded.items() if name in claims or name in ("iat", "exp"))
+
+
+def _row_epoch(value) -> int:
+    from datetime import timezone
+
+    return _epoch(value if value.tzinfo else value.replace(tzinfo=timezone.utc))

@@ -33,9 +33,9 @@ from selfverify.services import legacy_tokens, tokens
 from selfverify.services.audit import AuditLog
 from selfverify.services.crashsafe import fault_point, interprocess_lock
 from selfverify.services.credential_claims import (  # noqa: F401  (re-exported: the public names stay here)
-    DISCLOSABLE, LEGACY_CREDENTIAL_PREFIX, MAX_TOKEN_CHARS, METHODS, IssuedCredential, Issuer, _check_assurance,
-    _epoch, _liveness_facts, credential_key, decode_claims, from_epoch, load_public_key, same_key, sd_credential_key,
-    selfie_assurance,
+    DISCLOSABLE, LEGACY_CREDENTIAL_PREFIX, MAX_TOKEN_CHARS, METHODS, IssuedCredential, Issuer, _as_recorded,
+    _check_assurance, _epoch, _liveness_facts, _thumbprint_raw, credential_key, decode_claims, from_epoch,
+    handed_out_lines, load_public_key, same_key, sd_credential_key, selfie_assurance,
 )
 from selfverify.services.credential_keyring import CredentialKeyring
 from selfverify.services.signer_rules import AGENT, SignerRoles, decision_refusal
@@ -205,7 +205,7 @@ class CredentialService:
             method=repr(method), methods=", ".join(METHODS)))
 
     def _insert_pending(self, credential_id: str, method: str, issued: int, expires: int, appointment_id: int | None,
-                        signer: tuple[str, str]) -> None:
+                        signer: tuple[str, str] | None = None) -> None:
         refused = self.rows.insert_pending(credential_id, method, from_epoch(issued), from_epoch(expires), appointment_id,
                                            signer)
         if refused == "known":
@@ -496,28 +496,3 @@ class CredentialService:
         self.ctx.secrets.require_secure()
         with interprocess_lock(self._lock_path):
             return self.issuer_for("selfie").key
-
-
-def handed_out_lines(credential: IssuedCredential) -> list[str]:
-    """What a kiosk shows the person: their token, kept nowhere on the kiosk."""
-    return [_("This kiosk keeps no copy of your credential: take it now (copy it or photograph it as text)."),
-            credential.token]
-
-
-def _thumbprint_raw(raw: bytes | None) -> str | None:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    return tokens.thumbprint(Ed25519PublicKey.from_public_bytes(raw)) if raw is not None else None
-
-
-def _as_recorded(claims: dict, row) -> bool:
-    """A token naming a credential this database holds must say what that credential says (an SD-JWT
-    presentation may keep sub and method hidden: then it asserts nothing about them)."""
-    recorded = {"sub": row.subject, "method": row.method, "iat": _row_epoch(row.issued_at), "exp": _row_epoch(row.expires_at)}
-    return all(claims.get(name) == value for name, value in recorded.items() if name in claims or name in ("iat", "exp"))
-
-
-def _row_epoch(value) -> int:
-    from datetime import timezone
-
-    return _epoch(value if value.tzinfo else value.replace(tzinfo=timezone.utc))

@@ -30,7 +30,7 @@ from typing import Any
 from selfverify.errors import DatabaseError, InputError, PolicyRefusal
 from selfverify.i18n import N_, _
 from selfverify.services.audit import AuditLog
-from selfverify.services.credentials import DISCLOSABLE, CredentialService
+from selfverify.services.credential_claims import DISCLOSABLE
 from selfverify.services.desk_roles import booked_slots, connection_role, desk_roles_sql  # noqa: F401  (re-exported)
 from selfverify.services.tokens import (
     key_set, load_key_set, public_jwk, reason_message, sign_sd_token, sign_token, thumbprint, token_digest, verify_token,
@@ -457,32 +457,4 @@ def _parse_request(request: str | dict) -> dict[str, Any]:
     return data
 
 
-__all__ = ["DeskService", "AgentIdentity", "EnrolledKey", "booked_slots", "connection_role", "pick_up_credentials"]
-
-
-# ---------------------------------------------------------------- the person's app picks up
-
-
-def pick_up_credentials(service) -> list:  # noqa: ANN001 - an InterviewService of the person
-    """Fetch each approved interview credential of this person from the desk, verify it against the
-    desk's agents' keys and store it in this person's keyring; returns the stored ones. Once stored
-    (and linked to the appointment), the bearer tokens are cleared from the decision row."""
-    ctx = service.ctx
-    desk = DeskService(ctx)
-    waiting = desk.rows.waiting_pickups(ctx.user)
-    stored = []
-    for record, appointment in waiting:
-        keys = desk.check_interview_credential(record.credential or "", ctx.user)
-        try:
-            credential = CredentialService(ctx).store_issued(record.credential, keys, sd_token=record.credential_sd,
-                                                             appointment_id=appointment.id)
-        except PolicyRefusal as exc:
-            if exc.code != "already_issued":
-                raise
-            service._link_existing_credential(appointment)  # another process of this person picked it up first
-            continue
-        service._link_credential(appointment, credential.id)
-        stored.append(credential)
-    desk.rows.clear_picked_up(ctx.user)  # also finishes a pickup interrupted after the link
-    return stored
-
+__all__ = ["DeskService", "AgentIdentity", "EnrolledKey", "booked_slots", "connection_role"]
