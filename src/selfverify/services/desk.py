@@ -257,8 +257,7 @@ class DeskService:
         desk issued (random ids and digests: nothing names a person). Revocation is not listed here."""
         role = connection_role(self.ctx.db)
         listed = {}
-        for credential_id, decision_id, kid, digest, sd_digest in self.rows.issued_credentials(
-                role is not None and "person" in role[1] and not role[1] & {"agent", "admin"}):
+        for credential_id, decision_id, kid, digest, sd_digest in self.rows.issued_credentials(role is not None):
             if credential_id and digest:
                 listed[credential_id] = {"decision": decision_id, "kid": kid,
                                          "digests": [d for d in (digest, sd_digest) if d]}

@@ -61,17 +61,17 @@ class DeskRepository:
         with self.db.session() as s:
             return list(s.exec(query).all())
 
-    def issued_credentials(self, person_role: bool) -> list[tuple[str, str | None, str, str | None, str | None]]:
+    def issued_credentials(self, desk_role: bool) -> list[tuple[str, str | None, str, str | None, str | None]]:
         """(credential id, decision id, signing kid, JWS digest, SD-JWT digest) of every approved decision
-        that carries a credential. A person's role on a PostgreSQL desk sees only its own decisions, so
-        it reads the ``issued_interview_credential`` view (random ids and digests only, nobody's name)."""
+        that carries a credential. A desk role on PostgreSQL (a person sees only their own decisions, staff
+        may not read the tokens) reads the ``issued_interview_credential`` view: ids and digests, no name."""
         from sqlalchemy import text
         from sqlmodel import select
 
         from selfverify.store.models import DecisionRecord
 
         with self.db.session() as s:
-            if person_role:
+            if desk_role:
                 rows = s.execute(text("SELECT credential_id, decision_id, kid, credential_digest, credential_sd_digest "
                                       "FROM issued_interview_credential ORDER BY credential_id")).all()
             else:
