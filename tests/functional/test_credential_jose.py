@@ -236,7 +236,13 @@ def test_verify_with_any_issuers_key_set(ctx, cli_env, tmp_path):
                         "jti": "9" * 32, "method": "interview", "assurance": {"agent": "sam"}}, desk)
     (tmp_path / "t.jwt").write_text(token)
     tagged = {**key_set([desk.public_key()])["keys"][0], "selfverify_kind": "agent", "selfverify_handle": "sam"}
-    (tmp_path / "desk.json").write_text(json.dumps({"selfverify_desk": "d1", "keys": [tagged]}))
+    from selfverify.services.tokens import token_digest
+
+    listed = {"9" * 32: {"decision": "d" * 32, "kid": tagged["kid"], "digests": [token_digest(token)]}}
+    (tmp_path / "desk.json").write_text(json.dumps({"selfverify_desk": "d1", "keys": [tagged], "selfverify_credentials": listed}))
+    (tmp_path / "unlisted.json").write_text(json.dumps({"selfverify_desk": "d1", "keys": [tagged]}))
+    unlisted = sv("credential", "verify", str(tmp_path / "t.jwt"), "--jwks", str(tmp_path / "unlisted.json"))
+    assert unlisted.returncode == 1 and "no decision of the desk issued" in unlisted.stdout
     (tmp_path / "junk.json").write_text('{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "AA", "d": "AA"}]}')
     ok = sv("credential", "verify", str(tmp_path / "t.jwt"), "--jwks", str(tmp_path / "desk.json"))
     assert ok.returncode == 0 and "for bob (interview), issued by selfverify:desk:d1" in ok.stdout

@@ -307,6 +307,8 @@ def test_an_enrolled_kiosks_selfie_credentials_verify_against_the_desk(accounts,
     jwks.write_text(accounts.ok("dave", "desk", "jwks").stdout)
 
     selfie = {"liveness": "passed", "distance": 0.31, "tolerance": 0.6}
+    accounts.enrol("ann")
+    accounts.ok("ann", "desk", "admit", "kiosk")  # the kiosk issues only for a subject staff admitted
     at_kiosk = CredentialService(accounts.context("kiosk")).issue("selfie", selfie)
     at_home = CredentialService(accounts.context("dave")).issue("selfie", selfie)
     assert _verify(accounts, "eve", at_kiosk.token, str(jwks), tmp_path).returncode == 0
@@ -344,7 +346,8 @@ def test_a_key_signs_only_what_its_kind_may(accounts, tmp_path):
     interview = {**base, "iss": desk_iss, "sub": "victim", "method": "interview",
                  "assurance": {"agent": "ann", "documents_seen": ["passport"], "self_asserted": False}}
     kiosk_iss = f"selfverify:device:{thumbprint(kiosk)}"
-    selfie = {**base, "iss": kiosk_iss, "sub": "victim", "method": "selfie", "assurance": {"liveness": True}}
+    selfie = {**base, "iss": kiosk_iss, "sub": "victim", "method": "selfie",
+              "assurance": {"liveness": True, "self_asserted": False, "admitted_by": "ann"}}
     refused = {
         "agent approves herself": ({**interview, "sub": "ann"}, ann),
         "kiosk signs an interview": ({**interview, "iss": kiosk_iss}, kiosk),
@@ -352,12 +355,17 @@ def test_a_key_signs_only_what_its_kind_may(accounts, tmp_path):
         "agent under another desk's iss": ({**interview, "iss": "selfverify:desk:anything"}, ann),
         "agent signs a selfie": ({**selfie, "iss": desk_iss, "assurance": {"agent": "ann"}}, ann),
         "kiosk under the desk's iss": ({**selfie, "iss": desk_iss}, kiosk),
+        "kiosk naming no admitting agent": ({**selfie, "assurance": {"liveness": True, "self_asserted": False}}, kiosk),
+        "kiosk saying self-asserted": ({**selfie, "assurance": {**selfie["assurance"], "self_asserted": True}}, kiosk),
     }
     for what, (claims, signer) in refused.items():
         proc = _verify(accounts, "eve", sign_token(claims, signer), str(jwks), tmp_path)
         assert proc.returncode == 1 and json.loads(proc.stdout)["reason"] == "wrong_signer", what
-    for claims, signer in ((interview, ann), (selfie, kiosk)):  # what each kind may sign still verifies
-        assert _verify(accounts, "eve", sign_token(claims, signer), str(jwks), tmp_path).returncode == 0
+    # what each kind may sign passes the kind rules; an interview credential must also come from a
+    # decision (tests/functional/test_decision_binding.py): ann's hand-signed one has none
+    assert _verify(accounts, "eve", sign_token(selfie, kiosk), str(jwks), tmp_path).returncode == 0
+    unbound = _verify(accounts, "eve", sign_token(interview, ann), str(jwks), tmp_path)
+    assert unbound.returncode == 1 and json.loads(unbound.stdout)["reason"] == "no_decision"
 
     # a person's own device key, with the key set 'credential export --jwks' writes: never an interview, never the desk's iss
     dave = CredentialService(accounts.context("dave"))

@@ -188,6 +188,13 @@ def test_people_and_agents_use_the_app_as_their_own_roles(pg_schema, keyring_ser
     jwks.write_text(ok(erin_url, "erin-home", "desk", "jwks").stdout)
     checked = json.loads(ok(erin_url, "rp-home", "credential", "verify", str(token), "--jwks", str(jwks), "--json").stdout)
     assert checked["valid"] and checked["claims"]["sub"] == dave and checked["claims"]["assurance"]["agent"] == agent
+    # sec-cred: dave's own role cleared the bearer tokens at pickup (the digests stay), and another person's
+    # role checks the credential on the desk's database through the issued_interview_credential view
+    [(credential, credential_sd, digest)] = pg_schema.sql(
+        pg_schema.owner_url, "SELECT credential, credential_sd, credential_digest FROM decision_record")
+    assert credential is None and credential_sd is None and digest
+    on_desk = json.loads(run(erin_url, "erin-home", "credential", "verify", str(token), "--json").stdout)
+    assert on_desk["valid"], on_desk
 
 
 def test_every_table_is_covered_by_the_desk_roles(desk):

@@ -369,7 +369,11 @@ def test_a_credential_issued_elsewhere_is_stored_only_after_it_verifies(kctx, se
     kept = service.store_issued(token, desk_set, appointment_id=7)
     assert kept.id == "b" * 32 and kept.issuer == "selfverify:desk:d1"
     assert service.current().token == token
-    assert service.verify_token(token, key_set=desk_set).valid
+    assert service.verify_token(token, key_set=desk_set).reason == "no_decision"  # the set lists no decision for it
+    from selfverify.services.tokens import token_digest
+
+    listed = {**desk_set, "selfverify_credentials": {"b" * 32: {"decision": "d" * 32, "digests": [token_digest(token)]}}}
+    assert service.verify_token(token, key_set=listed).valid
     with pytest.raises(PolicyRefusal):
         service.store_issued(token, desk_set)
     service.revoke()

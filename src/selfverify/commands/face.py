@@ -123,6 +123,10 @@ def verify(
         said = meaning(outcome, when=lambda moment: moment.isoformat(timespec="seconds"))
         if said.kind == "verified":
             click.echo(said.detail)
+            if outcome.credential is not None and outcome.credential.handed_out:  # a kiosk keeps no token (sec-cred)
+                from selfverify.services.credentials import handed_out_lines
+
+                click.echo("\n".join(handed_out_lines(outcome.credential)))
         elif said.kind in ("no_credential", "recording"):
             click.echo(" ".join(said.sentences))
         if outcome.attempts.message:

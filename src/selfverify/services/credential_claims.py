@@ -11,6 +11,7 @@ from typing import Any
 
 from selfverify.core.liveness import CHALLENGE_VERSION
 from selfverify.errors import InputError, PolicyRefusal
+from selfverify.i18n import _
 from selfverify.services import legacy_tokens
 from selfverify.services.tokens import _Refused, _segment_json, b64url_decode_strict, split_sd, thumbprint, token_format
 from selfverify.store.signing_keys import keyring_entry
@@ -33,6 +34,7 @@ class IssuedCredential:
     token: str
     assurance: dict[str, Any] = field(default_factory=dict)
     issuer: str = ""
+    handed_out: bool = False  # a kiosk's: the token is only here (shown or written), not in any keyring
 
     def as_dict(self, with_token: bool = False) -> dict[str, Any]:
         data = {
@@ -40,7 +42,9 @@ class IssuedCredential:
             "issued_at": self.issued_at.isoformat(), "expires_at": self.expires_at.isoformat(),
             "assurance": self.assurance,
         }
-        if with_token:
+        if self.handed_out:
+            data["handed_out"] = True
+        if with_token or self.handed_out:
             data["token"] = self.token
         return data
 
@@ -52,6 +56,7 @@ class Issuer:
     key: Any  # Ed25519PrivateKey
     iss: str
     self_asserted: bool
+    kind: str = "device"  # device | kiosk (what the record says signed it)
 
 
 def credential_key(settings, subject: str) -> str:
@@ -98,9 +103,9 @@ def load_public_key(text: str | bytes):
         else:
             key = Ed25519PublicKey.from_public_bytes(b64url_decode_strict(raw.decode("ascii").strip()))
     except (ValueError, UnicodeDecodeError, TypeError) as exc:
-        raise InputError(f"That is not an Ed25519 public key ({exc}).", code="bad_public_key") from None
+        raise InputError(_("That is not an Ed25519 public key ({error}).").format(error=exc), code="bad_public_key") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise InputError("That public key is not an Ed25519 key.", code="bad_public_key")
+        raise InputError(_("That public key is not an Ed25519 key."), code="bad_public_key")
     return key
 
 
@@ -110,9 +115,9 @@ def selfie_assurance(decision) -> dict[str, Any]:
     The facts a relying party may rely on, never a biometric and never a distance."""
     if not getattr(decision, "can_issue_credential", False):
         if getattr(decision, "verified", False) and getattr(decision, "liveness", None) != "passed":
-            raise PolicyRefusal("A check without a passed liveness challenge (for example a replay with liveness off) "
-                                "can never produce a credential.", code="liveness_required")
-        raise PolicyRefusal("Only a verified selfie check can produce a credential.", code="not_verified")
+            raise PolicyRefusal(_("A check without a passed liveness challenge (for example a replay with liveness off) "
+                                  "can never produce a credential."), code="liveness_required")
+        raise PolicyRefusal(_("Only a verified selfie check can produce a credential."), code="not_verified")
     return _liveness_facts()
 
 
@@ -124,12 +129,38 @@ def _check_assurance(assurance: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, value in assurance.items():
         if not isinstance(value, (str, int, float, bool)) and value is not None:
-            raise InputError(f"Credential assurance {key!r} must be a short plain value, not {type(value).__name__}.")
+            raise InputError(_("Credential assurance {name} must be a short plain value, not {kind}.").format(
+                name=repr(key), kind=type(value).__name__))
         if isinstance(value, str) and len(value) > 120:
-            raise InputError(f"Credential assurance {key!r} is too long for a compact credential.")
+            raise InputError(_("Credential assurance {name} is too long for a compact credential.").format(name=repr(key)))
         clean[str(key)] = value
     return clean
 
 
 def same_key(a, b) -> bool:
     return thumbprint(a) == thumbprint(b)
+
+
+def handed_out_lines(credential: IssuedCredential) -> list[str]:
+    """What a kiosk shows the person: their token, kept nowhere on the kiosk."""
+    return [_("This kiosk keeps no copy of your credential: take it now (copy it or photograph it as text)."),
+            credential.token]
+
+
+def _thumbprint_raw(raw: bytes | None) -> str | None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    return thumbprint(Ed25519PublicKey.from_public_bytes(raw)) if raw is not None else None
+
+
+def _as_recorded(claims: dict, row) -> bool:
+    """A token naming a credential this database holds must say what that credential says (an SD-JWT
+    presentation may keep sub and method hidden: then it asserts nothing about them)."""
+    recorded = {"sub": row.subject, "method": row.method, "iat": _row_epoch(row.issued_at), "exp": _row_epoch(row.expires_at)}
+    return all(claims.get(name) == value for name, value in recorded.items() if name in claims or name in ("iat", "exp"))
+
+
+def _row_epoch(value) -> int:
+    from datetime import timezone
+
+    return _epoch(value if value.tzinfo else value.replace(tzinfo=timezone.utc))

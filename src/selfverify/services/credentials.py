@@ -4,8 +4,11 @@ A credential is a compact JWS (``services/tokens.py``: Ed25519, ``typ`` selfveri
 RFC 7638 thumbprint of the issuer key) with ``iss sub iat nbf exp jti method assurance``, and beside
 it the same claims as an SD-JWT (RFC 9901) whose ``sub``, ``method`` and ``assurance`` can be
 disclosed one by one (``credential present``). Both live in the keyring under this installation's
-names (``store/signing_keys.keyring_entry``); the database keeps only id, subject, method, dates
-and status. Who signs is decided in one place, ``CredentialService.issuer_for``.
+names (``store/signing_keys.keyring_entry``); the database keeps only id, subject, method, dates,
+status and which key signed it (thumbprint and kind: ``signer_kid``, ``signer_kind``), so a token
+under a recorded id signed by any other key never verifies here. Who signs is decided in one place,
+``CredentialService.issuer_for``. On a database that has a desk, verification also uses the desk's
+key set and holds interview credentials to the desk's decisions (``signer_rules.decision_refusal``).
 
 Issuing is crash-safe across database and keyring: a ``pending`` row, then the keyring writes
 (SD-JWT, then the JWS: that write is the commit point), then the row marked ``issued`` (the
@@ -25,16 +28,17 @@ from functools import cached_property
 from typing import Any
 
 from selfverify.errors import InputError, KeyringUnavailable, NotFound, PolicyRefusal, SelfverifyError
+from selfverify.i18n import _
 from selfverify.services import legacy_tokens, tokens
 from selfverify.services.audit import AuditLog
 from selfverify.services.crashsafe import fault_point, interprocess_lock
 from selfverify.services.credential_claims import (  # noqa: F401  (re-exported: the public names stay here)
-    DISCLOSABLE, LEGACY_CREDENTIAL_PREFIX, MAX_TOKEN_CHARS, METHODS, IssuedCredential, Issuer, _check_assurance,
-    _epoch, _liveness_facts, credential_key, decode_claims, from_epoch, load_public_key, same_key, sd_credential_key,
-    selfie_assurance,
+    DISCLOSABLE, LEGACY_CREDENTIAL_PREFIX, MAX_TOKEN_CHARS, METHODS, IssuedCredential, Issuer, _as_recorded,
+    _check_assurance, _epoch, _liveness_facts, _thumbprint_raw, credential_key, decode_claims, from_epoch,
+    handed_out_lines, load_public_key, same_key, sd_credential_key, selfie_assurance,
 )
 from selfverify.services.credential_keyring import CredentialKeyring
-from selfverify.services.signer_rules import SignerRoles
+from selfverify.services.signer_rules import AGENT, SignerRoles, decision_refusal
 from selfverify.services.tokens import REASON_MESSAGES, TokenCheck  # noqa: F401  (re-exported)
 from selfverify.store.repositories.credentials import CredentialRepository
 from selfverify.store.signing_keys import DEVICE_KEY, legacy_issuer_key, load_signing_key
@@ -43,7 +47,8 @@ from selfverify.store.signing_keys import DEVICE_KEY, legacy_issuer_key, load_si
 _DEAD = ("revoking", "revoked", "superseded", "rolling_back", "rolled_back")
 _TRANSITIONAL = ("pending", "revoking", "rolling_back")
 # statuses whose token is already gone from the keyring (reconcile saw to it)
-_TOKEN_GONE = ("revoked", "superseded", "rolled_back")
+_TOKEN_GONE = ("revoked", "superseded", "rolled_back", "handed_out")
+HANDED_OUT = "handed_out"  # a kiosk's credential: given to the person, never in the kiosk's keyring
 
 
 class CredentialService:
@@ -66,23 +71,40 @@ class CredentialService:
 
     # who signs
 
-    def issuer_for(self, method: str) -> Issuer:
+    def issuer_for(self, method: str, kiosk=None) -> Issuer:  # noqa: ANN001
         """The one place that decides who signs a credential issued by this installation.
 
-        Today: this device's key, and the credential says it is self-asserted (the person's own
-        machine vouches for itself). A kiosk enrolled by a desk admin, or an interview credential
-        signed by the deciding agent, would return that key here with ``self_asserted=False``."""
+        This device's key. On a person's own machine the credential says it is self-asserted (the
+        machine vouches for itself); on a kiosk (``kiosk``: its enrolment, see ``DeskService.kiosk``)
+        the desk vouches for the kiosk: ``self_asserted`` false, kind ``kiosk``. Interview credentials
+        are signed by the deciding agent (``services/desk.py``), never here."""
         key = load_signing_key(self.ctx.settings, DEVICE_KEY, create=True, secrets_store=self.ctx.secrets)
-        return Issuer(key=key, iss=f"selfverify:device:{tokens.thumbprint(key)}", self_asserted=True)
+        iss = f"selfverify:device:{tokens.thumbprint(key)}"
+        if kiosk is not None:
+            return Issuer(key=key, iss=iss, self_asserted=False, kind="kiosk")
+        return Issuer(key=key, iss=iss, self_asserted=True)
+
+    def _kiosk(self):  # noqa: ANN202
+        from selfverify.services.desk import DeskService
+
+        return DeskService(self.ctx).kiosk()
 
     # issuing
 
     def issue(self, method: str, assurance, *, appointment_id: int | None = None) -> IssuedCredential:
+        """Sign a credential for this subject. On a kiosk, only for a subject a member of staff admitted
+        (the admission is used up), and the token is handed out, never kept in the kiosk's keyring."""
         claims_assurance = self._assurance_for(method, assurance, appointment_id)
         self.ctx.secrets.require_secure()
+        kiosk = self._kiosk()
+        if kiosk is not None:
+            from selfverify.services.desk import DeskService
+
+            admission = DeskService(self.ctx).take_admission(self.subject)
+            claims_assurance = {**claims_assurance, "admitted_by": admission["agent"]}
         with interprocess_lock(self._lock_path):
             self._reconcile_locked(full=False)
-            issuer = self.issuer_for(method)
+            issuer = self.issuer_for(method, kiosk)
             self._own_keys = None  # the device key may have just been created
             now = self.ctx.clock.now()
             issued = _epoch(now)
@@ -96,37 +118,45 @@ class CredentialService:
             token = tokens.sign_token(claims, issuer.key)
             sd_token = tokens.sign_sd_token(claims, DISCLOSABLE, issuer.key)
             self._check_size(token, sd_token)
-            self._store_locked(credential_id, method, issued, expires, appointment_id, token, sd_token)
+            signer = (tokens.thumbprint(issuer.key.public_key()), issuer.kind)
+            if kiosk is not None:  # handed to the person: the next one at the kiosk finds nothing to export
+                self._insert_pending(credential_id, method, issued, expires, appointment_id, signer)
+                self.rows.mark_issued(credential_id, self.ctx.clock.now(), status=HANDED_OUT)
+            else:
+                self._store_locked(credential_id, method, issued, expires, appointment_id, token, sd_token, signer)
         AuditLog(self.ctx).record("issue", {"credential_id": credential_id, "method": method,
-                                            "expires_at": from_epoch(expires), "appointment_id": appointment_id})
+                                            "expires_at": from_epoch(expires), "appointment_id": appointment_id,
+                                            "kiosk": kiosk.handle if kiosk is not None else None})
         return IssuedCredential(credential_id, self.subject, method, from_epoch(issued), from_epoch(expires),
-                                token, claims["assurance"], issuer.iss)
+                                token, claims["assurance"], issuer.iss, handed_out=kiosk is not None)
 
     def store_issued(self, token: str, keys, *, sd_token: str | None = None,
-                     appointment_id: int | None = None) -> IssuedCredential:
+                     appointment_id: int | None = None, signer_kind: str = "agent") -> IssuedCredential:
         """Keep a credential issued elsewhere (an interview desk) after verifying it against ``keys``
         (the issuer's JWK Set or public keys): it must be valid, for this subject, of a known method.
         Refused with PolicyRefusal (exit 5) otherwise; nothing is stored then."""
         check = tokens.verify_token(token, keys, self.ctx.clock.now())
         claims = check.claims or {}
         if not check.valid:
-            raise PolicyRefusal(f"The credential from the issuer does not verify: {check.message}.", code="pickup_invalid")
+            raise PolicyRefusal(_("The credential from the issuer does not verify: {why}.").format(why=check.message),
+                                code="pickup_invalid")
         if claims.get("sub") != self.subject:
-            raise PolicyRefusal("The credential from the issuer is for someone else.", code="pickup_wrong_subject")
+            raise PolicyRefusal(_("The credential from the issuer is for someone else."), code="pickup_wrong_subject")
         if claims.get("method") not in METHODS or not isinstance(claims.get("jti"), str) or not claims["jti"]:
-            raise PolicyRefusal("The credential from the issuer lacks a method or an id.", code="pickup_invalid")
+            raise PolicyRefusal(_("The credential from the issuer lacks a method or an id."), code="pickup_invalid")
         if sd_token is not None:
             sd_check = tokens.verify_token(sd_token, keys, self.ctx.clock.now())
             if not sd_check.valid or sd_check.claims != claims:
-                raise PolicyRefusal("The selectively disclosable copy does not match the credential.", code="pickup_invalid")
+                raise PolicyRefusal(_("The selectively disclosable copy does not match the credential."), code="pickup_invalid")
         self._check_size(token, sd_token)
         self.ctx.secrets.require_secure()
         with interprocess_lock(self._lock_path):
             self._reconcile_locked(full=False)
             if self.rows.tombstoned(claims["jti"]):
-                raise PolicyRefusal("That credential was revoked.", code="pickup_revoked")
+                raise PolicyRefusal(_("That credential was revoked."), code="pickup_revoked")
             self._store_locked(claims["jti"], claims["method"], claims.get("iat", _epoch(self.ctx.clock.now())),
-                               claims["exp"], appointment_id, token.strip(), sd_token)
+                               claims["exp"], appointment_id, token.strip(), sd_token,
+                               (_thumbprint_raw(check.signer), signer_kind))
         return IssuedCredential(claims["jti"], self.subject, claims["method"],
                                 from_epoch(claims.get("iat", _epoch(self.ctx.clock.now()))),
                                 from_epoch(claims["exp"]), token.strip(), dict(claims.get("assurance") or {}),
@@ -136,12 +166,13 @@ class CredentialService:
     def _check_size(*tokens_: str | None) -> None:
         for token in tokens_:
             if token is not None and len(token) > MAX_TOKEN_CHARS:
-                raise InputError(f"The credential would be {len(token)} characters, over the keyring limit of "
-                                 f"{MAX_TOKEN_CHARS}: shorten the assurance details.", code="credential_too_large")
+                raise InputError(_("The credential would be {size} characters, over the keyring limit of "
+                                   "{limit}: shorten the assurance details.").format(size=len(token), limit=MAX_TOKEN_CHARS),
+                                 code="credential_too_large")
 
     def _store_locked(self, credential_id: str, method: str, issued: int, expires: int,
-                      appointment_id: int | None, token: str, sd_token: str | None) -> None:
-        self._insert_pending(credential_id, method, issued, expires, appointment_id)
+                      appointment_id: int | None, token: str, sd_token: str | None, signer: tuple[str, str]) -> None:
+        self._insert_pending(credential_id, method, issued, expires, appointment_id, signer)
         fault_point("credential.after_pending")
         try:
             self.keyring.write(token, sd_token)
@@ -155,29 +186,32 @@ class CredentialService:
     def _assurance_for(self, method: str, assurance, appointment_id: int | None) -> dict[str, Any]:
         if method == "selfie":
             if appointment_id is not None:
-                raise InputError("A selfie credential has no interview appointment.")
+                raise InputError(_("A selfie credential has no interview appointment."))
             if isinstance(assurance, dict):
                 if assurance.get("liveness") != "passed":
-                    raise PolicyRefusal("A check without a passed liveness challenge can never produce a credential.",
+                    raise PolicyRefusal(_("A check without a passed liveness challenge can never produce a credential."),
                                         code="liveness_required")
                 distance, tolerance = assurance.get("distance"), assurance.get("tolerance")
                 if not isinstance(distance, (int, float)) or not isinstance(tolerance, (int, float)) or distance > tolerance:
-                    raise PolicyRefusal("Only a verified selfie check can produce a credential.", code="not_verified")
+                    raise PolicyRefusal(_("Only a verified selfie check can produce a credential."), code="not_verified")
                 return _liveness_facts()
             return selfie_assurance(assurance)
         if method == "interview":
             if appointment_id is None:
-                raise PolicyRefusal("An interview credential needs the approved appointment it comes from.",
+                raise PolicyRefusal(_("An interview credential needs the approved appointment it comes from."),
                                     code="appointment_required")
             return _check_assurance({"appointment": int(appointment_id), **dict(assurance or {})})
-        raise InputError(f"Unknown verification method {method!r} (expected one of: {', '.join(METHODS)}).")
+        raise InputError(_("Unknown verification method {method} (expected one of: {methods}).").format(
+            method=repr(method), methods=", ".join(METHODS)))
 
-    def _insert_pending(self, credential_id: str, method: str, issued: int, expires: int, appointment_id: int | None) -> None:
-        refused = self.rows.insert_pending(credential_id, method, from_epoch(issued), from_epoch(expires), appointment_id)
+    def _insert_pending(self, credential_id: str, method: str, issued: int, expires: int, appointment_id: int | None,
+                        signer: tuple[str, str] | None = None) -> None:
+        refused = self.rows.insert_pending(credential_id, method, from_epoch(issued), from_epoch(expires), appointment_id,
+                                           signer)
         if refused == "known":
-            raise PolicyRefusal("That credential is already kept here.", code="already_issued")
+            raise PolicyRefusal(_("That credential is already kept here."), code="already_issued")
         if refused is not None:
-            raise PolicyRefusal(f"A credential was already issued for interview appointment {appointment_id}.",
+            raise PolicyRefusal(_("A credential was already issued for interview appointment {id}.").format(id=appointment_id),
                                 code="already_issued")
 
     def _finish(self, credential_id: str) -> None:
@@ -218,6 +252,25 @@ class CredentialService:
     def _issued_row(self):
         return self.rows.issued()
 
+    def signer_of(self, row) -> dict[str, Any] | None:  # noqa: ANN001
+        """Which key signed a credential row and whether it still signs here: ``current``, ``rotated`` (this
+        installation's device key is another one now), ``retired`` (the agent or kiosk key is no longer
+        enrolled at the desk) or ``unknown`` (no desk here to ask). None for a row issued before schema 6."""
+        if row is None or row.signer_kid is None:
+            return None
+        state = "unknown"
+        if row.signer_kind == "device":
+            device, _ = self._own_public_keys(required=False)
+            state = "current" if device is not None and tokens.thumbprint(device) == row.signer_kid else "rotated"
+        else:
+            from selfverify.services.desk import DeskService
+            from selfverify.store.repositories.desk import DeskRepository
+
+            if DeskRepository(self.ctx.db).info() is not None:
+                enrolled = {k.kid for k in DeskService(self.ctx).enrolled(row.signer_kind)}
+                state = "current" if row.signer_kid in enrolled else "retired"
+        return {"kid": row.signer_kid, "kind": row.signer_kind, "state": state}
+
     def records(self) -> list:
         """Every credential row of the subject, newest first (no tokens)."""
         return self.rows.of_subject()
@@ -227,12 +280,14 @@ class CredentialService:
 
         Keys: ``key_set`` (any issuer's JWK Set), else ``public_key``, else this installation's own.
         A token signed by this installation's key that its database does not know is ``unknown``."""
-        explicit, jws_keys = None, None
+        explicit, jws_keys, desk_set = None, None, None
         if key_set is not None:
             explicit, jws_keys = tokens.load_key_set(key_set), key_set  # the set itself keeps its declared kids
         elif public_key is not None:
             explicit = jws_keys = [public_key]
-        own_device, own_legacy = self._own_public_keys(required=explicit is None)
+        else:
+            desk_set = self._desk_key_set()  # on a desk's database: its agents and kiosks, and its decisions
+        own_device, own_legacy = self._own_public_keys(required=explicit is None and desk_set is None)
         now = self.ctx.clock.now()
         if tokens.token_format(token) == "sv1":
             keys = explicit if explicit is not None else [own_legacy] if own_legacy is not None else None
@@ -242,6 +297,8 @@ class CredentialService:
             signed_here = used is not None and own_legacy is not None and same_key(used, own_legacy)
         else:
             keys = jws_keys if jws_keys is not None else [own_device] if own_device is not None else None
+            if desk_set is not None:
+                keys = {"keys": [*desk_set["keys"], *([tokens.public_jwk(own_device)] if own_device is not None else [])]}
             if keys is None:
                 raise self._no_key()
             check = tokens.verify_token(token, keys, now)
@@ -253,10 +310,24 @@ class CredentialService:
             return check.but("too_long")
         check = self._with_revocation(check, signed_here)
         if check.valid and check.format != "sv1":  # the kind of key that signed may sign these claims
-            roles = SignerRoles.of_key_set(key_set) if key_set is not None else SignerRoles()
+            published = key_set if key_set is not None else desk_set
+            roles = SignerRoles.of_key_set(published) if published is not None else SignerRoles()
             if roles.refusal(check.claims, check.signer) is not None:
                 return check.but("wrong_signer")
+            if roles.kind_of(check.signer) == AGENT:  # an interview credential: exactly one a decision issued
+                refused = decision_refusal(roles.decided.get(str(check.claims.get("jti", ""))), token)
+                if refused is not None:
+                    return check.but(refused)
         return check
+
+    def _desk_key_set(self) -> dict | None:
+        """The desk's published key set when this database has a desk (None otherwise)."""
+        from selfverify.services.desk import DeskService
+        from selfverify.store.repositories.desk import DeskRepository
+
+        if DeskRepository(self.ctx.db).info() is None:
+            return None
+        return DeskService(self.ctx).jwks()
 
     def _within_lifetime(self, claims: dict) -> bool:
         """exp no later than the configured credential lifetime after iat (a hand-signed year 9999 is refused)."""
@@ -277,6 +348,8 @@ class CredentialService:
             return check.but("unknown")
         if row is not None and check.valid and not _as_recorded(claims, row):
             return check.but("not_as_issued")  # a live row's id on a token minted with other claims
+        if row is not None and check.valid and row.signer_kid is not None and _thumbprint_raw(check.signer) != row.signer_kid:
+            return check.but("not_as_issued")  # a live row's id, signed by another key than the one that issued it
         return check
 
     def _own_public_keys(self, required: bool):
@@ -295,14 +368,14 @@ class CredentialService:
 
     @staticmethod
     def _no_key() -> NotFound:
-        return NotFound("This computer has no issuer key, so it cannot check credentials by itself.",
+        return NotFound(_("This computer has no issuer key, so it cannot check credentials by itself."),
                         code="no_issuer_key",
-                        hint="Pass the issuer's key set or public key: credential verify --jwks FILE (or --public-key FILE)")
+                        hint=_("Pass the issuer's key set or public key: credential verify --jwks FILE (or --public-key FILE)"))
 
     def export(self) -> str:
         current = self.current()
         if current is None:
-            raise NotFound("You have no credential to export.", hint="Pass a selfie check or an interview first.")
+            raise NotFound(_("You have no credential to export."), hint=_("Pass a selfie check or an interview first."))
         return current.token
 
     def present(self, disclose) -> str:
@@ -310,16 +383,17 @@ class CredentialService:
         wanted = {name.strip() for name in disclose if name.strip()}
         unknown = sorted(wanted - set(DISCLOSABLE) - set(tokens.ALWAYS_VISIBLE))
         if unknown:
-            raise InputError(f"Cannot disclose {', '.join(unknown)}: choose from {', '.join(DISCLOSABLE)} "
-                             f"({', '.join(tokens.ALWAYS_VISIBLE)} are always shown).", code="bad_disclosure_name")
+            raise InputError(_("Cannot disclose {names}: choose from {choices} ({always} are always shown).").format(
+                names=", ".join(unknown), choices=", ".join(DISCLOSABLE), always=", ".join(tokens.ALWAYS_VISIBLE)),
+                code="bad_disclosure_name")
         current = self.current()
         if current is None:
-            raise NotFound("You have no credential to present.", hint="Pass a selfie check or an interview first.")
+            raise NotFound(_("You have no credential to present."), hint=_("Pass a selfie check or an interview first."))
         sd_token = self.keyring.read_sd()
         if sd_token is None or (decode_claims(sd_token) or {}).get("jti") != current.id:
-            raise NotFound("Your credential has no selectively disclosable form (it is in the old format or came "
-                           "from an issuer that did not provide one).", code="no_sd_jwt",
-                           hint="Export it whole (credential export), or get a new one.")
+            raise NotFound(_("Your credential has no selectively disclosable form (it is in the old format or came "
+                             "from an issuer that did not provide one)."), code="no_sd_jwt",
+                           hint=_("Export it whole (credential export), or get a new one."))
         return tokens.present(sd_token, wanted & set(DISCLOSABLE))
 
     # revoking
@@ -330,7 +404,7 @@ class CredentialService:
             self._reconcile_locked(full=False)
             row = self._issued_row()
             if row is None:
-                raise NotFound("You have no credential to revoke.")
+                raise NotFound(_("You have no credential to revoke."))
             revoked = IssuedCredential(row.id, row.subject, row.method, row.issued_at, row.expires_at, "")
             self._set_status(row.id, "revoking", tombstone=True, revoked_at=self.ctx.clock.now())
             fault_point("credential.revoke.after_mark")
@@ -422,16 +496,3 @@ class CredentialService:
         self.ctx.secrets.require_secure()
         with interprocess_lock(self._lock_path):
             return self.issuer_for("selfie").key
-
-
-def _as_recorded(claims: dict, row) -> bool:
-    """A token naming a credential this database holds must say what that credential says (an SD-JWT
-    presentation may keep sub and method hidden: then it asserts nothing about them)."""
-    recorded = {"sub": row.subject, "method": row.method, "iat": _row_epoch(row.issued_at), "exp": _row_epoch(row.expires_at)}
-    return all(claims.get(name) == value for name, value in recorded.items() if name in claims or name in ("iat", "exp"))
-
-
-def _row_epoch(value) -> int:
-    from datetime import timezone
-
-    return _epoch(value if value.tzinfo else value.replace(tzinfo=timezone.utc))

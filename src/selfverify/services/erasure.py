@@ -107,10 +107,11 @@ def _delete_interviews_and_sessions(ctx) -> tuple[int, int]:
     from sqlmodel import select
 
     from selfverify.store.interviews import delete_notices_of, delete_queue_entries
-    from selfverify.store.models import Appointment, RetainedPhoto, SessionSettings, VerificationSession
+    from selfverify.store.models import Appointment, KioskAdmission, RetainedPhoto, SessionSettings, VerificationSession
 
     subject = ctx.user
     with ctx.db.session() as s:
+        s.exec(delete(KioskAdmission).where(KioskAdmission.subject == subject))  # an unused kiosk admission names them
         delete_notices_of(s, subject)  # the e-mail notice records point at the appointments
         appointments = s.exec(delete(Appointment).where(Appointment.subject == subject)).rowcount
         delete_queue_entries(s, subject)  # the queue's contact lines go with the bookings (issue 21)

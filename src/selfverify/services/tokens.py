@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from selfverify.errors import InputError
+from selfverify.i18n import N_, _
 
 TOKEN_TYP = "selfverify+jwt"
 SD_TOKEN_TYP = "selfverify+sd-jwt"
@@ -37,22 +38,29 @@ _B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 MAX_TOKEN_TEXT = 16_000
 
 REASON_MESSAGES = {
-    "malformed": "this is not a selfverify credential (malformed token)",
-    "duplicate_member": "the token repeats a JSON member (a forgery trick)",
-    "alg_refused": "the token's algorithm is not Ed25519 (alg none and HMAC are refused)",
-    "wrong_type": "the token's typ is not a selfverify credential",
-    "unknown_key": "the key that signed it is not in the issuer's key set",
-    "bad_signature": "bad signature: the token was altered or signed by another key",
-    "bad_disclosure": "a disclosure was altered, repeated or added",
-    "expired": "expired",
-    "not_yet_valid": "not yet valid",
-    "revoked": "revoked",
-    "not_issued": "it was never completely issued",
-    "unknown": "this installation signed it but has no record of it (deleted or never issued): not valid",
-    "not_as_issued": "its claims or signing key differ from the issuer's record of that credential (a forgery)",
-    "too_long": "it claims a validity longer than credentials are issued for (or no issue time)",
-    "wrong_signer": "the key that signed it may not sign this credential (its method, agent or issuer does not match the key's kind)",
+    "malformed": N_("this is not a selfverify credential (malformed token)"),
+    "duplicate_member": N_("the token repeats a JSON member (a forgery trick)"),
+    "alg_refused": N_("the token's algorithm is not Ed25519 (alg none and HMAC are refused)"),
+    "wrong_type": N_("the token's typ is not a selfverify credential"),
+    "unknown_key": N_("the key that signed it is not in the issuer's key set"),
+    "bad_signature": N_("bad signature: the token was altered or signed by another key"),
+    "bad_disclosure": N_("a disclosure was altered, repeated or added"),
+    "expired": N_("expired"),
+    "not_yet_valid": N_("not yet valid"),
+    "revoked": N_("revoked"),
+    "not_issued": N_("it was never completely issued"),
+    "unknown": N_("this installation signed it but has no record of it (deleted or never issued): not valid"),
+    "not_as_issued": N_("its claims or signing key differ from the issuer's record of that credential (a forgery)"),
+    "too_long": N_("it claims a validity longer than credentials are issued for (or no issue time)"),
+    "wrong_signer": N_("the key that signed it may not sign this credential (its method, agent or issuer does not match the key's kind)"),
+    "no_decision": N_("no decision of the desk issued this interview credential (an agent cannot sign one outside a decision)"),
+    "not_as_decided": N_("it differs from the interview credential the desk's decision issued under that id (a forgery)"),
 }
+
+
+def reason_message(reason: str | None) -> str:
+    """The sentence for a refusal code, in the current language (the code itself if unknown)."""
+    return _(REASON_MESSAGES[reason]) if reason in REASON_MESSAGES else str(reason)
 
 
 @dataclass(frozen=True)
@@ -67,10 +75,10 @@ class TokenCheck:
 
     @property
     def message(self) -> str:
-        old = " (old sv1 format)" if self.format == "sv1" else ""
+        old = _(" (old sv1 format)") if self.format == "sv1" else ""
         if self.valid:
-            return "valid" + old
-        return f"invalid: {REASON_MESSAGES.get(self.reason or '', self.reason)}{old}"
+            return _("valid") + old
+        return _("invalid: {reason}").format(reason=reason_message(self.reason)) + old
 
     def but(self, reason: str) -> TokenCheck:
         """The same token found invalid for ``reason`` (revocation is decided after the signature)."""
@@ -180,10 +188,10 @@ def _jwk_to_key(jwk: Any, index: int):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     if not isinstance(jwk, dict):
-        raise InputError(f"Key {index} of the key set is not a JSON object.", code="bad_key_set")
+        raise InputError(_("Key {index} of the key set is not a JSON object.").format(index=index), code="bad_key_set")
     if "d" in jwk:
-        raise InputError("The key set holds a PRIVATE key: refusing it (publish only public keys; "
-                         "treat that private key as leaked).", code="private_key_in_key_set")
+        raise InputError(_("The key set holds a PRIVATE key: refusing it (publish only public keys; "
+                           "treat that private key as leaked)."), code="private_key_in_key_set")
     if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
         return None  # another kind of key (RSA, P-256...): not one that signs selfverify credentials
     if jwk.get("use", "sig") != "sig" or jwk.get("alg", SIGNING_ALG) not in ACCEPTED_ALGS:
@@ -192,7 +200,7 @@ def _jwk_to_key(jwk: Any, index: int):
         raw = b64url_decode_strict(str(jwk.get("x", "")))
         return Ed25519PublicKey.from_public_bytes(raw)
     except ValueError:
-        raise InputError(f"Key {index} of the key set has a damaged 'x' (not a 32-byte Ed25519 key).",
+        raise InputError(_("Key {index} of the key set has a damaged 'x' (not a 32-byte Ed25519 key).").format(index=index),
                          code="bad_key_set") from None
 
 
@@ -203,11 +211,11 @@ def _key_index(text_or_dict) -> dict[str, Any]:
         try:
             data = strict_json(data)
         except (_Refused, ValueError, RecursionError):
-            raise InputError("That is not a JWK Set (not valid JSON, or a member repeated).", code="bad_key_set") from None
+            raise InputError(_("That is not a JWK Set (not valid JSON, or a member repeated)."), code="bad_key_set") from None
     if isinstance(data, dict) and "kty" in data and "keys" not in data:
         data = {"keys": [data]}  # a single JWK
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
-        raise InputError('That is not a JWK Set (expected {"keys": [...]}).', code="bad_key_set")
+        raise InputError(_('That is not a JWK Set (expected {"keys": [...]}).'), code="bad_key_set")
     index: dict[str, Any] = {}
     for position, jwk in enumerate(data["keys"], 1):
         key = _jwk_to_key(jwk, position)
@@ -218,10 +226,10 @@ def _key_index(text_or_dict) -> dict[str, Any]:
             names.add(jwk["kid"])
         for name in names:
             if name in index and raw_public(index[name]) != raw_public(key):
-                raise InputError(f"The key set lists two different keys under kid {name!r}.", code="bad_key_set")
+                raise InputError(_("The key set lists two different keys under kid {kid}.").format(kid=repr(name)), code="bad_key_set")
             index[name] = key
     if not index:
-        raise InputError("The key set has no Ed25519 signing key.", code="bad_key_set")
+        raise InputError(_("The key set has no Ed25519 signing key."), code="bad_key_set")
     return index
 
 
@@ -286,6 +294,12 @@ def present(sd_token: str, disclose: set[str]) -> str:
 def _disclosure_name(disclosure: str) -> str:
     item = _segment_json(disclosure)
     return item[1] if isinstance(item, list) and len(item) == 3 else ""
+
+
+def token_digest(token: str) -> str:
+    """base64url SHA-256 of a token's issuer-signed JWS (an SD-JWT's part before the first ``~``, which
+    every presentation of it keeps): what a desk records of an interview credential instead of the token."""
+    return b64url_encode(hashlib.sha256(token.strip().split("~", 1)[0].encode("ascii", "replace")).digest())
 
 
 def token_format(token: str) -> str:

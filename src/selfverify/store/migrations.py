@@ -67,6 +67,51 @@ def _migrate_interview_details(conn) -> None:  # noqa: ANN001
     _add_missing_columns(conn, "appointment", {"accommodations": "TEXT"})
 
 
+def _bind_credentials(conn) -> None:  # noqa: ANN001
+    """Schema 6 (sec-cred): decision_record binds its interview credential (decision id, credential id,
+    digests of both forms, filled from the tokens it holds) and may clear the bearer tokens at pickup
+    (the append-only trigger is replaced); credential_record names the key that signed each credential
+    (NULL for rows issued before: filled when the token is next read). Idempotent, in any order."""
+    import base64
+    import json
+
+    from selfverify.services.tokens import token_digest
+
+    _add_missing_columns(conn, "credential_record", {"signer_kid": "VARCHAR", "signer_kind": "VARCHAR"})
+    _add_missing_columns(conn, "decision_record", {"decision_id": "VARCHAR", "credential_id": "VARCHAR",
+                                                   "credential_digest": "VARCHAR", "credential_sd_digest": "VARCHAR"})
+    for column in ("decision_id", "credential_id"):
+        conn.exec_driver_sql(f"CREATE UNIQUE INDEX IF NOT EXISTS uq_decision_record_{column} ON decision_record ({column})")
+    sqlite = conn.dialect.name == "sqlite"
+    # the old trigger allows no such update: drop it, fill the columns, install the new one
+    conn.exec_driver_sql("DROP TRIGGER IF EXISTS decision_record_no_update" if sqlite else
+                         "DROP TRIGGER IF EXISTS decision_record_no_change ON decision_record")
+
+    def jti(token: str | None) -> str | None:
+        try:
+            payload = (token or "").split("~", 1)[0].split(".")[1]
+            value = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))).get("jti")
+        except (IndexError, ValueError, AttributeError):
+            return None
+        return value if isinstance(value, str) else None
+
+    rows = conn.exec_driver_sql("SELECT id, token, credential, credential_sd FROM decision_record "
+                                "WHERE decision_id IS NULL").fetchall()
+    for row_id, token, credential, credential_sd in rows:
+        conn.exec_driver_sql(
+            "UPDATE decision_record SET decision_id = %(d)s, credential_id = %(c)s, credential_digest = %(cd)s, "
+            "credential_sd_digest = %(sd)s WHERE id = %(id)s" if not sqlite else
+            "UPDATE decision_record SET decision_id = :d, credential_id = :c, credential_digest = :cd, "
+            "credential_sd_digest = :sd WHERE id = :id",
+            {"d": jti(token), "c": jti(credential), "id": row_id,
+             "cd": token_digest(credential) if credential else None,
+             "sd": token_digest(credential_sd) if credential_sd else None},
+        )
+    for statement, dialect in models.append_only_statements("decision_record", models.DECISION_CHANGES):
+        if dialect == conn.dialect.name and "_no_delete" not in statement:
+            conn.exec_driver_sql(statement)
+
+
 def _add_booking_language(conn) -> None:  # noqa: ANN001
     """Schema 7 (issue 15): a booking and a queue entry remember the person's language; earlier rows
     read as English. Idempotent and independent of steps 5 and 6 (other branches), so the lead may
@@ -77,4 +122,4 @@ def _add_booking_language(conn) -> None:  # noqa: ANN001
 
 # version reached -> function(connection) that upgrades from the version before it
 MIGRATIONS: dict[int, Callable] = {2: _add_consent_language, 3: _migrate_interview_details, 4: _migrate_interview_timing,
-                                   7: _add_booking_language}
+                                   6: _bind_credentials, 7: _add_booking_language}

@@ -13,7 +13,8 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 SCHEMA_VERSION = 7  # 2: consent language; 3: slot details, accommodations, notices; 4: interview timing;
-# 5, 6: other branches of this round (the lead renumbers at merge); 7: a booking's language
+# 5: attempt reservations (sec-pg); 6: decision_record binds its credential (ids, digests), credential_record
+# names its signing key; 7: a booking's language
 
 
 def _language_now() -> str:
@@ -105,25 +106,29 @@ class AuditEvent(SQLModel, table=True):
 def append_only(table, allowed_update: str | None = None) -> None:  # noqa: ANN001
     """Make the database itself refuse UPDATE and DELETE on ``table`` (SQLite and PostgreSQL triggers),
     except an UPDATE whose OLD/NEW values satisfy ``allowed_update`` (an erasure's one-way redaction)."""
-    name = table.name
-    allowed = allowed_update or "FALSE"
+    for statement, dialect in append_only_statements(table.name, allowed_update):
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect=dialect))
+
+
+def append_only_statements(name: str, allowed_update: str | None) -> list[tuple[str, str]]:
+    """(statement, dialect) pairs that install the append-only triggers of table ``name`` (also used by
+    migrations to replace them). ``{same}`` in ``allowed_update`` becomes each dialect's NULL-safe equality."""
+    allowed_sqlite = (allowed_update or "FALSE").replace("{same}", "IS")
+    allowed_pg = (allowed_update or "FALSE").replace("{same}", "IS NOT DISTINCT FROM")
     sqlite = (
-        f"CREATE TRIGGER IF NOT EXISTS {name}_no_update BEFORE UPDATE ON {name} WHEN NOT ({allowed}) "
+        f"CREATE TRIGGER IF NOT EXISTS {name}_no_update BEFORE UPDATE ON {name} WHEN NOT ({allowed_sqlite}) "
         f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END",
         f"CREATE TRIGGER IF NOT EXISTS {name}_no_delete BEFORE DELETE ON {name} "
         f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END",
     )
     postgres = (
         f"CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger AS $$ BEGIN "
-        f"IF TG_OP = 'UPDATE' AND ({allowed}) THEN RETURN NEW; END IF; "
+        f"IF TG_OP = 'UPDATE' AND ({allowed_pg}) THEN RETURN NEW; END IF; "
         f"RAISE EXCEPTION '{name} is append-only'; END $$ LANGUAGE plpgsql",
         f"CREATE TRIGGER {name}_no_change BEFORE UPDATE OR DELETE ON {name} "
         f"FOR EACH ROW EXECUTE FUNCTION {name}_append_only()",
     )
-    for statement in sqlite:
-        event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
-    for statement in postgres:
-        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+    return [(statement, "sqlite") for statement in sqlite] + [(statement, "postgresql") for statement in postgres]
 
 
 
@@ -202,6 +207,9 @@ class CredentialRecord(SQLModel, table=True):
     revoked_at: datetime | None = _dt(default=None)
     # an interview appointment earns at most one credential: enforced by the database
     appointment_id: int | None = Field(default=None, unique=True)
+    # which key signed it (RFC 7638 thumbprint) and its kind: device | kiosk | agent (None: issued before schema 6)
+    signer_kid: str | None = None
+    signer_kind: str | None = None
 
 
 class RetainedPhoto(SQLModel, table=True):
@@ -405,6 +413,19 @@ class DeskKey(SQLModel, table=True):
     enrolled_at: datetime = _dt()
 
 
+class KioskAdmission(SQLModel, table=True):
+    """A person admitted at the desk's kiosk by an enrolled agent who checked who they are: the kiosk
+    issues a selfie credential only for the subject an admission names, once (the row is consumed)."""
+
+    __tablename__ = "kiosk_admission"
+    id: str = Field(primary_key=True)  # the admission token's jti
+    subject: str = Field(index=True)  # the identity the agent entered (never the person's own --user)
+    agent: str
+    token: str  # JWS by the agent's enrolled key, typ selfverify-admission+jwt, short-lived
+    created_at: datetime = _dt()
+    expires_at: datetime = _dt()
+
+
 class DecisionRecord(SQLModel, table=True):
     """An agent's signed decision on an appointment. Append-only; one per appointment."""
 
@@ -418,16 +439,31 @@ class DecisionRecord(SQLModel, table=True):
     documents_seen: str = "[]"  # JSON list of document types (never images)
     decided_at: datetime = _dt()
     token: str  # the decision, a JWS by the agent's key
-    credential: str | None = None  # approved: the interview credential (JWS by the same key), fetched by the person's app
-    credential_sd: str | None = None  # the same credential as an SD-JWT (selective disclosure), same key
+    # approved: the interview credential (JWS by the same key) and its SD-JWT, fetched by the person's
+    # app and cleared once picked up (no bearer token stays in the shared database)
+    credential: str | None = None
+    credential_sd: str | None = None
+    decision_id: str | None = Field(default=None, unique=True)  # the decision token's jti (the credential's "decision")
+    credential_id: str | None = Field(default=None, unique=True)  # the credential's jti
+    # base64url SHA-256 of the issuer-signed JWS of each form: what stays after pickup, what verify compares
+    credential_digest: str | None = None
+    credential_sd_digest: str | None = None
 
 
 # "delete everything": the person's handle and the signed tokens (which name them) go; who decided,
-# what and when stay. Once redacted, a decision can never change again.
+# what and when stay. Once redacted, a decision can never change again. "{same}" is the NULL-safe
+# equality of each dialect (IS / IS NOT DISTINCT FROM).
+_DECISION_KEPT = ("id", "appointment_id", "outcome", "agent", "kid", "documents_seen", "decided_at", "decision_id",
+                  "credential_id", "credential_digest", "credential_sd_digest")
 DECISION_REDACTION = (
     "OLD.subject <> '' AND NEW.subject = '' AND NEW.token = '' AND NEW.credential IS NULL "
-    "AND NEW.credential_sd IS NULL AND NEW.id = OLD.id AND NEW.appointment_id = OLD.appointment_id "
-    "AND NEW.outcome = OLD.outcome AND NEW.agent = OLD.agent AND NEW.kid = OLD.kid "
-    "AND NEW.documents_seen = OLD.documents_seen AND NEW.decided_at = OLD.decided_at"
+    "AND NEW.credential_sd IS NULL AND " + " AND ".join(f"NEW.{c} {{same}} OLD.{c}" for c in _DECISION_KEPT)
 )
-append_only(DecisionRecord.__table__, DECISION_REDACTION)
+# pickup: the person's app clears the bearer tokens once stored in its keyring; the digests stay
+DECISION_PICKUP = (
+    "OLD.credential IS NOT NULL AND NEW.credential IS NULL AND NEW.credential_sd IS NULL "
+    "AND NEW.credential_digest IS NOT NULL AND NEW.subject = OLD.subject AND NEW.token = OLD.token AND "
+    + " AND ".join(f"NEW.{c} {{same}} OLD.{c}" for c in _DECISION_KEPT)
+)
+DECISION_CHANGES = f"({DECISION_REDACTION}) OR ({DECISION_PICKUP})"
+append_only(DecisionRecord.__table__, DECISION_CHANGES)

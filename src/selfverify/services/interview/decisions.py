@@ -7,12 +7,18 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
 
 from selfverify.errors import InputError, NotFound, PolicyRefusal
+from selfverify.i18n import N_, _
 from selfverify.services.interview.base import ServiceBase
 from selfverify.services.interview.codes import format_code, normalise_code
 from selfverify.services.interview.views import (
     APPROVED, BOOKED, CANCELLED, DECLINED, DOCUMENT_TYPES, EXPIRED, MAX_REASON_LENGTH, NO_SHOW, AppointmentView,
 )
 from selfverify.services.interview.zones import check_year
+
+
+# what a refused decision would have done, and what the appointment already is (in sentences above)
+_VERBS = {APPROVED: N_("approved"), DECLINED: N_("declined"), NO_SHOW: N_("marked a no-show")}
+_DECIDED = {APPROVED: N_("approved"), DECLINED: N_("declined"), NO_SHOW: N_("no-show")}
 
 
 class DecisionsMixin(ServiceBase):
@@ -42,7 +48,7 @@ class DecisionsMixin(ServiceBase):
                     .values(status=EXPIRED, active_slot_id=None, active_subject=None)
                 )
                 if result.rowcount == 1:
-                    self._session_outcome(s, row.session_id, EXPIRED, "no outcome recorded in time", final=True)
+                    self._session_outcome(s, row.session_id, EXPIRED, "no outcome recorded in time", final=True)  # i18n: ignore (recorded data)
                 s.commit()
             if result.rowcount == 1:
                 expired += 1
@@ -83,7 +89,8 @@ class DecisionsMixin(ServiceBase):
             row = s.exec(select(Appointment).where(Appointment.code == clean)).first()
             if row is None:
                 raise NotFound(
-                    f"No appointment has the code {format_code(clean)}: check it with the user.", code="code_not_found"
+                    _("No appointment has the code {code}: check it with the user.").format(code=format_code(clean)),
+                    code="code_not_found",
                 )
             return self._appointment_view(row, self._slot(s, row.slot_id))
 
@@ -103,8 +110,8 @@ class DecisionsMixin(ServiceBase):
         seen = self._checklist(documents_seen)
         if not seen:
             raise InputError(
-                "Tick at least one document type you saw before approving "
-                f"({', '.join(DOCUMENT_TYPES)}).", code="checklist_empty",
+                _("Tick at least one document type you saw before approving ({types}).").format(
+                    types=", ".join(DOCUMENT_TYPES)), code="checklist_empty",
             )
         return self._decide(code, APPROVED, seen, self._clean_reason(note, required=False))
 
@@ -118,7 +125,8 @@ class DecisionsMixin(ServiceBase):
             key = str(item).strip().lower().replace("-", "_").replace(" ", "_")
             if key not in DOCUMENT_TYPES:
                 raise InputError(
-                    f"{item!r} is not a document type: use one of {', '.join(DOCUMENT_TYPES)}.", code="bad_document_type"
+                    _("{item} is not a document type: use one of {types}.").format(item=repr(item), types=", ".join(DOCUMENT_TYPES)),
+                    code="bad_document_type",
                 )
             if key not in seen:
                 seen.append(key)
@@ -130,7 +138,7 @@ class DecisionsMixin(ServiceBase):
 
         text = check_free_text(reason or "", "reason", MAX_REASON_LENGTH, "bad_reason")
         if required and not text:
-            raise InputError("Give a reason for declining (the user will see it).", code="reason_required")
+            raise InputError(_("Give a reason for declining (the user will see it)."), code="reason_required")
         return text or None
 
     def _decide(self, code: str, outcome: str, seen: list[str], reason: str | None) -> AppointmentView:
@@ -178,20 +186,22 @@ class DecisionsMixin(ServiceBase):
         return self._notify(self.find(code), "decision")  # the person hears of it by e-mail when they can
 
     def _not_decidable(self, view: AppointmentView, wanted: str) -> PolicyRefusal:
-        verb = {APPROVED: "approved", DECLINED: "declined", NO_SHOW: "marked a no-show"}.get(wanted, "changed")
+        verb = _(_VERBS.get(wanted, N_("changed")))
         if view.status in (APPROVED, DECLINED, NO_SHOW):
-            by = f" by {view.decided_by}" if view.decided_by else ""
-            at = f" at {self.when(view.decided_at)}" if view.decided_at else ""
+            by = _(" by {agent}").format(agent=view.decided_by) if view.decided_by else ""
+            at = _(" at {when}").format(when=self.when(view.decided_at)) if view.decided_at else ""
             return PolicyRefusal(
-                f"Appointment {view.display_code} was already {view.status.replace('_', '-')}{by}{at}: nothing was changed.",
+                _("Appointment {code} was already {status}{by}{at}: nothing was changed.").format(
+                    code=view.display_code, status=_(_DECIDED[view.status]), by=by, at=at),
                 code="already_decided",
             )
         if view.status == EXPIRED:
             return PolicyRefusal(
-                f"Appointment {view.display_code} expired (its slot was {self.when(view.slot.starts_at)}): "
-                f"it cannot be {verb}.",
-                code="appointment_expired", hint="Ask the user to book a new interview.",
+                _("Appointment {code} expired (its slot was {when}): it cannot be {verb}.").format(
+                    code=view.display_code, when=self.when(view.slot.starts_at), verb=verb),
+                code="appointment_expired", hint=_("Ask the user to book a new interview."),
             )
         return PolicyRefusal(
-            f"Appointment {view.display_code} was cancelled by the user: it cannot be {verb}.", code="appointment_cancelled"
+            _("Appointment {code} was cancelled by the user: it cannot be {verb}.").format(code=view.display_code, verb=verb),
+            code="appointment_cancelled",
         )

@@ -13,10 +13,30 @@ class PickupMixin(ServiceBase):
         """Store the credential of each approved appointment of this user that has none yet.
 
         Runs in the user's process: the credential, signed by the deciding agent's key, is fetched
-        from the desk, verified against the desk's key set and stored in the user's own keyring."""
-        from selfverify.services.desk import pick_up_credentials
+        from the desk, verified against the desk's agents' keys and stored in the user's own keyring.
+        Once stored (and linked to the appointment), the bearer tokens are cleared from the decision
+        row: only their digests stay in the shared database."""
+        from selfverify.errors import PolicyRefusal
+        from selfverify.services.credentials import CredentialService
+        from selfverify.services.desk import DeskService
 
-        return pick_up_credentials(self)
+        desk = DeskService(self.ctx)
+        waiting = desk.rows.waiting_pickups(self.ctx.user)
+        stored = []
+        for record, appointment in waiting:
+            keys = desk.check_interview_credential(record.credential or "", self.ctx.user)
+            try:
+                credential = CredentialService(self.ctx).store_issued(record.credential, keys, sd_token=record.credential_sd,
+                                                                      appointment_id=appointment.id)
+            except PolicyRefusal as exc:
+                if exc.code != "already_issued":
+                    raise
+                self._link_existing_credential(appointment)  # another process of this person picked it up first
+                continue
+            self._link_credential(appointment, credential.id)
+            stored.append(credential)
+        desk.rows.clear_picked_up(self.ctx.user)  # also finishes a pickup interrupted after the link
+        return stored
 
     def _link_existing_credential(self, row) -> None:  # noqa: ANN001
         from sqlmodel import select
@@ -40,7 +60,7 @@ class PickupMixin(ServiceBase):
                 .values(credential_id=credential_id)
             )
             if result.rowcount == 1:
-                self._session_outcome(s, row.session_id, APPROVED, "credential issued", final=True)
+                self._session_outcome(s, row.session_id, APPROVED, "credential issued", final=True)  # i18n: ignore (recorded data)
             s.commit()
         if announce:
             self._audit(

@@ -1,5 +1,5 @@
 """Credential rows and revocation tombstones (``credential_record``, ``revoked_credential``).
-No token is ever stored here: tokens live in the keyring."""
+No token is ever stored here: tokens live in the keyring; a row names the key that signed it."""
 
 from __future__ import annotations
 
@@ -39,15 +39,16 @@ class CredentialRepository:
                           .order_by(CredentialRecord.issued_at.desc())).first()
 
     def insert_pending(self, credential_id: str, method: str, issued_at: datetime, expires_at: datetime,
-                       appointment_id: int | None) -> str | None:
-        """Add a ``pending`` row; on refusal returns why: ``known`` (the id is kept here) or
-        ``appointment_taken`` (another credential came from that appointment)."""
+                       appointment_id: int | None, signer: tuple[str, str] | None = None) -> str | None:
+        """Add a ``pending`` row (``signer``: the signing key's thumbprint and kind); on refusal returns why:
+        ``known`` (the id is kept here) or ``appointment_taken`` (another credential came from that appointment)."""
         from sqlalchemy.exc import IntegrityError
 
         from selfverify.store.models import CredentialRecord
 
         row = CredentialRecord(id=credential_id, subject=self.subject, method=method, issued_at=issued_at,
-                               expires_at=expires_at, status="pending", appointment_id=appointment_id)
+                               expires_at=expires_at, status="pending", appointment_id=appointment_id,
+                               signer_kid=signer[0] if signer else None, signer_kind=signer[1] if signer else None)
         with self.db.session() as s:
             if s.get(CredentialRecord, credential_id) is not None:
                 return "known"
@@ -58,8 +59,9 @@ class CredentialRepository:
                 return "appointment_taken"
         return None
 
-    def mark_issued(self, credential_id: str, now: datetime) -> None:
-        """``credential_id`` issued, every other live row of the subject superseded and tombstoned (one transaction)."""
+    def mark_issued(self, credential_id: str, now: datetime, status: str = "issued") -> None:
+        """``credential_id`` issued (or ``status``), every other live row of the subject superseded and
+        tombstoned (one transaction)."""
         from sqlmodel import select
 
         from selfverify.store.models import CredentialRecord
@@ -73,7 +75,7 @@ class CredentialRepository:
                     s.add(row)
                     _add_tombstone(s, row.id, now)
             row = s.get(CredentialRecord, credential_id)
-            row.status = "issued"
+            row.status = status
             s.add(row)
             s.commit()
 

@@ -172,3 +172,29 @@ CREATE POLICY agent_take ON interview_queue FOR UPDATE TO selfverify_agent USING
 -- a person's position: how many wait, never who (the view runs as its owner)
 CREATE OR REPLACE VIEW queue_waiting AS SELECT id FROM interview_queue WHERE status = 'waiting';
 GRANT SELECT ON queue_waiting TO selfverify_person, selfverify_agent, selfverify_admin;
+
+-- sec-cred: a person's app clears the bearer tokens of their own approved decision once the credential
+-- is in their keyring (the append-only trigger allows only that: credential and credential_sd to NULL,
+-- every other column, the digests included, unchanged)
+DROP POLICY IF EXISTS person_pickup ON decision_record;
+CREATE POLICY person_pickup ON decision_record FOR UPDATE TO selfverify_person
+  USING (subject = current_user) WITH CHECK (subject = current_user);
+-- the interview credentials the desk's decisions issued, for 'desk jwks' and 'credential verify' from any
+-- role: random ids, the signing key and digests, nobody's name (the view runs as its owner)
+CREATE OR REPLACE VIEW issued_interview_credential AS
+  SELECT credential_id, decision_id, kid, credential_digest, credential_sd_digest FROM decision_record
+  WHERE outcome = 'approved' AND credential_id IS NOT NULL;
+GRANT SELECT ON issued_interview_credential TO selfverify_person, selfverify_agent, selfverify_admin;
+-- kiosk admissions (sec-cred): an agent admits a person at the kiosk; the kiosk consumes it once
+GRANT SELECT, DELETE ON kiosk_admission TO selfverify_person;
+GRANT SELECT, INSERT, DELETE ON kiosk_admission TO selfverify_agent;
+GRANT SELECT ON kiosk_admission TO selfverify_admin;
+ALTER TABLE kiosk_admission ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS person_own ON kiosk_admission;
+CREATE POLICY person_own ON kiosk_admission FOR SELECT TO selfverify_person USING (subject = current_user);
+DROP POLICY IF EXISTS person_consume ON kiosk_admission;
+CREATE POLICY person_consume ON kiosk_admission FOR DELETE TO selfverify_person USING (subject = current_user);
+DROP POLICY IF EXISTS staff_all ON kiosk_admission;
+CREATE POLICY staff_all ON kiosk_admission TO selfverify_agent USING (true) WITH CHECK (agent = current_user);
+DROP POLICY IF EXISTS staff_read ON kiosk_admission;
+CREATE POLICY staff_read ON kiosk_admission FOR SELECT TO selfverify_admin USING (true);
