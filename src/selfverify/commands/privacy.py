@@ -294,9 +294,9 @@ def data() -> None:
 @json_option
 @privacy_command
 def data_delete_all(app, yes: bool, as_json: bool) -> int:
-    """Delete your photos, credential, consent records, attempt counts, interview bookings and
-    session records, and redact your audit events; only receipts remain."""
-    from selfverify.services.erasure import delete_all_user_data, require_erasure_possible
+    """Delete your photos, credential, consent records, interview bookings and session records, and
+    redact your audit events; only receipts and the count of failed selfie tries remain."""
+    from selfverify.services.erasure import ATTEMPTS_KEPT, delete_all_user_data, require_erasure_possible
 
     require_erasure_possible(app)
     if not confirm_or_refuse(f"Delete everything selfverify keeps about {app.user!r}? This cannot be undone.", yes):
@@ -308,11 +308,11 @@ def data_delete_all(app, yes: bool, as_json: bool) -> int:
         return EXIT_OK
     click.echo(f"Deleted for {app.user}: {report.photos_deleted} photo(s), {report.credentials_deleted} credential(s), "
                f"{report.consent_records_deleted} consent record(s), "
-               f"{'the' if report.attempt_counter_deleted else 'no'} attempt counter, "
                f"{report.appointments_deleted} interview booking(s), {report.sessions_deleted} session record(s); "
                f"{report.audit_events_redacted} audit event(s) redacted.")
     click.echo(f"Kept: {len(report.receipts)} deletion receipt(s) saying what was deleted and when, and the "
                "audit log's events reduced to their kind and time (no handle, no details).")
+    click.echo(f"Also kept: {ATTEMPTS_KEPT}.")
     if report.credentials_deleted:
         click.echo("Also kept: a revocation tombstone per deleted credential (its id and time only), so it never "
                    "verifies again here.")

@@ -243,15 +243,14 @@ class MyDataFlow(Flow):
         from selfverify.services.erasure import delete_all_user_data
 
         if not self.dialogue.confirm(
-            f"Delete everything selfverify keeps about {self.ctx.user}: kept photos, credential, consent and "
-            "failed tries? Only deletion receipts stay, with no photo or face data."
+            f"Delete everything selfverify keeps about {self.ctx.user}: kept photos, credential and consent? "
+            "Only deletion receipts and the count of failed tries stay, with no photo or face data."
         ):
             self.out.status("nothing was deleted.")
             return
         report = delete_all_user_data(self.ctx)
         self.out.result(
             f"deleted {plural(report.photos_deleted, 'photo')}, {plural(report.credentials_deleted, 'credential')}, "
-            f"{plural(report.consent_records_deleted, 'consent record')} and "
-            f"{'the' if report.attempt_counter_deleted else 'no'} count of failed tries. "
+            f"{plural(report.consent_records_deleted, 'consent record')}; the count of failed tries is kept. "
             f"{plural(len(report.receipts), 'deletion receipt')} remain{'s' if len(report.receipts) == 1 else ''}."
         )

@@ -377,7 +377,11 @@ class DeskService:
 
         from selfverify.store.models import DecisionRecord
 
-        query = select(DecisionRecord).order_by(DecisionRecord.id)
+        from sqlalchemy.orm import defer
+
+        # not the credentials: bearer tokens awaiting pickup, which desk staff may not read (desk_roles.sql)
+        query = (select(DecisionRecord).options(defer(DecisionRecord.credential), defer(DecisionRecord.credential_sd))
+                 .order_by(DecisionRecord.id))
         if subject is not None:
             query = query.where(DecisionRecord.subject == subject)
         with self.ctx.db.session() as s:

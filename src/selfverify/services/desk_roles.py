@@ -50,3 +50,15 @@ def booked_slots(ctx, session, slot_ids) -> set[int]:  # noqa: ANN001
         query = text("SELECT slot_id FROM booked_slot WHERE slot_id IN :ids").bindparams(bindparam("ids", expanding=True))
         return {row[0] for row in session.execute(query, {"ids": ids})}
     return set(session.exec(select(Appointment.active_slot_id).where(Appointment.active_slot_id.in_(ids))).all())
+
+
+def credential_revoked_on_desk(db, credential_id: str) -> bool | None:  # noqa: ANN001
+    """Whether a PostgreSQL desk holds a tombstone for ``credential_id``, asked through
+    ``credential_revoked()`` (a desk role reads only its own tombstones, yet a revoked credential
+    must not verify for anyone); None when the connection is not a desk role."""
+    if connection_role(db) is None:
+        return None
+    from sqlalchemy import text
+
+    with db.session() as s:
+        return bool(s.execute(text("SELECT credential_revoked(:id)"), {"id": credential_id}).scalar())

@@ -67,5 +67,13 @@ def _migrate_interview_details(conn) -> None:  # noqa: ANN001
     _add_missing_columns(conn, "appointment", {"accommodations": "TEXT"})
 
 
+def _add_attempt_reservations(conn) -> None:  # noqa: ANN001
+    """Schema 5 (sec-pg): a try is reserved before a selfie run starts (attempt_counter.in_flight and
+    .reserved_at), so parallel runs cannot each take the last try."""
+    stamp = "DATETIME" if conn.dialect.name == "sqlite" else "TIMESTAMP"
+    _add_missing_columns(conn, "attempt_counter", {"in_flight": "INTEGER NOT NULL DEFAULT 0", "reserved_at": stamp})
+
+
 # version reached -> function(connection) that upgrades from the version before it
-MIGRATIONS: dict[int, Callable] = {2: _add_consent_language, 3: _migrate_interview_details, 4: _migrate_interview_timing}
+MIGRATIONS: dict[int, Callable] = {2: _add_consent_language, 3: _migrate_interview_details, 4: _migrate_interview_timing,
+                               5: _add_attempt_reservations}

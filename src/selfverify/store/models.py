@@ -12,7 +12,8 @@ from sqlalchemy import DDL, CheckConstraint, DateTime, Index, UniqueConstraint, 
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 4  # 2: consent language; 3: slot details, accommodations, notices; 4: interview timing
+SCHEMA_VERSION = 5  # 2: consent language; 3: slot details, accommodations, notices; 4: interview timing;
+# 5: attempt reservations (attempt_counter.in_flight, .reserved_at)
 
 
 class UTCDateTime(TypeDecorator):
@@ -174,6 +175,10 @@ class AttemptCounter(SQLModel, table=True):
     consecutive_failures: int = 0
     total_failures: int = 0
     last_failure_at: datetime | None = _dt(default=None)
+    # schema 5: tries taken and not yet settled (a run reserves one before it starts; a run that died
+    # leaves its reservation, which counts against the limit and becomes a failure at recovery)
+    in_flight: int = 0
+    reserved_at: datetime | None = _dt(default=None)  # the latest reservation
 
 
 class CredentialRecord(SQLModel, table=True):
