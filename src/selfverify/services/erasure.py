@@ -90,13 +90,19 @@ def delete_all_user_data(ctx) -> ErasureReport:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "appointments", "delete_all"))
     if report.sessions_deleted:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "sessions", "delete_all"))
-    redact_decisions(ctx, ctx.user)
-    report.audit_events_redacted = redact_audit_events(ctx, ctx.user)
+    from selfverify.services.desk_roles import record_erasure_on_desk, redact_own_records_on_desk
+
+    redacted = redact_own_records_on_desk(ctx.db)  # a person's role on a PostgreSQL desk: the database does it
+    if redacted is None:
+        redact_decisions(ctx, ctx.user)
+        redacted = redact_audit_events(ctx, ctx.user)
+    report.audit_events_redacted = redacted
     if report.audit_events_redacted:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "audit_events", "delete_all"))
     # the erasure's own event names nobody: the receipts above are the handle's only trace
-    AuditLog(ctx).record("delete_all", {k: v for k, v in report.as_dict().items() if k not in ("receipts", "kept")},
-                         subject=ERASED_SUBJECT)
+    summary = {k: v for k, v in report.as_dict().items() if k not in ("receipts", "kept")}
+    if not record_erasure_on_desk(ctx.db, summary):
+        AuditLog(ctx).record("delete_all", summary, subject=ERASED_SUBJECT)
     ctx.db.checkpoint()
     return report
 

@@ -42,8 +42,8 @@ CREATE POLICY person_own ON revoked_credential TO selfverify_person
 DROP POLICY IF EXISTS desk_revoke ON revoked_credential;
 CREATE POLICY desk_revoke ON revoked_credential TO selfverify_agent, selfverify_admin
   USING (true)
-  WITH CHECK (EXISTS (SELECT 1 FROM credential_record c WHERE c.id = revoked_credential.id AND c.method = 'interview'
-                      AND c.appointment_id IS NOT NULL));
+  WITH CHECK (EXISTS (SELECT 1 FROM appointment a JOIN decision_record d ON d.appointment_id = a.id
+                      WHERE a.credential_id = revoked_credential.id AND a.status = 'approved'));
 CREATE OR REPLACE FUNCTION credential_revoked(p_id text) RETURNS boolean
   LANGUAGE sql STABLE SECURITY DEFINER AS $fn$ SELECT EXISTS (SELECT 1 FROM revoked_credential WHERE id = p_id) $fn$;
 
@@ -203,17 +203,6 @@ DROP TRIGGER IF EXISTS decision_record_appointment ON decision_record;
 CREATE TRIGGER decision_record_appointment BEFORE INSERT ON decision_record
   FOR EACH ROW EXECUTE FUNCTION decision_record_names_its_appointment();
 
--- the security-definer functions: a fixed search path (this schema), callable by the desk roles only
-DO $$
-BEGIN
-  EXECUTE format('ALTER FUNCTION attempt_change(text, text, integer, integer, double precision, double precision) '
-                 'SET search_path = %I, pg_temp', current_schema());
-  EXECUTE format('ALTER FUNCTION credential_revoked(text) SET search_path = %I, pg_temp', current_schema());
-END $$;
-REVOKE ALL ON FUNCTION attempt_change(text, text, integer, integer, double precision, double precision) FROM PUBLIC;
-REVOKE ALL ON FUNCTION credential_revoked(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION attempt_change(text, text, integer, integer, double precision, double precision),
-  credential_revoked(text) TO selfverify_person, selfverify_agent, selfverify_admin;
 
 CREATE POLICY person_own ON appointment FOR SELECT TO selfverify_person USING (subject = current_user);
 DROP POLICY IF EXISTS person_book ON appointment;
@@ -271,6 +260,29 @@ GRANT UPDATE (subject, data) ON audit_event TO selfverify_person;
 DROP POLICY IF EXISTS person_redact ON audit_event;
 CREATE POLICY person_redact ON audit_event FOR UPDATE TO selfverify_person
   USING (subject = current_user) WITH CHECK (subject = '');
+-- PostgreSQL checks an updated row against the SELECT policies too, and a redacted row (subject '')
+-- is nobody's: the person's redaction therefore runs in redact_own_records() (SECURITY DEFINER, the
+-- connection's own rows only, and the append-only triggers still allow nothing but the redaction)
+CREATE OR REPLACE FUNCTION redact_own_records() RETURNS integer LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+DECLARE n integer;
+BEGIN
+  IF NOT pg_has_role(session_user, 'selfverify_person', 'MEMBER') THEN
+    RAISE EXCEPTION 'only a person redacts their own records' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  UPDATE decision_record SET subject = '', token = '', credential = NULL, credential_sd = NULL WHERE subject = session_user;
+  UPDATE audit_event SET subject = '', data = '{"redacted":true}' WHERE subject = session_user;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $fn$;
+-- ... and the erasure's own event, which names nobody (the same reason: a row the role cannot see)
+DROP POLICY IF EXISTS person_erased ON audit_event;
+CREATE OR REPLACE FUNCTION record_erasure(p_data text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+BEGIN
+  IF NOT pg_has_role(session_user, 'selfverify_person', 'MEMBER') THEN
+    RAISE EXCEPTION 'only a person records their own erasure' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  INSERT INTO audit_event (at, subject, session_id, kind, data) VALUES (now() AT TIME ZONE 'UTC', '', NULL, 'delete_all', p_data);
+END $fn$;
 GRANT UPDATE (subject, token, credential, credential_sd) ON decision_record TO selfverify_person;
 DROP POLICY IF EXISTS person_redact ON decision_record;
 CREATE POLICY person_redact ON decision_record FOR UPDATE TO selfverify_person
@@ -302,3 +314,20 @@ CREATE POLICY agent_take ON interview_queue FOR UPDATE TO selfverify_agent USING
 -- a person's position: how many wait, never who (the view runs as its owner)
 CREATE OR REPLACE VIEW queue_waiting AS SELECT id FROM interview_queue WHERE status = 'waiting';
 GRANT SELECT ON queue_waiting TO selfverify_person, selfverify_agent, selfverify_admin;
+
+-- the security-definer functions: a fixed search path (this schema), callable by the desk roles only
+DO $$
+BEGIN
+  EXECUTE format('ALTER FUNCTION attempt_change(text, text, integer, integer, double precision, double precision) '
+                 'SET search_path = %I, pg_temp', current_schema());
+  EXECUTE format('ALTER FUNCTION credential_revoked(text) SET search_path = %I, pg_temp', current_schema());
+  EXECUTE format('ALTER FUNCTION redact_own_records() SET search_path = %I, pg_temp', current_schema());
+  EXECUTE format('ALTER FUNCTION record_erasure(text) SET search_path = %I, pg_temp', current_schema());
+END $$;
+REVOKE ALL ON FUNCTION attempt_change(text, text, integer, integer, double precision, double precision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION credential_revoked(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION redact_own_records() FROM PUBLIC;
+REVOKE ALL ON FUNCTION record_erasure(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION redact_own_records(), record_erasure(text) TO selfverify_person;
+GRANT EXECUTE ON FUNCTION attempt_change(text, text, integer, integer, double precision, double precision),
+  credential_revoked(text) TO selfverify_person, selfverify_agent, selfverify_admin;
