@@ -175,6 +175,20 @@ def test_a_run_that_never_settles_counts_as_a_failure_once_stale(pctx, fake_cloc
     assert policy.expire_reservations(0) == 0  # counted once
 
 
+def test_start_up_counts_the_reservation_a_dead_run_left(pctx, fake_clock):
+    from selfverify.services.recovery import close_interrupted_sessions, stale_after
+
+    AttemptPolicy(pctx).reserve()  # the process died before its session row existed
+    close_interrupted_sessions(pctx)
+    assert AttemptPolicy(pctx).status().in_flight == 1  # it may still be running
+    fake_clock.advance(stale_after(pctx.settings).total_seconds() + 1)
+    close_interrupted_sessions(pctx)
+    status = AttemptPolicy(pctx).status()
+    assert (status.in_flight, status.total_failures) == (0, 1)
+    [event] = [e for e in events(pctx, kind="attempt")]
+    assert event["data"]["outcome"] == "expired" and event["data"]["reservations"] == 1
+
+
 def test_a_run_with_no_try_gives_its_reservation_back(pctx):
     policy = AttemptPolicy(pctx)
     policy.reserve()
