@@ -141,11 +141,26 @@ def test_a_finished_session_is_history_and_a_session_starts_running(desk):
 # ---------------------------------------------------------------- the TOCTOU: parallel runs at the limit
 
 
-def test_parallel_runs_at_the_last_try_get_one_try_as_the_persons_role(desk):
-    role, url, _ = desk.people["p1"]
+def _two_failures_none_in_a_row(url: str) -> None:
+    """Two failures then a success: the total limit (3) is one try away, the in-a-row one (3) is not."""
     for _ in range(2):
         AttemptPolicy(_ctx(url, **LIMITS)).record_failure()
-    contexts = [_ctx(url, **LIMITS) for _ in range(8)]
+    AttemptPolicy(_ctx(url, **LIMITS)).reserve()
+    AttemptPolicy(_ctx(url, **LIMITS)).record_success()
+
+
+@pytest.mark.parametrize("limit", ["total", "in_a_row"])
+def test_parallel_runs_at_the_last_try_get_one_try_as_the_persons_role(desk, limit):
+    role, url, _ = desk.people["p1"]
+    # in a row: no wait at all, so only the reservation stops parallel runs past the third failure in a row
+    limits = LIMITS if limit == "total" else {"max_total_failures": 10, "max_consecutive_failures": 3,
+                                              "failure_wait_seconds": 0}
+    if limit == "total":
+        _two_failures_none_in_a_row(url)
+    else:
+        for _ in range(2):
+            AttemptPolicy(_ctx(url, **limits)).record_failure()
+    contexts = [_ctx(url, **limits) for _ in range(8)]
     barrier, results = threading.Barrier(len(contexts)), []
 
     def run(ctx):  # noqa: ANN001, ANN202
@@ -162,7 +177,7 @@ def test_parallel_runs_at_the_last_try_get_one_try_as_the_persons_role(desk):
     for t in threads:
         t.join()
     assert len([r for r in results if not isinstance(r, Exception)]) == 1, results
-    assert _counts(desk, role) == (2, 2, 1)
+    assert _counts(desk, role) == ((2, 0, 1) if limit == "total" else (2, 2, 1))
 
 
 KILLED_RUN = """
@@ -180,8 +195,7 @@ time.sleep(600)
 
 def test_a_run_killed_after_taking_the_last_try_still_used_it(desk):
     role, url, _ = desk.people["p1"]
-    for _ in range(2):
-        AttemptPolicy(_ctx(url, **LIMITS)).record_failure()
+    _two_failures_none_in_a_row(url)
     child = subprocess.Popen([sys.executable, "-c", KILLED_RUN, url], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout.readline().strip() == "reserved"
@@ -191,9 +205,10 @@ def test_a_run_killed_after_taking_the_last_try_still_used_it(desk):
     with pytest.raises(PolicyRefusal) as refused:  # the dead run's try is still taken
         AttemptPolicy(_ctx(url, **LIMITS)).reserve()
     assert refused.value.code == "attempt_in_flight"
+    assert desk.sql(url, CALL, (role, "reserve")) == [(0,)]  # and the database itself refuses another
     # start-up recovery turns the stale reservation into the failure it stands for (stale: 0 s here)
     assert AttemptPolicy(_ctx(url, **LIMITS)).expire_reservations(0) == 1
-    assert _counts(desk, role) == (3, 3, 0)
+    assert _counts(desk, role) == (3, 1, 0)
     assert AttemptPolicy(_ctx(url, **LIMITS)).status().locked
 
 
