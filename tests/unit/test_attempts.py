@@ -216,3 +216,18 @@ def test_attempts_are_audited_without_biometrics(pctx):
     AttemptPolicy(pctx).record_failure()
     [event] = events(pctx, kind="attempt")
     assert event["data"] == {"outcome": "failed", "consecutive_failures": 1, "total_failures": 1, "locked": False}
+
+
+def test_the_attempt_and_consent_services_hold_rules_and_the_store_holds_their_sql():
+    """Issue 12: services state the rules; store/repositories/{attempts,consent}.py read and write rows."""
+    from pathlib import Path
+
+    import selfverify
+
+    src = Path(selfverify.__file__).parent
+    for name in ("attempts", "consent"):
+        service = (src / "services" / f"{name}.py").read_text(encoding="utf-8")
+        assert "sqlmodel" not in service and "sqlalchemy" not in service and "store.models" not in service, name
+        assert f"store.repositories.{name} import" in service, name
+        repository = (src / "store" / "repositories" / f"{name}.py").read_text(encoding="utf-8")
+        assert "sqlmodel import" in repository or "sqlalchemy import" in repository, name

@@ -85,17 +85,14 @@ class ConsentService:
     def notice(self) -> Notice:
         return load_notice(self.ctx.settings)
 
+    def _records(self):
+        from selfverify.store.repositories.consent import ConsentRepository
+
+        return ConsentRepository(self.ctx.db, self.ctx.user)
+
     def status(self) -> ConsentStatus:
-        from sqlmodel import select
-
-        from selfverify.store.models import ConsentRecord
-
         current = self.notice().version
-        with self.ctx.db.session() as s:
-            latest = s.exec(
-                select(ConsentRecord).where(ConsentRecord.subject == self.ctx.user)
-                .order_by(ConsentRecord.at.desc(), ConsentRecord.id.desc())
-            ).first()
+        latest = self._records().latest()
         if latest is None:
             return ConsentStatus(False, None, None, None, current)
         accepted = latest.choice == "accepted" and latest.notice_version == current
@@ -124,24 +121,12 @@ class ConsentService:
 
     def forget(self) -> int:
         """Delete this user's consent records (``data delete-all``); returns how many."""
-        from sqlmodel import delete
-
-        from selfverify.store.models import ConsentRecord
-
-        with self.ctx.db.session() as s:
-            result = s.exec(delete(ConsentRecord).where(ConsentRecord.subject == self.ctx.user))
-            s.commit()
-        return result.rowcount or 0
+        return self._records().delete_all()
 
     def _record(self, choice: str, **extra) -> ConsentStatus:
-        from selfverify.store.models import ConsentRecord
-
         notice = self.notice()
-        now = self.ctx.clock.now()
-        with self.ctx.db.session() as s:
-            s.add(ConsentRecord(subject=self.ctx.user, notice_version=notice.version, notice_language=notice.language,
-                                choice=choice, at=now))
-            s.commit()
+        self._records().add(notice_version=notice.version, notice_language=notice.language, choice=choice,
+                            at=self.ctx.clock.now())
         AuditLog(self.ctx).record("consent", {"choice": choice, "notice_version": notice.version,
                                               "notice_language": notice.language, **extra})
         return self.status()
