@@ -60,3 +60,14 @@ def device_node(folder: Path, name: str) -> str:
     if not node.exists():
         os.mknod(node, 0o666 | stat.S_IFCHR, os.stat(system).st_rdev)
     return str(node)
+
+
+def source_at(commit: str, tmp_path: Path) -> Path:
+    """The package's ``src`` folder at ``commit``, unpacked from git under ``tmp_path``: put it on
+    PYTHONPATH to make a database with that version (migration tests)."""
+    root = Path(__file__).resolve().parents[1]
+    target = tmp_path / f"src-{commit}"
+    target.mkdir()
+    archive = subprocess.run(["git", "-C", str(root), "archive", commit, "src"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target / "src"

@@ -6,22 +6,12 @@ import os
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
-
 import pytest
 
 from selfverify.errors import LockedOut, PolicyRefusal
+from tests.helpers import source_at
 
 SCHEMA_4_COMMIT = "3b190ff"
-
-
-def _checkout(tmp_path: Path) -> Path:
-    root = Path(__file__).resolve().parents[2]
-    target = tmp_path / "schema4-src"
-    target.mkdir()
-    archive = subprocess.run(["git", "-C", str(root), "archive", SCHEMA_4_COMMIT, "src"], capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
-    return target / "src"
 
 
 def test_a_version_4_database_keeps_its_counts_and_gains_reservations(tmp_path):
@@ -35,7 +25,7 @@ def test_a_version_4_database_keeps_its_counts_and_gains_reservations(tmp_path):
         "for _ in range(2):\n"
         "    AttemptPolicy(ctx).record_failure()\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(_checkout(tmp_path))}
+    env = {**os.environ, "PYTHONPATH": str(source_at(SCHEMA_4_COMMIT, tmp_path))}
     made = subprocess.run([sys.executable, "-c", made_by_v4], capture_output=True, text=True, env=env, timeout=120)
     assert made.returncode == 0, made.stderr
     db_file = next(home.rglob("selfverify.db"))
