@@ -306,14 +306,17 @@ def agent_duty(ctx: click.Context, state: str, as_json: bool, **_options: Any) -
     return _run(as_json, action)
 
 
-@agent.command("revoke")
+from selfverify.i18n import N_  # noqa: E402 - (sec-pg) the revoke command's help, marked
+
+
+@agent.command("revoke", help=N_("Revoke CREDENTIAL_ID, an interview credential the desk issued by mistake "
+                                  "(agents and the desk admin)."))
 @click.argument("credential_id")
-@click.option("--reason", required=True, help="Why the desk takes it back (the person sees this).")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--reason", required=True, help=N_("Why the desk takes it back (the person sees this)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print as JSON."))
 @_agent_option
 @click.pass_context
 def agent_revoke(ctx: click.Context, credential_id: str, reason: str, as_json: bool, **_options: Any) -> int:
-    """Revoke CREDENTIAL_ID, an interview credential the desk issued by mistake (agents and the desk admin)."""
 
     def action():
         from selfverify.cli import app_context

@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from selfverify.i18n import N_
+from selfverify.i18n import N_, _
 from selfverify.services.audit import AuditLog
 from selfverify.services.consent import ConsentService, ConsentStatus
 from selfverify.services.credentials import CredentialService
@@ -53,8 +53,8 @@ class ErasureReport:
             "sessions_deleted": self.sessions_deleted,
             "audit_events_redacted": self.audit_events_redacted,
             "receipts": [r.as_dict() for r in self.receipts],
-            "kept": "deletion receipts (with your handle), the audit log's events redacted to their kind "
-                    "and time (no handle, no details), and " + ATTEMPTS_KEPT,
+            "kept": _("deletion receipts (with your handle), the audit log's events redacted to their kind "
+                      "and time (no handle, no details), and {attempts}").format(attempts=_(ATTEMPTS_KEPT)),
         }
 
 
