@@ -74,3 +74,14 @@ def restore_database_dump(settings, dump: Path) -> Path:  # noqa: ANN001
     conn.close()
     path.chmod(0o600)
     return path
+
+
+def source_at(commit: str, tmp_path: Path) -> Path:
+    """The package's ``src`` folder at ``commit``, unpacked from git under ``tmp_path``: put it on
+    PYTHONPATH to make a database with that version (migration tests)."""
+    root = Path(__file__).resolve().parents[1]
+    target = tmp_path / f"src-{commit}"
+    target.mkdir()
+    archive = subprocess.run(["git", "-C", str(root), "archive", commit, "src"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target / "src"

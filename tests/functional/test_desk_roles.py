@@ -112,12 +112,15 @@ def test_a_person_cannot_write_or_change_a_decision(desk):
 
 def test_only_agents_write_decisions_and_only_under_their_own_role(desk):
     agent_role, agent_url = desk.login("agent")
-    _, _, booking = desk.people["p1"]
+    person_role, _, booking = desk.people["p1"]
     insert = ("INSERT INTO decision_record (appointment_id, subject, outcome, agent, kid, documents_seen, decided_at, token) "
-              "VALUES (%s, 'someone', 'approved', %s, 'k', '[]', now(), 't')")
-    with pytest.raises(psycopg.errors.InsufficientPrivilege):  # row-level security: agent = current_user
-        desk.sql(agent_url, insert, (booking.id, "another-agent"))
-    desk.sql(agent_url, insert, (booking.id, agent_role))
+              "VALUES (%s, %s, 'approved', %s, 'k', '[]', now(), 't')")
+    desk.sql(agent_url, "UPDATE appointment SET status = 'approved', active_subject = NULL, active_slot_id = NULL, "
+                        "decided_by = current_user, decided_at = now() WHERE id = %s", (booking.id,))
+    # row-level security (agent = current_user), and before it the insert trigger (the booking's decider)
+    with pytest.raises((psycopg.errors.InsufficientPrivilege, psycopg.errors.ForeignKeyViolation)):
+        desk.sql(agent_url, insert, (booking.id, person_role, "another-agent"))
+    desk.sql(agent_url, insert, (booking.id, person_role, agent_role))
     with pytest.raises(psycopg.errors.InsufficientPrivilege):  # not even the agent who wrote it changes it
         desk.sql(agent_url, "UPDATE decision_record SET outcome = 'declined'")
     with pytest.raises(psycopg.errors.RaiseException):  # append-only, even for the tables' owner

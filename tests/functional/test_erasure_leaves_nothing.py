@@ -59,6 +59,9 @@ def story(make_ctx):  # noqa: F811
     selfie.note("run_started", source="video file zoe_holiday_clip.mp4", distance=0.4242)
     selfie.finish("rejected", "no_match")
     AuditLog(person).record("retain", {"photo_id": "p1", "size": 987654})
+    from selfverify.services.attempts import AttemptPolicy
+
+    AttemptPolicy(person).record_failure()
     return person, agent_ctx, clock
 
 
@@ -74,8 +77,11 @@ def test_delete_all_leaves_only_receipts_tied_to_the_handle(story):
         assert trace not in after, trace
     assert "interview_notice:" not in after  # the notice records about the erased bookings went with them
     handle_rows = [line for line in after.splitlines() if HANDLE in line]
-    # receipts, and deleted photos' rows that say no more than their receipts (no photo in this story)
-    assert handle_rows and all(line.startswith(("deletion_receipt:", "retained_photo:")) for line in handle_rows)
+    # receipts, deleted photos' rows that say no more than their receipts (no photo in this story), and
+    # the attempt counter (counts and times: kept, so an erasure gives no fresh set of selfie tries)
+    assert handle_rows and all(line.startswith(("deletion_receipt:", "retained_photo:", "attempt_counter:"))
+                               for line in handle_rows)
+    assert [line for line in handle_rows if line.startswith("attempt_counter:")]
     # the agent's own records (the slots they published) stay; the freed slot can be booked again
     assert InterviewService(agent_ctx).appointments_for_day(_clock.now().date()) == []
     # the person's events are still in the log, in order, as kind and time only

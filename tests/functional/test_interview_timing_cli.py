@@ -133,12 +133,9 @@ def test_status_tells_about_an_expired_or_cancelled_interview_and_invites_a_new_
 
 def _main_checkout(tmp_path: Path) -> Path:
     """main's code at schema 1 (517e9cb), unpacked from git, to make a version-1 database with it."""
-    root = Path(__file__).resolve().parents[2]
-    target = tmp_path / "main-src"
-    target.mkdir()
-    archive = subprocess.run(["git", "-C", str(root), "archive", "517e9cb", "src"], capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
-    return target / "src"
+    from tests.helpers import source_at
+
+    return source_at("517e9cb", tmp_path)
 
 
 def test_a_version_1_database_is_migrated_and_keeps_its_bookings(tmp_path):

@@ -137,8 +137,9 @@ def test_data_delete_all_leaves_only_receipts_and_says_so(ctx, cli_env, settings
     assert refused.returncode == 2 and "--yes" in refused.stderr
     done = sv("data", "delete-all", "--yes")
     assert done.returncode == 0, done.stderr
-    assert "1 photo, 1 credential, 1 consent record, the attempt counter" in done.stdout
-    assert "Kept: 5 deletion receipts" in done.stdout  # photo, credential, consent, attempts, audit events
+    assert "1 photo, 1 credential, 1 consent record, 0 interview" in done.stdout
+    assert "Kept: 4 deletion receipts" in done.stdout  # photo, credential, consent, audit events
+    assert "Also kept: the count of your failed selfie tries" in done.stdout
 
     after = AppContext(settings=settings)
     [photo] = PhotoVault(after).list(include_deleted=True)
@@ -146,10 +147,10 @@ def test_data_delete_all_leaves_only_receipts_and_says_so(ctx, cli_env, settings
     assert (photo.status, photo.size, photo.created_at, photo.expires_at) == ("deleted", 0, photo.expires_at, photo.created_at)
     assert photo.created_at == PhotoVault(after).receipts()[0].deleted_at
     assert CredentialService(after).records() == []
-    assert AttemptPolicy(after).status().total_failures == 0
+    assert AttemptPolicy(after).status().total_failures == 1  # erasing it would hand out fresh tries
     assert set(keyring_items(settings.keyring_service)) == {keyring_entry(settings, DEVICE_KEY)}
     kinds = {r["kind"] for r in json.loads(sv("photos", "show-receipts", "--json").stdout)}
-    assert kinds == {"selfie", "credential", "consent_records", "attempt_counter", "audit_events"}
+    assert kinds == {"selfie", "credential", "consent_records", "audit_events"}
 
 
 def test_without_a_keyring_secrets_are_refused_clearly_and_the_rest_works(cli_env):

@@ -53,6 +53,14 @@ def test_camera_stays_closed_without_consent_or_when_locked(ctx, tmp_path):
         SelfieService(locked).run(tmp_path / "missing.jpg", missing_camera)
     assert list_sessions(ctx) == []
 
+    # a live run that ends before any try (here: no camera) gives its reserved try back
+    from selfverify.errors import SelfverifyError
+
+    with pytest.raises(SelfverifyError):
+        SelfieService(ctx).run(tmp_path / "missing.jpg", missing_camera)
+    status = AttemptPolicy(ctx).status()
+    assert (status.in_flight, status.total_failures) == (0, 1)  # the one failure recorded above, no more
+
 
 def test_replay_without_liveness_is_recorded_but_counts_and_issues_nothing(ctx, settings, clip, clip_reference):
     accept_consent(ctx)
@@ -88,7 +96,10 @@ def test_replay_without_liveness_is_recorded_but_counts_and_issues_nothing(ctx, 
 
 def test_a_live_run_that_fails_counts_one_failure_and_issues_nothing(ctx, settings, clip, faces_dir):
     accept_consent(ctx)
-    outcome = SelfieService(ctx).run(faces_dir / "obama.jpg", str(clip), liveness=True)
+    held = []  # the run holds its reserved try while it runs (a parallel run cannot take it too)
+    outcome = SelfieService(ctx).run(faces_dir / "obama.jpg", str(clip), liveness=True,
+                                     on_event=lambda ev: held.append(AttemptPolicy(ctx).status().in_flight) if not held else None)
+    assert held == [1] and AttemptPolicy(ctx).status().in_flight == 0
     assert not outcome.decision.verified and outcome.decision.reason in {"no_match", "not_live", "timed_out"}
     assert outcome.credential is None
     assert outcome.attempts.total_failures == 1 and outcome.attempts.tries_left_before_wait == 4

@@ -303,3 +303,34 @@ def agent_duty(ctx: click.Context, state: str, as_json: bool, **_options: Any) -
                                                 for e in waiting]}, lines
 
     return _run(as_json, action)
+
+
+from selfverify.i18n import N_  # noqa: E402 - (sec-pg) the revoke command's help, marked
+
+
+@agent.command("revoke", help=N_("Revoke CREDENTIAL_ID, an interview credential the desk issued by mistake "
+                                  "(agents and the desk admin)."))
+@click.argument("credential_id")
+@click.option("--reason", required=True, help=N_("Why the desk takes it back (the person sees this)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print as JSON."))
+@_agent_option
+@click.pass_context
+def agent_revoke(ctx: click.Context, credential_id: str, reason: str, as_json: bool, **_options: Any) -> int:
+
+    def action():
+        from selfverify.cli import app_context
+        from selfverify.i18n import _
+        from selfverify.services.desk_revocation import revoke_issued_credential
+        from selfverify.services.desk_roles import connection_role
+
+        app = app_context(ctx)
+        role = connection_role(app.db)
+        # the desk admin's own role may revoke too (the database checks it); anyone else acts as an enrolled agent
+        actor = app.user if role is not None and "admin" in role[1] else _agent_service(ctx).agent
+        done = revoke_issued_credential(app, actor, credential_id, reason)
+        line = (_("Credential {id} was already revoked.") if done.already else
+                _("Revoked credential {id} ({subject}): it no longer verifies on this desk.")).format(
+            id=done.credential_id, subject=done.subject)
+        return done.as_dict(), [line]
+
+    return _run(as_json, action)

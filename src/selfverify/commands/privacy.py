@@ -312,14 +312,14 @@ def data() -> None:
 
 
 @data.command("delete-all", help=N_(
-    "Delete your photos, credential, consent records, attempt counts, interview bookings and session "
-    "records, and redact your audit events; only receipts remain."
+    "Delete your photos, credential, consent records, interview bookings and session records, and "
+    "redact your audit events; only receipts and the count of failed selfie tries remain."
 ))
 @yes_option
 @json_option
 @privacy_command
 def data_delete_all(app, yes: bool, as_json: bool) -> int:
-    from selfverify.services.erasure import delete_all_user_data, require_erasure_possible
+    from selfverify.services.erasure import ATTEMPTS_KEPT, delete_all_user_data, require_erasure_possible
 
     require_erasure_possible(app)
     if not confirm_or_refuse(_("Delete everything selfverify keeps about {user}? This cannot be undone.").format(
@@ -334,13 +334,12 @@ def data_delete_all(app, yes: bool, as_json: bool) -> int:
         ngettext("{count} photo", "{count} photos", report.photos_deleted),
         ngettext("{count} credential", "{count} credentials", report.credentials_deleted),
         ngettext("{count} consent record", "{count} consent records", report.consent_records_deleted),
-        _("the attempt counter") if report.attempt_counter_deleted else _("no attempt counter"),
         ngettext("{count} interview booking", "{count} interview bookings", report.appointments_deleted),
         ngettext("{count} session record", "{count} session records", report.sessions_deleted),
     ]
-    numbers = (report.photos_deleted, report.credentials_deleted, report.consent_records_deleted, None,
+    numbers = (report.photos_deleted, report.credentials_deleted, report.consent_records_deleted,
                report.appointments_deleted, report.sessions_deleted)
-    deleted = ", ".join(text.format(count=n) if n is not None else text for text, n in zip(counts, numbers))
+    deleted = ", ".join(text.format(count=n) for text, n in zip(counts, numbers))
     redacted = ngettext("{count} audit event redacted", "{count} audit events redacted", report.audit_events_redacted)
     click.echo(_("Deleted for {user}: {deleted}; {redacted}.").format(
         user=app.user, deleted=deleted, redacted=redacted.format(count=report.audit_events_redacted)))
@@ -349,6 +348,7 @@ def data_delete_all(app, yes: bool, as_json: bool) -> int:
                         "Kept: {count} deletion receipts saying what was deleted and when, and the audit log's events "
                         "reduced to their kind and time (no handle, no details).",
                         len(report.receipts)).format(count=len(report.receipts)))
+    click.echo(_("Also kept: {attempts}.").format(attempts=_(ATTEMPTS_KEPT)))
     if report.credentials_deleted:
         click.echo(_("Also kept: a revocation tombstone per deleted credential (its id and time only), so it never "
                      "verifies again here."))

@@ -272,8 +272,8 @@ class MyDataFlow(Flow):
         from selfverify.services.erasure import delete_all_user_data
 
         if not self.dialogue.confirm(_(
-            "Delete everything selfverify keeps about {user}: kept photos, credential, consent and "
-            "failed tries? Only deletion receipts stay, with no photo or face data."
+            "Delete everything selfverify keeps about {user}: kept photos, credential and consent? "
+            "Only deletion receipts and the count of failed tries stay, with no photo or face data."
         ).format(user=self.ctx.user)):
             self.out.status(_(NOTHING_DELETED))
             return
@@ -284,7 +284,6 @@ class MyDataFlow(Flow):
             ngettext("{count} photo", "{count} photos", report.photos_deleted).format(count=report.photos_deleted),
             ngettext("{count} credential", "{count} credentials", report.credentials_deleted).format(count=report.credentials_deleted),
             ngettext("{count} consent record", "{count} consent records", report.consent_records_deleted).format(count=report.consent_records_deleted),
-            _("the count of failed tries") if report.attempt_counter_deleted else _("no count of failed tries"),
         ])
         remain = ngettext("{count} deletion receipt remains.", "{count} deletion receipts remain.", len(report.receipts)).format(count=len(report.receipts))
-        self.out.result(_("deleted {what}. {remain}").format(what=deleted, remain=remain))
+        self.out.result(_("deleted {what}; the count of failed tries is kept. {remain}").format(what=deleted, remain=remain))

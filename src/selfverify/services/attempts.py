@@ -3,7 +3,14 @@
 After ``max_consecutive_failures`` consecutive failures each further attempt waits at least
 ``failure_wait_seconds`` after the previous failure; after ``max_total_failures`` failures in
 total the selfie path is locked and the user is sent to the interview path. A success resets the
-consecutive count only. Time comes from ``ctx.clock`` (tests never sleep).
+consecutive count only; nothing resets the total (``data delete-all`` keeps the counter: it holds
+no biometric data, and erasing it would hand a locked-out person a fresh set of tries).
+
+A live run reserves its try before it starts (``reserve``), atomically in the database, so N runs
+started in parallel one try before a limit get one try between them, not N. The run settles its
+reservation with its result; a run that died leaves it, and start-up turns it into a failure
+(``services/recovery.py``). Time comes from ``ctx.clock`` (tests never sleep); on a PostgreSQL
+desk the database's own clock stamps the counter. The SQL is ``store/repositories/attempts.py``.
 """
 
 from __future__ import annotations
@@ -14,10 +21,11 @@ from datetime import datetime
 
 from selfverify.core.clock import utc
 from selfverify.errors import LockedOut, PolicyRefusal
+from selfverify.i18n import N_, _, ngettext
 from selfverify.services.audit import AuditLog
 
-INTERVIEW_HINT = ("You can verify with a person instead, with no camera or face data: see the free times with "
-                  "'selfverify interview slots', then book one with 'selfverify interview book SLOT_ID --contact ...'.")
+INTERVIEW_HINT = N_("You can verify with a person instead, with no camera or face data: see the free times with "
+                    "'selfverify interview slots', then book one with 'selfverify interview book SLOT_ID --contact ...'.")
 
 
 @dataclass(frozen=True)
@@ -29,17 +37,14 @@ class AttemptStatus:
     total_failures: int
     message: str
     consecutive_failures: int = 0
+    in_flight: int = 0  # tries reserved by runs not yet settled
 
     def as_dict(self) -> dict:
         return {
             "allowed": self.allowed, "locked": self.locked, "wait_seconds": self.wait_seconds,
             "tries_left_before_wait": self.tries_left_before_wait, "total_failures": self.total_failures,
-            "consecutive_failures": self.consecutive_failures, "message": self.message,
+            "consecutive_failures": self.consecutive_failures, "in_flight": self.in_flight, "message": self.message,
         }
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
 class AttemptPolicy:
@@ -51,100 +56,103 @@ class AttemptPolicy:
         self.wait = s.failure_wait_seconds
         self.max_total = s.max_total_failures
 
-    def status(self) -> AttemptStatus:
-        from selfverify.store.models import AttemptCounter
+    def _repository(self):
+        from selfverify.store.repositories.attempts import AttemptRepository
 
-        with self.ctx.db.session() as s:
-            row = s.get(AttemptCounter, self.subject)
-        if row is None:
-            return self._evaluate(0, 0, None)
-        return self._evaluate(row.consecutive_failures, row.total_failures, row.last_failure_at)
+        return AttemptRepository(self.ctx.db, self.subject)
+
+    def _limits(self, stale_seconds: float = 0.0):
+        from selfverify.store.repositories.attempts import Limits
+
+        return Limits(self.max_total, self.max_consecutive, self.wait, stale_seconds)
+
+    def status(self) -> AttemptStatus:
+        counts = self._repository().counts()
+        return self._evaluate(counts.consecutive_failures, counts.total_failures, counts.last_failure_at, counts.in_flight)
 
     def require(self) -> AttemptStatus:
         """The status if another attempt may start now; else raise LockedOut / PolicyRefusal."""
-        status = self.status()
+        return self._raise_unless_allowed(self.status())
+
+    def reserve(self) -> AttemptStatus:
+        """Take one try before a live run starts, atomically; raise LockedOut / PolicyRefusal when
+        the limits leave none. The run must settle it: ``record_failure``, ``record_success`` or ``release``."""
+        status = self._raise_unless_allowed(self.status())
+        if not self._repository().change("reserve", self.ctx.clock.now(), self._limits()):
+            self._raise_unless_allowed(self.status())  # taken by a parallel run between the two reads
+            raise PolicyRefusal(_("Another selfie check of yours took the last try at the same moment."),
+                                code="attempt_in_flight")
+        return status
+
+    def _raise_unless_allowed(self, status: AttemptStatus) -> AttemptStatus:
         if status.locked:
-            raise LockedOut(status.message, hint=INTERVIEW_HINT)
+            raise LockedOut(status.message, hint=_(INTERVIEW_HINT))
         if not status.allowed:
-            raise PolicyRefusal(status.message, code="attempt_wait")
+            raise PolicyRefusal(status.message, code="attempt_in_flight" if status.in_flight else "attempt_wait")
         return status
 
     def record_failure(self) -> AttemptStatus:
-        return self._update(failed=True)
+        """A failed try: counted, and its reservation (if any) settled."""
+        return self._update("failed")
 
     def record_success(self) -> AttemptStatus:
-        return self._update(failed=False)
+        return self._update("succeeded")
 
-    def reset(self) -> bool:
-        """Forget this user's counts (``data delete-all``); True if there was anything."""
-        from selfverify.store.models import AttemptCounter
+    def release(self) -> None:
+        """The reserved run ended without a try (stopped before the challenge, a camera error)."""
+        self._repository().change("released", self.ctx.clock.now(), self._limits())
 
-        with self.ctx.db.session() as s:
-            row = s.get(AttemptCounter, self.subject)
-            if row is None:
-                return False
-            s.delete(row)
-            s.commit()
-        return True
+    def expire_reservations(self, stale_seconds: float) -> int:
+        """Reservations older than ``stale_seconds`` belong to runs that died: count each as a failure."""
+        expired = self._repository().change("expire", self.ctx.clock.now(), self._limits(stale_seconds))
+        if expired:
+            self._audit("expired", self.status(), reservations=expired)
+        return expired
 
-    def _update(self, *, failed: bool) -> AttemptStatus:
-        from sqlalchemy import update
-        from sqlalchemy.exc import IntegrityError
-
-        from selfverify.store.models import AttemptCounter
-
-        now = self.ctx.clock.now()
-        table = AttemptCounter.__table__
-        if failed:
-            changes = {
-                "consecutive_failures": table.c.consecutive_failures + 1,
-                "total_failures": table.c.total_failures + 1,
-                "last_failure_at": now,
-            }
-        else:
-            changes = {"consecutive_failures": 0}
-        for _ in range(2):  # a concurrent first insert makes ours fail once; then the row exists
-            with self.ctx.db.session() as s:
-                # SQL-side arithmetic so two processes failing at once both count
-                result = s.exec(update(AttemptCounter).where(AttemptCounter.subject == self.subject).values(**changes))
-                if result.rowcount == 0:
-                    s.add(AttemptCounter(
-                        subject=self.subject, consecutive_failures=int(failed), total_failures=int(failed),
-                        last_failure_at=now if failed else None,
-                    ))
-                try:
-                    s.commit()
-                    break
-                except IntegrityError:
-                    s.rollback()
+    def _update(self, outcome: str) -> AttemptStatus:
+        self._repository().change(outcome, self.ctx.clock.now(), self._limits())
         status = self.status()
+        self._audit(outcome, status)
+        return status
+
+    def _audit(self, outcome: str, status: AttemptStatus, **extra) -> None:
         AuditLog(self.ctx).record("attempt", {
-            "outcome": "failed" if failed else "succeeded",
+            "outcome": outcome,
             "consecutive_failures": status.consecutive_failures,
             "total_failures": status.total_failures,
             "locked": status.locked,
+            **extra,
         }, subject=self.subject)
-        return status
 
-    def _evaluate(self, consecutive: int, total: int, last_failure_at: datetime | None) -> AttemptStatus:
+    def _evaluate(self, consecutive: int, total: int, last_failure_at: datetime | None, in_flight: int = 0) -> AttemptStatus:
         tries_left = max(0, self.max_consecutive - consecutive)
         if total >= self.max_total:
-            message = (f"The selfie check is locked after {_plural(total, 'failed attempt')}. "
-                       "Please verify with a person instead: choose the interview (no camera, no face data).")
-            return AttemptStatus(False, True, 0.0, 0, total, message, consecutive)
+            message = ngettext("The selfie check is locked after {n} failed attempt. ",
+                               "The selfie check is locked after {n} failed attempts. ", total).format(n=total) + \
+                _("Please verify with a person instead: choose the interview (no camera, no face data).")
+            return AttemptStatus(False, True, 0.0, 0, total, message, consecutive, in_flight)
         wait = 0.0
         if consecutive >= self.max_consecutive and last_failure_at is not None:
             elapsed = (self.ctx.clock.now() - utc(last_failure_at)).total_seconds()
             wait = max(0.0, self.wait - elapsed)
         left_in_total = self.max_total - total
+        tries_before_lock = ngettext("{n} try left before the selfie check locks",
+                                     "{n} tries left before the selfie check locks", left_in_total).format(n=left_in_total)
         if wait > 0:
-            message = (f"Too many failed attempts in a row. Please wait {math.ceil(wait)} s before trying again "
-                       f"({_plural(left_in_total, 'try', 'tries')} left before the selfie check locks).")
-            return AttemptStatus(False, False, wait, 0, total, message, consecutive)
+            message = _("Too many failed attempts in a row. Please wait {seconds} s before trying again ({tries}).").format(
+                seconds=math.ceil(wait), tries=tries_before_lock)
+            return AttemptStatus(False, False, wait, 0, total, message, consecutive, in_flight)
+        if in_flight and (total + in_flight >= self.max_total or consecutive + in_flight >= self.max_consecutive):
+            message = _("Another selfie check of yours is still running, and its result decides whether you may try "
+                        "again: please wait until it ends ({tries}).").format(tries=tries_before_lock)
+            return AttemptStatus(False, False, 0.0, 0, total, message, consecutive, in_flight)
         if consecutive == 0:
             message = ""
         elif tries_left > 0:
-            message = f"{_plural(tries_left, 'try', 'tries')} left before you have to wait {math.ceil(self.wait)} s between tries."
+            message = ngettext("{n} try left before you have to wait {seconds} s between tries.",
+                               "{n} tries left before you have to wait {seconds} s between tries.", tries_left).format(
+                n=tries_left, seconds=math.ceil(self.wait))
         else:
-            message = f"Each new try now comes after a {math.ceil(self.wait)} s wait ({_plural(left_in_total, 'try', 'tries')} left before the selfie check locks)."
-        return AttemptStatus(True, False, 0.0, tries_left, total, message, consecutive)
+            message = _("Each new try now comes after a {seconds} s wait ({tries}).").format(
+                seconds=math.ceil(self.wait), tries=tries_before_lock)
+        return AttemptStatus(True, False, 0.0, tries_left, total, message, consecutive, in_flight)

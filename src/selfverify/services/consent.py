@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from selfverify.errors import ConsentRequired, StorageError
+from selfverify.i18n import _
 from selfverify.paths import assets_dir
 from selfverify.services.audit import AuditLog
 
@@ -60,11 +61,11 @@ def load_notice(settings, version: str | None = None, language: str | None = Non
 
     files = notice_files(SOURCE_LANGUAGE)
     if not files:
-        raise StorageError(f"The consent notice is missing from {notice_dir()}.", code="notice_missing",
-                           hint="Reinstall selfverify.")
+        raise StorageError(_("The consent notice is missing from {folder}.").format(folder=notice_dir()),
+                           code="notice_missing", hint=_("Reinstall selfverify."))
     number = max(files) if version is None else int(version.lstrip("v"))
     if number not in files:
-        raise StorageError(f"Notice version {version} does not exist.", code="notice_missing")
+        raise StorageError(_("Notice version {version} does not exist.").format(version=version), code="notice_missing")
     language = language or current_language()
     translated = notice_files(language) if language != SOURCE_LANGUAGE else {}
     language = language if number in translated else SOURCE_LANGUAGE  # never an older translation
@@ -85,17 +86,14 @@ class ConsentService:
     def notice(self) -> Notice:
         return load_notice(self.ctx.settings)
 
+    def _records(self):
+        from selfverify.store.repositories.consent import ConsentRepository
+
+        return ConsentRepository(self.ctx.db, self.ctx.user)
+
     def status(self) -> ConsentStatus:
-        from sqlmodel import select
-
-        from selfverify.store.models import ConsentRecord
-
         current = self.notice().version
-        with self.ctx.db.session() as s:
-            latest = s.exec(
-                select(ConsentRecord).where(ConsentRecord.subject == self.ctx.user)
-                .order_by(ConsentRecord.at.desc(), ConsentRecord.id.desc())
-            ).first()
+        latest = self._records().latest()
         if latest is None:
             return ConsentStatus(False, None, None, None, current)
         accepted = latest.choice == "accepted" and latest.notice_version == current
@@ -116,32 +114,21 @@ class ConsentService:
         if status.accepted:
             return
         if status.choice == "accepted":
-            message = f"The notice changed ({status.version} -> {status.current_version}): please read it and accept it again."
+            message = _("The notice changed ({old} -> {new}): please read it and accept it again.").format(
+                old=status.version, new=status.current_version)
         else:
-            message = "You have not accepted the notice for the selfie check, so the camera stays off."
-        raise ConsentRequired(message, hint="Read it with 'selfverify consent show', accept with 'selfverify consent accept', "
-                                            "or choose an interview with a person (no biometrics).")
+            message = _("You have not accepted the notice for the selfie check, so the camera stays off.")
+        raise ConsentRequired(message, hint=_("Read it with 'selfverify consent show', accept with 'selfverify consent "
+                                              "accept', or choose an interview with a person (no biometrics)."))
 
     def forget(self) -> int:
         """Delete this user's consent records (``data delete-all``); returns how many."""
-        from sqlmodel import delete
-
-        from selfverify.store.models import ConsentRecord
-
-        with self.ctx.db.session() as s:
-            result = s.exec(delete(ConsentRecord).where(ConsentRecord.subject == self.ctx.user))
-            s.commit()
-        return result.rowcount or 0
+        return self._records().delete_all()
 
     def _record(self, choice: str, **extra) -> ConsentStatus:
-        from selfverify.store.models import ConsentRecord
-
         notice = self.notice()
-        now = self.ctx.clock.now()
-        with self.ctx.db.session() as s:
-            s.add(ConsentRecord(subject=self.ctx.user, notice_version=notice.version, notice_language=notice.language,
-                                choice=choice, at=now))
-            s.commit()
+        self._records().add(notice_version=notice.version, notice_language=notice.language, choice=choice,
+                            at=self.ctx.clock.now())
         AuditLog(self.ctx).record("consent", {"choice": choice, "notice_version": notice.version,
                                               "notice_language": notice.language, **extra})
         return self.status()

@@ -50,3 +50,49 @@ def booked_slots(ctx, session, slot_ids) -> set[int]:  # noqa: ANN001
         query = text("SELECT slot_id FROM booked_slot WHERE slot_id IN :ids").bindparams(bindparam("ids", expanding=True))
         return {row[0] for row in session.execute(query, {"ids": ids})}
     return set(session.exec(select(Appointment.active_slot_id).where(Appointment.active_slot_id.in_(ids))).all())
+
+
+def credential_revoked_on_desk(db, credential_id: str) -> bool | None:  # noqa: ANN001
+    """Whether a PostgreSQL desk holds a tombstone for ``credential_id``, asked through
+    ``credential_revoked()`` (a desk role reads only its own tombstones, yet a revoked credential
+    must not verify for anyone); None when the connection is not a desk role."""
+    if connection_role(db) is None:
+        return None
+    from sqlalchemy import text
+
+    with db.session() as s:
+        return bool(s.execute(text("SELECT credential_revoked(:id)"), {"id": credential_id}).scalar())
+
+
+def _person_on_desk(db) -> bool:  # noqa: ANN001
+    role = connection_role(db)
+    return role is not None and "person" in role[1]
+
+
+def redact_own_records_on_desk(db) -> int | None:  # noqa: ANN001
+    """A person's role on a PostgreSQL desk redacts its decision records and audit events through
+    ``redact_own_records()`` (a redacted row is nobody's, so the role could not update a row into it);
+    returns the events redacted, or None when the connection is not a person's desk role."""
+    if not _person_on_desk(db):
+        return None
+    from sqlalchemy import text
+
+    with db.session() as s:
+        done = s.execute(text("SELECT redact_own_records()")).scalar()
+        s.commit()
+    return int(done or 0)
+
+
+def record_erasure_on_desk(db, summary: dict) -> bool:  # noqa: ANN001
+    """The erasure's own event (it names nobody) written by ``record_erasure()`` for a person's role
+    on a PostgreSQL desk; False when the connection is not one (the caller writes it itself)."""
+    if not _person_on_desk(db):
+        return False
+    import json
+
+    from sqlalchemy import text
+
+    with db.session() as s:
+        s.execute(text("SELECT record_erasure(:data)"), {"data": json.dumps(summary, separators=(",", ":"), sort_keys=True)})
+        s.commit()
+    return True

@@ -1,7 +1,7 @@
 """``data delete-all`` and ``consent withdraw``: erase everything selfverify keeps about one user, leaving only receipts.
 
 Photos are crypto-shredded, the credential is revoked and removed from the keyring and its rows
-deleted, consent records and the attempt counter are deleted, interview appointments (contact
+deleted, consent records are deleted, interview appointments (contact
 line, the agent's note) and session rows (seed, reason, the settings used) are deleted, and the
 rows of deleted photos keep only what their receipt says (id, kind, deletion time: the vault
 needs the ids it owned; size and dates are cleared). The person's audit events are redacted: the
@@ -9,7 +9,8 @@ append-only log allows exactly one change, subject -> '' and data -> {"redacted"
 each event's id, time, kind and session, so the log still shows that something happened, in
 order, but not to whom or with what details. Each erased set gets a deletion receipt (what,
 when, why; nothing biometric): the receipts are the only rows left that carry the handle.
-When photos or a credential are kept, the keyring is checked first: without it nothing at all
+The selfie attempt counter is kept: it holds no biometric data (counts and times), and erasing
+it would give a locked-out person a fresh set of tries. When photos or a credential are kept, the keyring is checked first: without it nothing at all
 is deleted. Every step is idempotent: an erasure killed half-way finishes when run again.
 """
 
@@ -18,14 +19,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from selfverify.i18n import _
-from selfverify.services.attempts import AttemptPolicy
+from selfverify.i18n import N_, _
 from selfverify.services.audit import AuditLog
 from selfverify.services.consent import ConsentService, ConsentStatus
 from selfverify.services.credentials import CredentialService
 from selfverify.services.vault import PhotoVault, add_receipt
 from selfverify.store.repositories.sessions import SessionRepository
 
+# what an erasure keeps of the attempt limit, for the front ends' "Kept:" lines (English; mark it where shown)
+ATTEMPTS_KEPT = N_("the count of your failed selfie tries (numbers and times, no face data), so a locked selfie "
+                    "check stays locked")
 ERASED_SUBJECT = ""  # selfverify.store.models.ERASED_SUBJECT (not imported here: sqlmodel is heavy)
 
 
@@ -34,7 +37,7 @@ class ErasureReport:
     photos_deleted: int = 0
     credentials_deleted: int = 0
     consent_records_deleted: int = 0
-    attempt_counter_deleted: bool = False
+    attempt_counter_deleted: bool = False  # always False since schema 5: the counter is kept (KEPT)
     appointments_deleted: int = 0
     sessions_deleted: int = 0
     audit_events_redacted: int = 0
@@ -50,8 +53,8 @@ class ErasureReport:
             "sessions_deleted": self.sessions_deleted,
             "audit_events_redacted": self.audit_events_redacted,
             "receipts": [r.as_dict() for r in self.receipts],
-            "kept": _("deletion receipts (with your handle) and the audit log's events redacted to their kind "
-                      "and time (no handle, no details)"),
+            "kept": _("deletion receipts (with your handle), the audit log's events redacted to their kind "
+                      "and time (no handle, no details), and {attempts}").format(attempts=_(ATTEMPTS_KEPT)),
         }
 
 
@@ -81,21 +84,25 @@ def delete_all_user_data(ctx) -> ErasureReport:
     report.consent_records_deleted = ConsentService(ctx).forget()
     if report.consent_records_deleted:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "consent_records", "delete_all"))
-    report.attempt_counter_deleted = AttemptPolicy(ctx).reset()
-    if report.attempt_counter_deleted:
-        report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "attempt_counter", "delete_all"))
+    # the attempt counter stays (ATTEMPTS_KEPT): a fresh set of tries is not a privacy right
     report.appointments_deleted, report.sessions_deleted = _delete_interviews_and_sessions(ctx)
     if report.appointments_deleted:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "appointments", "delete_all"))
     if report.sessions_deleted:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "sessions", "delete_all"))
-    redact_decisions(ctx, ctx.user)
-    report.audit_events_redacted = redact_audit_events(ctx, ctx.user)
+    from selfverify.services.desk_roles import record_erasure_on_desk, redact_own_records_on_desk
+
+    redacted = redact_own_records_on_desk(ctx.db)  # a person's role on a PostgreSQL desk: the database does it
+    if redacted is None:
+        redact_decisions(ctx, ctx.user)
+        redacted = redact_audit_events(ctx, ctx.user)
+    report.audit_events_redacted = redacted
     if report.audit_events_redacted:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "audit_events", "delete_all"))
     # the erasure's own event names nobody: the receipts above are the handle's only trace
-    AuditLog(ctx).record("delete_all", {k: v for k, v in report.as_dict().items() if k not in ("receipts", "kept")},
-                         subject=ERASED_SUBJECT)
+    summary = {k: v for k, v in report.as_dict().items() if k not in ("receipts", "kept")}
+    if not record_erasure_on_desk(ctx.db, summary):
+        AuditLog(ctx).record("delete_all", summary, subject=ERASED_SUBJECT)
     ctx.db.checkpoint()
     return report
 

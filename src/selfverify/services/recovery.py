@@ -4,7 +4,9 @@ A session with no outcome is running. ``close_interrupted_sessions`` marks the o
 died ``interrupted``: at once when this computer holds the session's liveness lock file and nobody
 holds the lock any more, else once nothing happened for ``stale_after``. An interrupted selfie run
 with liveness on counts as a failed attempt unless its result was already counted or was not a
-failure, so killing the process cannot dodge the attempt limit.
+failure, so killing the process cannot dodge the attempt limit. Its reserved try is settled by
+that failure; a reservation left by a run that died before its session could tell (older than
+``stale_after``) becomes a failure too (``AttemptPolicy.expire_reservations``).
 """
 
 from __future__ import annotations
@@ -41,8 +43,12 @@ class InterruptedSession:
 
 def close_interrupted_sessions(ctx) -> list[InterruptedSession]:
     """Mark running sessions whose process died ``interrupted`` (ended at their last event)."""
+    from selfverify.services.desk_roles import connection_role
+
     sessions = SessionRepository(ctx.db)
     running = sessions.running()
+    if connection_role(ctx.db) is not None:  # a desk role closes its own runs only (staff write no one's timeline)
+        running = [row for row in running if row.subject == ctx.user]
     closed = []
     now = ctx.clock.now()
     for row in running:
@@ -62,6 +68,8 @@ def close_interrupted_sessions(ctx) -> list[InterruptedSession]:
             AttemptPolicy(ctx, subject=row.subject).record_failure()
         closed.append(InterruptedSession(row.id, row.subject, row.method, counted))
     _remove_abandoned_lock_files(ctx, {row.id for row in running} - {c.id for c in closed})
+    for subject in sorted({ctx.user} | {c.subject for c in closed if c.method == "selfie"}):
+        AttemptPolicy(ctx, subject=subject).expire_reservations(stale_after(ctx.settings).total_seconds())
     return closed
 
 

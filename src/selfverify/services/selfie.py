@@ -144,12 +144,25 @@ class SelfieService:
         ``core.encoder.EncoderProcess`` computing the encodings (the app's, so its event loop is
         not held up); None encodes in this process. The decision is the same either way."""
         from selfverify.services.attempts import AttemptPolicy
-        from selfverify.services.audit import SessionRecorder
         from selfverify.services.consent import ConsentService
 
         ConsentService(self.ctx).require()  # before any camera frame is read
         policy = AttemptPolicy(self.ctx)
-        attempts = policy.require() if liveness else policy.status()
+        # a live run reserves its try first (atomic: parallel runs cannot share the last one) and
+        # settles it with its result; a run ending with no try releases it (the finally below)
+        attempts = policy.reserve() if liveness else policy.status()
+        settled = [not liveness]
+        try:
+            return self._run_reserved(reference, camera_spec, policy, attempts, settled, on_event=on_event,
+                                      cancel=cancel, liveness=liveness, realtime=realtime, encoder=encoder)
+        finally:
+            if not settled[0]:
+                policy.release()
+
+    def _run_reserved(self, reference, camera_spec, policy, attempts, settled, *, on_event, cancel, liveness,  # noqa: ANN001
+                      realtime, encoder) -> SelfieOutcome:
+        from selfverify.services.audit import SessionRecorder
+
         refuse_at_camera(camera_spec, liveness=liveness)
         if liveness and self.ctx.settings.seed is not None:
             refuse_chosen_seed()
@@ -179,6 +192,7 @@ class SelfieService:
             except (SelfverifyError, KeyboardInterrupt) as exc:  # Ctrl+C: the user stopped the check
                 if liveness and flow.challenge_started:  # the challenge was shown: a try, however it ended
                     policy.record_failure()
+                    settled[0] = True
                 if isinstance(exc, SelfverifyError):
                     recorder.finish("error", exc.code)
                     raise
@@ -191,9 +205,9 @@ class SelfieService:
         if not any(getattr(ev, "kind", None) == "decision" for ev in (result.events or ())):
             recorder.event(decision)  # a flow that did not emit its decision still leaves it in the timeline
         if liveness and decision.verified:
-            attempts = policy.record_success()
+            attempts, settled[0] = policy.record_success(), True
         elif liveness and is_failed_try(decision.reason, decision.challenge_started):
-            attempts = policy.record_failure()
+            attempts, settled[0] = policy.record_failure(), True
         credential, credential_error, credential_hint = None, None, None
         if liveness and decision.can_issue_credential:
             credential, credential_error, credential_hint = self._issue(decision, recorder)

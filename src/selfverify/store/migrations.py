@@ -67,6 +67,13 @@ def _migrate_interview_details(conn) -> None:  # noqa: ANN001
     _add_missing_columns(conn, "appointment", {"accommodations": "TEXT"})
 
 
+def _add_attempt_reservations(conn) -> None:  # noqa: ANN001
+    """Schema 5 (sec-pg): a try is reserved before a selfie run starts (attempt_counter.in_flight and
+    .reserved_at), so parallel runs cannot each take the last try."""
+    stamp = "DATETIME" if conn.dialect.name == "sqlite" else "TIMESTAMP"
+    _add_missing_columns(conn, "attempt_counter", {"in_flight": "INTEGER NOT NULL DEFAULT 0", "reserved_at": stamp})
+
+
 def _bind_credentials(conn) -> None:  # noqa: ANN001
     """Schema 6 (sec-cred): decision_record binds its interview credential (decision id, credential id,
     digests of both forms, filled from the tokens it holds) and may clear the bearer tokens at pickup
@@ -122,4 +129,4 @@ def _add_booking_language(conn) -> None:  # noqa: ANN001
 
 # version reached -> function(connection) that upgrades from the version before it
 MIGRATIONS: dict[int, Callable] = {2: _add_consent_language, 3: _migrate_interview_details, 4: _migrate_interview_timing,
-                                   6: _bind_credentials, 7: _add_booking_language}
+                                   5: _add_attempt_reservations, 6: _bind_credentials, 7: _add_booking_language}

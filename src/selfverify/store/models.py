@@ -191,6 +191,10 @@ class AttemptCounter(SQLModel, table=True):
     consecutive_failures: int = 0
     total_failures: int = 0
     last_failure_at: datetime | None = _dt(default=None)
+    # schema 5: tries taken and not yet settled (a run reserves one before it starts; a run that died
+    # leaves its reservation, which counts against the limit and becomes a failure at recovery)
+    in_flight: int = 0
+    reserved_at: datetime | None = _dt(default=None)  # the latest reservation
 
 
 class CredentialRecord(SQLModel, table=True):

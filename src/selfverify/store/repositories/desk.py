@@ -51,11 +51,14 @@ class DeskRepository:
     # decisions
 
     def decisions(self, subject: str | None = None) -> list:
+        from sqlalchemy.orm import defer
         from sqlmodel import select
 
         from selfverify.store.models import DecisionRecord
 
-        query = select(DecisionRecord).order_by(DecisionRecord.id)
+        # not the credentials: bearer tokens awaiting pickup, which desk staff may not read (desk_roles.sql)
+        query = (select(DecisionRecord).options(defer(DecisionRecord.credential), defer(DecisionRecord.credential_sd))
+                 .order_by(DecisionRecord.id))
         if subject is not None:
             query = query.where(DecisionRecord.subject == subject)
         with self.db.session() as s:

@@ -227,8 +227,8 @@ class MyDataScreen(AppScreen):
 
     def _confirm_delete_everything(self) -> None:
         self._ask(
-            "Delete everything selfverify keeps about you: photos, credential, consent and attempts? "
-            "Only deletion receipts remain (they hold no photo or face data).",
+            "Delete everything selfverify keeps about you: photos, credential and consent? "
+            "Only deletion receipts and the count of failed selfie tries remain (no photo or face data).",
             "delete_everything",
             label="Delete everything",
         )
@@ -288,7 +288,8 @@ class MyDataScreen(AppScreen):
                 report = delete_all_user_data(ctx)
                 message = (
                     f"Deleted {report.photos_deleted} photo(s), {report.credentials_deleted} credential(s), "
-                    f"consent and attempt records. Kept: deletion receipts and the audit log (no photos, no face data)."
+                    f"consent records. Kept: deletion receipts, the audit log and the count of failed selfie tries "
+                    f"(no photos, no face data)."
                 )
             else:  # pragma: no cover
                 message = f"Unknown action {op}."
