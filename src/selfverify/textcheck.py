@@ -102,8 +102,9 @@ def bad_character(text: str) -> str | None:
     return None
 
 
-def check_handle(handle: str, what: str = "handle") -> str:
+def check_handle(handle: str, what: str | None = None) -> str:
     """A user or staff handle: printable, no spaces at either end, at most MAX_HANDLE_LENGTH characters."""
+    what = what or "handle"  # a FIELDS key: field_name translates it
     text = str(handle)
     problem = bad_character(text)
     if problem:

@@ -8,8 +8,10 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from selfverify.i18n import _
 from selfverify.services.interview.codes import format_code  # noqa: F401 (used by the mixins through this module)
-from selfverify.services.interview.views import APPROVED, BOOKED, DOCUMENT_TYPES, NO_SHOW, AppointmentView, SlotView
+from selfverify.services.interview.details import document_name
+from selfverify.services.interview.views import APPROVED, BOOKED, AppointmentView, SlotView, status_word
 from selfverify.services.interview.zones import format_when, resolve_zone, zone_name
 
 def _slot_end(row) -> datetime:  # noqa: ANN001
@@ -29,7 +31,7 @@ class ServiceBase:
         from selfverify.textcheck import check_handle
 
         self.ctx = ctx
-        self.agent = check_handle(agent, "staff handle") if agent else ctx.user
+        self.agent = check_handle(agent, "staff handle") if agent else ctx.user  # i18n: ignore (a key of textcheck.FIELDS)
         self.zone = resolve_zone(ctx.settings.timezone)
         self.rng = rng  # None: codes come from the OS's CSPRNG; tests inject a seeded one
         self.identity = None  # the enrolled agent's key (services.desk_agent.agent_service): deciding needs it
@@ -62,23 +64,25 @@ class ServiceBase:
     def describe(self, a: AppointmentView) -> list[tuple[str, str]]:
         """(label, text) rows for showing one appointment, the same in every front end."""
         rows = [
-            ("Code", a.display_code),
-            ("When", f"{self.when(a.starts_at)}, {a.slot.duration_minutes} min"),
-            ("Handle", a.subject),
-            ("Contact", a.contact),
-            ("Status", "no-show (nobody joined)" if a.status == NO_SHOW else a.status),
+            (_("Code"), a.display_code),
+            (_("When"), _("{when}, {minutes} min").format(when=self.when(a.starts_at), minutes=a.slot.duration_minutes)),
+            (_("Handle"), a.subject),
+            (_("Contact"), a.contact),
+            (_("Status"), status_word(a.status)),
         ]
         rows += self.timing_rows(a)
         if a.decided_by:
-            rows.append(("Decided", f"{a.status} by {a.decided_by} at {self.when(a.decided_at)}"))
+            rows.append((_("Decided"), _("{status} by {agent} at {when}").format(
+                status=status_word(a.status), agent=a.decided_by, when=self.when(a.decided_at))))
         if a.checklist and a.status != BOOKED:  # only a decision says what was seen (never a booking's own row)
-            rows.append(("Seen", ", ".join(DOCUMENT_TYPES.get(d, d) for d in a.checklist)))
+            rows.append((_("Seen"), ", ".join(document_name(d) for d in a.checklist)))
         if a.accommodations is not None and not a.accommodations.empty:
-            rows.append(("Needs", a.accommodations.summary()))
+            rows.append((_("Needs"), a.accommodations.summary()))
         if a.decision_reason and a.status != BOOKED:
-            rows.append(("Reason", a.decision_reason))
+            rows.append((_("Reason"), a.decision_reason))
         if a.status == APPROVED:
-            rows.append(("Credential", f"issued ({a.credential_id})" if a.credential_id else "waiting for the user's app"))
+            rows.append((_("Credential"), _("issued ({id})").format(id=a.credential_id) if a.credential_id
+                         else _("waiting for the user's app")))
         return rows
 
     def _appointment_view(self, row, slot) -> AppointmentView:  # noqa: ANN001
@@ -104,9 +108,10 @@ class ServiceBase:
             return []
         rows = []
         if a.late_minutes:
-            rows.append(("Late", f"the agent is running {a.late_minutes} min late (the slot was {self.when(a.slot.starts_at)})"))
-        rows.append(("Deadline", f"an outcome is due by {self.when(self.deadline(a))} (the grace period); "
-                                 "after that the booking expires and a new one can be made"))
+            rows.append((_("Late"), _("the agent is running {minutes} min late (the slot was {when})").format(
+                minutes=a.late_minutes, when=self.when(a.slot.starts_at))))
+        rows.append((_("Deadline"), _("an outcome is due by {when} (the grace period); after that the booking expires and "
+                                      "a new one can be made").format(when=self.when(self.deadline(a)))))
         return rows
 
     def _grace(self) -> timedelta:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from selfverify.i18n import pgettext
 from selfverify.services.interview.codes import format_code
 from selfverify.services.interview.details import DOCUMENT_TYPES, SlotDetails  # noqa: F401 (DOCUMENT_TYPES: re-exported)
 from selfverify.services.interview.zones import format_when
@@ -18,6 +19,19 @@ DEFAULT_SLOT_MINUTES = 20
 BOOKED, CANCELLED, APPROVED, DECLINED, EXPIRED = "booked", "cancelled", "approved", "declined", "expired"
 NO_SHOW = "no_show"  # the agent recorded that the person did not come (i21-timing)
 ENDED = (CANCELLED, APPROVED, DECLINED, EXPIRED, NO_SHOW)
+
+
+def status_word(status: str) -> str:
+    """An appointment's status as a person reads it, in the current language (``booked`` -> ``reservada``)."""
+    words = {
+        BOOKED: pgettext("appointment status", "booked"),
+        CANCELLED: pgettext("appointment status", "cancelled"),
+        APPROVED: pgettext("appointment status", "approved"),
+        DECLINED: pgettext("appointment status", "declined"),
+        EXPIRED: pgettext("appointment status", "expired"),
+        NO_SHOW: pgettext("appointment status", "no-show (nobody joined)"),
+    }
+    return words.get(status, status)
 
 
 @dataclass(frozen=True)

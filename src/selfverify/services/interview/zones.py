@@ -7,6 +7,8 @@ from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 
 from selfverify.errors import ConfigError, InputError
+from selfverify.i18n import _
+
 
 def resolve_zone(name: str | None) -> tzinfo:
     """The named zone, else this computer's (TZ, /etc/localtime, /etc/timezone), else UTC."""
@@ -33,7 +35,7 @@ def resolve_zone(name: str | None) -> tzinfo:
             return ZoneInfo(candidate)
         except (ZoneInfoNotFoundError, ValueError):
             if name:
-                raise ConfigError(f"Unknown time zone {name!r}.", hint="Use a name like Europe/Paris or UTC.") from None
+                raise ConfigError(_("Unknown time zone {name!r}.").format(name=name), hint=_("Use a name like Europe/Paris or UTC.")) from None
     return timezone.utc
 
 
@@ -89,7 +91,8 @@ def parse_local_time(text: str, zone: tzinfo) -> datetime:
         parsed = datetime.fromisoformat(raw.replace(" ", "T", 1) if " " in raw and "T" not in raw else raw)
     except ValueError:
         raise InputError(
-            f"{raw!r} is not a date and time: use YYYY-MM-DD HH:MM (in {zone_name(zone)}).", code="bad_time"
+            _("{value!r} is not a date and time: use YYYY-MM-DD HH:MM (in {zone}).").format(value=raw, zone=zone_name(zone)),
+            code="bad_time",
         ) from None
     check_year(parsed.year, raw)
     try:
@@ -97,7 +100,7 @@ def parse_local_time(text: str, zone: tzinfo) -> datetime:
             parsed = _attach_zone(parsed, zone, raw)
         return parsed.astimezone(timezone.utc)
     except OverflowError:
-        raise InputError(f"{raw!r} is too far from today.", code="bad_time") from None
+        raise InputError(_("{value!r} is too far from today.").format(value=raw), code="bad_time") from None
 
 
 # dates people may type: anything outside is a typo or an attack, and would overflow date arithmetic
@@ -106,14 +109,16 @@ YEARS = (2000, 2199)
 
 def check_year(year: int, shown: object) -> None:
     if not YEARS[0] <= year <= YEARS[1]:
-        raise InputError(f"{str(shown)[:40]!r} is outside the years {YEARS[0]} to {YEARS[1]}.", code="bad_time")
+        raise InputError(_("{value!r} is outside the years {first} to {last}.").format(value=str(shown)[:40], first=YEARS[0],
+                                                                                      last=YEARS[1]), code="bad_time")
 
 
 def _attach_zone(naive: datetime, zone: tzinfo, shown: str) -> datetime:
     aware = naive.replace(tzinfo=zone)
     # a wall time skipped by a daylight-saving change does not round-trip through UTC
     if aware.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != naive:
-        raise InputError(f"{shown} does not exist in {zone_name(zone)} (the clocks change then).", code="bad_time")
+        raise InputError(_("{value} does not exist in {zone} (the clocks change then).").format(value=shown, zone=zone_name(zone)),
+                         code="bad_time")
     return aware
 
 
@@ -125,13 +130,15 @@ def remember_zone(service, name: str, config_file) -> str:  # noqa: ANN001 - an 
 
     text = str(name or "").strip()
     if len(text) > 64 or not text.isprintable():
-        raise InputError("That is not a time zone name: use one like Europe/Paris, America/New_York or UTC.", code="bad_timezone")
+        raise InputError(_("That is not a time zone name: use one like Europe/Paris, America/New_York or UTC."),
+                         code="bad_timezone")
     try:
         zone = resolve_zone(text) if text else None
     except ConfigError as exc:
-        raise InputError(exc.user_message, code="bad_timezone", hint="Use a name like Europe/Paris, America/New_York or UTC.") from None
+        raise InputError(exc.user_message, code="bad_timezone",
+                         hint=_("Use a name like Europe/Paris, America/New_York or UTC.")) from None
     if zone is None:
-        raise InputError("Type a time zone name, e.g. Europe/Paris.", code="bad_timezone")
+        raise InputError(_("Type a time zone name, e.g. Europe/Paris."), code="bad_timezone")
     key = zone_name(zone)
     path = remember_setting(config_file, "timezone", key)
     service.ctx.settings = service.ctx.settings.replace(timezone=key)
