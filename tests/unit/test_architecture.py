@@ -1,5 +1,5 @@
-"""The package's shape, checked statically: no import cycle among selfverify's modules, and no
-module over 500 lines.
+"""The package's shape, checked statically: no import cycle among selfverify's modules, imports only
+go down the floors (core, store, services and wording, front ends), and no module over 500 lines.
 
 Every ``import`` and ``from ... import`` of a selfverify module counts, at module level and inside
 functions alike (an import moved into a function hides a cycle from Python, not from a reader):
@@ -16,7 +16,6 @@ import selfverify
 
 SRC = Path(selfverify.__file__).resolve().parent
 MAX_LINES = 500
-
 
 
 def module_files(root: Path = SRC) -> dict[str, tuple[Path, bool]]:
@@ -137,3 +136,52 @@ def test_no_module_over_500_lines():
              for path, _ in module_files().values()}
     too_long = {name: n for name, n in sizes.items() if n > MAX_LINES}
     assert not too_long, f"modules over {MAX_LINES} lines (split them along their concerns): {too_long}"
+
+
+# the floors, lowest first: a module imports only from its own floor or those below it
+FLOORS = ("core", "store", "services", "wording", "front ends")
+FLOOR_OF = {"core": 0, "store": 1, "services": 2, "wording": 2}  # wording sits beside services
+# top-level modules that are not helpers for every floor: the context wires store and services
+# together for the front ends; doctor holds the machine checks (a service); the rest are front ends
+TOP_LEVEL_FLOOR = {"context": 2, "doctor": 2, "launch": 3, "cli": 3, "__main__": 3}
+
+
+def floor_of(module: str) -> int | None:
+    """The floor of a selfverify module (None: a top-level helper module such as errors or i18n, usable
+    from every floor; a front end: tui, plain, commands, cli, launch)."""
+    parts = module.split(".")
+    if len(parts) == 2 and parts[1] in TOP_LEVEL_FLOOR:
+        return TOP_LEVEL_FLOOR[parts[1]]
+    if len(parts) < 3 and not (len(parts) == 2 and parts[1] in FLOOR_OF):
+        return None
+    return FLOOR_OF.get(parts[1], 3)
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    found = []
+    for name, targets in graph.items():
+        mine = floor_of(name)
+        for target in targets:
+            theirs = floor_of(target)
+            if mine is not None and theirs is not None and theirs > mine:
+                found.append(f"{name} -> {target}")
+            elif mine is None and theirs is not None and theirs >= 1 and name.count(".") == 1:
+                found.append(f"{name} (a module every floor may use) -> {target}")
+    return sorted(found)
+
+
+def test_imports_only_go_down():
+    """core < store < services/wording < front ends (README: How the code is laid out); the top-level
+    helpers (errors, i18n, paths, textcheck, codec, ...) import only core or each other."""
+    assert not upward_imports(import_graph()), "imports going up a floor:\n" + "\n".join(upward_imports(import_graph()))
+
+
+def test_an_upward_import_is_caught(tmp_path):
+    root = tmp_path / "selfverify"
+    for folder in ("store", "services"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "__init__.py").write_text("")
+    (root / "__init__.py").write_text("")
+    (root / "services" / "rules.py").write_text("X = 1\n")
+    (root / "store" / "rows.py").write_text("def f():\n    from selfverify.services.rules import X\n    return X\n")
+    assert upward_imports(import_graph(root)) == ["selfverify.store.rows -> selfverify.services.rules"]

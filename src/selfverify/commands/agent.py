@@ -321,7 +321,7 @@ def agent_revoke(ctx: click.Context, credential_id: str, reason: str, as_json: b
         from selfverify.cli import app_context
         from selfverify.i18n import _
         from selfverify.services.desk_revocation import revoke_issued_credential
-        from selfverify.services.desk_roles import connection_role
+        from selfverify.store.desk_roles import connection_role
 
         app = app_context(ctx)
         role = connection_role(app.db)

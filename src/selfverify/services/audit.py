@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from selfverify.services.crashsafe import LivenessLock
+from selfverify.store.crashsafe import LivenessLock
 from selfverify.store.repositories.sessions import SessionRepository
 from selfverify.textcheck import check_handle
 

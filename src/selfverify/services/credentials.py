@@ -31,7 +31,7 @@ from selfverify.errors import InputError, KeyringUnavailable, NotFound, PolicyRe
 from selfverify.i18n import _
 from selfverify.services import legacy_tokens, tokens
 from selfverify.services.audit import AuditLog
-from selfverify.services.crashsafe import fault_point, interprocess_lock
+from selfverify.store.crashsafe import fault_point, interprocess_lock
 from selfverify.services.credential_claims import (  # noqa: F401  (re-exported: the public names stay here)
     DISCLOSABLE, LEGACY_CREDENTIAL_PREFIX, MAX_TOKEN_CHARS, METHODS, IssuedCredential, Issuer, _as_recorded,
     _check_assurance, _epoch, _liveness_facts, _thumbprint_raw, credential_key, decode_claims, from_epoch,

@@ -31,7 +31,7 @@ from selfverify.errors import DatabaseError, InputError, PolicyRefusal
 from selfverify.i18n import N_, _
 from selfverify.services.audit import AuditLog
 from selfverify.services.credential_claims import DISCLOSABLE
-from selfverify.services.desk_roles import booked_slots, connection_role, desk_roles_sql  # noqa: F401  (re-exported)
+from selfverify.store.desk_roles import booked_slots, connection_role, desk_roles_sql  # noqa: F401  (re-exported)
 from selfverify.services.tokens import (
     key_set, load_key_set, public_jwk, reason_message, sign_sd_token, sign_token, thumbprint, token_digest, verify_token,
 )

@@ -15,7 +15,7 @@ from datetime import datetime
 from selfverify.errors import InputError, NotFound, PolicyRefusal
 from selfverify.i18n import _
 from selfverify.services.audit import AuditLog
-from selfverify.services.desk_roles import connection_role
+from selfverify.store.desk_roles import connection_role
 from selfverify.textcheck import check_free_text, shown
 
 MAX_CREDENTIAL_ID_LENGTH = 200

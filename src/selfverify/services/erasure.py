@@ -90,7 +90,7 @@ def delete_all_user_data(ctx) -> ErasureReport:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "appointments", "delete_all"))
     if report.sessions_deleted:
         report.receipts.append(add_receipt(ctx, uuid.uuid4().hex, "sessions", "delete_all"))
-    from selfverify.services.desk_roles import record_erasure_on_desk, redact_own_records_on_desk
+    from selfverify.store.desk_roles import record_erasure_on_desk, redact_own_records_on_desk
 
     redacted = redact_own_records_on_desk(ctx.db)  # a person's role on a PostgreSQL desk: the database does it
     if redacted is None:

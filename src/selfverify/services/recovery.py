@@ -19,7 +19,7 @@ from selfverify.core.clock import utc
 from selfverify.core.decisions import is_failed_try
 from selfverify.services.attempts import AttemptPolicy
 from selfverify.services.audit import AuditLog, session_lock_path
-from selfverify.services.crashsafe import LivenessLock
+from selfverify.store.crashsafe import LivenessLock
 from selfverify.store.repositories.sessions import SessionRepository
 
 # a session silent for longer than this is dead even without a lock file to prove it (another
@@ -43,7 +43,7 @@ class InterruptedSession:
 
 def close_interrupted_sessions(ctx) -> list[InterruptedSession]:
     """Mark running sessions whose process died ``interrupted`` (ended at their last event)."""
-    from selfverify.services.desk_roles import connection_role
+    from selfverify.store.desk_roles import connection_role
 
     sessions = SessionRepository(ctx.db)
     running = sessions.running()

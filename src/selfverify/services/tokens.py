@@ -13,7 +13,6 @@ each disclosure is ``base64url(JSON [salt, name, value])``. A presentation is
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import secrets
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from selfverify.codec import _B64URL, b64url_decode_strict, b64url_encode, token_digest  # noqa: F401 (re-exported)
 from selfverify.errors import InputError
 from selfverify.i18n import N_, _
 
@@ -34,7 +34,6 @@ SD_ALG = "sha-256"
 ALWAYS_VISIBLE = ("iss", "iat", "nbf", "exp", "jti")
 # 1970 .. 9999-12-31: a date outside this is not a date (and would overflow datetime)
 _MAX_EPOCH = 253402300799
-_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 MAX_TOKEN_TEXT = 16_000
 
 REASON_MESSAGES = {
@@ -96,20 +95,6 @@ class _Expired(_Refused):
 
 
 # encoding helpers (input checks only: signing and verifying are joserfc's)
-
-def b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode_strict(text: str) -> bytes:
-    """Unpadded base64url, refusing every non-canonical spelling (so no flipped bit goes unnoticed)."""
-    if not text or not set(text) <= _B64URL:
-        raise ValueError("not base64url")
-    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    if b64url_encode(data) != text:
-        raise ValueError("non-canonical base64url")
-    return data
-
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     seen: dict[str, Any] = {}
@@ -294,12 +279,6 @@ def present(sd_token: str, disclose: set[str]) -> str:
 def _disclosure_name(disclosure: str) -> str:
     item = _segment_json(disclosure)
     return item[1] if isinstance(item, list) and len(item) == 3 else ""
-
-
-def token_digest(token: str) -> str:
-    """base64url SHA-256 of a token's issuer-signed JWS (an SD-JWT's part before the first ``~``, which
-    every presentation of it keeps): what a desk records of an interview credential instead of the token."""
-    return b64url_encode(hashlib.sha256(token.strip().split("~", 1)[0].encode("ascii", "replace")).digest())
 
 
 def token_format(token: str) -> str:

@@ -33,7 +33,7 @@ from selfverify.i18n import _, ngettext
 from selfverify.paths import ensure_private_dir, write_private_file
 from selfverify.services.audit import AuditLog
 from selfverify.services.consent import ConsentService
-from selfverify.services.crashsafe import fault_point, interprocess_lock
+from selfverify.store.crashsafe import fault_point, interprocess_lock
 from selfverify.store.repositories.photos import PhotoRepository
 from selfverify.textcheck import shown
 

@@ -40,7 +40,7 @@ from selfverify.config import Settings, mask_url
 from selfverify.errors import DatabaseError, SelfverifyError, StorageError
 from selfverify.i18n import _, ngettext
 from selfverify.paths import FILE_MODE, ensure_private_dir, ensure_private_file
-from selfverify.services.crashsafe import interprocess_lock
+from selfverify.store.crashsafe import interprocess_lock
 from selfverify.store import models
 from selfverify.store.migrations import MIGRATIONS
 from selfverify.store.models import SCHEMA_VERSION, SchemaInfo

@@ -82,7 +82,7 @@ def _bind_credentials(conn) -> None:  # noqa: ANN001
     import base64
     import json
 
-    from selfverify.services.tokens import token_digest
+    from selfverify.codec import token_digest
 
     _add_missing_columns(conn, "credential_record", {"signer_kid": "VARCHAR", "signer_kind": "VARCHAR"})
     _add_missing_columns(conn, "decision_record", {"decision_id": "VARCHAR", "credential_id": "VARCHAR",

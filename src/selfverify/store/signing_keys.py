@@ -19,8 +19,8 @@ import secrets
 from selfverify.errors import StorageError
 from selfverify.i18n import _
 from selfverify.paths import FILE_MODE, ensure_private_dir
-from selfverify.services.crashsafe import interprocess_lock
-from selfverify.services.tokens import b64url_decode_strict, b64url_encode
+from selfverify.store.crashsafe import interprocess_lock
+from selfverify.codec import b64url_decode_strict, b64url_encode
 from selfverify.store.secrets import KeyringSecretStore
 
 INSTALLATION_ID_FILE = "installation-id"

@@ -53,7 +53,7 @@ class AttemptRepository:
         older than ``limits.stale_seconds`` become failures; returns how many)."""
         if action not in ACTIONS:
             raise ValueError(action)
-        from selfverify.services.desk_roles import connection_role
+        from selfverify.store.desk_roles import connection_role
 
         if connection_role(self.db) is not None:
             return self._change_on_desk(action, limits)

@@ -96,7 +96,7 @@ class CredentialRepository:
             s.commit()
 
     def tombstoned(self, credential_id: str) -> bool:
-        from selfverify.services.desk_roles import credential_revoked_on_desk
+        from selfverify.store.desk_roles import credential_revoked_on_desk
         from selfverify.store.models import RevokedCredential
 
         on_desk = credential_revoked_on_desk(self.db, credential_id)  # a desk role sees only its own tombstones
