@@ -36,6 +36,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from selfverify.core.quality import FaceGuide
+from selfverify.i18n import N_, _
 
 HALF_BLOCK = "▀"
 PREVIEW_MODES = ("auto", "blocks", "sixel", "kitty")
@@ -364,7 +365,8 @@ class CameraView(Widget, can_focus=False):
     """
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None,
-                 placeholder: str = "Camera preview starts when the check begins."):
+                 placeholder: str = N_("Camera preview starts when the check begins.")):
+        """``placeholder`` (and ``clear``'s message): marked English, translated each time it is drawn."""
         super().__init__(name=name, id=id, classes=classes)
         self._picture: Picture | None = None
         self._pending = ""  # escape data to send once (kitty: free the last frame)
@@ -405,10 +407,18 @@ class CameraView(Widget, can_focus=False):
             if picture.graphics and y == picture.graphics_row:
                 strip = self._with_graphics(strip, picture, width)
             return strip
-        if picture is None and y == self.content_size.height // 2:
-            text = self.placeholder[:width].center(width)
-            return self._with_pending(Strip([Segment(text, self.rich_style)], width), y)
+        if picture is None:
+            lines = self._placeholder_lines(width)
+            row = y - (self.content_size.height // 2 - len(lines) // 2)  # one line: the middle row, as ever
+            if 0 <= row < len(lines):
+                return self._with_pending(Strip([Segment(lines[row].center(width), self.rich_style)], width), y)
         return self._with_pending(Strip.blank(width, self.rich_style), y)
+
+    def _placeholder_lines(self, width: int) -> list[str]:
+        """The placeholder wrapped at word boundaries (a long word is never cut off: it is broken)."""
+        import textwrap
+
+        return textwrap.wrap(_(self.placeholder), max(1, width)) if self.placeholder else []
 
     def _on_active_screen(self) -> bool:
         try:

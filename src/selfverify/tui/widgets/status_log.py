@@ -15,12 +15,17 @@ class StatusLine(Static):
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         kwargs.setdefault("markup", False)  # statuses quote file names, handles and reasons: literally
         super().__init__(*args, **kwargs)
+        self.message = ""  # the latest message, without the label
 
     def show(self, text: str) -> None:
         from textual.content import Content
 
         from selfverify.i18n import _
 
+        self.message = text
+        if not text:
+            self.update("")
+            return
         self.update(Content(_("Status: {message}").format(message=text)))  # plain text: a "[" in a message or a path is never markup
 
 
