@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import RichLog
+from textual.widgets import RichLog, Static
 
 from selfverify.i18n import _
 from selfverify.tui.screens.base import AppScreen
@@ -11,6 +11,7 @@ from selfverify.tui.screens.base import AppScreen
 
 class StatusLogScreen(AppScreen):
     def body(self) -> ComposeResult:
+        yield Static(_("Status log: every message of this session, oldest first (esc: back)"), id="log-title")
         yield RichLog(id="status-log", wrap=True, markup=False, auto_scroll=True)
 
     def on_mount(self) -> None:
@@ -22,8 +23,15 @@ class StatusLogScreen(AppScreen):
 
     def _fill(self) -> None:
         log = self.query_one(RichLog)
+        from rich.table import Table
+        from rich.text import Text
+
         for when, text in self.app.history.entries:
-            log.write(f"{when:%H:%M:%S}  {text}")
+            row = Table.grid(padding=(0, 2))  # a long message wraps beside its time, not under it
+            row.add_column(no_wrap=True)
+            row.add_column()
+            row.add_row(f"{when:%H:%M:%S}", Text(text))
+            log.write(row)
         if not self.app.history.entries:
             log.write(_("No status messages yet."))
         log.focus()
