@@ -105,3 +105,119 @@ async def test_a_consent_given_in_spanish_records_the_spanish_notice(make_keyles
     with keyless_ctx.db.session() as s:
         [record] = s.exec(select(ConsentRecord)).all()
     assert (record.choice, record.notice_version, record.notice_language) == ("accepted", "v1", "es")
+
+
+def widget_texts(app) -> list[str]:  # noqa: ANN001
+    """What each visible label, button and text of the current screen means to show."""
+    from textual.widgets import Button, Label, Static
+
+    texts = []
+    for widget in app.screen.query("*"):
+        if not widget.display or not widget.region.area:
+            continue
+        if isinstance(widget, Button):
+            texts.append(str(widget.label))
+        elif isinstance(widget, (Static, Label)) and widget.id not in ("steps", "status-line"):
+            texts.append(str(widget.render()))
+    return texts
+
+
+async def test_every_screen_follows_a_language_switch_and_keeps_what_was_done(
+        make_app, app_ctx, keyring_service, clip_reference):
+    """Screens under the current one too: each is said again in the new language (no word cut at
+    80x24), the ticks, the typed path and the checked photo stay; and back again."""
+    from selfverify.services.consent import ConsentService
+    from selfverify.tui.screens.mydata import MyDataScreen
+    from selfverify.tui.screens.reference import ReferenceScreen
+    from selfverify.tui.screens.result import ResultScreen
+    from tests.tui.test_snapshots import _outcome
+
+    ConsentService(app_ctx).accept()
+    app = make_app(startup=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.journey.reference_path = str(clip_reference)
+            await app.push_screen(ReferenceScreen())
+            await settle(pilot)
+            assert "OK: 1 face found" in screen_text(app)
+            await app.push_screen(ResultScreen(_outcome(False, "no_match")))
+            await settle(pilot)
+            app.screen.query_one("#keep-reference").value = True
+            await press_settled(pilot, "f2")
+            app.action_language("es")
+            await settle(pilot, 0.2)
+            assert isinstance(app.screen, MyDataScreen)
+            assert "Fotos guardadas" in screen_text(app) and "Borrarlo todo" in screen_text(app)
+            assert "Estado:" in screen_text(app) and "Borrar" in footer_descriptions(app)
+            assert shown_whole(app, widget_texts(app)) == [], screen_text(app)
+            await press_settled(pilot, "escape")
+            assert isinstance(app.screen, ResultScreen)
+            assert "Guardar mi elección" in screen_text(app) and "Reintentar (t)" in screen_text(app)
+            assert app.screen.query_one("#keep-reference").value  # the tick stayed
+            assert "Paso 4 de 4" in screen_text(app)
+            assert shown_whole(app, widget_texts(app)) == [], screen_text(app)
+            await press_settled(pilot, "escape")  # Done: back to the start ...
+            app.action_language("en")
+            await settle(pilot, 0.2)
+            app.action_language("es")
+            await settle(pilot, 0.2)
+            await app.push_screen(ReferenceScreen())
+            await settle(pilot)
+            assert "Correcto: 1 cara encontrada" in screen_text(app)
+            assert shown_whole(app, widget_texts(app)) == [], screen_text(app)
+            app.action_language("en")  # the screen on top, switched again: in place
+            await settle(pilot, 0.2)
+            text = screen_text(app)
+            assert "OK: 1 face found" in text and "Next: selfie (ctrl+n)" in text and "Step 2 of 4" in text
+            assert app.screen.query_one("#reference-path").value == str(clip_reference)
+            assert not app.screen.query_one("#next").disabled
+    finally:
+        i18n.set_language("en")
+
+
+@pytest.mark.parametrize("screen", ["selfie", "log"])
+async def test_the_selfie_and_log_screens_in_spanish_show_every_word_whole(make_app, app_ctx, keyring_service,
+                                                                           clip_reference, screen):
+    from selfverify.services.consent import ConsentService
+    from selfverify.tui.screens.selfie import SelfieScreen
+
+    ConsentService(app_ctx).accept()
+    app = make_app(reference=str(clip_reference), camera="/dev/video9", startup=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.action_language("es")
+            await settle(pilot)
+            if screen == "selfie":
+                await app.push_screen(SelfieScreen())
+                await settle(pilot, 0.2)
+                assert "Sin imagen. Pulse t para reintentarlo." in screen_text(app)
+                app.action_language("en")  # the camera's placeholder follows too
+                await settle(pilot, 0.1)
+                assert "No preview. Press t to try again." in screen_text(app) and "Stop (esc)" in screen_text(app)
+                app.action_language("es")
+                await settle(pilot, 0.1)
+            else:
+                await press_settled(pilot, "f3")
+            assert shown_whole(app, widget_texts(app) + footer_descriptions(app)) == [], screen_text(app)
+    finally:
+        i18n.set_language("en")
+
+
+async def test_the_camera_placeholder_wraps_and_never_cuts_a_word(spanish):
+    from textual.app import App
+
+    from selfverify.tui.widgets.camera_view import CameraView
+
+    class Narrow(App):
+        def compose(self):  # noqa: ANN202
+            view = CameraView()  # the default placeholder: the longest one
+            view.styles.width, view.styles.height = 22, 7
+            yield view
+
+    app = Narrow()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        said = i18n._("Camera preview starts when the check begins.")
+        assert len(said) > 22
+        assert shown_whole(app, [said]) == [], screen_text(app)

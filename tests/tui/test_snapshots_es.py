@@ -10,7 +10,14 @@ import pytest
 
 from selfverify import i18n
 from tests.tui.conftest import press_settled, settle
-from tests.tui.test_snapshots import _outcome, app_settings, blank_photo, stable_dir  # noqa: F401
+from tests.tui.test_snapshots import (  # noqa: F401 (fixtures)
+    app_settings,
+    blank_photo,
+    reference_with_no_face,
+    result,
+    selfie_without_camera,
+    stable_dir,
+)
 
 SIZE = (80, 24)
 
@@ -35,20 +42,8 @@ def test_consent_and_choice_in_spanish(snap_compare, make_keyless_app, spanish):
 
 
 def test_reference_with_no_face_in_spanish(snap_compare, make_app, app_ctx, blank_photo, spanish):  # noqa: F811
-    from selfverify.services.consent import ConsentService
-
-    ConsentService(app_ctx).accept()
-
-    async def run_before(pilot):
-        from selfverify.tui.screens.reference import ReferenceScreen
-
-        pilot.app.journey.reference_path = str(blank_photo)
-        await pilot.app.push_screen(ReferenceScreen())
-        await settle(pilot)
-        pilot.app.screen.query_one("#reference-path").cursor_blink = False
-        await pilot.pause()
-
-    assert snap_compare(make_app(startup=False), terminal_size=SIZE, run_before=run_before)
+    app, run_before = reference_with_no_face(make_app, app_ctx, blank_photo)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
 def test_reference_with_a_face_in_spanish(snap_compare, make_app, app_ctx, clip_reference, stable_dir, spanish):  # noqa: F811
@@ -73,17 +68,7 @@ def test_reference_with_a_face_in_spanish(snap_compare, make_app, app_ctx, clip_
 
 
 def test_selfie_without_camera_in_spanish(snap_compare, make_app, app_ctx, keyring_service, clip_reference, spanish):
-    from selfverify.services.consent import ConsentService
-
-    ConsentService(app_ctx).accept()
-
-    async def run_before(pilot):
-        from selfverify.tui.screens.selfie import SelfieScreen
-
-        await pilot.app.push_screen(SelfieScreen())
-        await settle(pilot, 0.2)
-
-    app = make_app(reference=str(clip_reference), camera="/dev/video9", startup=False)
+    app, run_before = selfie_without_camera(make_app, app_ctx, clip_reference)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
@@ -142,33 +127,10 @@ def test_selfie_with_a_recorded_clip_in_spanish(snap_compare, make_app, app_ctx,
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_result_verified_in_spanish(snap_compare, make_app, app_ctx, spanish):
-    from selfverify.services.credentials import IssuedCredential
-
-    now = app_ctx.clock.now()
-    cred = IssuedCredential("cred-0001", "alice", "selfie", now, now.replace(year=now.year + 1), "sv1.x.y")
-
-    async def run_before(pilot):
-        from selfverify.tui.screens.result import ResultScreen
-
-        await pilot.app.push_screen(ResultScreen(_outcome(True, None, cred)))
-        await settle(pilot)
-
-    assert snap_compare(make_app(startup=False), terminal_size=SIZE, run_before=run_before)
-
-
-def test_result_no_match_in_spanish(snap_compare, make_app, app_ctx, spanish):
-    from selfverify.services.attempts import AttemptPolicy
-
-    attempts = AttemptPolicy(app_ctx).record_failure()
-
-    async def run_before(pilot):
-        from selfverify.tui.screens.result import ResultScreen
-
-        await pilot.app.push_screen(ResultScreen(_outcome(False, "no_match", attempts=attempts, distance=0.74)))
-        await settle(pilot)
-
-    assert snap_compare(make_app(startup=False), terminal_size=SIZE, run_before=run_before)
+@pytest.mark.parametrize("verified", [True, False], ids=["verified", "no_match"])
+def test_result_in_spanish(snap_compare, make_app, app_ctx, spanish, verified):
+    app, run_before = result(make_app, app_ctx, verified)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
 def test_my_data_in_spanish(snap_compare, make_app, app_ctx, keyring_service, spanish):
