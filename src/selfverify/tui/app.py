@@ -237,7 +237,7 @@ class SelfverifyApp(LanguageSwitch, App):
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Save an SVG screenshot in ~/Downloads, or in the home folder when there is no Downloads."""
         if path is None:
-            downloads = Path.home() / "Downloads"
+            downloads = Path.home() / "Downloads"  # i18n: ignore (the folder's name on disk)
             path = str(downloads if downloads.is_dir() else Path.home())
         self.deliver_screenshot(filename, path)
 

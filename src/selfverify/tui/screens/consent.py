@@ -33,7 +33,7 @@ class ConsentScreen(AppScreen):
         self.load_problem: str | None = None  # why the notice (and so consent) is unavailable
 
     def body(self) -> ComposeResult:
-        yield StepIndicator("Consent", id="steps")
+        yield StepIndicator("consent", id="steps")
         with VerticalScroll(id="notice-box"):
             yield Markdown(_("Loading the notice…"), id="notice")
         yield TextCheckbox(_("I have read the notice and agree to the selfie check (a)"), id="accept")

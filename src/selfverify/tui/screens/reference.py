@@ -70,7 +70,7 @@ class ReferenceScreen(AppScreen):
         self._result: tuple[bool | None, Callable[[], str]] | None = None  # what the result line says, re-made per language
 
     def body(self) -> ComposeResult:
-        yield StepIndicator("Reference", id="steps")
+        yield StepIndicator("reference", id="steps")
         with Vertical(id="reference"):
             yield Static(_(LABELS["reference-help"]), id="reference-help")
             with Horizontal(id="reference-row"):
@@ -181,7 +181,7 @@ class ReferenceScreen(AppScreen):
         from selfverify.core.faces import reference_from_image
         from selfverify.core.images import decode_image_file
 
-        rgb = decode_image_file(path, "reference photo")  # raises: worker_failed shows the problem
+        rgb = decode_image_file(path, _("reference photo"))  # raises: worker_failed shows the problem
         ref = reference_from_image(rgb, Path(path).name, encoder=self.app.face_encoder, path=path)
         summary = face_summary(ref)
         # the thumbnail is encoded here, off the event loop; it lives in memory only

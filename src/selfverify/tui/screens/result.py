@@ -90,7 +90,7 @@ class ResultScreen(AppScreen):
         ok, title, details = describe(self.outcome, self.app.ctx.settings.timezone)
         attempts = self.outcome.attempts
         with VerticalScroll(id="result"):
-            yield StepIndicator("Result", id="steps")
+            yield StepIndicator("result", id="steps")
             yield Static((_("OK: ") if ok else "") + title, id="result-title", classes="ok" if ok else "problem")
             yield Static(details, id="result-details", markup=False)
             if not ok and attempts is not None:

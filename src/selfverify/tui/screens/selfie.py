@@ -112,7 +112,7 @@ class SelfieScreen(AppScreen):
         self._compared = (0, 0)
 
     def body(self) -> ComposeResult:
-        yield StepIndicator("Selfie", id="steps")
+        yield StepIndicator("selfie", id="steps")
         with Horizontal(id="selfie-layout"):
             with Vertical(id="preview-pane"):
                 yield CameraView(id="camera")

@@ -73,22 +73,22 @@ def detect_preview(setting: str = "auto", stdout=None) -> PreviewMode:  # noqa: 
     Textual's input thread would swallow the answers."""
     stdout = stdout or sys.__stdout__
     if setting == "blocks":
-        return PreviewMode(reason="asked for blocks")
+        return PreviewMode(reason="asked for blocks")  # i18n: ignore (a diagnostic, never shown)
     if not (stdout and stdout.isatty() and sys.__stdin__ and sys.__stdin__.isatty()):
-        return PreviewMode(reason="not a terminal")
+        return PreviewMode(reason="not a terminal")  # i18n: ignore (a diagnostic, never shown)
     if os.environ.get("TERM", "") in ("dumb", "linux"):
         return PreviewMode(reason=f"TERM={os.environ.get('TERM')}")
     try:
         sixel, kitty, cell = _ask_terminal(stdout)
     except Exception as exc:  # no termios (Windows), or a terminal that answers garbage
         if setting in ("sixel", "kitty"):
-            return PreviewMode(kind=setting, reason=f"asked for; terminal not queried ({type(exc).__name__})")
-        return PreviewMode(reason=f"terminal query failed ({type(exc).__name__})")
+            return PreviewMode(kind=setting, reason=f"asked for; terminal not queried ({type(exc).__name__})")  # i18n: ignore (diagnostic)
+        return PreviewMode(reason=f"terminal query failed ({type(exc).__name__})")  # i18n: ignore (a diagnostic)
     kind = setting if setting != "auto" else "sixel" if sixel else "kitty" if kitty else "blocks"
     if kind == "blocks":
-        return PreviewMode(reason="the terminal shows no images (no Sixel, no Kitty graphics)")
+        return PreviewMode(reason="the terminal shows no images (no Sixel, no Kitty graphics)")  # i18n: ignore (diagnostic)
     width, height = cell or (10, 20)  # a VT340's cell when the terminal does not say
-    return PreviewMode(kind=kind, cell_width=width, cell_height=height, reason="asked for" if setting != "auto" else "detected")
+    return PreviewMode(kind=kind, cell_width=width, cell_height=height, reason="asked for" if setting != "auto" else "detected")  # i18n: ignore (diagnostic)
 
 
 _DA1 = re.compile(r"\x1b\[\?([0-9;]*)c")
@@ -360,7 +360,7 @@ class PreviewRenderer:
 class CameraView(Widget, can_focus=False):
     """Shows the newest picture handed to it; knows nothing about cameras."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = """  # i18n: ignore (CSS)
     CameraView { width: 60; height: 30; }
     """
 

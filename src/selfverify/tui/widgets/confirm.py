@@ -17,7 +17,7 @@ Words = Union[str, Callable[[], str]]  # a callable is asked again when the lang
 
 class ConfirmDialog(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("y", "confirm", N_("Yes")), Binding("n", "cancel", N_("No"))]
-    DEFAULT_CSS = """
+    DEFAULT_CSS = """  # i18n: ignore (CSS)
     ConfirmDialog { align: center middle; }
     ConfirmDialog > Vertical { width: 60; max-width: 95%; height: auto; border: thick $error; padding: 1 2; background: $surface; }
     ConfirmDialog Label { width: 100%; margin-bottom: 1; }

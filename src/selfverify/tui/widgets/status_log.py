@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 
 class StatusLine(Static):
-    DEFAULT_CSS = """
+    DEFAULT_CSS = """  # i18n: ignore (CSS)
     StatusLine { height: 1; text-wrap: nowrap; text-overflow: ellipsis; padding: 0 1; background: $panel; color: $text; }
     """
 

@@ -17,7 +17,7 @@ from selfverify.i18n import N_, _
 
 class TokenDialog(ModalScreen[None]):
     BINDINGS = [Binding("escape", "dismiss_dialog", N_("Close"))]
-    DEFAULT_CSS = """
+    DEFAULT_CSS = """  # i18n: ignore (CSS)
     TokenDialog { align: center middle; }
     TokenDialog > Vertical { width: 76; max-width: 98%; height: auto; max-height: 95%; border: thick $primary; padding: 0 1; background: $surface; }
     TokenDialog TextArea { height: 6; }
