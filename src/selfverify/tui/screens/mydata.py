@@ -22,6 +22,20 @@ def _day(dt, zone=None) -> str:  # noqa: ANN001
     return format_when(dt, zone or dt.astimezone().tzinfo) if dt else "-"
 
 
+def _short_day(dt, zone) -> str:  # noqa: ANN001
+    """A table cell's time: short and in the current language's own order (the full form, with the
+    zone, is in the lines below the tables); a table wider than 80 columns would hide its last ones."""
+    from selfverify.i18n import format_datetime
+
+    return format_datetime(dt, "short", tzinfo=zone) if dt else "-"
+
+
+def _short_id(value: str) -> str:
+    """An id in a table: its first 8 characters, as git shows a commit (the full one is in the
+    messages and dialogs that act on it)."""
+    return value if len(value) <= 9 else value[:8] + "…"
+
+
 RECEIPT_WORDS = {
     "reference": N_("reference photo"), "selfie": N_("selfie photo"), "credential": N_("credential"),
     "consent_records": N_("consent records"), "attempt_counter": N_("selfie attempt count"),
@@ -160,13 +174,15 @@ class MyDataScreen(AppScreen):
         if isinstance(data["photos"], Exception):
             self.set_status(_("Photos: {problem}").format(problem=data["photos"].user_message))
         else:
-            photo_rows = [(p.id, (_words(p.kind), _day(p.created_at, zone), _day(p.expires_at, zone), _size(p.size), p.id))
+            photo_rows = [(p.id, (_words(p.kind), _short_day(p.created_at, zone), _short_day(p.expires_at, zone),
+                                  _size(p.size), _short_id(p.id)))
                           for p in data["photos"]]
         _fill_table(photos, PHOTO_COLUMNS, photo_rows)
         receipts = self.query_one("#receipts-table", DataTable)
         receipt_rows = []
         if not isinstance(data["receipts"], Exception):
-            receipt_rows = [(r.id, (_day(r.deleted_at, zone), _words(r.kind), _words(r.reason), r.id)) for r in data["receipts"]]
+            receipt_rows = [(r.id, (_short_day(r.deleted_at, zone), _words(r.kind), _words(r.reason), _short_id(r.id)))
+                            for r in data["receipts"]]
         _fill_table(receipts, RECEIPT_COLUMNS, receipt_rows)
         n_photos = 0 if isinstance(data["photos"], Exception) else len(data["photos"])
         self.query_one("#delete-selected", Button).disabled = n_photos == 0
