@@ -221,3 +221,20 @@ async def test_the_camera_placeholder_wraps_and_never_cuts_a_word(spanish):
         said = i18n._("Camera preview starts when the check begins.")
         assert len(said) > 22
         assert shown_whole(app, [said]) == [], screen_text(app)
+
+
+async def test_the_step_bar_wraps_when_consent_was_withdrawn_in_spanish(make_keyless_app, spanish):
+    """The longest step bar ("✗ Consentimiento retirado", on the padded result screen) wraps, whole."""
+    from selfverify.tui.screens.result import ResultScreen
+    from tests.tui.test_snapshots import _outcome
+
+    app = make_keyless_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ResultScreen(_outcome(False, "no_match")))
+        await settle(pilot)
+        steps = app.screen.query_one("#steps")
+        steps.show_consent(False)
+        await pilot.pause()
+        said = str(steps.render())
+        assert "Consentimiento retirado" in said
+        assert shown_whole(app, [said]) == [], screen_text(app)
