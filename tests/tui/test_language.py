@@ -238,3 +238,27 @@ async def test_the_step_bar_wraps_when_consent_was_withdrawn_in_spanish(make_key
         said = str(steps.render())
         assert "Consentimiento retirado" in said
         assert shown_whole(app, [said]) == [], screen_text(app)
+
+
+async def test_the_wait_between_tries_in_spanish_shows_every_word_whole(make_keyless_app, keyless_ctx, clip_reference, spanish):
+    """Waiting between tries: the countdown, the problem and the hint in the narrow side column."""
+    from selfverify.services.attempts import AttemptPolicy
+    from selfverify.services.consent import ConsentService
+    from selfverify.tui.screens.selfie import SelfieScreen
+
+    ConsentService(keyless_ctx).accept()
+    policy = AttemptPolicy(keyless_ctx)
+    for _ in range(keyless_ctx.settings.max_consecutive_failures):
+        policy.record_failure()
+    app = make_keyless_app(reference=str(clip_reference), camera="/dev/video9", startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(SelfieScreen())
+        await settle(pilot, 0.4)
+        countdown = str(app.screen.query_one("#countdown").render())
+        assert countdown.startswith("Podrá reintentarlo dentro de"), screen_text(app)
+        assert shown_whole(app, widget_texts(app)) == [], screen_text(app)
+        for wid in ("#countdown", "#guidance", "#challenge"):  # each whole in its own place
+            widget = app.screen.query_one(wid)
+            lines = screen_text(app).splitlines()[widget.region.y:widget.region.bottom]
+            inside = " ".join(line[widget.region.x:widget.region.right] for line in lines).split()
+            assert inside == str(widget.render()).split(), screen_text(app)
