@@ -199,6 +199,12 @@ async def test_the_selfie_and_log_screens_in_spanish_show_every_word_whole(make_
                 await settle(pilot, 0.1)
             else:
                 await press_settled(pilot, "f3")
+                said = [text for _when, text in app.history.entries]
+                assert any(len(text) > 2 * 80 for text in said)  # the language's long sentence, with its path
+                log = app.screen.query_one("#status-log")
+                shown = "".join(screen_text(app).splitlines()[log.region.y:log.region.bottom])
+                shown = "".join(re.sub(r"\d\d:\d\d:\d\d", "", shown).split())  # the times out, lines joined
+                assert [text for text in said if "".join(text.split()) not in shown] == [], screen_text(app)
             assert shown_whole(app, widget_texts(app) + footer_descriptions(app)) == [], screen_text(app)
     finally:
         i18n.set_language("en")

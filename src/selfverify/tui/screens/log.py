@@ -27,10 +27,10 @@ class StatusLogScreen(AppScreen):
         from rich.text import Text
 
         for when, text in self.app.history.entries:
-            row = Table.grid(padding=(0, 2))  # a long message wraps beside its time, not under it
+            row = Table.grid(padding=(0, 1), pad_edge=True)  # a long message wraps beside its time, not under it
             row.add_column(no_wrap=True)
             row.add_column()
-            row.add_row(f"{when:%H:%M:%S}", Text(text))
+            row.add_row(f"{when:%H:%M:%S}", Text(text, overflow="fold"))  # a long path is folded, never cut
             log.write(row)
         if not self.app.history.entries:
             log.write(_("No status messages yet."))
