@@ -105,3 +105,4 @@ async def test_choosing_another_photo_drops_the_previous_encoding_at_once(
         await press_settled(pilot, "enter")
         assert app.journey.reference is None and app.screen.query_one("#next").disabled
         assert "Problem:" in str(app.screen.query_one("#reference-result").render())
+

@@ -7,6 +7,7 @@ import dataclasses
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.widgets import Footer
 
 from selfverify.i18n import N_, _, available_languages, current_language, language_name
 
@@ -67,4 +68,6 @@ class LanguageSwitch:
             if rebuild is not None:
                 await rebuild()
             screen.refresh_bindings()
+            for footer in screen.query(Footer):  # Footer skips its update while the app has no focus
+                footer.call_after_refresh(footer.recompose)
         self.set_status(said)

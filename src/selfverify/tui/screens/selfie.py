@@ -359,6 +359,19 @@ class SelfieScreen(AppScreen):
         if outcome.decision.reason == "cancelled":
             return  # the user left; nothing to show
         self.app.journey.outcome = outcome
+        if self.app.screen is not self:  # the palette, My data or the log on top: the result waits for this screen
+            self._pending_result = outcome
+            return
+        self._show_result(outcome)
+
+    _pending_result = None
+
+    def on_screen_resume(self) -> None:  # runs besides AppScreen's handler (Textual calls both)
+        outcome, self._pending_result = self._pending_result, None
+        if outcome is not None:
+            self._show_result(outcome)
+
+    def _show_result(self, outcome) -> None:  # noqa: ANN001
         from selfverify.tui.screens.result import ResultScreen
 
         self.app.switch_screen(ResultScreen(outcome, try_again=SelfieScreen))
