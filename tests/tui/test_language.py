@@ -268,3 +268,17 @@ async def test_the_wait_between_tries_in_spanish_shows_every_word_whole(make_key
             lines = screen_text(app).splitlines()[widget.region.y:widget.region.bottom]
             inside = " ".join(line[widget.region.x:widget.region.right] for line in lines).split()
             assert inside == str(widget.render()).split(), screen_text(app)
+
+
+async def test_the_footer_follows_the_language_while_the_terminal_has_no_focus(make_keyless_app):
+    """Textual's footer skips redrawing while the app has no focus (a terminal sent focus-out)."""
+    app = make_keyless_app(startup=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await press_settled(pilot, "s")
+            app.app_focus = False
+            app.action_language("es")
+            await settle(pilot, 0.2)
+            assert "Salir" in screen_text(app).splitlines()[-1], screen_text(app)
+    finally:
+        i18n.set_language("en")

@@ -67,7 +67,7 @@ class LanguageSwitch:
             rebuild = getattr(screen, "language_changed", None)
             if rebuild is not None:
                 await rebuild()
-            screen.refresh_bindings()
-            for footer in screen.query(Footer):  # Footer skips its update while the app has no focus
-                footer.call_after_refresh(footer.recompose)
+            screen.refresh_bindings()  # a screen beneath redraws its footer when it is shown again
+        for footer in self.screen.query(Footer):  # Footer skips that update while the app has no focus
+            footer.call_later(footer.recompose)  # in its own context (its compose binds to it)
         self.set_status(said)

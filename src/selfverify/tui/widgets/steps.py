@@ -21,7 +21,7 @@ def step_name(step: str) -> str:
 
 class StepIndicator(Static):
     DEFAULT_CSS = """  # i18n: ignore (CSS)
-    StepIndicator { height: 1; padding: 0 1; color: $text; }
+    StepIndicator { height: auto; padding: 0 1; color: $text; }
     """
 
     def __init__(self, current: str, **kwargs):
