@@ -282,3 +282,21 @@ async def test_the_footer_follows_the_language_while_the_terminal_has_no_focus(m
             assert "Salir" in screen_text(app).splitlines()[-1], screen_text(app)
     finally:
         i18n.set_language("en")
+
+
+async def test_a_notice_reloaded_beneath_does_not_take_the_status_line(make_app, app_ctx, keyring_service):
+    """Consent given earlier, the reference screen on top: after a switch the status line says the
+    language, not the consent screen's "You accepted notice v1 earlier" (reloaded beneath)."""
+    from selfverify.services.consent import ConsentService
+
+    ConsentService(app_ctx).accept()
+    app = make_app(startup=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await press_settled(pilot, "s", "1")
+            assert type(app.screen).__name__ == "ReferenceScreen"
+            app.action_language("es")
+            await settle(pilot, 0.3)
+            assert app.history.last.startswith("Idioma: Español."), app.history.entries[-3:]
+    finally:
+        i18n.set_language("en")

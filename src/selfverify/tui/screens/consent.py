@@ -90,7 +90,7 @@ class ConsentScreen(AppScreen):
         self.query_one("#notice", Markdown).update(notice.text)
         if status.accepted:
             self.query_one("#accept", TextCheckbox).value = True
-        if status.accepted and self.is_current:  # reloaded under another screen (language switch): not its news
+        if status.accepted and self.app.screen is self:  # reloaded under another screen (language switch): not its news
             self.set_status(_("You accepted notice {version} earlier.").format(version=notice.version))
 
     def on_checkbox_changed(self, event: TextCheckbox.Changed) -> None:

@@ -126,6 +126,8 @@ class ReferenceScreen(AppScreen):
         tree.toggle_class("hidden")
         if not tree.has_class("hidden"):
             tree.focus()
+        else:  # closed: typing goes to the path field again, not to a hidden tree
+            self.query_one("#reference-path", Input).focus()
 
     @on(DirectoryTree.FileSelected)
     def _picked(self, event: DirectoryTree.FileSelected) -> None:
