@@ -300,3 +300,19 @@ async def test_a_notice_reloaded_beneath_does_not_take_the_status_line(make_app,
             assert app.history.last.startswith("Idioma: Español."), app.history.entries[-3:]
     finally:
         i18n.set_language("en")
+
+
+async def test_the_palette_and_its_theme_list_speak_spanish(make_keyless_app, spanish):
+    """Textual's own palette entries (Theme, Quit, Keys...) and search hints are translated too."""
+    app = make_keyless_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot, 0.3)
+        assert "Buscar comandos…" in screen_text(app)
+        await pilot.press(*"tema")
+        await settle(pilot, 0.3)
+        assert "Cambiar el tema de colores" in screen_text(app), screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot, 0.3)
+        assert "Buscar temas…" in screen_text(app), screen_text(app)

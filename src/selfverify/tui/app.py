@@ -268,6 +268,13 @@ class SelfverifyApp(LanguageSwitch, App):
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
 
+    def search_themes(self) -> None:
+        """The palette's Theme entry: Textual's theme list, its search hint in the current language."""
+        from textual.command import CommandPalette
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=_("Search for themes…")))
+
     def get_system_commands(self, screen):  # noqa: ANN001, ANN201
         """Textual's own palette entries (Theme, Quit, Keys, ...), in the current language."""
         for command in super().get_system_commands(screen):
