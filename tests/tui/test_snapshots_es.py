@@ -133,11 +133,17 @@ def test_result_in_spanish(snap_compare, make_app, app_ctx, spanish, verified):
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_my_data_in_spanish(snap_compare, make_app, app_ctx, keyring_service, spanish):
-    """Consent given, one retained photo's receipt, no credential (the times are the fake clock's)."""
+def test_my_data_in_spanish(snap_compare, make_app, app_ctx, keyring_service, faces_dir, monkeypatch, spanish):
+    """Consent given, one retained photo (a stable id), no credential: the table fits 80 columns."""
+    import uuid
+
     from selfverify.services.consent import ConsentService
+    from selfverify.services.vault import PhotoVault
 
     ConsentService(app_ctx).accept()
+    with monkeypatch.context() as m:
+        m.setattr(uuid, "uuid4", lambda: uuid.UUID("5ef1e5ef-1e5e-4f1e-85ef-1e5ef1e5ef1e"))
+        PhotoVault(app_ctx).retain("reference", (faces_dir / "obama_small.jpg").read_bytes())
 
     async def run_before(pilot):
         await press_settled(pilot, "f2")
