@@ -105,3 +105,214 @@ async def test_a_consent_given_in_spanish_records_the_spanish_notice(make_keyles
     with keyless_ctx.db.session() as s:
         [record] = s.exec(select(ConsentRecord)).all()
     assert (record.choice, record.notice_version, record.notice_language) == ("accepted", "v1", "es")
+
+
+def widget_texts(app) -> list[str]:  # noqa: ANN001
+    """What each visible label, button and text of the current screen means to show."""
+    from textual.widgets import Button, Label, Static
+
+    texts = []
+    for widget in app.screen.query("*"):
+        if not widget.display or not widget.region.area:
+            continue
+        if isinstance(widget, Button):
+            texts.append(str(widget.label))
+        elif isinstance(widget, (Static, Label)) and widget.id not in ("steps", "status-line"):
+            texts.append(str(widget.render()))
+    return texts
+
+
+async def test_every_screen_follows_a_language_switch_and_keeps_what_was_done(
+        make_app, app_ctx, keyring_service, clip_reference):
+    """Screens under the current one too: each is said again in the new language (no word cut at
+    80x24), the ticks, the typed path and the checked photo stay; and back again."""
+    from selfverify.services.consent import ConsentService
+    from selfverify.tui.screens.mydata import MyDataScreen
+    from selfverify.tui.screens.reference import ReferenceScreen
+    from selfverify.tui.screens.result import ResultScreen
+    from tests.tui.test_snapshots import _outcome
+
+    ConsentService(app_ctx).accept()
+    app = make_app(startup=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.journey.reference_path = str(clip_reference)
+            await app.push_screen(ReferenceScreen())
+            await settle(pilot)
+            assert "OK: 1 face found" in screen_text(app)
+            await app.push_screen(ResultScreen(_outcome(False, "no_match")))
+            await settle(pilot)
+            app.screen.query_one("#keep-reference").value = True
+            await press_settled(pilot, "f2")
+            app.action_language("es")
+            await settle(pilot, 0.2)
+            assert isinstance(app.screen, MyDataScreen)
+            assert "Fotos guardadas" in screen_text(app) and "Borrarlo todo" in screen_text(app)
+            assert "Estado:" in screen_text(app) and "Borrar" in footer_descriptions(app)
+            assert shown_whole(app, widget_texts(app)) == [], screen_text(app)
+            await press_settled(pilot, "escape")
+            assert isinstance(app.screen, ResultScreen)
+            assert "Guardar mi elección" in screen_text(app) and "Reintentar (t)" in screen_text(app)
+            assert app.screen.query_one("#keep-reference").value  # the tick stayed
+            assert "Paso 4 de 4" in screen_text(app)
+            assert shown_whole(app, widget_texts(app)) == [], screen_text(app)
+            await press_settled(pilot, "escape")  # Done: back to the start ...
+            app.action_language("en")
+            await settle(pilot, 0.2)
+            app.action_language("es")
+            await settle(pilot, 0.2)
+            await app.push_screen(ReferenceScreen())
+            await settle(pilot)
+            assert "Correcto: 1 cara encontrada" in screen_text(app)
+            assert shown_whole(app, widget_texts(app)) == [], screen_text(app)
+            app.action_language("en")  # the screen on top, switched again: in place
+            await settle(pilot, 0.2)
+            text = screen_text(app)
+            assert "OK: 1 face found" in text and "Next: selfie (ctrl+n)" in text and "Step 2 of 4" in text
+            assert app.screen.query_one("#reference-path").value == str(clip_reference)
+            assert not app.screen.query_one("#next").disabled
+    finally:
+        i18n.set_language("en")
+
+
+@pytest.mark.parametrize("screen", ["selfie", "log"])
+async def test_the_selfie_and_log_screens_in_spanish_show_every_word_whole(make_app, app_ctx, keyring_service,
+                                                                           clip_reference, screen):
+    from selfverify.services.consent import ConsentService
+    from selfverify.tui.screens.selfie import SelfieScreen
+
+    ConsentService(app_ctx).accept()
+    app = make_app(reference=str(clip_reference), camera="/dev/video9", startup=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.action_language("es")
+            await settle(pilot)
+            if screen == "selfie":
+                await app.push_screen(SelfieScreen())
+                await settle(pilot, 0.2)
+                assert "Sin imagen. Pulse t para reintentarlo." in screen_text(app)
+                app.action_language("en")  # the camera's placeholder follows too
+                await settle(pilot, 0.1)
+                assert "No preview. Press t to try again." in screen_text(app) and "Stop (esc)" in screen_text(app)
+                app.action_language("es")
+                await settle(pilot, 0.1)
+            else:
+                await press_settled(pilot, "f3")
+                said = [text for _when, text in app.history.entries]
+                assert any(len(text) > 2 * 80 for text in said)  # the language's long sentence, with its path
+                log = app.screen.query_one("#status-log")
+                shown = "".join(screen_text(app).splitlines()[log.region.y:log.region.bottom])
+                shown = "".join(re.sub(r"\d\d:\d\d:\d\d", "", shown).split())  # the times out, lines joined
+                assert [text for text in said if "".join(text.split()) not in shown] == [], screen_text(app)
+            assert shown_whole(app, widget_texts(app) + footer_descriptions(app)) == [], screen_text(app)
+    finally:
+        i18n.set_language("en")
+
+
+async def test_the_camera_placeholder_wraps_and_never_cuts_a_word(spanish):
+    from textual.app import App
+
+    from selfverify.tui.widgets.camera_view import CameraView
+
+    class Narrow(App):
+        def compose(self):  # noqa: ANN202
+            view = CameraView()  # the default placeholder: the longest one
+            view.styles.width, view.styles.height = 22, 7
+            yield view
+
+    app = Narrow()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        said = i18n._("Camera preview starts when the check begins.")
+        assert len(said) > 22
+        assert shown_whole(app, [said]) == [], screen_text(app)
+
+
+async def test_the_step_bar_wraps_when_consent_was_withdrawn_in_spanish(make_keyless_app, spanish):
+    """The longest step bar ("✗ Consentimiento retirado", on the padded result screen) wraps, whole."""
+    from selfverify.tui.screens.result import ResultScreen
+    from tests.tui.test_snapshots import _outcome
+
+    app = make_keyless_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ResultScreen(_outcome(False, "no_match")))
+        await settle(pilot)
+        steps = app.screen.query_one("#steps")
+        steps.show_consent(False)
+        await pilot.pause()
+        said = str(steps.render())
+        assert "Consentimiento retirado" in said
+        assert shown_whole(app, [said]) == [], screen_text(app)
+
+
+async def test_the_wait_between_tries_in_spanish_shows_every_word_whole(make_keyless_app, keyless_ctx, clip_reference, spanish):
+    """Waiting between tries: the countdown, the problem and the hint in the narrow side column."""
+    from selfverify.services.attempts import AttemptPolicy
+    from selfverify.services.consent import ConsentService
+    from selfverify.tui.screens.selfie import SelfieScreen
+
+    ConsentService(keyless_ctx).accept()
+    policy = AttemptPolicy(keyless_ctx)
+    for _ in range(keyless_ctx.settings.max_consecutive_failures):
+        policy.record_failure()
+    app = make_keyless_app(reference=str(clip_reference), camera="/dev/video9", startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(SelfieScreen())
+        await settle(pilot, 0.4)
+        countdown = str(app.screen.query_one("#countdown").render())
+        assert countdown.startswith("Podrá reintentarlo dentro de"), screen_text(app)
+        assert shown_whole(app, widget_texts(app)) == [], screen_text(app)
+        for wid in ("#countdown", "#guidance", "#challenge"):  # each whole in its own place
+            widget = app.screen.query_one(wid)
+            lines = screen_text(app).splitlines()[widget.region.y:widget.region.bottom]
+            inside = " ".join(line[widget.region.x:widget.region.right] for line in lines).split()
+            assert inside == str(widget.render()).split(), screen_text(app)
+
+
+async def test_the_footer_follows_the_language_while_the_terminal_has_no_focus(make_keyless_app):
+    """Textual's footer skips redrawing while the app has no focus (a terminal sent focus-out)."""
+    app = make_keyless_app(startup=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await press_settled(pilot, "s")
+            app.app_focus = False
+            app.action_language("es")
+            await settle(pilot, 0.2)
+            assert "Salir" in screen_text(app).splitlines()[-1], screen_text(app)
+    finally:
+        i18n.set_language("en")
+
+
+async def test_a_notice_reloaded_beneath_does_not_take_the_status_line(make_app, app_ctx, keyring_service):
+    """Consent given earlier, the reference screen on top: after a switch the status line says the
+    language, not the consent screen's "You accepted notice v1 earlier" (reloaded beneath)."""
+    from selfverify.services.consent import ConsentService
+
+    ConsentService(app_ctx).accept()
+    app = make_app(startup=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await press_settled(pilot, "s", "1")
+            assert type(app.screen).__name__ == "ReferenceScreen"
+            app.action_language("es")
+            await settle(pilot, 0.3)
+            assert app.history.last.startswith("Idioma: Español."), app.history.entries[-3:]
+    finally:
+        i18n.set_language("en")
+
+
+async def test_the_palette_and_its_theme_list_speak_spanish(make_keyless_app, spanish):
+    """Textual's own palette entries (Theme, Quit, Keys...) and search hints are translated too."""
+    app = make_keyless_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot, 0.3)
+        assert "Buscar comandos…" in screen_text(app)
+        await pilot.press(*"tema")
+        await settle(pilot, 0.3)
+        assert "Cambiar el tema de colores" in screen_text(app), screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot, 0.3)
+        assert "Buscar temas…" in screen_text(app), screen_text(app)

@@ -34,3 +34,21 @@ async def test_the_browser_shows_every_photo_core_decodes_and_hides_the_rest(tmp
     assert sorted(shown) == sorted([*photos, tmp_path / "folder"])
     assert {Path(p).suffix.lower() for p in shown if p.is_file()} == set(IMAGE_SUFFIXES)
 
+
+
+async def test_closing_the_browser_gives_the_path_field_the_keys_again(make_keyless_app):
+    from tests.tui.conftest import settle
+
+    from selfverify.tui.screens.reference import ReferenceScreen
+
+    app = make_keyless_app(startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ReferenceScreen())
+        await settle(pilot)
+        await pilot.press("ctrl+b")
+        assert app.focused.id == "browser"
+        await pilot.press("ctrl+b")
+        assert app.focused.id == "reference-path"
+        await pilot.press("ctrl+b", "ctrl+b")  # opened and closed again (the tree is kept)
+        await pilot.press(*"/x")
+        assert app.screen.query_one("#reference-path").value.endswith("/x")

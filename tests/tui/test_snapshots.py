@@ -59,8 +59,8 @@ def test_consent_and_choice(snap_compare, make_app, size):
     assert snap_compare(make_app(startup=False), terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_reference_with_no_face(snap_compare, make_app, app_ctx, blank_photo, size):
+def reference_with_no_face(make_app, app_ctx, blank_photo):  # noqa: ANN001, ANN201
+    """(app, run_before) of the reference screen on a photo without a face (also in Spanish)."""
     from selfverify.services.consent import ConsentService
 
     ConsentService(app_ctx).accept()
@@ -75,11 +75,16 @@ def test_reference_with_no_face(snap_compare, make_app, app_ctx, blank_photo, si
         pilot.app.screen.query_one("#reference-path").cursor_blink = False
         await pilot.pause()
 
-    assert snap_compare(make_app(startup=False), terminal_size=size, run_before=run_before)
+    return make_app(startup=False), run_before
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_selfie_without_camera(snap_compare, make_app, app_ctx, keyring_service, clip_reference, size):
+def test_reference_with_no_face(snap_compare, make_app, app_ctx, blank_photo, size):
+    app, run_before = reference_with_no_face(make_app, app_ctx, blank_photo)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def selfie_without_camera(make_app, app_ctx, clip_reference):  # noqa: ANN001, ANN201
     from selfverify.services.consent import ConsentService
 
     ConsentService(app_ctx).accept()
@@ -90,7 +95,12 @@ def test_selfie_without_camera(snap_compare, make_app, app_ctx, keyring_service,
         await pilot.app.push_screen(SelfieScreen())
         await settle(pilot, 0.2)
 
-    app = make_app(reference=str(clip_reference), camera="/dev/video9", startup=False)
+    return make_app(reference=str(clip_reference), camera="/dev/video9", startup=False), run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_selfie_without_camera(snap_compare, make_app, app_ctx, keyring_service, clip_reference, size):
+    app, run_before = selfie_without_camera(make_app, app_ctx, clip_reference)
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
@@ -124,35 +134,37 @@ def _outcome(verified: bool, reason: str | None, credential=None, attempts=None,
     return SelfieOutcome(decision, "session-1", credential, attempts, best_frame_available=True)
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_result_verified(snap_compare, make_app, app_ctx, size):
+def result(make_app, app_ctx, verified: bool):  # noqa: ANN001, ANN201
+    """(app, run_before) of the result screen: verified with a credential, or no match with tries left."""
+    from selfverify.services.attempts import AttemptPolicy
     from selfverify.services.credentials import IssuedCredential
 
-    now = app_ctx.clock.now()
-    cred = IssuedCredential("cred-0001", "alice", "selfie", now, now.replace(year=now.year + 1), "sv1.x.y")
+    if verified:
+        now = app_ctx.clock.now()
+        cred = IssuedCredential("cred-0001", "alice", "selfie", now, now.replace(year=now.year + 1), "sv1.x.y")
+        outcome = _outcome(True, None, cred)
+    else:
+        outcome = _outcome(False, "no_match", attempts=AttemptPolicy(app_ctx).record_failure(), distance=0.74)
 
     async def run_before(pilot):
         from selfverify.tui.screens.result import ResultScreen
 
-        await pilot.app.push_screen(ResultScreen(_outcome(True, None, cred)))
+        await pilot.app.push_screen(ResultScreen(outcome))
         await settle(pilot)
 
-    assert snap_compare(make_app(startup=False), terminal_size=size, run_before=run_before)
+    return make_app(startup=False), run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_result_verified(snap_compare, make_app, app_ctx, size):
+    app, run_before = result(make_app, app_ctx, verified=True)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_result_no_match(snap_compare, make_app, app_ctx, size):
-    from selfverify.services.attempts import AttemptPolicy
-
-    attempts = AttemptPolicy(app_ctx).record_failure()
-
-    async def run_before(pilot):
-        from selfverify.tui.screens.result import ResultScreen
-
-        await pilot.app.push_screen(ResultScreen(_outcome(False, "no_match", attempts=attempts, distance=0.74)))
-        await settle(pilot)
-
-    assert snap_compare(make_app(startup=False), terminal_size=size, run_before=run_before)
+    app, run_before = result(make_app, app_ctx, verified=False)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -107,7 +107,7 @@ async def test_receipts_in_words_and_one_time_format(make_app, app_ctx, faces_di
         table = app.screen.query_one("#receipts-table")
         row = [str(c) for c in table.get_row_at(0)]
         assert row[1:3] == ["selfie photo", "consent withdrawn"], row
-        assert row[0] == "Thu 2026-01-01 12:00 UTC", row  # the interview screen's format
+        assert row[0] == "1/1/26, 12:00\u202fPM", row  # short, in the language's order: the table fits 80 columns
         assert not any("_" in cell for cell in row[:3])
 
 
@@ -245,7 +245,35 @@ async def test_my_data_table_headers_line_up_with_their_rows_on_first_display(ma
         lines = [strip.text for strip in app.screen._compositor.render_strips()]
     photos_header = next(i for i, line in enumerate(lines) if "Created" in line and "Expires" in line)
     row = lines[photos_header + 1]
-    assert lines[photos_header].index("Created") == row.index("Thu 2026-01-01")
+    assert lines[photos_header].index("Created") == row.index("1/1/26, 12:00")
     assert lines[photos_header].index("ID") == row.index("33 KB") + len("33 KB  ")
     receipts_header = next(i for i, line in enumerate(lines) if "Why" in line and "Receipt" in line)
     assert lines[receipts_header].index("Why") == lines[receipts_header + 1].index("you deleted it")
+
+
+async def test_a_result_that_arrives_under_another_screen_waits_for_the_selfie_screen(make_app, app_ctx, keyring_service,
+                                                                                      clip_reference):
+    """The run ends while the palette, My data or the log is open over the selfie screen: the result
+    replaces the selfie screen when it is shown again, never the screen the person is using."""
+    from selfverify.services.consent import ConsentService
+    from selfverify.tui.messages import SelfieFinished
+    from selfverify.tui.screens.log import StatusLogScreen
+    from selfverify.tui.screens.result import ResultScreen
+    from selfverify.tui.screens.selfie import SelfieScreen
+
+    ConsentService(app_ctx).accept()
+    app = make_app(reference=str(clip_reference), camera="/dev/video9", startup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        selfie = SelfieScreen()
+        await app.push_screen(selfie)
+        await settle(pilot, 0.2)
+        await press_settled(pilot, "f3")
+        from tests.tui.test_biometrics_in_memory import an_outcome_with_a_frame
+
+        outcome = an_outcome_with_a_frame()
+        selfie.post_message(SelfieFinished(outcome))
+        await settle(pilot, 0.1)
+        assert isinstance(app.screen, StatusLogScreen)
+        await press_settled(pilot, "escape")
+        assert isinstance(app.screen, ResultScreen) and app.screen.outcome is outcome
+        assert not any(isinstance(screen, SelfieScreen) for screen in app.screen_stack)

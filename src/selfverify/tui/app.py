@@ -15,11 +15,21 @@ from textual.geometry import Offset
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
-from selfverify.i18n import N_, _, ngettext
+from selfverify.i18n import N_, _, ngettext, pgettext
 from selfverify.tui.language import LanguageCommands, LanguageSwitch
-from selfverify.tui.messages import StatusChanged
+from selfverify.tui.messages import Notice, StatusChanged
 from selfverify.tui.theme import THEMES
 from selfverify.tui.widgets.status_log import StatusHistory, StatusLine
+
+
+# Textual's own palette entries (app.get_system_commands), marked here so that they are translated
+TEXTUAL_WORDS = (
+    N_("Theme"), N_("Change the current theme"), N_("Quit"), N_("Quit the application as soon as possible"),
+    N_("Keys"), N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"), N_("Minimize the widget and restore to normal size"), N_("Maximize"), N_("Maximize the focused widget"),
+    N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"),
+)
 
 
 @dataclass
@@ -39,20 +49,20 @@ class SelfverifyCommands(Provider):
 
     def _commands(self) -> list[tuple[str, str, str]]:
         return [
-            ("Start: consent and choice", "start", "Read the notice, then choose a selfie check or an interview"),
-            ("Selfie check", "selfie", "Compare your face with a reference photo on this computer"),
-            ("Interview with a person", "interview", "Book a time; no photos, no face data"),
-            ("Interview: book the selected slot", "interview_do('book')", "Book the slot chosen in the table"),
-            ("Interview: refresh", "interview_do('refresh')", "Reload your booking and the free slots"),
-            ("Interview: cancel my booking", "interview_do('cancel')", "Asks before cancelling"),
-            ("My data", "my_data", "Retained photos, deletion receipts, credential and consent"),
-            ("My data: delete all photos", "my_data_do('delete_all_photos')", "Asks before deleting"),
-            ("My data: show my credential token", "my_data_do('export')", "See the token and save it to a file"),
-            ("My data: revoke my credential", "my_data_do('revoke')", "Asks before revoking"),
-            ("My data: withdraw consent", "my_data_do('withdraw')", "Asks before withdrawing; retained photos are deleted"),
-            ("My data: delete everything", "my_data_do('delete_everything')", "Asks before deleting"),
-            ("Status log", "status_log", "Every status message of this session"),
-            ("High-contrast theme", "high_contrast", "Switch to the 7:1 contrast theme"),
+            (_("Start: consent and choice"), "start", _("Read the notice, then choose a selfie check or an interview")),
+            (_("Selfie check"), "selfie", _("Compare your face with a reference photo on this computer")),
+            (_("Interview with a person"), "interview", _("Book a time; no photos, no face data")),
+            (_("Interview: book the selected slot"), "interview_do('book')", _("Book the slot chosen in the table")),
+            (_("Interview: refresh"), "interview_do('refresh')", _("Reload your booking and the free slots")),
+            (_("Interview: cancel my booking"), "interview_do('cancel')", _("Asks before cancelling")),
+            (pgettext("palette", "My data"), "my_data", _("Retained photos, deletion receipts, credential and consent")),
+            (_("My data: delete all photos"), "my_data_do('delete_all_photos')", _("Asks before deleting")),
+            (_("My data: show my credential token"), "my_data_do('export')", _("See the token and save it to a file")),
+            (_("My data: revoke my credential"), "my_data_do('revoke')", _("Asks before revoking")),
+            (_("My data: withdraw consent"), "my_data_do('withdraw')", _("Asks before withdrawing; retained photos are deleted")),
+            (_("My data: delete everything"), "my_data_do('delete_everything')", _("Asks before deleting")),
+            (_("Status log"), "status_log", _("Every status message of this session")),
+            (_("High-contrast theme"), "high_contrast", _("Switch to the 7:1 contrast theme")),
         ]  # Quit is the system provider's entry (listed once)
 
     async def discover(self) -> Hits:
@@ -71,7 +81,7 @@ class SelfverifyApp(LanguageSwitch, App):
     preview = None  # camera_view.PreviewMode, set by run_tui (None: half blocks, as in tests)
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses elsewhere keep the style
     TITLE = "selfverify"
-    SUB_TITLE = "identity check: selfie on this computer, or an interview"
+    SUB_TITLE = N_("identity check: selfie on this computer, or an interview")
     COMMANDS = App.COMMANDS | {SelfverifyCommands, LanguageCommands}
     BINDINGS = [
         Binding("q", "quit", N_("Quit")),
@@ -128,12 +138,15 @@ class SelfverifyApp(LanguageSwitch, App):
         except SelfverifyError:
             upcoming = None
         if upcoming:
-            self.call_from_thread(self.notify, upcoming, title="Upcoming interview", markup=False, timeout=20)
+            self.post_message(Notice(upcoming, title=_("Upcoming interview")))
         if notes:
             self.post_message(StatusChanged("; ".join(notes) + "."))
 
     def on_status_changed(self, message: StatusChanged) -> None:
         self.set_status(message.text)
+
+    def on_notice(self, message: Notice) -> None:
+        self.notify(message.text, title=message.title, markup=False, timeout=message.timeout)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The app's own workers' failures (each screen handles its own: AppScreen)."""
@@ -224,7 +237,7 @@ class SelfverifyApp(LanguageSwitch, App):
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Save an SVG screenshot in ~/Downloads, or in the home folder when there is no Downloads."""
         if path is None:
-            downloads = Path.home() / "Downloads"
+            downloads = Path.home() / "Downloads"  # i18n: ignore (the folder's name on disk)
             path = str(downloads if downloads.is_dir() else Path.home())
         self.deliver_screenshot(filename, path)
 
@@ -246,7 +259,36 @@ class SelfverifyApp(LanguageSwitch, App):
 
     def action_high_contrast(self) -> None:
         self.theme = "selfverify-high-contrast"
-        self.set_status("High-contrast theme on.")
+        self.set_status(_("High-contrast theme on."))
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, its search field's hint in the current language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
+
+    def search_themes(self) -> None:
+        """The palette's Theme entry: Textual's theme list, its search hint in the current language."""
+        from textual.command import CommandPalette
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=_("Search for themes…")))
+
+    def get_system_commands(self, screen):  # noqa: ANN001, ANN201
+        """Textual's own palette entries (Theme, Quit, Keys, ...), in the current language."""
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=_(command.title), help=_(command.help))  # TEXTUAL_WORDS
+
+    # privacy: the checked reference's face encoding (and a run's best frame) live in memory for this
+    # session only; they go when consent is withdrawn, everything is deleted or the reference changes
+    def forget_biometrics(self) -> None:
+        self.journey.reference = None
+        self.journey.reference_summary = None
+        for holder in (self.journey, *self.screen_stack):
+            outcome = getattr(holder, "outcome", None)
+            if outcome is not None:
+                outcome.discard_best_frame()
 
 
 def run_tui(ctx, reference: str | None = None) -> int:  # noqa: ANN001

@@ -7,6 +7,7 @@ import dataclasses
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.widgets import Footer
 
 from selfverify.i18n import N_, _, available_languages, current_language, language_name
 
@@ -66,5 +67,7 @@ class LanguageSwitch:
             rebuild = getattr(screen, "language_changed", None)
             if rebuild is not None:
                 await rebuild()
-            screen.refresh_bindings()
+            screen.refresh_bindings()  # a screen beneath redraws its footer when it is shown again
+        for footer in self.screen.query(Footer):  # Footer skips that update while the app has no focus
+            footer.call_later(footer.recompose)  # in its own context (its compose binds to it)
         self.set_status(said)

@@ -89,6 +89,52 @@ class ReferenceChecked(Message, bubble=False):
     reference: Any = None  # core.faces.Reference: decoded and encoded once, used by every run
 
 
+@dataclass(eq=False)
+class Notice(Message, bubble=False):
+    """Something worth a notification (and a line in the status log), such as an upcoming interview."""
+
+    text: str
+    title: str = ""
+    timeout: float = 20
+
+
+@dataclass(eq=False)
+class CredentialGone(Message, bubble=False):
+    """The result screen's credential is no longer stored (deleted or revoked in My data)."""
+
+
+@dataclass(eq=False)
+class PhotosRetained(Message, bubble=False):
+    """The photos the person chose to keep are stored, encrypted."""
+
+    count: int
+
+
+@dataclass(eq=False)
+class MyDataLoaded(Message, bubble=False):
+    """What My data shows: each part's value, or the SelfverifyError that part raised (one part
+    unreadable never hides the others)."""
+
+    data: dict
+    announce: bool = True
+
+
+@dataclass(eq=False)
+class TokenReady(Message, bubble=False):
+    """The credential token to show (My data's Export)."""
+
+    token: str
+
+
+@dataclass(eq=False)
+class MyDataChanged(Message, bubble=False):
+    """A My data action finished: what to say, and whether biometric data held in memory must go
+    (consent withdrawn, everything deleted)."""
+
+    text: str
+    forget_biometrics: bool = False
+
+
 # -------------------------------------------------- the interview screen (tui/screens/interview.py)
 
 

@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from selfverify.i18n import N_
+from selfverify.i18n import N_, _
 from selfverify.tui.messages import ConsentChecked, StatusChanged
 from selfverify.tui.widgets.status_log import StatusLine
 from selfverify.tui.widgets.steps import StepIndicator
@@ -23,7 +23,7 @@ def failure_text(error: BaseException) -> str:
 
     if isinstance(error, SelfverifyError):
         return error.user_message
-    return f"Internal error (a bug): {type(error).__name__}. Run again with --debug and report it."
+    return _("Internal error (a bug): {error}. Run again with --debug and report it.").format(error=type(error).__name__)
 
 
 class AppScreen(Screen):
@@ -36,6 +36,21 @@ class AppScreen(Screen):
 
     def body(self) -> ComposeResult:  # pragma: no cover - every screen overrides it
         yield from ()
+
+    async def language_changed(self) -> None:
+        """The language changed (welcome screen or palette): texts this screen set once are set again
+        in the new language. Here the step bar and the status line's label; screens with more to say
+        override this (most by ``recompose``, which keeps the status line's message)."""
+        for steps in self.query(StepIndicator):
+            steps.set_step(steps.current)
+        for line in self.query(StatusLine):
+            line.show(line.message)
+
+    async def recompose(self) -> None:
+        said = self.query_one(StatusLine).message if self.query(StatusLine) else ""
+        await super().recompose()
+        if said:
+            self.query_one(StatusLine).show(said)
 
     _resumed = False
 
@@ -61,6 +76,8 @@ class AppScreen(Screen):
         self.post_message(ConsentChecked(accepted))
 
     def on_consent_checked(self, message: ConsentChecked) -> None:
+        if not message.accepted:  # withdrawn (My data, the CLI, ...): no face data stays in memory
+            self.app.forget_biometrics()
         self.query_one(StepIndicator).show_consent(message.accepted)
 
     def on_status_changed(self, message: StatusChanged) -> None:

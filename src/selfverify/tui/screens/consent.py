@@ -33,7 +33,7 @@ class ConsentScreen(AppScreen):
         self.load_problem: str | None = None  # why the notice (and so consent) is unavailable
 
     def body(self) -> ComposeResult:
-        yield StepIndicator("Consent", id="steps")
+        yield StepIndicator("consent", id="steps")
         with VerticalScroll(id="notice-box"):
             yield Markdown(_("Loading the notice…"), id="notice")
         yield TextCheckbox(_("I have read the notice and agree to the selfie check (a)"), id="accept")
@@ -90,6 +90,7 @@ class ConsentScreen(AppScreen):
         self.query_one("#notice", Markdown).update(notice.text)
         if status.accepted:
             self.query_one("#accept", TextCheckbox).value = True
+        if status.accepted and self.app.screen is self:  # reloaded under another screen (language switch): not its news
             self.set_status(_("You accepted notice {version} earlier.").format(version=notice.version))
 
     def on_checkbox_changed(self, event: TextCheckbox.Changed) -> None:

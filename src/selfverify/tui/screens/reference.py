@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,23 +14,40 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, DirectoryTree, Input, Static
 
 from selfverify.core.images import IMAGE_SUFFIXES
+from selfverify.i18n import N_, _
 from selfverify.tui.messages import ReferenceChecked
 from selfverify.tui.screens.base import AppScreen
 from selfverify.tui.widgets.camera_view import BLOCKS, CameraView, PreviewRenderer
 from selfverify.tui.widgets.steps import StepIndicator
 
 THUMB_CELLS = (24, 10)  # the reference photo's thumbnail, with the found face boxed
+# what the screen's fixed widgets say (by id): set when composed and again when the language changes
+LABELS = {
+    "reference-help": N_("Your reference photo: a scan or photo of your ID document, or a clear photo of you."),
+    "check": N_("Check"),
+    "next": N_("Next: selfie (ctrl+n)"),
+    "interview": N_("Interview instead"),
+}
+PLACEHOLDER = N_("/path/to/id-photo.jpg")
+
+
+def face_summary(reference) -> str:  # noqa: ANN001
+    """What the check found, in words: "1 face found (86x87 pixels in a 640x360 photo)."."""
+    width, height = reference.image_size
+    top, right, bottom, left = reference.face_box
+    return _("1 face found ({face_width}x{face_height} pixels in a {width}x{height} photo).").format(
+        face_width=right - left, face_height=bottom - top, width=width, height=height)
 
 
 class ExistingImageFile(Validator):
     def validate(self, value: str) -> ValidationResult:
         if not value.strip():
-            return self.failure("Type the path of your ID photo, or browse for it.")
+            return self.failure(_("Type the path of your ID photo, or browse for it."))
         path = Path(os.path.expanduser(value.strip()))
         if not path.exists():
-            return self.failure("No file at that path.")
+            return self.failure(_("No file at that path."))
         if path.is_dir():
-            return self.failure("That is a folder: choose a photo inside it.")
+            return self.failure(_("That is a folder: choose a photo inside it."))
         return self.success()
 
 
@@ -42,31 +60,48 @@ class ImageTree(DirectoryTree):
 
 class ReferenceScreen(AppScreen):
     BINDINGS = [
-        Binding("ctrl+b", "browse", "Browse"),
-        Binding("ctrl+n", "next", "Next"),
+        Binding("ctrl+b", "browse", N_("Browse")),
+        Binding("ctrl+n", "next", N_("Next")),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._checking: str | None = None  # the path the latest check is for (an older check's answer is dropped)
+        self._result: tuple[bool | None, Callable[[], str]] | None = None  # what the result line says, re-made per language
+
     def body(self) -> ComposeResult:
-        yield StepIndicator("Reference", id="steps")
+        yield StepIndicator("reference", id="steps")
         with Vertical(id="reference"):
-            yield Static("Your reference photo: a scan or photo of your ID document, or a clear photo of you.", id="reference-help")
+            yield Static(_(LABELS["reference-help"]), id="reference-help")
             with Horizontal(id="reference-row"):
                 yield Input(
                     value=self.app.journey.reference_path or "",
-                    placeholder="/path/to/id-photo.jpg",
+                    placeholder=_(PLACEHOLDER),
                     validators=[ExistingImageFile()],
                     validate_on=["submitted"],
                     id="reference-path",
                 )
-                yield Button("Check", id="check", variant="primary", compact=True)
+                yield Button(_(LABELS["check"]), id="check", variant="primary", compact=True)
             yield Static("", id="reference-result", markup=False)  # quotes the typed path
             thumb = CameraView(id="reference-thumb", classes="hidden", placeholder="")
             thumb.styles.width, thumb.styles.height = THUMB_CELLS
             yield thumb
             with Horizontal(id="reference-nav"):
-                yield Button("Next: selfie (ctrl+n)", id="next", variant="success", disabled=True, compact=True)
-                yield Button("Interview instead", id="interview", compact=True)
+                yield Button(_(LABELS["next"]), id="next", variant="success", disabled=True, compact=True)
+                yield Button(_(LABELS["interview"]), id="interview", compact=True)
 
+    async def language_changed(self) -> None:
+        """The labels and the result line in the new language; the path, thumbnail and browser stay."""
+        await super().language_changed()
+        for wid, text in LABELS.items():
+            widget = self.query_one(f"#{wid}")
+            if isinstance(widget, Button):
+                widget.label = _(text)
+            else:
+                widget.update(_(text))
+        self.query_one("#reference-path", Input).placeholder = _(PLACEHOLDER)
+        if self._result is not None:
+            self._show_result(*self._result, announce=False)
     def _start_dir(self) -> Path:
         current = self.app.journey.reference_path
         if current and Path(os.path.expanduser(current)).parent.is_dir():
@@ -91,6 +126,8 @@ class ReferenceScreen(AppScreen):
         tree.toggle_class("hidden")
         if not tree.has_class("hidden"):
             tree.focus()
+        else:  # closed: typing goes to the path field again, not to a hidden tree
+            self.query_one("#reference-path", Input).focus()
 
     @on(DirectoryTree.FileSelected)
     def _picked(self, event: DirectoryTree.FileSelected) -> None:
@@ -103,7 +140,7 @@ class ReferenceScreen(AppScreen):
     @on(Input.Submitted, "#reference-path")
     def _submitted(self, event: Input.Submitted) -> None:
         if event.validation_result and not event.validation_result.is_valid:
-            self._show_result(False, " ".join(event.validation_result.failure_descriptions))
+            self._invalid(event.value)
             return
         self.check_reference(event.value)
 
@@ -112,7 +149,7 @@ class ReferenceScreen(AppScreen):
             field = self.query_one("#reference-path", Input)
             result = field.validate(field.value)
             if result and not result.is_valid:
-                self._show_result(False, " ".join(result.failure_descriptions))
+                self._invalid(field.value)
                 return
             self.check_reference(field.value)
         elif event.button.id == "next":
@@ -120,22 +157,35 @@ class ReferenceScreen(AppScreen):
         elif event.button.id == "interview":
             self.app.action_interview()
 
-    def check_reference(self, value: str) -> None:
+    def _invalid(self, value: str) -> None:
+        def said() -> str:  # validated again in the language of the moment
+            return " ".join(ExistingImageFile().validate(value).failure_descriptions)
+
+        self._forget_reference()
+        self._show_result(False, said)
+
+    def _forget_reference(self) -> None:
+        """Another photo is being chosen: the previous one's face encoding leaves memory now."""
+        self._checking = None
+        self.app.journey.reference = None
+        self.app.journey.reference_summary = None
         self.query_one("#next", Button).disabled = True
         self.query_one("#reference-thumb", CameraView).add_class("hidden")
-        self._show_result(None, "Checking the photo… (the face models may still be loading)")
-        self._load(str(Path(os.path.expanduser(value.strip()))))
+
+    def check_reference(self, value: str) -> None:
+        self._forget_reference()
+        self._checking = str(Path(os.path.expanduser(value.strip())))
+        self._show_result(None, lambda: _("Checking the photo… (the face models may still be loading)"))
+        self._load(self._checking)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="reference")
     def _load(self, path: str) -> None:
         from selfverify.core.faces import reference_from_image
         from selfverify.core.images import decode_image_file
 
-        rgb = decode_image_file(path, "reference photo")  # raises: worker_failed shows the problem
+        rgb = decode_image_file(path, _("reference photo"))  # raises: worker_failed shows the problem
         ref = reference_from_image(rgb, Path(path).name, encoder=self.app.face_encoder, path=path)
-        width, height = ref.image_size
-        top, right, bottom, left = ref.face_box
-        summary = f"1 face found ({right - left}x{bottom - top} pixels in a {width}x{height} photo)."
+        summary = face_summary(ref)
         # the thumbnail is encoded here, off the event loop; it lives in memory only
         renderer = PreviewRenderer(colour=not os.environ.get("NO_COLOR"), mode=self.app.preview or BLOCKS)
         thumbnail = renderer.render(rgb[:, :, ::-1], *THUMB_CELLS, face_box=ref.face_box, guide=False)
@@ -145,34 +195,41 @@ class ReferenceScreen(AppScreen):
         from selfverify.errors import SelfverifyError
 
         if group == "reference" and isinstance(error, SelfverifyError):
-            self._show_result(False, str(error))
+            message = str(error)
+            self._show_result(False, lambda: message)
         else:
             super().worker_failed(group, error)
 
     def on_reference_checked(self, message: ReferenceChecked) -> None:
-        path, summary, thumbnail, reference = message.path, message.summary, message.thumbnail, message.reference
+        path, thumbnail, reference = message.path, message.thumbnail, message.reference
+        if path != self._checking:  # an answer for a photo no longer chosen: its encoding is not kept
+            return
         if thumbnail is not None:
             thumb = self.query_one("#reference-thumb", CameraView)
             thumb.show_picture(thumbnail)
             thumb.remove_class("hidden")
         self.app.journey.reference_path = path
         self.app.journey.reference = reference
-        self.app.journey.reference_summary = summary
-        self._show_result(True, summary + " Next: the selfie check.")
+        self.app.journey.reference_summary = message.summary
+        self._show_result(True, lambda: face_summary(reference) + " " + _("Next: the selfie check."))
         nxt = self.query_one("#next", Button)
         nxt.disabled = False
         nxt.focus()
 
-    def _show_result(self, ok: bool | None, text: str) -> None:
-        label = {True: "OK: ", False: "Problem: ", None: ""}[ok]
+    def _show_result(self, ok: bool | None, said: Callable[[], str], announce: bool = True) -> None:
+        """``said`` makes the sentence in the current language (called again when the language changes)."""
+        self._result = (ok, said)
+        text = said()
+        label = {True: _("OK: "), False: _("Problem: "), None: ""}[ok]
         widget = self.query_one("#reference-result", Static)
         widget.set_classes({True: "ok", False: "problem", None: ""}[ok])
         widget.update(label + text)
-        self.set_status(label + text.splitlines()[0])
+        if announce:
+            self.set_status(label + text.splitlines()[0])
 
     def action_next(self) -> None:
         if self.query_one("#next", Button).disabled:
-            self.set_status("Check a reference photo first (Enter in the path field).")
+            self.set_status(_("Check a reference photo first (Enter in the path field)."))
             return
         from selfverify.tui.screens.selfie import SelfieScreen
 

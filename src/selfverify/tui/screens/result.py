@@ -9,9 +9,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
-from selfverify.tui.screens.base import AppScreen
+from selfverify.i18n import N_, _, ngettext
+from selfverify.tui.messages import CredentialGone, PhotosRetained
+from selfverify.tui.screens.base import AppScreen, failure_text
 from selfverify.tui.widgets.checkbox import TextCheckbox
 from selfverify.tui.widgets.steps import StepIndicator
+
 
 def describe(outcome, timezone: str | None = None) -> tuple[bool, str, str]:  # noqa: ANN001
     """(the face matched, the title, the details): the sentences are selfverify.wording.outcomes'."""
@@ -24,7 +27,8 @@ def describe(outcome, timezone: str | None = None) -> tuple[bool, str, str]:  # 
 
 
 class ResultScreen(AppScreen):
-    BINDINGS = [Binding("t", "try_again", "Try again"), Binding("i", "interview", "Interview"), Binding("escape", "done", "Done")]
+    BINDINGS = [Binding("t", "try_again", N_("Try again")), Binding("i", "interview", N_("Interview")),
+                Binding("escape", "done", N_("Done"))]
 
     def __init__(self, outcome, try_again=None):  # noqa: ANN001
         """``try_again``: makes the screen a new try starts on (the selfie screen passes its class)."""
@@ -32,6 +36,8 @@ class ResultScreen(AppScreen):
         self.outcome = outcome
         self.try_again = try_again
         self.finished = outcome.credential is not None  # verified with a credential: nothing left to retry
+        self.credential_gone = False
+        self.retention_saved = False
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if self.finished and action in ("try_again", "interview"):
@@ -47,6 +53,8 @@ class ResultScreen(AppScreen):
         again, self._shown_before = self._shown_before, True
         if again and self.outcome.credential is not None:
             self.check_credential_still_held()
+        if again and not self.outcome.best_frame_available:
+            self._selfie_frame_gone()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="result-recheck")
     def check_credential_still_held(self) -> None:
@@ -57,43 +65,65 @@ class ResultScreen(AppScreen):
         try:
             current = CredentialService(self.app.ctx).current()
         except SelfverifyError:
-            return
+            return  # unreadable now: the screen keeps what it said
         if current is None or current.id != self.outcome.credential.id:
-            self.app.call_from_thread(self._credential_gone)
+            self.post_message(CredentialGone())
 
-    def _credential_gone(self) -> None:
-        self.query_one("#result-title", Static).update("Verified earlier, but the credential is gone.")
+    def on_credential_gone(self, message: CredentialGone) -> None:
+        self.credential_gone = True
+        self._show_credential_gone()
+
+    def _show_credential_gone(self) -> None:
+        self.query_one("#result-title", Static).update(_("Verified earlier, but the credential is gone."))
         self.query_one("#result-details", Static).update(
-            f"Credential {self.outcome.credential.id} is no longer stored: it was deleted or revoked. "
-            "Verify again to get a new one."
+            _("Credential {id} is no longer stored: it was deleted or revoked. Verify again to get a new one.").format(
+                id=self.outcome.credential.id)
         )
+
+    def _selfie_frame_gone(self) -> None:
+        """The best frame was dropped from memory (kept already, or consent withdrawn): it cannot be offered."""
+        box = self.query_one("#keep-selfie", TextCheckbox)
+        box.value = False
+        box.disabled = True
 
     def body(self) -> ComposeResult:
         ok, title, details = describe(self.outcome, self.app.ctx.settings.timezone)
         attempts = self.outcome.attempts
         with VerticalScroll(id="result"):
-            yield StepIndicator("Result", id="steps")
-            yield Static(("OK: " if ok else "") + title, id="result-title", classes="ok" if ok else "problem")
+            yield StepIndicator("result", id="steps")
+            yield Static((_("OK: ") if ok else "") + title, id="result-title", classes="ok" if ok else "problem")
             yield Static(details, id="result-details", markup=False)
             if not ok and attempts is not None:
                 yield Static(attempts.message, id="result-tries")
             with Vertical(id="retention"):
-                yield Static("Keep photos for an appeal? Default: keep nothing. Kept photos are encrypted, "
-                             "deleted automatically after the retention period, and deletable in My data.")
-                yield TextCheckbox("Keep my reference photo", id="keep-reference")
-                yield TextCheckbox("Keep the best selfie frame", id="keep-selfie", disabled=not self.outcome.best_frame_available)
-                yield Button("Save my choice", id="save-retention", compact=True)
+                yield Static(_("Keep photos for an appeal? Default: keep nothing. Kept photos are encrypted, "
+                               "deleted automatically after the retention period, and deletable in My data."))
+                yield TextCheckbox(_("Keep my reference photo"), id="keep-reference")
+                yield TextCheckbox(_("Keep the best selfie frame"), id="keep-selfie", disabled=not self.outcome.best_frame_available)
+                yield Button(_("Save my choice"), id="save-retention", compact=True, disabled=self.retention_saved)
             with Horizontal(id="result-nav"):
                 if not self.finished:
                     if not ok:
-                        yield Button("Try again (t)", id="try-again", variant="primary", compact=True)
-                    yield Button("Interview instead (i)", id="interview", compact=True)
-                yield Button("Done (esc)", id="done", compact=True)
+                        yield Button(_("Try again (t)"), id="try-again", variant="primary", compact=True)
+                    yield Button(_("Interview instead (i)"), id="interview", compact=True)
+                yield Button(_("Done (esc)"), id="done", compact=True)
 
     def on_mount(self) -> None:
         ok, title, details = describe(self.outcome, self.app.ctx.settings.timezone)
         self.set_status(f"{title} {details}")
         self.query_one("#save-retention", Button).focus()
+
+    async def language_changed(self) -> None:
+        """The result again in the new language; the ticks and what happened since stay."""
+        ticks = {box.id: box.value for box in self.query(TextCheckbox)}
+        focused = self.focused.id if self.focused else None
+        await self.recompose()
+        for box in self.query(TextCheckbox):
+            box.value = ticks.get(box.id, False) and not box.disabled
+        if self.credential_gone:
+            self._show_credential_gone()
+        target = self.query(f"#{focused}") if focused else None
+        (target.first() if target else self.query_one("#done", Button)).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         bid = event.button.id
@@ -101,8 +131,8 @@ class ResultScreen(AppScreen):
             keep_ref = self.query_one("#keep-reference", TextCheckbox).value
             keep_selfie = self.query_one("#keep-selfie", TextCheckbox).value
             if not keep_ref and not keep_selfie:
-                self.set_status("Nothing kept: no photo was stored.")
-                event.button.disabled = True
+                self.set_status(_("Nothing kept: no photo was stored."))
+                self._retention_done()
                 return
             self.retain(keep_ref, keep_selfie)
         elif bid == "try-again":
@@ -114,19 +144,27 @@ class ResultScreen(AppScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="retention")
     def retain(self, keep_reference: bool, keep_selfie: bool) -> None:
-        from selfverify.errors import SelfverifyError
+        """Raises on failure: ``worker_failed`` says nothing was kept."""
         from selfverify.services.selfie import SelfieService
 
-        try:
-            kept = SelfieService(self.app.ctx).retain(self.outcome, keep_reference=keep_reference, keep_selfie=keep_selfie)
-        except SelfverifyError as exc:
-            self.app.call_from_thread(self.set_status, f"Nothing was kept: {exc.user_message}")
-            return
-        n = len(kept) if isinstance(kept, (list, tuple)) else int(bool(kept))
-        self.app.call_from_thread(self.set_status, f"Kept {n} photo(s), encrypted, until the retention period ends. Delete them any time in My data.")
-        self.app.call_from_thread(self._disable_save)
+        kept = SelfieService(self.app.ctx).retain(self.outcome, keep_reference=keep_reference, keep_selfie=keep_selfie)
+        self.post_message(PhotosRetained(len(kept) if isinstance(kept, (list, tuple)) else int(bool(kept))))
 
-    def _disable_save(self) -> None:
+    def on_photos_retained(self, message: PhotosRetained) -> None:
+        self.set_status(ngettext(
+            "Kept {count} photo, encrypted, until the retention period ends. Delete it any time in My data.",
+            "Kept {count} photos, encrypted, until the retention period ends. Delete them any time in My data.",
+            message.count).format(count=message.count))
+        self._retention_done()
+
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        if group == "retention":
+            self.set_status(_("Nothing was kept: {problem}").format(problem=failure_text(error)))
+        else:
+            super().worker_failed(group, error)
+
+    def _retention_done(self) -> None:
+        self.retention_saved = True
         self.query_one("#save-retention", Button).disabled = True
 
     def action_try_again(self) -> None:

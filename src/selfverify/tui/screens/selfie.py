@@ -37,14 +37,26 @@ from selfverify.core.events import (
 )
 from selfverify.core.liveness import STEP_WORDS
 from selfverify.core.quality import FaceGuide
+from selfverify.i18n import N_, _
 from selfverify.tui.messages import EngineEvent, PreviewReady, SelfieBlocked, SelfieFinished, SelfieReady
 from selfverify.tui.screens.base import AppScreen
 from selfverify.tui.widgets.camera_view import BLOCKS, CameraView, PreviewRenderer
 from selfverify.tui.widgets.steps import StepIndicator
 from selfverify.wording.guidance import GuidanceSteadier
 
+LABELS = {"interview-instead": N_("Interview instead (i)"), "stop": N_("Stop (esc)")}
+BLOCKED_HINTS = {
+    "locked_out": N_("Press i to book an interview with a person (no camera, no face data)."),
+    "attempt_wait": N_("Wait for the countdown, then press t. Or press i for an interview."),
+    "consent_required": N_("Go back (esc) and accept the notice, or press i for an interview."),
+}
 PREVIEW_INTERVAL = 1 / 20  # the preview worker never renders faster than this
 SCREEN_HOLD_S = 0.8  # guidance shows once it has held this long (read on screen, not heard)
+
+
+def step_words(step: str) -> str:
+    """A challenge step in words (core's STEP_WORDS, marked there), in the current language."""
+    return _(str(STEP_WORDS.get(step, step)))
 
 
 class FrameMailbox:
@@ -76,9 +88,9 @@ class FrameMailbox:
 
 class SelfieScreen(AppScreen):
     BINDINGS = [
-        Binding("escape", "back", "Stop"),
-        Binding("i", "interview_instead", "Interview"),
-        Binding("t", "try_again", "Try again"),
+        Binding("escape", "back", N_("Stop")),
+        Binding("i", "interview_instead", N_("Interview")),
+        Binding("t", "try_again", N_("Try again")),
     ]
 
     def __init__(self):
@@ -90,6 +102,7 @@ class SelfieScreen(AppScreen):
         self._wait_until: float | None = None
         self.running = True
         self.events_seen: list[Event] = []
+        self._blocked = None  # the preflight that keeps the camera off (its hint is said again per language)
 
     def _reset_guidance(self) -> None:
         self.steadier = GuidanceSteadier(hold_s=SCREEN_HOLD_S, words_per_minute=None)  # read, not heard
@@ -99,18 +112,18 @@ class SelfieScreen(AppScreen):
         self._compared = (0, 0)
 
     def body(self) -> ComposeResult:
-        yield StepIndicator("Selfie", id="steps")
+        yield StepIndicator("selfie", id="steps")
         with Horizontal(id="selfie-layout"):
             with Vertical(id="preview-pane"):
                 yield CameraView(id="camera")
             with Vertical(id="selfie-side"):
-                yield Static("Getting ready…", id="guidance")
+                yield Static(_("Getting ready…"), id="guidance")
                 yield Static("", id="challenge")
                 yield Static("", id="countdown")
                 yield Static("", id="progress-text")
                 yield Static("", id="tries")
-                yield Button("Interview instead (i)", id="interview-instead", compact=True)
-                yield Button("Stop (esc)", id="stop", variant="error", compact=True)
+                yield Button(_(LABELS["interview-instead"]), id="interview-instead", compact=True)
+                yield Button(_(LABELS["stop"]), id="stop", variant="error", compact=True)
 
     def on_mount(self) -> None:
         # the app's long-lived objects (~120k: Textual, numpy, OpenCV, dlib) leave the collector's
@@ -118,7 +131,7 @@ class SelfieScreen(AppScreen):
         gc.freeze()
         self.camera = self.query_one("#camera", CameraView)
         self.guide = FaceGuide.for_settings(self.app.ctx.settings)  # drawn: the oval the quality check uses
-        self.camera.clear("Starting the camera…")
+        self.camera.clear(N_("Starting the camera…"))
         self.set_interval(0.25, self._tick_countdown)
         self.start_run()
 
@@ -185,15 +198,15 @@ class SelfieScreen(AppScreen):
             gc.freeze()  # again: the run's own modules and objects are loaded now
             from selfverify.core.flow import start_notice
 
-            mode = "liveness challenge on" if ev.liveness else "liveness OFF (replay: no credential possible)"
+            mode = _("liveness challenge on") if ev.liveness else _("liveness OFF (replay: no credential possible)")
             notice = start_notice(ev)
-            self.set_status(f"Selfie check started ({mode})." + (f" {notice}" if notice else ""))
+            self.set_status(_("Selfie check started ({mode}).").format(mode=mode) + (f" {notice}" if notice else ""))
         elif isinstance(ev, GuidanceChanged):
             self.steadier.guidance(time.monotonic(), ev.code, ev.message)
             self._latest_code = ev.code
         elif isinstance(ev, ChallengeIssued):
-            words = ", then ".join(STEP_WORDS.get(s, s) for s in ev.steps)
-            self.set_status(f"Liveness challenge: {words}.")
+            words = _(", then ").join(step_words(s) for s in ev.steps)
+            self.set_status(_("Liveness challenge: {steps}.").format(steps=words))
         elif isinstance(ev, ChallengeStep):
             challenge = self.query_one("#challenge", Static)
             self.steadier.step(time.monotonic(), ev.step if ev.status == "started" else None,
@@ -202,20 +215,26 @@ class SelfieScreen(AppScreen):
                 challenge.update(ev.instruction)
                 self._step_deadline = time.monotonic() + ev.deadline_s if ev.deadline_s else None
             elif ev.status == "passed":
-                challenge.update(f"Step {ev.index} of {ev.total} done: {STEP_WORDS.get(ev.step, ev.step)}.")
+                challenge.update(_("Step {number} of {total} done: {step}.").format(
+                    number=ev.index, total=ev.total, step=step_words(ev.step)))
                 self._step_deadline = None
             else:
-                challenge.update(f"Step {ev.index} of {ev.total} timed out.")
+                challenge.update(_("Step {number} of {total} timed out.").format(number=ev.index, total=ev.total))
                 self._step_deadline = None
-            self.set_status(ev.instruction if ev.status == "started" else f"Step {ev.index} of {ev.total}: {ev.status.replace('_', ' ')}.")
+            if ev.status == "started":
+                self.set_status(ev.instruction)
+            else:
+                done = _("passed") if ev.status == "passed" else _("timed out")
+                self.set_status(_("Step {number} of {total}: {status}.").format(number=ev.index, total=ev.total, status=done))
         elif isinstance(ev, MatchProgress):
             self._compared = (ev.good_frames, ev.needed)
             self.steadier.comparing(time.monotonic(), ev.good_frames, ev.needed)
-            self.query_one("#progress-text", Static).update(f"Comparing: {ev.good_frames} of {ev.needed} good frames.")
+            self.query_one("#progress-text", Static).update(
+                _("Comparing: {done} of {needed} good frames.").format(done=ev.good_frames, needed=ev.needed))
         elif isinstance(ev, CameraLost):
             guidance.update(ev.message)
             guidance.set_classes("warn")
-            self.query_one("#camera", CameraView).clear("Camera lost.")
+            self.query_one("#camera", CameraView).clear(N_("Camera lost."))
             self.set_status(ev.message)
         elif isinstance(ev, RunError):
             guidance.update(ev.message)
@@ -237,14 +256,14 @@ class SelfieScreen(AppScreen):
         sentence = self.steadier.due(now)
         code = self._latest_code
         if sentence is None and self._shown_code == "ok" and code != "ok":
-            sentence = self.steadier.latest_guidance(now) or "Checking your face…"
+            sentence = self.steadier.latest_guidance(now) or _("Checking your face…")
         if sentence is None or sentence == self._shown_sentence:
             return
         self._shown_code, self._shown_sentence = code, sentence
         guidance = self.query_one("#guidance", Static)
         guidance.update(sentence)
         guidance.set_classes("ok" if code == "ok" else "warn")
-        self.set_status(f"Guidance: {sentence}")
+        self.set_status(_("Guidance: {sentence}").format(sentence=sentence))
 
     def _tick_countdown(self) -> None:
         if self.running:
@@ -254,19 +273,19 @@ class SelfieScreen(AppScreen):
             left = math.ceil(self._wait_until - time.monotonic())  # "0 s" only when it is over
             guidance = self.query_one("#guidance", Static)
             if left > 0:  # one number on screen: the problem line counts down with the countdown
-                countdown.update(f"You can try again in {left} s.")
-                guidance.update(f"Problem: please wait {left} s before the next try.")
+                countdown.update(_("You can try again in {seconds} s.").format(seconds=left))
+                guidance.update(_("Problem: please wait {seconds} s before the next try.").format(seconds=left))
             else:
                 self._wait_until = None
-                countdown.update("You can try again now: press t.")
-                guidance.update("Ready: press t now to try again.")
-                self.query_one("#challenge", Static).update("Press t now to try again, or i for an interview.")
+                countdown.update(_("You can try again now: press t."))
+                guidance.update(_("Ready: press t now to try again."))
+                self.query_one("#challenge", Static).update(_("Press t now to try again, or i for an interview."))
             return
         if self._step_deadline is None:
             countdown.update("")
             return
         left = max(0.0, self._step_deadline - time.monotonic())
-        countdown.update(f"Time left for this step: {left:.0f} s")
+        countdown.update(_("Time left for this step: {seconds} s").format(seconds=f"{left:.0f}"))
 
     def on_selfie_ready(self, message: SelfieReady) -> None:
         attempts = message.attempts
@@ -277,35 +296,46 @@ class SelfieScreen(AppScreen):
         """Consent missing, locked out, or a wait between tries: say so; the camera stays off."""
         pre = message.preflight
         self.running = False
-        self.camera.clear("Camera off.")
-        guidance = self.query_one("#guidance", Static)
-        guidance.update(f"Problem: {pre.message}")
-        guidance.set_classes("warn")
-        hint = {
-            "locked_out": "Press i to book an interview with a person (no camera, no face data).",
-            "attempt_wait": "Wait for the countdown, then press t. Or press i for an interview.",
-            "consent_required": "Go back (esc) and accept the notice, or press i for an interview.",
-        }.get(pre.reason or "", "")
-        self.query_one("#challenge", Static).update(hint)
+        self._blocked = pre
+        self._say_blocked(pre)
         if pre.reason == "attempt_wait":
             self._wait_until = time.monotonic() + pre.attempts.wait_seconds
         self.set_status(pre.message)
+
+    def _say_blocked(self, pre) -> None:  # noqa: ANN001
+        self.camera.clear(N_("Camera off."))
+        guidance = self.query_one("#guidance", Static)
+        guidance.update(_("Problem: {problem}").format(problem=pre.message))
+        guidance.set_classes("warn")
+        hint = BLOCKED_HINTS.get(pre.reason or "")
+        self.query_one("#challenge", Static).update(_(hint) if hint else "")
+
+    async def language_changed(self) -> None:
+        """Buttons, step bar and what this screen wrote itself in the new language (the camera runs on;
+        the countdown follows at its next tick, the guidance with its next sentence)."""
+        await super().language_changed()
+        for wid, text in LABELS.items():
+            self.query_one(f"#{wid}", Button).label = _(text)
+        self.camera.refresh()  # its placeholder is translated when drawn
+        if self._blocked is not None and self._wait_until is None:
+            self._say_blocked(self._blocked)
 
     def action_try_again(self) -> None:
         if self.running:
             return
         if self._wait_until is not None and self._wait_until > time.monotonic():
-            self.set_status("Please wait for the countdown to finish.")
+            self.set_status(_("Please wait for the countdown to finish."))
             return
         self.cancel = threading.Event()
         self.frames = FrameMailbox()
         self._reset_guidance()
         self.running = True
+        self._blocked = None
         self.events_seen.clear()
         for wid in ("#challenge", "#countdown", "#progress-text"):
             self.query_one(wid, Static).update("")
-        self.query_one("#guidance", Static).update("Getting ready…")
-        self.camera.clear("Starting the camera…")
+        self.query_one("#guidance", Static).update(_("Getting ready…"))
+        self.camera.clear(N_("Starting the camera…"))
         self.start_run()
 
     def worker_failed(self, group: str, error: BaseException) -> None:
@@ -315,9 +345,9 @@ class SelfieScreen(AppScreen):
         from selfverify.tui.screens.base import failure_text
 
         self.running = False
-        self.camera.clear("No preview. Press t to try again.")
+        self.camera.clear(N_("No preview. Press t to try again."))
         guidance = self.query_one("#guidance", Static)
-        guidance.update(f"Problem: {failure_text(error)}")
+        guidance.update(_("Problem: {problem}").format(problem=failure_text(error)))
         guidance.set_classes("warn")
         if isinstance(error, SelfverifyError) and error.hint:
             self.query_one("#challenge", Static).update(error.hint)
@@ -329,6 +359,19 @@ class SelfieScreen(AppScreen):
         if outcome.decision.reason == "cancelled":
             return  # the user left; nothing to show
         self.app.journey.outcome = outcome
+        if self.app.screen is not self:  # the palette, My data or the log on top: the result waits for this screen
+            self._pending_result = outcome
+            return
+        self._show_result(outcome)
+
+    _pending_result = None
+
+    def on_screen_resume(self) -> None:  # runs besides AppScreen's handler (Textual calls both)
+        outcome, self._pending_result = self._pending_result, None
+        if outcome is not None:
+            self._show_result(outcome)
+
+    def _show_result(self, outcome) -> None:  # noqa: ANN001
         from selfverify.tui.screens.result import ResultScreen
 
         self.app.switch_screen(ResultScreen(outcome, try_again=SelfieScreen))
@@ -346,7 +389,7 @@ class SelfieScreen(AppScreen):
 
     def action_back(self) -> None:
         self.stop_run()
-        self.set_status("Selfie check stopped; the camera is released.")
+        self.set_status(_("Selfie check stopped; the camera is released."))
         self.app.pop_screen()
 
     def action_interview_instead(self) -> None:

@@ -20,7 +20,7 @@ class WelcomeScreen(AppScreen):
         Binding("s", "app.start", N_("Start")),
         Binding("d", "app.my_data", N_("My data")),
         Binding("l", "language", N_("Language")),
-        Binding("escape", "back", "Back", show=False),
+        Binding("escape", "back", N_("Back"), show=False),
     ]
 
     def body(self) -> ComposeResult:

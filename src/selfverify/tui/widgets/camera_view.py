@@ -36,6 +36,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from selfverify.core.quality import FaceGuide
+from selfverify.i18n import N_, _
 
 HALF_BLOCK = "▀"
 PREVIEW_MODES = ("auto", "blocks", "sixel", "kitty")
@@ -72,22 +73,22 @@ def detect_preview(setting: str = "auto", stdout=None) -> PreviewMode:  # noqa: 
     Textual's input thread would swallow the answers."""
     stdout = stdout or sys.__stdout__
     if setting == "blocks":
-        return PreviewMode(reason="asked for blocks")
+        return PreviewMode(reason="asked for blocks")  # i18n: ignore (a diagnostic, never shown)
     if not (stdout and stdout.isatty() and sys.__stdin__ and sys.__stdin__.isatty()):
-        return PreviewMode(reason="not a terminal")
+        return PreviewMode(reason="not a terminal")  # i18n: ignore (a diagnostic, never shown)
     if os.environ.get("TERM", "") in ("dumb", "linux"):
         return PreviewMode(reason=f"TERM={os.environ.get('TERM')}")
     try:
         sixel, kitty, cell = _ask_terminal(stdout)
     except Exception as exc:  # no termios (Windows), or a terminal that answers garbage
         if setting in ("sixel", "kitty"):
-            return PreviewMode(kind=setting, reason=f"asked for; terminal not queried ({type(exc).__name__})")
-        return PreviewMode(reason=f"terminal query failed ({type(exc).__name__})")
+            return PreviewMode(kind=setting, reason=f"asked for; terminal not queried ({type(exc).__name__})")  # i18n: ignore (diagnostic)
+        return PreviewMode(reason=f"terminal query failed ({type(exc).__name__})")  # i18n: ignore (a diagnostic)
     kind = setting if setting != "auto" else "sixel" if sixel else "kitty" if kitty else "blocks"
     if kind == "blocks":
-        return PreviewMode(reason="the terminal shows no images (no Sixel, no Kitty graphics)")
+        return PreviewMode(reason="the terminal shows no images (no Sixel, no Kitty graphics)")  # i18n: ignore (diagnostic)
     width, height = cell or (10, 20)  # a VT340's cell when the terminal does not say
-    return PreviewMode(kind=kind, cell_width=width, cell_height=height, reason="asked for" if setting != "auto" else "detected")
+    return PreviewMode(kind=kind, cell_width=width, cell_height=height, reason="asked for" if setting != "auto" else "detected")  # i18n: ignore (diagnostic)
 
 
 _DA1 = re.compile(r"\x1b\[\?([0-9;]*)c")
@@ -359,12 +360,13 @@ class PreviewRenderer:
 class CameraView(Widget, can_focus=False):
     """Shows the newest picture handed to it; knows nothing about cameras."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = """  # i18n: ignore (CSS)
     CameraView { width: 60; height: 30; }
     """
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None,
-                 placeholder: str = "Camera preview starts when the check begins."):
+                 placeholder: str = N_("Camera preview starts when the check begins.")):
+        """``placeholder`` (and ``clear``'s message): marked English, translated each time it is drawn."""
         super().__init__(name=name, id=id, classes=classes)
         self._picture: Picture | None = None
         self._pending = ""  # escape data to send once (kitty: free the last frame)
@@ -405,10 +407,18 @@ class CameraView(Widget, can_focus=False):
             if picture.graphics and y == picture.graphics_row:
                 strip = self._with_graphics(strip, picture, width)
             return strip
-        if picture is None and y == self.content_size.height // 2:
-            text = self.placeholder[:width].center(width)
-            return self._with_pending(Strip([Segment(text, self.rich_style)], width), y)
+        if picture is None:
+            lines = self._placeholder_lines(width)
+            row = y - (self.content_size.height // 2 - len(lines) // 2)  # one line: the middle row, as ever
+            if 0 <= row < len(lines):
+                return self._with_pending(Strip([Segment(lines[row].center(width), self.rich_style)], width), y)
         return self._with_pending(Strip.blank(width, self.rich_style), y)
+
+    def _placeholder_lines(self, width: int) -> list[str]:
+        """The placeholder wrapped at word boundaries (a long word is never cut off: it is broken)."""
+        import textwrap
+
+        return textwrap.wrap(_(self.placeholder), max(1, width)) if self.placeholder else []
 
     def _on_active_screen(self) -> bool:
         try:

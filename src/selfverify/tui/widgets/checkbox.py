@@ -7,7 +7,7 @@ from textual.widgets import Checkbox
 
 
 class TextCheckbox(Checkbox):
-    DEFAULT_CSS = """
+    DEFAULT_CSS = """  # i18n: ignore (CSS)
     TextCheckbox { border: none; padding: 0 1; height: 1; background: transparent; }
     TextCheckbox:focus { border: none; text-style: reverse; }
     """

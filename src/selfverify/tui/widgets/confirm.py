@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Callable, Union
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from selfverify.i18n import N_, _, pgettext
+
+Words = Union[str, Callable[[], str]]  # a callable is asked again when the language changes
+
 
 class ConfirmDialog(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("y", "confirm", "Yes"), Binding("n", "cancel", "No")]
-    DEFAULT_CSS = """
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("y", "confirm", N_("Yes")), Binding("n", "cancel", N_("No"))]
+    DEFAULT_CSS = """  # i18n: ignore (CSS)
     ConfirmDialog { align: center middle; }
     ConfirmDialog > Vertical { width: 60; max-width: 95%; height: auto; border: thick $error; padding: 1 2; background: $surface; }
     ConfirmDialog Label { width: 100%; margin-bottom: 1; }
@@ -19,21 +25,30 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog Button { margin-left: 2; }
     """
 
-    def __init__(self, question: str, confirm_label: str = "Delete", keep_label: str = "Cancel"):
+    def __init__(self, question: Words, confirm_label: Words | None = None, keep_label: Words | None = None):
         super().__init__()
         self.question = question
-        self.confirm_label = confirm_label
-        self.keep_label = keep_label  # the safe answer, named for what it keeps when "Cancel" would be ambiguous
+        self.confirm_label = confirm_label or (lambda: pgettext("button", "Delete"))
+        # the safe answer, named for what it keeps when "Cancel" would be ambiguous
+        self.keep_label = keep_label or (lambda: pgettext("button", "Cancel"))
 
     def compose(self) -> ComposeResult:
+        def said(words: Words) -> str:
+            return words() if callable(words) else words
+
         with Vertical():
-            yield Label(self.question, id="question")
+            yield Label(said(self.question), id="question")
             with Horizontal():
-                yield Button(f"{self.keep_label} (n)", id="cancel", variant="primary")
-                yield Button(f"{self.confirm_label} (y)", id="confirm", variant="error")
+                yield Button(_("{answer} (n)").format(answer=said(self.keep_label)), id="cancel", variant="primary")
+                yield Button(_("{answer} (y)").format(answer=said(self.confirm_label)), id="confirm", variant="error")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
+
+    async def language_changed(self) -> None:
+        focused = self.focused.id if self.focused else "cancel"
+        await self.recompose()
+        self.query_one(f"#{focused}", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "confirm")

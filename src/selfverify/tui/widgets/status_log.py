@@ -8,19 +8,24 @@ from textual.widgets import Static
 
 
 class StatusLine(Static):
-    DEFAULT_CSS = """
+    DEFAULT_CSS = """  # i18n: ignore (CSS)
     StatusLine { height: 1; text-wrap: nowrap; text-overflow: ellipsis; padding: 0 1; background: $panel; color: $text; }
     """
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         kwargs.setdefault("markup", False)  # statuses quote file names, handles and reasons: literally
         super().__init__(*args, **kwargs)
+        self.message = ""  # the latest message, without the label
 
     def show(self, text: str) -> None:
         from textual.content import Content
 
         from selfverify.i18n import _
 
+        self.message = text
+        if not text:
+            self.update("")
+            return
         self.update(Content(_("Status: {message}").format(message=text)))  # plain text: a "[" in a message or a path is never markup
 
 

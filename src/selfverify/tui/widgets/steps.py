@@ -6,22 +6,22 @@ from textual.widgets import Static
 
 from selfverify.i18n import _, pgettext
 
-STEPS = ("Consent", "Reference", "Selfie", "Result")
+STEPS = ("consent", "reference", "selfie", "result")
 
 
 def step_name(step: str) -> str:
     """A step's name as shown: a noun in a progress bar ("Selfie" the step, not the action)."""
     return {
-        "Consent": pgettext("progress step", "Consent"),
-        "Reference": pgettext("progress step", "Reference"),
-        "Selfie": pgettext("progress step", "Selfie"),
-        "Result": pgettext("progress step", "Result"),
+        "consent": pgettext("progress step", "Consent"),
+        "reference": pgettext("progress step", "Reference"),
+        "selfie": pgettext("progress step", "Selfie"),
+        "result": pgettext("progress step", "Result"),
     }[step]
 
 
 class StepIndicator(Static):
-    DEFAULT_CSS = """
-    StepIndicator { height: 1; padding: 0 1; color: $text; }
+    DEFAULT_CSS = """  # i18n: ignore (CSS)
+    StepIndicator { height: auto; padding: 0 1; color: $text; }
     """
 
     def __init__(self, current: str, **kwargs):

@@ -12,10 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
 
+from selfverify.i18n import N_, _
+
 
 class TokenDialog(ModalScreen[None]):
-    BINDINGS = [Binding("escape", "dismiss_dialog", "Close")]
-    DEFAULT_CSS = """
+    BINDINGS = [Binding("escape", "dismiss_dialog", N_("Close"))]
+    DEFAULT_CSS = """  # i18n: ignore (CSS)
     TokenDialog { align: center middle; }
     TokenDialog > Vertical { width: 76; max-width: 98%; height: auto; max-height: 95%; border: thick $primary; padding: 0 1; background: $surface; }
     TokenDialog TextArea { height: 6; }
@@ -28,19 +30,27 @@ class TokenDialog(ModalScreen[None]):
         super().__init__()
         self.token = token
         self.default_path = default_path
+        self.said = ""  # the latest result line (what was saved, or why not)
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Your credential token (it names you: give it only to whom you mean to). Select it to copy.")
+            yield Label(_("Your credential token (it names you: give it only to whom you mean to). Select it to copy."))
             yield TextArea(self.token, read_only=True, soft_wrap=True, id="token-text", show_line_numbers=False)
-            yield Label("Save it to a new file (readable only by you):")
+            yield Label(_("Save it to a new file (readable only by you):"))
             with Horizontal():
                 yield Input(str(self.default_path), id="token-path", compact=True)
-                yield Button("Save", id="token-save", variant="primary", compact=True)
-                yield Button("Close (esc)", id="token-close", compact=True)
-            yield Label("", id="token-result")
+                yield Button(_("Save"), id="token-save", variant="primary", compact=True)
+                yield Button(_("Close (esc)"), id="token-close", compact=True)
+            yield Label(self.said, id="token-result", markup=False)
 
     def on_mount(self) -> None:
+        self.query_one("#token-path", Input).focus()
+
+    async def language_changed(self) -> None:
+        """The labels in the new language; the typed path and the result line stay."""
+        typed = self.query_one("#token-path", Input).value
+        await self.recompose()
+        self.query_one("#token-path", Input).value = typed
         self.query_one("#token-path", Input).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -59,14 +69,16 @@ class TokenDialog(ModalScreen[None]):
         typed = self.query_one("#token-path", Input).value.strip()
         result = self.query_one("#token-result", Label)
         if not typed:
-            result.update("Type a file name first.")
+            self.said = _("Type a file name first.")
+            result.update(self.said)
             return
         try:  # a new file only (mode 0600): never an existing file, a link's target or a device
             path = write_output(Path(typed).expanduser(), (self.token + "\n").encode())
         except SelfverifyError as exc:
             message = exc.user_message
         else:
-            message = f"Saved to {path} (mode 0600)."
+            message = _("Saved to {path} (mode 0600).").format(path=path)
+        self.said = message
         result.update(message)
         self.app.set_status(message)
 
