@@ -44,7 +44,7 @@ def zone_name(zone: tzinfo) -> str:
 
 
 # tzdata's other names for UTC (a container's TZ is often Etc/UTC): shown as the one name people know
-UTC_ALIASES = frozenset({"Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu"})
+UTC_ALIASES = frozenset({"Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu"})  # i18n: ignore (tz database names)
 
 
 def shown_zone_name(zone: tzinfo) -> str:
