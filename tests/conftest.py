@@ -28,6 +28,30 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _default_interrupt_signal():
+    """Each test starts with Ctrl+C as a fresh process has it (SIGINT raising KeyboardInterrupt, not
+    blocked), and leaves it so: children (pexpect, Popen) inherit an ignored or blocked SIGINT, so a
+    test that left it changed made a later test's Ctrl+C do nothing, depending on the order tests ran
+    in (which pytest-xdist's workers change)."""
+    import signal
+    import warnings
+
+    def restore() -> str:
+        changed = ""
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            changed = f"SIGINT handler {signal.getsignal(signal.SIGINT)!r}"
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if signal.SIGINT in signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}):
+            changed += " SIGINT blocked"
+        return changed
+
+    restore()
+    yield
+    if changed := restore():
+        warnings.warn(f"this test left {changed.strip()} (restored)", stacklevel=1)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_env(tmp_path, monkeypatch):
     """Every test gets its own home; no developer config or data leaks in."""
     home = tmp_path / "home"
