@@ -12,6 +12,45 @@ ROOT = Path(__file__).resolve().parents[1]
 FACES = Path(os.environ.get("SELFVERIFY_FACES_DIR", ROOT.parent / "shared" / "faces"))
 
 
+def pytest_configure(config):
+    """Byte-compile the project's own modules once per run (in the controller, before any worker).
+
+    On machines with PYTHONDONTWRITEBYTECODE=1 (CI's) nothing writes a .pyc: every subprocess the
+    suite starts (the CLI, pexpect sessions, crash children) recompiled all of src/selfverify and the
+    tests' helpers from source. ``uv sync --compile-bytecode`` covers site-packages only, not the
+    editable project. Python still checks each .pyc against its source, so a stale one is never used."""
+    if hasattr(config, "workerinput"):
+        return
+    import compileall
+
+    for folder in (ROOT / "src", ROOT / "tests"):
+        compileall.compile_dir(folder, quiet=2, workers=1)
+
+
+@pytest.fixture(autouse=True)
+def _default_interrupt_signal():
+    """Each test starts with Ctrl+C as a fresh process has it (SIGINT raising KeyboardInterrupt, not
+    blocked), and leaves it so: children (pexpect, Popen) inherit an ignored or blocked SIGINT, so a
+    test that left it changed made a later test's Ctrl+C do nothing, depending on the order tests ran
+    in (which pytest-xdist's workers change)."""
+    import signal
+    import warnings
+
+    def restore() -> str:
+        changed = ""
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            changed = f"SIGINT handler {signal.getsignal(signal.SIGINT)!r}"
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if signal.SIGINT in signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}):
+            changed += " SIGINT blocked"
+        return changed
+
+    restore()
+    yield
+    if changed := restore():
+        warnings.warn(f"this test left {changed.strip()} (restored)", stacklevel=1)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path, monkeypatch):
     """Every test gets its own home; no developer config or data leaks in."""
