@@ -17,7 +17,7 @@ def test_the_main_menu_entry_switches_to_spanish_and_remembers_it(plain_settings
         lines = text.splitlines()
         assert "5. Language (English, Español)" in lines  # after Quit: "4" quits, as it always did
         assert "1. English (current)" in lines and "2. Español" in lines
-        assert any(line.startswith(f"Status: Idioma: Español. Guardado en {config} ") for line in lines)
+        assert any(line.startswith(f"Estado: Idioma: Español. Guardado en {config} ") for line in lines)
         assert "5. Idioma (English, Español)" in lines  # the menu read again, in Spanish
         assert 'lang = "es"' in config.read_text() and i18n.current_language() == "es"
         # Spanish chosen: the same entry, found by its Spanish word, goes back to English
