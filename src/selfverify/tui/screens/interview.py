@@ -98,7 +98,8 @@ TYPED_FIELDS = ("#contact", "#interpreter", "#need", "#tz")
 class InterviewScreen(AppScreen):
     # f5 refreshes from anywhere, the contact field too; r only outside it (there it types an r).
     # ctrl+b and ctrl+e are named on their buttons: the 80-column footer keeps room for every other key
-    BINDINGS = [Binding("f5", "refresh", N_("Refresh")), Binding("r", "refresh", N_("Refresh"), show=False),
+    BINDINGS = [Binding("f5", "refresh", N_("Refresh")),
+                Binding("r", "refresh", N_("Refresh"), show=False),
                 Binding("ctrl+b", "book", N_("Book"), show=False), Binding("ctrl+e", "calendar", N_("Calendar file"), show=False)]
     DEFAULT_CSS = (  # i18n: ignore (Textual CSS, not text)
         """
