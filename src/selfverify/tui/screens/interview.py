@@ -20,13 +20,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Static
 
 from selfverify.errors import SelfverifyError
 from selfverify.i18n import N_, _
 from selfverify.tui.messages import CalendarReady, InterviewActed, InterviewLoaded
 from selfverify.tui.screens.base import AppScreen, failure_text
+from selfverify.tui.screens.calendar_dialog import CalendarDialog
 from selfverify.tui.widgets.checkbox import TextCheckbox
 from selfverify.tui.widgets.confirm import ConfirmDialog
 
@@ -91,66 +91,6 @@ class Loaded:
     problem: str | None = None  # the credential cannot be stored yet (no keyring): why and the fix
 
 
-class CalendarDialog(ModalScreen[None]):
-    """Save the booking as an .ics file (new file, 0600, never a device: outfile.write_output)."""
-
-    BINDINGS = [Binding("escape", "close", N_("Close"))]
-    DEFAULT_CSS = (  # i18n: ignore (Textual CSS, not text)
-        """
-    CalendarDialog { align: center middle; }
-    CalendarDialog > Vertical { width: 70; max-width: 98%; height: auto; border: thick $primary; padding: 0 1; background: $surface; }
-    CalendarDialog Horizontal { height: auto; }
-    CalendarDialog Input { width: 1fr; }
-    CalendarDialog Label { width: 100%; }
-    """
-    )
-
-    def __init__(self, data: bytes, default_path: str):
-        super().__init__()
-        self.data, self.default_path = data, default_path
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(_("Save your interview as a calendar file (.ics) and open it with your calendar app:"))
-            with Horizontal():
-                yield Input(self.default_path, id="ics-path", compact=True)
-                yield Button(_("Save"), id="ics-save", variant="primary", compact=True)
-                yield Button(_("Close (esc)"), id="ics-close", compact=True)
-            yield Label("", id="ics-result", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#ics-path", Input).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ics-save":
-            self.save()
-        else:
-            self.dismiss(None)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.save()
-
-    def save(self) -> None:
-        from pathlib import Path
-
-        from selfverify.outfile import write_output
-
-        typed = self.query_one("#ics-path", Input).value.strip()
-        try:
-            if typed:
-                saved = write_output(Path(typed).expanduser(), self.data)
-                message = _("Saved to {path}: open it with your calendar app.").format(path=saved)
-            else:
-                message = _("Type a file name first.")
-        except SelfverifyError as exc:
-            message = exc.user_message
-        self.query_one("#ics-result", Label).update(message)
-        self.app.set_status(message)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
 # the form fields a language switch keeps (the screen is composed again in the new language)
 TYPED_FIELDS = ("#contact", "#interpreter", "#need", "#tz")
 
@@ -158,7 +98,8 @@ TYPED_FIELDS = ("#contact", "#interpreter", "#need", "#tz")
 class InterviewScreen(AppScreen):
     # f5 refreshes from anywhere, the contact field too; r only outside it (there it types an r).
     # ctrl+b and ctrl+e are named on their buttons: the 80-column footer keeps room for every other key
-    BINDINGS = [Binding("f5", "refresh", N_("Refresh")), Binding("r", "refresh", N_("Refresh"), show=False),
+    BINDINGS = [Binding("f5", "refresh", N_("Refresh")),
+                Binding("r", "refresh", N_("Refresh"), show=False),
                 Binding("ctrl+b", "book", N_("Book"), show=False), Binding("ctrl+e", "calendar", N_("Calendar file"), show=False)]
     DEFAULT_CSS = (  # i18n: ignore (Textual CSS, not text)
         """
