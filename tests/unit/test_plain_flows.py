@@ -193,7 +193,7 @@ def test_my_data_lists_deletes_shows_and_erases(kctx):
     assert "Result: the credential's signature and expiry are valid." in text
     assert credential.token not in text
     assert "Status: the token was not shown or saved." in text
-    assert "Result: deleted 1 photo, 1 credential, 1 consent record" in text
+    assert "Result: deleted 1 photo, 1 credential, and 1 consent record; the count of failed tries is kept." in text
     assert PhotoVault(kctx).list() == [] and CredentialService(kctx).current() is None
     assert ConsentService(kctx).status().choice is None
     assert keyring_items(kctx.settings.keyring_service).keys() <= {keyring_entry(kctx.settings, DEVICE_KEY)}

@@ -291,12 +291,12 @@ class Dialogue:
         A number, a key, or words of a label choose; words that fit several choices are answered with
         those choices. Enter takes ``default`` or lists the choices again. ``brief`` (a menu's name):
         the list is not read first, only "NAME, Enter lists the choices"; for a menu heard before."""
-        keys = [key for key, _ in choices]
+        keys = [key for key, _label in choices]
         count = len(choices)
 
         def listing() -> None:
             self.out.line(title)
-            for number, (_, label) in enumerate(choices, 1):
+            for number, (_key, label) in enumerate(choices, 1):
                 self.out.line(f"{number}. {label}")
 
         def explain() -> None:
