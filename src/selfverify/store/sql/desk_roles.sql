@@ -95,8 +95,8 @@ CREATE POLICY staff_all ON interview_notice TO selfverify_agent, selfverify_admi
 -- Staff read every column but the credentials (bearer tokens waiting for their person's pickup).
 GRANT SELECT ON decision_record TO selfverify_person;
 REVOKE SELECT ON decision_record FROM selfverify_agent, selfverify_admin;
-GRANT SELECT (id, appointment_id, subject, outcome, agent, kid, documents_seen, decided_at, token) ON decision_record
-  TO selfverify_agent, selfverify_admin;
+GRANT SELECT (id, appointment_id, subject, outcome, agent, kid, documents_seen, decided_at, token, decision_id,
+  credential_id, credential_digest, credential_sd_digest) ON decision_record TO selfverify_agent, selfverify_admin;
 GRANT INSERT ON decision_record TO selfverify_agent;
 
 DO $$
