@@ -35,7 +35,7 @@ async def test_the_console_speaks_spanish_with_babel_dates(desk, spanish):  # no
         await settle(pilot)
         assert app.messages[0] == "Agente bob. Las horas se muestran en Europe/Paris."
         assert "Citas de hoy, lun, 5 ene 2026 (3)" in str(app.query_one("#day-title").render())
-        assert [r[3:6] for r in table_rows(app)] == [("reservada", "-", "sin indicar")] * 3
+        assert [r[3:6] for r in table_rows(app)] == [("reservada", "en", "sin indicar")] * 3  # booked in English
         await open_typed(pilot, booked[0].code)
         assert app.messages[-1].startswith(f"Cita {booked[0].display_code} abierta: carol, lun, 5 ene 2026, 9:00 CET")
         await pilot.press("f9")
@@ -64,18 +64,15 @@ async def test_the_persons_language_does_not_change_the_consoles(desk):  # noqa:
 
 
 async def test_each_booking_shows_its_channel_and_the_language_it_records(desk):  # noqa: F811
-    from selfverify.services.interview import AppointmentView, parse_local_time
+    from selfverify.services.interview import parse_local_time
     from selfverify.tui.agent.app import AgentApp
 
     agent, _booked, service = desk
     slot = agent.add_slot(parse_local_time("2026-01-05 11:00", agent.zone), details={"channel": "phone"})
     view = service("erin", 42).book(slot.id, "erin@example.org")
 
-    @dataclasses.dataclass(frozen=True)
-    class Recorded(AppointmentView):  # a booking that records its language (the appointment's column, schema 7)
-        language: str | None = None
-
-    recorded = Recorded(**{f.name: getattr(view, f.name) for f in dataclasses.fields(AppointmentView)}, language="es")
+    recorded = dataclasses.replace(view, language="es")  # booked in Spanish (the appointment's column, schema 7)
+    unrecorded = dataclasses.replace(view, language=None)  # a view that carries no language
     app = AgentApp(agent)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
@@ -86,7 +83,7 @@ async def test_each_booking_shows_its_channel_and_the_language_it_records(desk):
         details = str(app.query_one("#details").render())
         assert "How        phone" in details and "Language   Español (es)" in details
         assert table_rows(app)[0][4] == "es"
-        app._show_day([view])  # a booking without a recorded language: a dash, no row in the details
-        app._show_appointment(view, announce=False)
+        app._show_day([unrecorded])  # no recorded language: a dash, no row in the details
+        app._show_appointment(unrecorded, announce=False)
         await pilot.pause()
         assert table_rows(app)[0][4] == "-" and "Language" not in str(app.query_one("#details").render())

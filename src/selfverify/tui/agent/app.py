@@ -261,7 +261,7 @@ class AgentApp(App):
         rows.insert(2, (_("How"), channel_name(a)))
         language = booking_language(a)
         if language:
-            rows.insert(3, (_("Language"), f"{language_name(language)} ({language})"))
+            rows.insert(5, (_("Language"), f"{language_name(language)} ({language})"))  # after the contact: whom to call, in which language
         lines = [f"{label:<{LABEL_WIDTH}} {printable(text)}" for label, text in rows]
         self.query_one("#details", Static).update("\n".join(lines))
         open_for_decision = a.status == BOOKED
