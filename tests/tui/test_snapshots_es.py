@@ -116,7 +116,7 @@ def test_selfie_with_a_recorded_clip_in_spanish(snap_compare, make_app, app_ctx,
         step = next(e for e in screen.events_seen if isinstance(e, ChallengeStep) and e.status == "started")
         # the challenge is drawn at random: shown as a blink step, in core's own words, with no countdown
         blink = dataclasses.replace(step, step="blink", deadline_s=None,
-                                    instruction=step.instruction.replace(INSTRUCTIONS[step.step], INSTRUCTIONS["blink"]))
+                                    instruction=step.instruction.replace(i18n._(INSTRUCTIONS[step.step]), i18n._(INSTRUCTIONS["blink"])))
         for event in (blink, GuidanceChanged(code="move_closer", message=i18n._(str(MESSAGES["move_closer"]))),
                       MatchProgress(good_frames=0, needed=3)):
             screen.on_engine_event(EngineEvent(event))
