@@ -6,7 +6,6 @@ trigger now allows the pickup's clearing and nothing else, and the step can run 
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,13 @@ from selfverify.services.tokens import token_digest
 from selfverify.store.migrations import _bind_credentials
 from selfverify.store.models import SCHEMA_VERSION
 from tests.desk_support import pg_schema  # noqa: F401 - fixture
+from tests.helpers import restore_database_dump
 
 DUMP = Path(__file__).parent.parent / "data" / "schema4_desk.sql"
 
 
 def _restore(settings) -> Path:  # noqa: ANN001
-    path = settings.paths.data_dir / "selfverify.db"
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    conn = sqlite3.connect(path)
-    conn.executescript(DUMP.read_text())
-    conn.close()
-    path.chmod(0o600)
-    return path
+    return restore_database_dump(settings, DUMP)
 
 
 def test_a_version_4_desk_gains_the_credential_binding(plain_settings):
